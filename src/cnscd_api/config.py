@@ -1,0 +1,69 @@
+"""Settings read from the environment (prefix ``CNSCD_``) and from an optional ``.env`` file.
+
+Settings fail fast: outside development a real secret of at least 32 bytes is required,
+and well-known placeholder values are refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/cnscd.db"
+MIN_SECRET_BYTES = 32
+PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "change_me", "secret", "dev", "development", "test", "password"}
+)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every ``CNSCD_`` setting. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CNSCD_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: SecretStr | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+    sql_echo: bool = False
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, data: object) -> object:
+        if isinstance(data, dict):
+            raw = data.get("cors_origins")
+            if isinstance(raw, str):
+                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> Settings:
+        if self.environment is Environment.DEVELOPMENT:
+            return self
+        if self.secret_key is None:
+            raise ValueError("CNSCD_SECRET_KEY is required outside development")
+        secret = self.secret_key.get_secret_value()
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"CNSCD_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        if secret.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("CNSCD_SECRET_KEY is a placeholder value")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

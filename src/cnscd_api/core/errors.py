@@ -1,0 +1,209 @@
+"""Typed errors and their one rendering: RFC 9457 ``application/problem+json``.
+
+Services raise ``NotFound``, ``Forbidden``, ``Conflict`` …; each carries a stable ``code``
+that clients can switch on. ``install_error_handlers`` renders them, request validation
+errors (with a field-level ``errors`` list) and any unexpected exception (a plain 500
+without internals) in the same shape, in English or Vietnamese.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cnscd_api.core.i18n import Language, message, preferred_language, validation_message
+from cnscd_api.core.request_context import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the error is, e.g. `query.limit` or `body.name`.")
+    code: str = Field(description="Machine-readable error type, e.g. `missing`, `uuid_parsing`.")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(description="A URI reference naming the problem type.")
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine code; switch on this, not on `detail`.")
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Base of the typed errors. ``params`` fill the message template of ``code``."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(
+        self, code: str | None = None, *, headers: dict[str, str] | None = None, **params: Any
+    ) -> None:
+        self.code = code or type(self).code
+        self.params = params
+        self.headers = headers
+        super().__init__(self.code)
+
+
+class NotFound(ProblemError):
+    status, code = 404, "not_found"
+
+
+class Unauthorized(ProblemError):
+    status, code = 401, "not_authenticated"
+
+
+class Forbidden(ProblemError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(ProblemError):
+    status, code = 409, "conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status, code = 412, "precondition_failed"
+
+
+class PayloadTooLarge(ProblemError):
+    status, code = 413, "payload_too_large"
+
+
+class Unprocessable(ProblemError):
+    status, code = 422, "validation_failed"
+
+
+class TooManyRequests(ProblemError):
+    status, code = 429, "too_many_requests"
+
+
+class ServiceUnavailable(ProblemError):
+    status, code = 503, "service_unavailable"
+
+
+def problem_document(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    instance: str | None,
+    errors: list[FieldError] | None = None,
+) -> dict[str, Any]:
+    problem = Problem(
+        type=f"/problems/{code}",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        code=code,
+        instance=instance,
+        request_id=current_request_id(),
+        errors=errors,
+    )
+    return problem.model_dump(exclude_none=True)
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_document(
+            status=status, code=code, detail=detail, instance=request.url.path, errors=errors
+        ),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _language(request: Request) -> Language:
+    return preferred_language(request.headers.get("accept-language"))
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    detail = message(exc.code, _language(request), **exc.params)
+    return problem_response(
+        request, status=exc.status, code=exc.code, detail=detail, headers=exc.headers
+    )
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    language = _language(request)
+    errors = [
+        FieldError(
+            field=_field_path(tuple(error.get("loc", ()))),
+            code=str(error.get("type", "value_error")),
+            message=validation_message(
+                str(error.get("type", "")),
+                str(error.get("msg", "")),
+                dict(error.get("ctx") or {}),
+                language,
+            ),
+        )
+        for error in exc.errors()
+    ]
+    return problem_response(
+        request,
+        status=422,
+        code="validation_failed",
+        detail=message("validation_failed", language),
+        errors=errors,
+    )
+
+
+_HTTP_CODES = {404: "route_not_found", 405: "method_not_allowed"}
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    detail = message(code, _language(request), method=request.method)
+    return problem_response(
+        request, status=exc.status_code, code=code, detail=detail, headers=dict(exc.headers or {})
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    # Unexpected exceptions are turned into a 500 problem by RequestMiddleware, which
+    # still knows the request id and adds X-Request-ID to that response too.
+
+
+def problem_content() -> dict[str, Any]:
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry that documents the problems a route may answer.
+
+    The ``Problem`` schema itself is added to the components by ``cnscd_api.openapi``.
+    """
+    return {
+        status: {"description": HTTPStatus(status).phrase, "content": problem_content()}
+        for status in statuses
+    }

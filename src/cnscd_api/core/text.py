@@ -1,0 +1,39 @@
+"""Vietnamese text folding: the one place that decides how search matches text.
+
+``fold("Huyện Đắk Glei") == "huyen dak glei"``. Searchable columns store the folded form,
+written by the same function that folds the query, so matching is identical on SQLite
+and PostgreSQL and can use plain ``LIKE``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy.orm import Mapped
+
+_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+LIKE_ESCAPE = "\\"
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents (``đ`` becomes ``d``) and collapse white space."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(unicodedata.normalize("NFC", stripped).lower().split())
+
+
+def escape_like(value: str) -> str:
+    return (
+        value.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+
+
+def search_clause(column: Mapped[str], query: str) -> ColumnElement[bool]:
+    """Every word of ``query`` must appear, folded, somewhere in the folded ``column``."""
+    words = fold(query).split()
+    if not words:
+        return true()
+    return and_(*(column.like(f"%{escape_like(word)}%", escape=LIKE_ESCAPE) for word in words))

@@ -1,0 +1,28 @@
+"""Dependencies shared by every feature: the request's session, which owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from cnscd_api.db import Database
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, committed after the endpoint returns and before the
+    response is sent (``scope="function"``); any exception rolls it back."""
+    with get_database(request).session() as session:
+        yield session
+        session.commit()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]

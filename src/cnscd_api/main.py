@@ -1,0 +1,83 @@
+"""The application factory: ``uvicorn --factory cnscd_api.main:create_app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+
+from cnscd_api import __version__
+from cnscd_api.config import Settings, get_settings
+from cnscd_api.core.errors import install_error_handlers
+from cnscd_api.core.logging import configure_logging
+from cnscd_api.core.metrics import Metrics
+from cnscd_api.core.middleware import RequestMiddleware
+from cnscd_api.db import Database, create_db_engine
+from cnscd_api.openapi import build_openapi, operation_id
+from cnscd_api.system.router import router as system_router
+from cnscd_api.units.router import router as units_router
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """\
+REST/JSON API of the Community Digital Technology Teams (Tổ công nghệ số cộng đồng):
+the administrative unit tree, teams and members, campaigns and reported activities.
+
+Errors are `application/problem+json` (RFC 9457) with a stable `code`; send
+`Accept-Language: vi` for Vietnamese messages. Lists take `limit` (≤ 500) and `offset`
+and answer `{items, total, limit, offset}`.
+"""
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(units_router)
+    return router
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    database = database or Database(create_db_engine(settings))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPIOffline(
+        title="cnscd-api",
+        version=__version__,
+        description=DESCRIPTION,
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+        favicon_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.metrics = metrics = Metrics()
+
+    install_error_handlers(app)
+    app.include_router(system_router)
+    app.include_router(api_router())
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+            "Accept-Language",
+        ],
+        expose_headers=["X-Request-ID", "ETag", "Retry-After", "Idempotent-Replayed"],
+    )
+    # Added last, so it wraps everything else, CORS included.
+    app.add_middleware(RequestMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,62 @@
+"""What every table shares: the naming convention, UTC timestamps and enum columns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
+
+# Set before any table exists, so every constraint gets a predictable name in migrations.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on both databases (SQLite keeps no zone itself)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum: type[StrEnum], **kwargs: Any) -> sa.Column[Any]:
+    """A VARCHAR column holding the enum's values (no native PostgreSQL enum to migrate)."""
+    return sa.Column(
+        sa.Enum(
+            enum,
+            native_enum=False,
+            create_constraint=False,
+            length=max(len(member.value) for member in enum),
+            values_callable=lambda members: [member.value for member in members],
+            validate_strings=True,
+        ),
+        **kwargs,
+    )
+
+
+def timestamp_column(**kwargs: Any) -> sa.Column[Any]:
+    return sa.Column(UTCDateTime(), nullable=False, **kwargs)

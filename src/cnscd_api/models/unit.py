@@ -1,0 +1,101 @@
+"""Administrative units (province → district → commune → village) and their lineage.
+
+Units carry a surrogate UUID and the official GSO code as an attribute, because codes
+are reused after reorganisations. ``path`` is the materialised path of ids from the
+province down to the unit itself (``/<hex>/<hex>/``): a subtree is ``path LIKE prefix%``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from cnscd_api.models.base import enum_column, timestamp_column, utcnow
+
+
+class UnitLevel(StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    VILLAGE = "village"
+
+
+class DivisionType(StrEnum):
+    """The official kind of unit, read from the prefix of its official name."""
+
+    TINH = "tinh"  # Tỉnh
+    THANH_PHO = "thanh_pho"  # Thành phố (centrally governed city or provincial city)
+    QUAN = "quan"  # Quận
+    HUYEN = "huyen"  # Huyện
+    THI_XA = "thi_xa"  # Thị xã
+    PHUONG = "phuong"  # Phường
+    XA = "xa"  # Xã
+    THI_TRAN = "thi_tran"  # Thị trấn
+    THON = "thon"  # Thôn
+    LANG = "lang"  # Làng
+    TO_DAN_PHO = "to_dan_pho"  # Tổ dân phố
+    BUON = "buon"  # Buôn
+    BAN = "ban"  # Bản
+    AP = "ap"  # Ấp
+    KHU_PHO = "khu_pho"  # Khu phố
+
+
+class LineageKind(StrEnum):
+    MERGED_INTO = "merged_into"
+    SPLIT_FROM = "split_from"
+    MOVED = "moved"
+    RENAMED = "renamed"
+
+
+class Unit(SQLModel, table=True):
+    __tablename__ = "unit"
+    __table_args__ = (
+        sa.Index("ix_unit_path", "path", unique=True, postgresql_ops={"path": "text_pattern_ops"}),
+        # An official code identifies one unit per level among the units valid today.
+        sa.Index(
+            "uq_unit_level_code_current",
+            "level",
+            "code",
+            unique=True,
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        ),
+        sa.CheckConstraint("households IS NULL OR households >= 0", name="households_not_negative"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str | None = Field(default=None, max_length=16, index=True)
+    name: str = Field(max_length=200)
+    search_name: str = Field(max_length=200)
+    level: UnitLevel = Field(sa_column=enum_column(UnitLevel, nullable=False, index=True))
+    division_type: DivisionType = Field(sa_column=enum_column(DivisionType, nullable=False))
+    parent_id: uuid.UUID | None = Field(
+        default=None, foreign_key="unit.id", index=True, ondelete="RESTRICT"
+    )
+    path: str = Field(max_length=200)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    households: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class UnitLineage(SQLModel, table=True):
+    """One step in a unit's history: merged into, split from, moved or renamed."""
+
+    __tablename__ = "unit_lineage"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: LineageKind = Field(sa_column=enum_column(LineageKind, nullable=False))
+    predecessor_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    successor_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    effective_date: date
+    legal_act: str = Field(
+        max_length=300, description="The resolution or decision, e.g. 1365/NQ-UBTVQH15."
+    )
+    note: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

@@ -1,0 +1,53 @@
+"""``/healthz`` (the process is up), ``/readyz`` (the database answers) and ``/metrics``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from cnscd_api.core.errors import ServiceUnavailable, problem_responses
+from cnscd_api.core.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
+from cnscd_api.dependencies import DatabaseDep
+
+router = APIRouter(tags=["service"])
+logger = logging.getLogger("cnscd_api.readiness")
+
+
+class Status(BaseModel):
+    status: str
+
+
+@router.get("/healthz", response_model=Status, summary="Liveness: the process is up")
+def healthz() -> Status:
+    return Status(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Status,
+    summary="Readiness: the database answers",
+    responses=problem_responses(503),
+)
+def readyz(database: DatabaseDep) -> Status:
+    try:
+        with database.session() as session:
+            session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        logger.warning("database not reachable", extra={"error": type(exc).__name__})
+        raise ServiceUnavailable() from exc
+    return Status(status="ready")
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics(request: Request) -> Response:
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type=PROMETHEUS_CONTENT_TYPE)

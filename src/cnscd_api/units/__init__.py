@@ -1,0 +1,1 @@
+"""Administrative units: the province → district → commune → village tree."""

@@ -1,0 +1,43 @@
+"""Request and response models of the unit endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cnscd_api.models import DivisionType, UnitLevel
+
+
+class UnitSort(StrEnum):
+    NAME = "name"
+    NAME_DESC = "-name"
+    CODE = "code"
+    CODE_DESC = "-code"
+    LEVEL = "level"
+    LEVEL_DESC = "-level"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+
+
+class UnitRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str | None = Field(description="Official GSO code; villages usually have none.")
+    name: str = Field(examples=["Huyện Đắk Glei"])
+    level: UnitLevel
+    division_type: DivisionType = Field(
+        description="Kind of unit read from its official name: tinh (Tỉnh), "
+        "thanh_pho (Thành phố), quan (Quận), huyen (Huyện), thi_xa (Thị xã), phuong (Phường), "
+        "xa (Xã), thi_tran (Thị trấn), thon (Thôn), lang (Làng), to_dan_pho (Tổ dân phố), "
+        "buon (Buôn), ban (Bản), ap (Ấp), khu_pho (Khu phố)."
+    )
+    parent_id: uuid.UUID | None
+    valid_from: date | None = Field(description="Empty when the unit predates the records.")
+    valid_to: date | None = Field(description="Empty while the unit exists.")
+    households: int | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,78 @@
+"""Settings fail fast; the command line seeds and writes the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from cnscd_api.cli import app as cli
+from cnscd_api.config import Environment, Settings
+from tests.databases import migrated_engine
+
+STRONG_SECRET = "k" * 16 + "0123456789abcdefXYZ"
+
+
+def test_development_needs_no_secret() -> None:
+    settings = Settings(environment=Environment.DEVELOPMENT, _env_file=None)
+    assert settings.database_url == "sqlite:///var/cnscd.db"
+
+
+@pytest.mark.parametrize("environment", [Environment.PRODUCTION, Environment.TEST])
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        (None, "required"),
+        ("short", "at least 32 bytes"),
+        ("changeme", "at least 32 bytes"),
+    ],
+)
+def test_secret_is_required_outside_development(
+    environment: Environment, secret: str | None, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CNSCD_SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError, match=message):
+        Settings(environment=environment, secret_key=secret, _env_file=None)
+
+
+def test_placeholder_secret_is_refused_even_when_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CNSCD_ENVIRONMENT", "production")
+    monkeypatch.setenv("CNSCD_SECRET_KEY", "change-me" + " " * 30)
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings(_env_file=None)
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CNSCD_ENVIRONMENT", "production")
+    monkeypatch.setenv("CNSCD_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("CNSCD_CORS_ORIGINS", "https://a.example.vn, https://b.example.vn")
+    settings = Settings(_env_file=None)
+    assert settings.cors_origins == ["https://a.example.vn", "https://b.example.vn"]
+    assert settings.secret_key is not None
+    assert STRONG_SECRET not in repr(settings)
+
+
+def test_cli_seed_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    migrated_engine(url).dispose()
+    monkeypatch.setenv("CNSCD_DATABASE_URL", url)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["seed", "--province-code", "62"])
+    assert first.exit_code == 0, first.output
+    assert "113 created" in first.output
+    again = runner.invoke(cli, ["seed", "--province-code", "62"])
+    assert "0 created, 113 already present" in again.output
+    both = runner.invoke(cli, ["seed", "--all", "--province-code", "62"])
+    assert both.exit_code != 0
+
+
+def test_cli_writes_openapi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CNSCD_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
+    target = tmp_path / "out" / "openapi.json"
+    result = CliRunner().invoke(cli, ["openapi", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert "/api/v1/units" in document["paths"]

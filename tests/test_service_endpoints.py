@@ -1,0 +1,181 @@
+"""Health, readiness, metrics, request ids, CORS and the problem format of unexpected errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from cnscd_api.core.logging import json_formatter
+from cnscd_api.db import normalise_url
+from cnscd_api.main import create_app
+from tests.databases import POSTGRES_ADMIN_URL, settings_for
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_when_database_answers(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_readyz_is_503_while_the_database_is_missing_and_recovers(
+    backend: str, tmp_path: Path
+) -> None:
+    """Start with a database that cannot be reached, then make it appear: readiness
+    follows without restarting the app."""
+    if backend == "sqlite":
+        missing_dir = tmp_path / "not-yet"
+        url = f"sqlite:///{missing_dir / 'cnscd.db'}"
+
+        def bring_up() -> None:
+            missing_dir.mkdir()
+
+        def tear_down() -> None:
+            return None
+    else:
+        name = f"cnscd_test_ready_{tmp_path.name[-8:].lower().replace('-', '_')}"
+        url = str(normalise_url(POSTGRES_ADMIN_URL)).rsplit("/", 1)[0] + f"/{name}"
+        admin = create_engine(normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+
+        def bring_up() -> None:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+        def tear_down() -> None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    app = create_app(settings_for(url))
+    try:
+        with TestClient(app) as client:
+            down = client.get("/readyz", headers={"Accept-Language": "vi"})
+            assert down.status_code == 503
+            assert down.headers["content-type"] == "application/problem+json"
+            assert down.json()["code"] == "service_unavailable"
+            assert "cơ sở dữ liệu" in down.json()["detail"]
+            assert client.get("/healthz").status_code == 200
+            bring_up()
+            assert client.get("/readyz").status_code == 200
+    finally:
+        tear_down()
+
+
+def test_request_id_is_generated_or_echoed(client: TestClient) -> None:
+    generated = client.get("/healthz").headers["x-request-id"]
+    assert len(generated) == 32
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
+    # A header that could smuggle anything into the logs is replaced, not echoed.
+    replaced = client.get("/healthz", headers={"X-Request-ID": "x" * 300}).headers["x-request-id"]
+    assert replaced != "x" * 300
+    problem = client.get("/api/v1/units/nope", headers={"X-Request-ID": "req-42"})
+    assert problem.headers["x-request-id"] == "req-42"
+    assert problem.json()["request_id"] == "req-42"
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/api/v1/units", params={"limit": 1})
+    client.get("/api/v1/units/00000000-0000-0000-0000-000000000000")
+    client.get("/no/such/path")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text_body = response.text
+    assert (
+        'cnscd_http_requests_total{method="GET",route="/api/v1/units",status="200"} 1.0'
+        in text_body
+    )
+    assert (
+        'cnscd_http_requests_total{method="GET",route="/api/v1/units/{unit_id}",status="404"} 1.0'
+        in text_body
+    )
+    assert 'route="unmatched",status="404"' in text_body
+    assert "/no/such/path" not in text_body
+    assert (
+        'cnscd_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/units"}'
+        in text_body
+    )
+
+
+def test_unknown_path_and_method_are_problems(client: TestClient) -> None:
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "route_not_found"
+    wrong_method = client.delete("/api/v1/units")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"] == "application/problem+json"
+    assert wrong_method.json()["code"] == "method_not_allowed"
+
+
+def test_unexpected_error_is_a_problem_without_internals(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals 0912345678")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom", headers={"X-Request-ID": "boom-1"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "boom-1"
+    body = response.json()
+    assert body["code"] == "internal_error"
+    assert body["request_id"] == "boom-1"
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+
+
+def test_access_log_is_json_without_query_strings(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    client.get("/api/v1/units", params={"q": "0912345678"}, headers={"X-Request-ID": "log-1"})
+    formatter = json_formatter()
+    lines = [json.loads(formatter.format(record)) for record in caplog.records]
+    access = [line for line in lines if line.get("logger") == "cnscd_api.access"]
+    assert access, lines
+    assert access[-1]["request_id"] == "log-1"
+    assert access[-1]["route"] == "/api/v1/units"
+    assert access[-1]["status"] == 200
+    assert all("0912345678" not in json.dumps(line) for line in lines)
+
+
+def test_cors_allows_configured_origins_only(engine: object, database: object) -> None:
+    settings = settings_for("sqlite://")
+    settings.cors_origins = ["https://dashboard.example.vn"]
+    app = create_app(settings, database)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        allowed = client.options(
+            "/api/v1/units",
+            headers={
+                "Origin": "https://dashboard.example.vn",
+                "Access-Control-Request-Method": "GET",
+            },
+        )
+        assert allowed.headers["access-control-allow-origin"] == "https://dashboard.example.vn"
+        other = client.get("/healthz", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_docs_page_loads_no_cdn_asset(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert "https://" not in page.text
+    script = page.text.split('src="', 1)[1].split('"', 1)[0]
+    assert client.get(script).status_code == 200
