@@ -27,6 +27,7 @@ migrate: $(STAMP) .env
 
 seed: migrate
 	$(BIN)/cnscd seed --province-code 62
+	$(BIN)/cnscd demo
 
 run: seed
 	$(BIN)/uvicorn --factory cnscd_api.main:create_app --host $(HOST) --port $(PORT) --no-access-log

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -18,10 +17,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from cnscd_api.config import Settings
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
+from cnscd_api.models import Role, User
 from cnscd_api.units.seed import seed_units
 from tests.databases import fresh_database, migrated_engine, postgres_reachable, settings_for
+from tests.factories import Tree, bearer, make_tree, make_user
 
 KON_TUM, GIA_LAI = 62, 64
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -102,5 +104,27 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def tmp_dir(tmp_path: Path) -> Path:
-    return tmp_path
+def settings(app: FastAPI) -> Settings:
+    configured: Settings = app.state.settings
+    return configured
+
+
+@pytest.fixture
+def tree(session: Session) -> Tree:
+    tree = make_tree(session)
+    session.commit()
+    return tree
+
+
+@pytest.fixture
+def province_admin(session: Session, tree: Tree) -> User:
+    user = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum, username="tinh.admin")
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def admin_client(client: TestClient, settings: Settings, province_admin: User) -> TestClient:
+    """A client logged in as the province admin of Kon Tum."""
+    client.headers.update(bearer(settings, province_admin))
+    return client

@@ -87,7 +87,8 @@ def test_request_id_is_generated_or_echoed(client: TestClient) -> None:
     assert problem.json()["request_id"] == "req-42"
 
 
-def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+def test_metrics_count_requests_by_route_template(admin_client: TestClient) -> None:
+    client = admin_client
     client.get("/api/v1/units", params={"limit": 1})
     client.get("/api/v1/units/00000000-0000-0000-0000-000000000000")
     client.get("/no/such/path")
@@ -141,10 +142,10 @@ def test_unexpected_error_is_a_problem_without_internals(
 
 
 def test_access_log_is_json_without_query_strings(
-    client: TestClient, caplog: pytest.LogCaptureFixture
+    admin_client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    client.get("/api/v1/units", params={"q": "0912345678"}, headers={"X-Request-ID": "log-1"})
+    admin_client.get("/api/v1/units", params={"q": "0912345678"}, headers={"X-Request-ID": "log-1"})
     formatter = json_formatter()
     lines = [json.loads(formatter.format(record)) for record in caplog.records]
     access = [line for line in lines if line.get("logger") == "cnscd_api.access"]

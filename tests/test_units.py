@@ -19,28 +19,28 @@ def find_one(client: TestClient, **params: object) -> dict[str, object]:
     return item
 
 
-def test_list_envelope_and_default_limit(client: TestClient) -> None:
-    body = client.get(UNITS).json()
+def test_list_envelope_and_default_limit(admin_client: TestClient) -> None:
+    body = admin_client.get(UNITS).json()
     assert set(body) == {"items", "total", "limit", "offset"}
     assert body["limit"] == 50
     assert body["offset"] == 0
     assert len(body["items"]) == 50
-    # Kon Tum (1 + 10 + 102) and Gia Lai (1 + 17 + 218) are seeded for the tests.
-    assert body["total"] == 113 + 236
+    # Kon Tum: 1 + 10 + 102 units, and the test village; Gia Lai is outside the scope.
+    assert body["total"] == 113 + 1
 
 
-def test_kon_tum_tree_counts(client: TestClient) -> None:
-    province = find_one(client, q="kon tum", level="province")
+def test_kon_tum_tree_counts(admin_client: TestClient) -> None:
+    province = find_one(admin_client, q="kon tum", level="province")
     assert province["code"] == "62"
     assert province["division_type"] == "tinh"
-    districts = client.get(f"{UNITS}/{province['id']}/children", params={"limit": 500}).json()
+    districts = admin_client.get(f"{UNITS}/{province['id']}/children", params={"limit": 500}).json()
     assert districts["total"] == 10
     assert sorted(d["code"] for d in districts["items"]) == [
         str(c) for c in range(608, 619) if c != 609
     ]
     communes = 0
     for district in districts["items"]:
-        communes += client.get(
+        communes += admin_client.get(
             UNITS, params={"parent_id": district["id"], "level": "commune"}
         ).json()["total"]
     assert communes == 102
@@ -57,83 +57,89 @@ def test_kon_tum_tree_counts(client: TestClient) -> None:
     ],
 )
 def test_search_is_case_and_accent_insensitive(
-    client: TestClient, query: str, expected_name: str
+    admin_client: TestClient, query: str, expected_name: str
 ) -> None:
     names = [
         u["name"]
-        for u in client.get(UNITS, params={"q": query, "level": "district"}).json()["items"]
+        for u in admin_client.get(UNITS, params={"q": query, "level": "district"}).json()["items"]
     ]
     assert expected_name in names
 
 
-def test_search_treats_d_stroke_as_d_and_finds_communes(client: TestClient) -> None:
-    commune = find_one(client, q="xa dak pek")
+def test_search_treats_d_stroke_as_d_and_finds_communes(admin_client: TestClient) -> None:
+    commune = find_one(admin_client, q="xa dak pek")
     assert commune["name"] == "Xã Đắk Pék"
     assert commune["level"] == "commune"
     assert commune["division_type"] == "xa"
 
 
-def test_search_with_like_wildcards_matches_literally(client: TestClient) -> None:
-    assert client.get(UNITS, params={"q": "%"}).json()["total"] == 0
-    assert client.get(UNITS, params={"q": "_"}).json()["total"] == 0
+def test_search_with_like_wildcards_matches_literally(admin_client: TestClient) -> None:
+    assert admin_client.get(UNITS, params={"q": "%"}).json()["total"] == 0
+    assert admin_client.get(UNITS, params={"q": "_"}).json()["total"] == 0
 
 
-def test_division_types_follow_official_names(client: TestClient) -> None:
-    assert find_one(client, q="thanh pho kon tum")["division_type"] == "thanh_pho"
-    assert find_one(client, q="thi tran plei kan")["division_type"] == "thi_tran"
+def test_division_types_follow_official_names(admin_client: TestClient) -> None:
+    assert find_one(admin_client, q="thanh pho kon tum")["division_type"] == "thanh_pho"
+    assert find_one(admin_client, q="thi tran plei kan")["division_type"] == "thi_tran"
     assert (
         find_one(
-            client,
+            admin_client,
             q="phuong quang trung",
             level="commune",
-            parent_id=find_one(client, q="thanh pho kon tum")["id"],
+            parent_id=find_one(admin_client, q="thanh pho kon tum")["id"],
         )["division_type"]
         == "phuong"
     )
 
 
-def test_get_unit_and_children_of_a_commune_are_empty(client: TestClient) -> None:
-    commune = find_one(client, q="dak pek")
-    fetched = client.get(f"{UNITS}/{commune['id']}")
+def test_get_unit_and_children(admin_client: TestClient) -> None:
+    commune = find_one(admin_client, q="dak pek", level="commune")
+    fetched = admin_client.get(f"{UNITS}/{commune['id']}")
     assert fetched.status_code == 200
     assert fetched.json() == commune
-    children = client.get(f"{UNITS}/{commune['id']}/children").json()
-    assert children == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    children = admin_client.get(f"{UNITS}/{commune['id']}/children").json()
+    assert [c["name"] for c in children["items"]] == ["Thôn Đắk Ung"]
+    village = children["items"][0]
+    assert village["level"] == "village"
+    assert village["division_type"] == "thon"
+    assert village["parent_id"] == commune["id"]
+    empty = admin_client.get(f"{UNITS}/{village['id']}/children").json()
+    assert empty == {"items": [], "total": 0, "limit": 50, "offset": 0}
 
 
-def test_pagination_is_stable_and_complete(client: TestClient) -> None:
+def test_pagination_is_stable_and_complete(admin_client: TestClient) -> None:
     seen: list[str] = []
     for offset in range(0, 120, 40):
-        page = client.get(UNITS, params={"limit": 40, "offset": offset, "q": "kon"}).json()
+        page = admin_client.get(UNITS, params={"limit": 40, "offset": offset, "q": "kon"}).json()
         seen.extend(u["id"] for u in page["items"])
-    total = client.get(UNITS, params={"q": "kon"}).json()["total"]
+    total = admin_client.get(UNITS, params={"q": "kon"}).json()["total"]
     assert len(seen) == len(set(seen)) == min(total, 120)
 
 
 @pytest.mark.parametrize("sort", ["name", "-name", "code", "-code"])
-def test_sort(client: TestClient, sort: str) -> None:
-    items = client.get(UNITS, params={"level": "district", "sort": sort, "limit": 500}).json()[
-        "items"
-    ]
+def test_sort(admin_client: TestClient, sort: str) -> None:
+    items = admin_client.get(
+        UNITS, params={"level": "district", "sort": sort, "limit": 500}
+    ).json()["items"]
     key = sort.lstrip("-")
     values = [u[key] for u in items]
     assert values == sorted(values, reverse=sort.startswith("-"))
 
 
-def test_offset_past_the_end_gives_an_empty_page(client: TestClient) -> None:
-    body = client.get(UNITS, params={"offset": 100000}).json()
+def test_offset_past_the_end_gives_an_empty_page(admin_client: TestClient) -> None:
+    body = admin_client.get(UNITS, params={"offset": 100000}).json()
     assert body["items"] == []
-    assert body["total"] == 349
+    assert body["total"] == 114
 
 
-def test_unknown_unit_is_404_problem(client: TestClient) -> None:
-    response = client.get(f"{UNITS}/{uuid.uuid4()}")
+def test_unknown_unit_is_404_problem(admin_client: TestClient) -> None:
+    response = admin_client.get(f"{UNITS}/{uuid.uuid4()}")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["code"] == "not_found"
     assert body["status"] == 404
-    assert client.get(f"{UNITS}/{uuid.uuid4()}/children").status_code == 404
+    assert admin_client.get(f"{UNITS}/{uuid.uuid4()}/children").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -153,9 +159,9 @@ def test_unknown_unit_is_404_problem(client: TestClient) -> None:
     ],
 )
 def test_bad_input_is_422_with_field_errors(
-    client: TestClient, path: str, params: dict[str, object], field: str, code: str
+    admin_client: TestClient, path: str, params: dict[str, object], field: str, code: str
 ) -> None:
-    response = client.get(path, params=params)
+    response = admin_client.get(path, params=params)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -165,13 +171,17 @@ def test_bad_input_is_422_with_field_errors(
     ]
 
 
-def test_problem_detail_in_vietnamese(client: TestClient) -> None:
-    response = client.get(
+def test_problem_detail_in_vietnamese(admin_client: TestClient) -> None:
+    response = admin_client.get(
         f"{UNITS}/{uuid.uuid4()}", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}
     )
     assert response.json()["detail"].startswith("Không tìm thấy đơn vị hành chính")
-    invalid = client.get(UNITS, params={"limit": -1}, headers={"Accept-Language": "vi"}).json()
+    invalid = admin_client.get(
+        UNITS, params={"limit": -1}, headers={"Accept-Language": "vi"}
+    ).json()
     assert invalid["detail"] == "Yêu cầu không hợp lệ; xem danh sách lỗi theo từng trường."
     assert invalid["errors"][0]["message"] == "Phải lớn hơn hoặc bằng 1."
-    english = client.get(f"{UNITS}/{uuid.uuid4()}", headers={"Accept-Language": "en-US,vi;q=0.5"})
+    english = admin_client.get(
+        f"{UNITS}/{uuid.uuid4()}", headers={"Accept-Language": "en-US,vi;q=0.5"}
+    )
     assert english.json()["detail"].startswith("The unit you asked for")

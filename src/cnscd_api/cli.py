@@ -51,6 +51,75 @@ def seed(
     )
 
 
+@app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Argument(help="Login name, e.g. tinh.kontum")],
+    unit_code: Annotated[
+        str, typer.Option("--unit-code", help="GSO code of the province, e.g. 62.")
+    ],
+    full_name: Annotated[str | None, typer.Option("--full-name")] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="Prompted for (hidden) when not given.")
+    ] = None,
+) -> None:
+    """Create a province_admin: the first account of a province."""
+    from cnscd_api.core.errors import ProblemError
+    from cnscd_api.core.i18n import message
+    from cnscd_api.core.security import password_problems
+    from cnscd_api.models import Role, UnitLevel
+    from cnscd_api.units import repository as unit_repository
+    from cnscd_api.users import service as user_service
+
+    username = username.strip().lower()
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problems = password_problems(password, username)
+    if problems:
+        typer.echo(f"refused: the password is too weak ({'; '.join(problems)})", err=True)
+        raise typer.Exit(code=2)
+    database = _database()
+    try:
+        with database.transaction() as session:
+            code = unit_code.zfill(2)
+            unit = unit_repository.current_unit_by_code(session, UnitLevel.PROVINCE, code)
+            if unit is None:
+                typer.echo(f"no province with code {code}: run `cnscd seed` first", err=True)
+                raise typer.Exit(code=2)
+            user_service.create_account(
+                session,
+                username=username,
+                full_name=full_name or username,
+                role=Role.PROVINCE_ADMIN,
+                unit=unit,
+                password=password,
+            )
+    except ProblemError as error:
+        typer.echo(f"refused: {message(error.code, 'en', **error.params)}", err=True)
+        raise typer.Exit(code=2) from error
+    finally:
+        database.dispose()
+    typer.echo(f"created province_admin {username} for {unit.name}")
+
+
+@app.command()
+def demo() -> None:
+    """Add the Kon Tum demo users (one per tier); refused in production."""
+    from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+
+    settings = Settings()
+    if settings.is_production:
+        typer.echo("refused: demo data is never seeded when CNSCD_ENVIRONMENT=production", err=True)
+        raise typer.Exit(code=2)
+    database = _database()
+    with database.transaction() as session:
+        created = seed_demo_users(session)
+    database.dispose()
+    typer.echo(f"demo users: {len(created)} created")
+    typer.echo(f"demo logins (password {DEMO_PASSWORD}):")
+    for user in DEMO_USERS:
+        typer.echo(f"  {user.username:<15} {user.role.value}")
+
+
 @app.command()
 def openapi(
     output: Annotated[

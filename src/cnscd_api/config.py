@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    token_issuer: str = "cnscd-api"  # noqa: S105 -- not a secret
+    token_audience: str = "cnscd-api"  # noqa: S105 -- not a secret
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
@@ -62,6 +71,19 @@ class Settings(BaseSettings):
         if secret.strip().lower() in PLACEHOLDER_SECRETS:
             raise ValueError("CNSCD_SECRET_KEY is a placeholder value")
         return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    def signing_key(self) -> str:
+        if self.secret_key is None:
+            raise RuntimeError("CNSCD_SECRET_KEY is not set; `make run` writes one into .env")
+        return self.secret_key.get_secret_value()
 
 
 @lru_cache

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from cnscd_api.core.errors import ProblemError
 from cnscd_api.db import Database
 
 
@@ -20,7 +21,12 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session per request, committed after the endpoint returns and before the
     response is sent (``scope="function"``); any exception rolls it back."""
     with get_database(request).session() as session:
-        yield session
+        try:
+            yield session
+        except ProblemError as error:
+            if error.keep_changes:
+                session.commit()
+            raise
         session.commit()
 
 

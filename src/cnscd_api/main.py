@@ -10,6 +10,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from cnscd_api import __version__
+from cnscd_api.api_clients.router import router as api_clients_router
+from cnscd_api.audit.router import router as audit_router
+from cnscd_api.auth.router import router as auth_router
 from cnscd_api.config import Settings, get_settings
 from cnscd_api.core.errors import install_error_handlers
 from cnscd_api.core.logging import configure_logging
@@ -19,6 +22,7 @@ from cnscd_api.db import Database, create_db_engine
 from cnscd_api.openapi import build_openapi, operation_id
 from cnscd_api.system.router import router as system_router
 from cnscd_api.units.router import router as units_router
+from cnscd_api.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -33,7 +37,14 @@ and answer `{items, total, limit, offset}`.
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    router.include_router(units_router)
+    for feature_router in (
+        auth_router,
+        users_router,
+        api_clients_router,
+        units_router,
+        audit_router,
+    ):
+        router.include_router(feature_router)
     return router
 
 

@@ -43,17 +43,29 @@ class Problem(BaseModel):
 
 
 class ProblemError(Exception):
-    """Base of the typed errors. ``params`` fill the message template of ``code``."""
+    """Base of the typed errors. ``params`` fill the message template of ``code``.
+
+    ``keep_changes`` asks the request's transaction to commit what was written before
+    the error (a failed-login counter, an audit row of a denial) instead of rolling back.
+    """
 
     status: int = 500
     code: str = "internal_error"
 
     def __init__(
-        self, code: str | None = None, *, headers: dict[str, str] | None = None, **params: Any
+        self,
+        code: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        keep_changes: bool = False,
+        errors: list[FieldError] | None = None,
+        **params: Any,
     ) -> None:
         self.code = code or type(self).code
         self.params = params
         self.headers = headers
+        self.keep_changes = keep_changes
+        self.errors = errors
         super().__init__(self.code)
 
 
@@ -145,7 +157,12 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     detail = message(exc.code, _language(request), **exc.params)
     return problem_response(
-        request, status=exc.status, code=exc.code, detail=detail, headers=exc.headers
+        request,
+        status=exc.status,
+        code=exc.code,
+        detail=detail,
+        headers=exc.headers,
+        errors=exc.errors,
     )
 
 
@@ -174,15 +191,20 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_HTTP_CODES = {404: "route_not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {404: "route_not_found", 405: "method_not_allowed", 422: "malformed_body"}
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    status = exc.status_code
+    if status == 400:
+        # FastAPI answers 400 when it cannot even decode the body; to clients that is
+        # invalid input like any other, so it is a 422 with its own code.
+        status = 422
+    code = _HTTP_CODES.get(status, "http_error")
     detail = message(code, _language(request), method=request.method)
     return problem_response(
-        request, status=exc.status_code, code=code, detail=detail, headers=dict(exc.headers or {})
+        request, status=status, code=code, detail=detail, headers=dict(exc.headers or {})
     )
 
 

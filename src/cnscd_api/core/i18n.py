@@ -27,6 +27,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The request is not valid; see errors for each field.",
         "vi": "Yêu cầu không hợp lệ; xem danh sách lỗi theo từng trường.",
     },
+    "malformed_body": {
+        "en": "The request body cannot be read: send UTF-8 JSON or form data as documented.",
+        "vi": "Không đọc được nội dung yêu cầu: hãy gửi JSON UTF-8 hoặc form đúng mô tả.",
+    },
     "service_unavailable": {
         "en": "The database cannot be reached right now; try again shortly.",
         "vi": "Hiện không kết nối được cơ sở dữ liệu; vui lòng thử lại sau ít phút.",
@@ -34,6 +38,74 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "internal_error": {
         "en": "Something went wrong on our side. Quote the request id when reporting it.",
         "vi": "Hệ thống gặp lỗi. Vui lòng báo kèm mã yêu cầu (request id).",
+    },
+    "not_authenticated": {
+        "en": "Authentication is required: send a bearer access token.",
+        "vi": "Cần xác thực: hãy gửi access token dạng Bearer.",
+    },
+    "invalid_token": {
+        "en": "The access token is invalid, expired or no longer accepted.",
+        "vi": "Access token không hợp lệ, đã hết hạn hoặc không còn được chấp nhận.",
+    },
+    "invalid_credentials": {
+        "en": "Wrong username or password, or the account cannot log in.",
+        "vi": "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản không được phép đăng nhập.",
+    },
+    "invalid_client": {
+        "en": "Unknown client or wrong client secret.",
+        "vi": "Client không tồn tại hoặc client secret không đúng.",
+    },
+    "invalid_refresh_token": {
+        "en": "The refresh token is invalid, expired or already used; log in again.",
+        "vi": "Refresh token không hợp lệ, đã hết hạn hoặc đã được dùng; vui lòng đăng nhập lại.",
+    },
+    "unsupported_grant_type": {
+        "en": "grant_type must be password or client_credentials.",
+        "vi": "grant_type phải là password hoặc client_credentials.",
+    },
+    "too_many_failed_logins": {
+        "en": "Too many failed logins; try again in {retry_after} seconds.",
+        "vi": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {retry_after} giây.",
+    },
+    "forbidden": {
+        "en": "Your role may not do this.",
+        "vi": "Vai trò của bạn không được phép thực hiện thao tác này.",
+    },
+    "role_not_grantable": {
+        "en": "You may not give the role {role}.",
+        "vi": "Bạn không được cấp vai trò {role}.",
+    },
+    "own_account_change": {
+        "en": "Nobody changes their own role or scope, or deactivates themselves.",
+        "vi": "Không ai được tự thay đổi vai trò, phạm vi hoặc tự vô hiệu hoá tài khoản của mình.",
+    },
+    "scope_level_mismatch": {
+        "en": "A {role} must be scoped to a unit of level {levels}.",
+        "vi": "Vai trò {role} phải gắn với đơn vị cấp {levels}.",
+    },
+    "username_taken": {
+        "en": "That username is already in use.",
+        "vi": "Tên đăng nhập đã được sử dụng.",
+    },
+    "weak_password": {
+        "en": "The password is too weak: {reasons}.",
+        "vi": "Mật khẩu quá yếu: {reasons}.",
+    },
+    "invalid_parent": {
+        "en": "A {level} cannot be placed under a {parent_level}.",
+        "vi": "Không thể đặt đơn vị cấp {level} dưới đơn vị cấp {parent_level}.",
+    },
+    "division_type_unknown": {
+        "en": "The division type cannot be read from the name; give division_type.",
+        "vi": "Không xác định được loại đơn vị từ tên; hãy nhập division_type.",
+    },
+    "code_taken": {
+        "en": "Another current unit of this level already has that official code.",
+        "vi": "Mã đơn vị này đã được dùng cho một đơn vị cùng cấp khác.",
+    },
+    "api_client_revoked": {
+        "en": "This API client has been revoked.",
+        "vi": "API client này đã bị thu hồi.",
     },
     "http_error": {
         "en": "The request could not be handled.",
@@ -43,6 +115,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
 
 RESOURCE_NAMES_VI: dict[str, str] = {
     "unit": "đơn vị hành chính",
+    "user": "người dùng",
+    "api_client": "API client",
+    "audit_event": "sự kiện nhật ký",
+    "team": "tổ công nghệ số",
+    "member": "thành viên",
     "resource": "đối tượng",
 }
 

@@ -1,4 +1,5 @@
-"""Path-parameter guards: load the unit through the scoped query or answer 404."""
+"""Guards of the unit endpoints: the permission, and the unit loaded through the scoped
+query (404 outside what the caller may see)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,27 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from cnscd_api.auth.dependencies import require
+from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.dependencies import SessionDep
 from cnscd_api.models import Unit
 from cnscd_api.units import service
 
+UnitReader = Annotated[Principal, Depends(require(Permission.UNITS_READ))]
+UnitWriter = Annotated[Principal, Depends(require(Permission.VILLAGES_WRITE))]
 
-def unit_from_path(session: SessionDep, unit_id: Annotated[uuid.UUID, Path()]) -> Unit:
-    return service.get_unit(session, unit_id)
+
+def unit_for_read(
+    session: SessionDep, actor: UnitReader, unit_id: Annotated[uuid.UUID, Path()]
+) -> Unit:
+    return service.get_unit(session, actor, unit_id)
 
 
-UnitDep = Annotated[Unit, Depends(unit_from_path)]
+def unit_for_write(
+    session: SessionDep, actor: UnitWriter, unit_id: Annotated[uuid.UUID, Path()]
+) -> Unit:
+    return service.get_unit_for_write(session, actor, unit_id)
+
+
+UnitForRead = Annotated[Unit, Depends(unit_for_read)]
+UnitForWrite = Annotated[Unit, Depends(unit_for_write)]

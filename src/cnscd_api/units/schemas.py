@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cnscd_api.models import DivisionType, UnitLevel
 
@@ -41,3 +42,40 @@ class UnitRead(BaseModel):
     households: int | None
     created_at: datetime
     updated_at: datetime
+
+
+UnitName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+OfficialCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z._-]{1,16}$")
+]
+
+
+class UnitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parent_id: uuid.UUID = Field(
+        description="The commune of a new village; the district or province of a new commune."
+    )
+    name: UnitName = Field(examples=["Thôn Đắk Ung"])
+    level: UnitLevel | None = Field(
+        default=None,
+        description="Defaults to the level below the parent (a village under a commune).",
+    )
+    division_type: DivisionType | None = Field(
+        default=None,
+        description="Read from the name when it starts with Thôn, Làng, Tổ dân phố, Xã …",
+    )
+    code: OfficialCode | None = None
+    households: int | None = Field(default=None, ge=0, le=10_000_000)
+    valid_from: date | None = None
+
+
+class UnitUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: UnitName | None = None
+    division_type: DivisionType | None = None
+    code: OfficialCode | None = None
+    households: int | None = Field(default=None, ge=0, le=10_000_000)
+    valid_from: date | None = None
+    valid_to: date | None = None

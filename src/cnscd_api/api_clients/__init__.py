@@ -1,0 +1,1 @@
+"""Partners' API clients (client credentials), managed by the province admin."""

@@ -1,0 +1,88 @@
+"""``/api-clients``: partners' server-to-server credentials (province admin only)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+
+from cnscd_api.api_clients import service
+from cnscd_api.api_clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSecret
+from cnscd_api.auth.dependencies import require
+from cnscd_api.core.errors import problem_responses
+from cnscd_api.core.pagination import Page, PageParamsDep
+from cnscd_api.core.permissions import Permission, Principal
+from cnscd_api.dependencies import SessionDep
+from cnscd_api.models import ApiClient
+
+router = APIRouter(
+    prefix="/api-clients", tags=["api clients"], responses=problem_responses(401, 403)
+)
+
+ClientManager = Annotated[Principal, Depends(require(Permission.API_CLIENTS_MANAGE))]
+
+
+def client_from_path(
+    session: SessionDep, actor: ClientManager, client_id: Annotated[uuid.UUID, Path()]
+) -> ApiClient:
+    return service.get_client(session, actor, client_id)
+
+
+ClientForWrite = Annotated[ApiClient, Depends(client_from_path)]
+
+
+def _with_secret(client: ApiClient, secret: str) -> ApiClientWithSecret:
+    return ApiClientWithSecret(
+        **ApiClientRead.model_validate(client).model_dump(), client_secret=secret
+    )
+
+
+@router.get("", response_model=Page[ApiClientRead], summary="List API clients")
+def list_api_clients(
+    session: SessionDep, actor: ClientManager, page: PageParamsDep
+) -> Page[ApiClientRead]:
+    items, total = service.list_clients(session, actor, page)
+    return Page[ApiClientRead](
+        items=[ApiClientRead.model_validate(c) for c in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "",
+    response_model=ApiClientWithSecret,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API client; the secret is shown once",
+    responses=problem_responses(404),
+)
+def create_api_client(
+    body: ApiClientCreate, session: SessionDep, actor: ClientManager
+) -> ApiClientWithSecret:
+    client, secret = service.create_client(session, actor, body)
+    return _with_secret(client, secret)
+
+
+@router.post(
+    "/{client_id}/rotate-secret",
+    response_model=ApiClientWithSecret,
+    summary="Replace the client's secret; the old one stops working",
+    responses=problem_responses(404, 409),
+)
+def rotate_api_client_secret(
+    client: ClientForWrite, session: SessionDep, actor: ClientManager
+) -> ApiClientWithSecret:
+    secret = service.rotate_secret(session, actor, client)
+    return _with_secret(client, secret)
+
+
+@router.delete(
+    "/{client_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke an API client; its tokens stop working at once",
+    responses=problem_responses(404),
+)
+def revoke_api_client(client: ClientForWrite, session: SessionDep, actor: ClientManager) -> None:
+    service.revoke(session, actor, client)

@@ -1,0 +1,36 @@
+"""Request and response models of ``/api-clients``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ApiClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(examples=["VNPT Kon Tum dashboard sync"])
+    organisation: Text = Field(examples=["VNPT Kon Tum"])
+    scope_unit_id: uuid.UUID
+
+
+class ApiClientRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: str
+    name: str
+    organisation: str
+    scope_unit_id: uuid.UUID
+    revoked_at: datetime | None
+    secret_rotated_at: datetime
+    created_at: datetime
+
+
+class ApiClientWithSecret(ApiClientRead):
+    client_secret: str = Field(description="Shown this once; only its hash is stored.")

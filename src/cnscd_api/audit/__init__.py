@@ -1,0 +1,1 @@
+"""Reading the audit log, scoped like everything else."""

@@ -1,0 +1,1 @@
+"""Authentication: tokens, refresh rotation, login throttling and the current caller."""

@@ -1,0 +1,151 @@
+"""Queries of the auth feature: principals, refresh tokens, login throttles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import case, delete, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from cnscd_api.models import ApiClient, LoginThrottle, RefreshToken, Unit, User
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    statement = select(User).where(col(User.username) == username, col(User.deleted_at).is_(None))
+    return session.exec(statement).one_or_none()
+
+
+def active_user_with_path(session: Session, user_id: uuid.UUID) -> tuple[User, str] | None:
+    statement = (
+        select(User, Unit.path)
+        .join(Unit, col(Unit.id) == col(User.scope_unit_id))
+        .where(col(User.id) == user_id, col(User.is_active), col(User.deleted_at).is_(None))
+    )
+    row = session.exec(statement).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def client_by_client_id(session: Session, client_id: str) -> ApiClient | None:
+    return session.exec(
+        select(ApiClient).where(col(ApiClient.client_id) == client_id)
+    ).one_or_none()
+
+
+def active_client_with_path(
+    session: Session, client_uuid: uuid.UUID
+) -> tuple[ApiClient, str] | None:
+    statement = (
+        select(ApiClient, Unit.path)
+        .join(Unit, col(Unit.id) == col(ApiClient.scope_unit_id))
+        .where(col(ApiClient.id) == client_uuid, col(ApiClient.revoked_at).is_(None))
+    )
+    row = session.exec(statement).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
+def unit_path(session: Session, unit_id: uuid.UUID) -> str | None:
+    return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()
+
+
+def unit_names(session: Session, unit_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(unit_ids))).all()
+    return dict(rows)
+
+
+# --- refresh tokens ---------------------------------------------------------------
+
+
+def add_refresh_token(session: Session, token: RefreshToken) -> None:
+    session.add(token)
+    session.flush()
+
+
+def claim_refresh_token(session: Session, token_hash: str, now: datetime) -> RefreshToken | None:
+    """Mark the token used if it is live; the conditional UPDATE lets exactly one of two
+    concurrent refreshes win."""
+    result = session.execute(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.token_hash) == token_hash,
+            col(RefreshToken.used_at).is_(None),
+            col(RefreshToken.revoked_at).is_(None),
+            col(RefreshToken.expires_at) > now,
+        )
+        .values(used_at=now)
+        .returning(col(RefreshToken.id))
+    )
+    claimed = result.scalar_one_or_none()
+    if claimed is None:
+        return None
+    return session.get(RefreshToken, claimed)
+
+
+def refresh_token_by_hash(session: Session, token_hash: str) -> RefreshToken | None:
+    statement = select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)
+    return session.exec(statement).one_or_none()
+
+
+def revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def revoke_user_tokens(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+# --- login throttling -------------------------------------------------------------
+
+
+def throttle_locked_until(session: Session, keys: list[str], now: datetime) -> datetime | None:
+    statement = select(LoginThrottle.locked_until).where(
+        col(LoginThrottle.key).in_(keys), col(LoginThrottle.locked_until) > now
+    )
+    locks = [lock for lock in session.exec(statement).all() if lock is not None]
+    return max(locks) if locks else None
+
+
+def count_failure(session: Session, key: str, now: datetime, window_start: datetime) -> int:
+    """Add one failure to ``key`` (restarting an expired window) and return the count."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    expired = table.c.window_started_at < window_start
+    statement = (
+        insert(table)
+        .values(key=key, failures=1, window_started_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": case((expired, 1), else_=table.c.failures + 1),
+                "window_started_at": case((expired, now), else_=table.c.window_started_at),
+            },
+        )
+        .returning(table.c.failures)
+    )
+    failures: int = session.execute(statement).scalar_one()
+    return failures
+
+
+def lock(session: Session, key: str, until: datetime) -> None:
+    session.execute(
+        update(LoginThrottle).where(col(LoginThrottle.key) == key).values(locked_until=until)
+    )
+
+
+def reset_throttle(session: Session, key: str) -> None:
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))

@@ -1,0 +1,152 @@
+"""``/auth``: tokens for users (password) and partners (client credentials), refresh,
+logout and the caller's own identity."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request, Response, status
+
+from cnscd_api.auth import service
+from cnscd_api.auth.dependencies import CurrentPrincipal, SettingsDep
+from cnscd_api.auth.schemas import Me, RefreshRequest, ScopeUnit, TokenResponse
+from cnscd_api.auth.service import IssuedTokens
+from cnscd_api.core.errors import FieldError, Unprocessable, problem_responses
+from cnscd_api.dependencies import SessionDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+FormText = Annotated[str | None, Form(max_length=200)]
+
+
+def _token_response(tokens: IssuedTokens) -> TokenResponse:
+    return TokenResponse(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
+        refresh_expires_in=tokens.refresh_expires_in,
+    )
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, secret
+
+
+def _missing(*fields: str) -> Unprocessable:
+    return Unprocessable(
+        errors=[
+            FieldError(field=f"body.{name}", code="missing", message="Field required")
+            for name in fields
+        ]
+    )
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    summary="Get an access token (password or client credentials grant)",
+    responses=problem_responses(401, 429),
+)
+def issue_token(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    grant_type: Annotated[Literal["password", "client_credentials"], Form()] = "password",
+    username: FormText = None,
+    password: FormText = None,
+    client_id: FormText = None,
+    client_secret: FormText = None,
+    scope: Annotated[str, Form(max_length=500)] = "",
+) -> TokenResponse:
+    """OAuth2 token endpoint (form-encoded). Users send `grant_type=password` with
+    `username` and `password` and receive an access and a refresh token. Partners send
+    `grant_type=client_credentials` with `client_id` and `client_secret` (in the form or
+    as HTTP Basic) and receive an access token only. `scope` is accepted and ignored:
+    what a caller may do follows from their role."""
+    response.headers["Cache-Control"] = "no-store"
+    if grant_type == "password":
+        if not username or not password:
+            raise _missing(
+                *[
+                    name
+                    for name, value in (("username", username), ("password", password))
+                    if not value
+                ]
+            )
+        address = request.client.host if request.client else None
+        tokens = service.login_with_password(session, settings, username, password, address)
+    else:
+        basic = _basic_credentials(request)
+        if basic is not None:
+            client_id, client_secret = basic
+        if not client_id or not client_secret:
+            raise _missing(
+                *[
+                    n
+                    for n, v in (("client_id", client_id), ("client_secret", client_secret))
+                    if not v
+                ]
+            )
+        tokens = service.login_with_client_secret(session, settings, client_id, client_secret)
+    return _token_response(tokens)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    summary="Exchange a refresh token for new tokens (rotation)",
+    responses=problem_responses(401),
+)
+def refresh_token(
+    body: RefreshRequest, response: Response, session: SessionDep, settings: SettingsDep
+) -> TokenResponse:
+    """The presented refresh token dies and a new pair is issued in the same family.
+    Presenting a token that was already used revokes the whole family."""
+    response.headers["Cache-Control"] = "no-store"
+    return _token_response(service.refresh(session, settings, body.refresh_token))
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a refresh token and its family",
+    responses=problem_responses(401),
+)
+def logout(body: RefreshRequest, principal: CurrentPrincipal, session: SessionDep) -> None:
+    service.logout(session, principal, body.refresh_token)
+
+
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="Who am I, and what may I do",
+    responses=problem_responses(401),
+)
+def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
+    unit = service.scope_unit(session, principal)
+    return Me(
+        kind=principal.kind,
+        id=principal.id,
+        username=principal.name,
+        full_name=service.full_name(session, principal),
+        role=principal.role,
+        organisation=principal.organisation,
+        scope_unit=ScopeUnit(
+            id=unit.id,
+            name=unit.name,
+            level=unit.level,
+            path_names=service.scope_path_names(session, principal),
+        ),
+        permissions=sorted(principal.permissions),
+    )

@@ -1,0 +1,45 @@
+"""Token and identity models of the auth endpoints."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+from cnscd_api.core.permissions import Permission, PrincipalKind
+from cnscd_api.models import Role, UnitLevel
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 -- not a secret
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str | None = Field(
+        default=None, description="Opaque; absent for the client credentials grant."
+    )
+    refresh_expires_in: int | None = None
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class ScopeUnit(BaseModel):
+    id: uuid.UUID
+    name: str
+    level: UnitLevel
+    path_names: list[str] = Field(
+        description="Names from the province down to this unit, e.g. "
+        '["Tỉnh Kon Tum", "Huyện Đắk Glei", "Xã Đắk Pék"].'
+    )
+
+
+class Me(BaseModel):
+    kind: PrincipalKind
+    id: uuid.UUID
+    username: str
+    full_name: str | None
+    role: Role
+    organisation: str | None
+    scope_unit: ScopeUnit
+    permissions: list[Permission]

@@ -1,0 +1,255 @@
+"""Logging in, refreshing, logging out, and turning a token back into a caller."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from cnscd_api.auth import repository
+from cnscd_api.config import Settings
+from cnscd_api.core import audit
+from cnscd_api.core.errors import TooManyRequests, Unauthorized
+from cnscd_api.core.permissions import Principal, PrincipalKind, permissions_for
+from cnscd_api.core.scope import ancestor_ids
+from cnscd_api.core.security import (
+    InvalidToken,
+    create_access_token,
+    decode_access_token,
+    digests_match,
+    opaque_token,
+    token_digest,
+    verify_password,
+)
+from cnscd_api.models import RefreshToken, Role, Unit, User, utcnow
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+
+
+def _user_key(username: str) -> str:
+    return f"user:{username.lower()}"
+
+
+def _address_key(address: str | None) -> str:
+    return f"addr:{address or 'unknown'}"
+
+
+def _too_many(locked_until: datetime, now: datetime) -> TooManyRequests:
+    retry_after = max(1, int((locked_until - now).total_seconds() + 0.999))
+    return TooManyRequests(
+        "too_many_failed_logins", headers={"Retry-After": str(retry_after)}, retry_after=retry_after
+    )
+
+
+def _register_failure(
+    session: Session, settings: Settings, username: str, address: str | None
+) -> None:
+    now = utcnow()
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    until = now + timedelta(seconds=settings.login_lockout_seconds)
+    limits = (
+        (_user_key(username), settings.login_max_failures),
+        (_address_key(address), settings.login_max_failures_per_address),
+    )
+    for key, limit in limits:
+        if repository.count_failure(session, key, now, window_start) >= limit:
+            repository.lock(session, key, until)
+
+
+def issue_user_tokens(
+    session: Session, settings: Settings, user: User, family_id: uuid.UUID | None = None
+) -> IssuedTokens:
+    access, expires_in = create_access_token(settings, f"{PrincipalKind.USER.value}:{user.id}")
+    refresh = opaque_token()
+    lifetime = timedelta(days=settings.refresh_token_days)
+    repository.add_refresh_token(
+        session,
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=token_digest(refresh),
+            expires_at=utcnow() + lifetime,
+        ),
+    )
+    return IssuedTokens(access, expires_in, refresh, int(lifetime.total_seconds()))
+
+
+def login_with_password(
+    session: Session, settings: Settings, username: str, password: str, address: str | None
+) -> IssuedTokens:
+    username = username.strip().lower()
+    now = utcnow()
+    locked_until = repository.throttle_locked_until(
+        session, [_user_key(username), _address_key(address)], now
+    )
+    if locked_until is not None:
+        raise _too_many(locked_until, now)
+    user = repository.user_by_username(session, username)
+    password_ok = verify_password(password, user.password_hash if user else None)
+    allowed = (
+        user is not None
+        and password_ok
+        and user.is_active
+        and not (user.is_demo and settings.is_production)
+    )
+    if not allowed or user is None:
+        _register_failure(session, settings, username, address)
+        audit.record(
+            session,
+            actor=None,
+            actor_name=username,
+            action="login_failed",
+            entity="user",
+            entity_id=user.id if user else None,
+        )
+        raise Unauthorized("invalid_credentials", keep_changes=True)
+    repository.reset_throttle(session, _user_key(username))
+    path = repository.unit_path(session, user.scope_unit_id)
+    audit.record(
+        session,
+        actor=None,
+        actor_name=user.username,
+        action="login",
+        entity="user",
+        entity_id=user.id,
+        unit_path=path,
+    )
+    return issue_user_tokens(session, settings, user)
+
+
+def login_with_client_secret(
+    session: Session, settings: Settings, client_id: str, client_secret: str
+) -> IssuedTokens:
+    client = repository.client_by_client_id(session, client_id)
+    if (
+        client is None
+        or client.revoked_at is not None
+        or not digests_match(client_secret, client.secret_hash)
+    ):
+        audit.record(
+            session, actor=None, actor_name=client_id, action="login_failed", entity="api_client"
+        )
+        raise Unauthorized("invalid_client", keep_changes=True)
+    access, expires_in = create_access_token(settings, f"{PrincipalKind.CLIENT.value}:{client.id}")
+    return IssuedTokens(access, expires_in)
+
+
+def refresh(session: Session, settings: Settings, presented: str) -> IssuedTokens:
+    now = utcnow()
+    digest = token_digest(presented)
+    claimed = repository.claim_refresh_token(session, digest, now)
+    if claimed is None:
+        known = repository.refresh_token_by_hash(session, digest)
+        if known is not None and (known.used_at is not None or known.revoked_at is not None):
+            # A used or revoked token came back: it may have been stolen. End the family.
+            repository.revoke_family(session, known.family_id, now)
+            audit.record(
+                session,
+                actor=None,
+                action="refresh_token_reused",
+                entity="user",
+                entity_id=known.user_id,
+                unit_path=_user_path(session, known.user_id),
+            )
+        raise Unauthorized("invalid_refresh_token", keep_changes=True)
+    found = repository.active_user_with_path(session, claimed.user_id)
+    if found is None:
+        repository.revoke_family(session, claimed.family_id, now)
+        raise Unauthorized("invalid_refresh_token", keep_changes=True)
+    return issue_user_tokens(session, settings, found[0], family_id=claimed.family_id)
+
+
+def _user_path(session: Session, user_id: uuid.UUID) -> str | None:
+    found = repository.active_user_with_path(session, user_id)
+    return found[1] if found else None
+
+
+def logout(session: Session, principal: Principal, presented: str) -> None:
+    known = repository.refresh_token_by_hash(session, token_digest(presented))
+    if known is not None and principal.kind is PrincipalKind.USER and known.user_id == principal.id:
+        repository.revoke_family(session, known.family_id, utcnow())
+        audit.record(
+            session, actor=principal, action="logout", entity="user", entity_id=principal.id
+        )
+
+
+def principal_from_token(session: Session, settings: Settings, token: str) -> Principal:
+    try:
+        claims = decode_access_token(settings, token)
+        kind_text, _, raw_id = claims.subject.partition(":")
+        kind, subject_id = PrincipalKind(kind_text), uuid.UUID(raw_id)
+    except (InvalidToken, ValueError) as exc:
+        raise _invalid_token() from exc
+    principal = load_principal(session, kind, subject_id)
+    if principal is None:
+        raise _invalid_token()
+    return principal
+
+
+def _invalid_token() -> Unauthorized:
+    return Unauthorized(
+        "invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
+
+
+def load_principal(
+    session: Session, kind: PrincipalKind, subject_id: uuid.UUID
+) -> Principal | None:
+    """The caller behind a token, if the account still exists and is active: a
+    deactivated user's tokens stop working at once."""
+    if kind is PrincipalKind.USER:
+        found_user = repository.active_user_with_path(session, subject_id)
+        if found_user is None:
+            return None
+        user, path = found_user
+        return Principal(
+            kind=kind,
+            id=user.id,
+            name=user.username,
+            role=user.role,
+            scope_unit_id=user.scope_unit_id,
+            scope_path=path,
+            organisation=user.organisation,
+            permissions=permissions_for(user.role),
+        )
+    found_client = repository.active_client_with_path(session, subject_id)
+    if found_client is None:
+        return None
+    client, path = found_client
+    return Principal(
+        kind=kind,
+        id=client.id,
+        name=client.client_id,
+        role=Role.PARTNER,
+        scope_unit_id=client.scope_unit_id,
+        scope_path=path,
+        organisation=client.organisation,
+        permissions=permissions_for(Role.PARTNER),
+    )
+
+
+def scope_path_names(session: Session, principal: Principal) -> list[str]:
+    ids = ancestor_ids(principal.scope_path)
+    names = repository.unit_names(session, ids)
+    return [names[unit_id] for unit_id in ids if unit_id in names]
+
+
+def scope_unit(session: Session, principal: Principal) -> Unit:
+    unit = repository.unit_by_id(session, principal.scope_unit_id)
+    assert unit is not None  # the foreign key guarantees it
+    return unit
+
+
+def full_name(session: Session, principal: Principal) -> str | None:
+    if principal.kind is PrincipalKind.USER:
+        found = repository.active_user_with_path(session, principal.id)
+        return found[0].full_name if found else None
+    return None

@@ -1,0 +1,121 @@
+"""Who may do what: the role → permission map of PERMISSIONS.md, in one place.
+
+``Principal`` is the authenticated caller (a user or a partner's API client) with the
+role, the scope unit and the materialised path of that unit, which every scoped query
+uses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cnscd_api.models import Role, UnitLevel
+
+
+class Permission(StrEnum):
+    UNITS_READ = "units:read"
+    VILLAGES_WRITE = "villages:write"
+    UPPER_UNITS_WRITE = "upper_units:write"
+    USERS_READ = "users:read"
+    USERS_WRITE = "users:write"
+    API_CLIENTS_MANAGE = "api_clients:manage"
+    TEAMS_READ = "teams:read"
+    TEAMS_WRITE = "teams:write"
+    MEMBERS_READ = "members:read"
+    MEMBERS_PERSONAL_DATA = "members:personal_data"
+    MEMBERS_WRITE = "members:write"
+    MEMBERS_EXPORT = "members:export"
+    AUDIT_READ = "audit:read"
+    CAMPAIGNS_READ = "campaigns:read"
+    CAMPAIGNS_WRITE = "campaigns:write"
+    ACTIVITIES_RECORD = "activities:record"
+    ACTIVITIES_APPROVE = "activities:approve"
+    STATS_READ = "stats:read"
+
+
+P = Permission
+_READ_ALL = {P.UNITS_READ, P.TEAMS_READ, P.CAMPAIGNS_READ, P.STATS_READ}
+_OFFICER = _READ_ALL | {
+    P.VILLAGES_WRITE,
+    P.USERS_READ,
+    P.USERS_WRITE,
+    P.TEAMS_WRITE,
+    P.MEMBERS_READ,
+    P.MEMBERS_PERSONAL_DATA,
+    P.MEMBERS_WRITE,
+    P.MEMBERS_EXPORT,
+    P.AUDIT_READ,
+    P.ACTIVITIES_RECORD,
+    P.ACTIVITIES_APPROVE,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PROVINCE_ADMIN: frozenset(
+        _OFFICER | {P.UPPER_UNITS_WRITE, P.API_CLIENTS_MANAGE, P.CAMPAIGNS_WRITE}
+    ),
+    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {P.CAMPAIGNS_WRITE}),
+    Role.COMMUNE_OFFICER: frozenset(_OFFICER),
+    Role.TEAM_LEADER: frozenset(
+        _READ_ALL | {P.MEMBERS_READ, P.MEMBERS_PERSONAL_DATA, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}
+    ),
+    Role.PARTNER: frozenset(_READ_ALL | {P.MEMBERS_READ, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}),
+    Role.VIEWER: frozenset(_READ_ALL | {P.MEMBERS_READ, P.MEMBERS_EXPORT}),
+}
+
+# Ranks for granting; partner and viewer have none and grant nothing.
+RANK: dict[Role, int] = {
+    Role.PROVINCE_ADMIN: 4,
+    Role.DISTRICT_OFFICER: 3,
+    Role.COMMUNE_OFFICER: 2,
+    Role.TEAM_LEADER: 1,
+}
+
+# Roles each role may give to users it creates or edits (PERMISSIONS.md, user rows).
+GRANTABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.PROVINCE_ADMIN: frozenset(Role),
+    Role.DISTRICT_OFFICER: frozenset({Role.COMMUNE_OFFICER, Role.TEAM_LEADER, Role.VIEWER}),
+    Role.COMMUNE_OFFICER: frozenset({Role.TEAM_LEADER, Role.VIEWER}),
+    Role.TEAM_LEADER: frozenset(),
+    Role.PARTNER: frozenset(),
+    Role.VIEWER: frozenset(),
+}
+
+# The level a role's scope unit must have; None means any unit.
+SCOPE_LEVELS: dict[Role, frozenset[UnitLevel] | None] = {
+    Role.PROVINCE_ADMIN: frozenset({UnitLevel.PROVINCE}),
+    Role.DISTRICT_OFFICER: frozenset({UnitLevel.DISTRICT}),
+    Role.COMMUNE_OFFICER: frozenset({UnitLevel.COMMUNE}),
+    Role.TEAM_LEADER: frozenset({UnitLevel.COMMUNE, UnitLevel.VILLAGE}),
+    Role.PARTNER: None,
+    Role.VIEWER: None,
+}
+
+
+class PrincipalKind(StrEnum):
+    USER = "user"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: PrincipalKind
+    id: uuid.UUID
+    name: str
+    role: Role
+    scope_unit_id: uuid.UUID
+    scope_path: str
+    organisation: str | None = None
+    permissions: frozenset[Permission] = field(default_factory=frozenset)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+def permissions_for(role: Role) -> frozenset[Permission]:
+    return ROLE_PERMISSIONS[role]

@@ -1,0 +1,72 @@
+"""The Kon Tum demo: one user per tier, marked as demo data.
+
+Demo users cannot log in when ``CNSCD_ENVIRONMENT=production``, and the demo seed
+refuses to run there at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from cnscd_api.models import Role, Unit, UnitLevel, User
+from cnscd_api.units import repository as unit_repository
+from cnscd_api.users import service as user_service
+
+DEMO_PASSWORD = "KonTum-demo-2024"  # noqa: S105 -- demo only, refused in production
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: Role
+    level: UnitLevel
+    code: str
+
+
+DEMO_USERS = (
+    DemoUser(
+        "tinh.kontum",
+        "Ban chỉ đạo tỉnh Kon Tum (demo)",
+        Role.PROVINCE_ADMIN,
+        UnitLevel.PROVINCE,
+        "62",
+    ),
+    DemoUser(
+        "huyen.dakglei",
+        "Cán bộ huyện Đắk Glei (demo)",
+        Role.DISTRICT_OFFICER,
+        UnitLevel.DISTRICT,
+        "610",
+    ),
+    DemoUser(
+        "xa.dakpek", "Cán bộ xã Đắk Pék (demo)", Role.COMMUNE_OFFICER, UnitLevel.COMMUNE, "23353"
+    ),
+)
+
+
+def seed_demo_users(session: Session) -> list[str]:
+    """Create the demo users that do not exist yet; returns the usernames created."""
+    created: list[str] = []
+    for demo in DEMO_USERS:
+        exists = session.exec(select(User.id).where(col(User.username) == demo.username)).first()
+        if exists is not None:
+            continue
+        unit: Unit | None = unit_repository.current_unit_by_code(session, demo.level, demo.code)
+        if unit is None:
+            raise LookupError(
+                f"unit {demo.level.value} {demo.code} is missing: seed province 62 first"
+            )
+        user_service.create_account(
+            session,
+            username=demo.username,
+            full_name=demo.full_name,
+            role=demo.role,
+            unit=unit,
+            password=DEMO_PASSWORD,
+            is_demo=True,
+        )
+        created.append(demo.username)
+    return created

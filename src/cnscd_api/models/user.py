@@ -1,0 +1,94 @@
+"""People who log in, partners' API clients, refresh tokens and login throttling."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from cnscd_api.models.base import UTCDateTime, enum_column, timestamp_column, utcnow
+
+
+class Role(StrEnum):
+    PROVINCE_ADMIN = "province_admin"
+    DISTRICT_OFFICER = "district_officer"
+    COMMUNE_OFFICER = "commune_officer"
+    TEAM_LEADER = "team_leader"
+    PARTNER = "partner"
+    VIEWER = "viewer"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    full_name: str = Field(max_length=200)
+    search_text: str = Field(max_length=300, description="Folded username and full name.")
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    role: Role = Field(sa_column=enum_column(Role, nullable=False, index=True))
+    scope_unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    organisation: str | None = Field(default=None, max_length=200)
+    is_active: bool = True
+    is_demo: bool = False
+    password_hash: str = Field(max_length=255)
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class ApiClient(SQLModel, table=True):
+    """A partner's server-to-server credentials (client credentials grant)."""
+
+    __tablename__ = "api_client"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    client_id: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    organisation: str = Field(max_length=200)
+    scope_unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    secret_hash: str = Field(max_length=128)
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    secret_rotated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class RefreshToken(SQLModel, table=True):
+    """An opaque refresh token, stored as its SHA-256. Rotation chains tokens in a family;
+    presenting a used token again revokes the family."""
+
+    __tablename__ = "refresh_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    family_id: uuid.UUID = Field(index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_column=timestamp_column())
+    used_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per key (``user:<name>`` or ``addr:<ip>``), shared by all processes."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=300)
+    failures: int = 0
+    window_started_at: datetime = Field(sa_column=timestamp_column())
+    locked_until: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )

@@ -1,0 +1,1 @@
+"""User accounts: scoped CRUD with the anti-escalation rules of PERMISSIONS.md."""

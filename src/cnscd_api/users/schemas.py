@@ -1,0 +1,76 @@
+"""Request and response models of ``/users``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from cnscd_api.core.phone import normalise_mobile
+from cnscd_api.models import Role
+
+Username = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$"),
+]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+MobilePhone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_mobile)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class UserSort(StrEnum):
+    USERNAME = "username"
+    USERNAME_DESC = "-username"
+    FULL_NAME = "full_name"
+    FULL_NAME_DESC = "-full_name"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username = Field(examples=["xa.dakpek"])
+    full_name: Name
+    email: Email | None = None
+    phone: MobilePhone | None = Field(
+        default=None, description="Vietnamese mobile; stored as 0xxxxxxxxx."
+    )
+    role: Role
+    scope_unit_id: uuid.UUID
+    organisation: Annotated[str, StringConstraints(max_length=200)] | None = None
+    password: Password
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Name | None = None
+    email: Email | None = None
+    phone: MobilePhone | None = None
+    role: Role | None = None
+    scope_unit_id: uuid.UUID | None = None
+    organisation: Annotated[str, StringConstraints(max_length=200)] | None = None
+    is_active: bool | None = None
+    password: Password | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    full_name: str
+    email: str | None
+    phone: str | None
+    role: Role
+    scope_unit_id: uuid.UUID
+    organisation: str | None
+    is_active: bool
+    is_demo: bool
+    created_at: datetime
+    updated_at: datetime

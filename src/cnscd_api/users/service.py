@@ -1,0 +1,220 @@
+"""User rules: nobody grants a role above their own or a scope outside their subtree,
+nobody changes their own role or scope or deactivates themselves, and a deactivated
+or deleted user's tokens stop working at once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session
+
+from cnscd_api.auth import repository as auth_repository
+from cnscd_api.core import audit
+from cnscd_api.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from cnscd_api.core.pagination import PageParams
+from cnscd_api.core.permissions import GRANTABLE_ROLES, SCOPE_LEVELS, Principal
+from cnscd_api.core.security import hash_password, password_problems
+from cnscd_api.core.text import fold
+from cnscd_api.models import Role, Unit, User, utcnow
+from cnscd_api.units import repository as unit_repository
+from cnscd_api.users import repository
+from cnscd_api.users.schemas import UserCreate, UserSort, UserUpdate
+
+AUDITED_FIELDS = (
+    "username",
+    "full_name",
+    "email",
+    "phone",
+    "role",
+    "scope_unit_id",
+    "organisation",
+    "is_active",
+)
+
+
+def snapshot(user: User) -> dict[str, Any]:
+    return {name: getattr(user, name) for name in AUDITED_FIELDS}
+
+
+def get_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
+    user = repository.get_user(session, actor, user_id)
+    if user is None:
+        raise NotFound(resource="user")
+    return user
+
+
+def list_users(
+    session: Session,
+    actor: Principal,
+    page: PageParams,
+    *,
+    role: Role | None,
+    scope_unit_id: uuid.UUID | None,
+    query: str | None,
+    sort: UserSort | None,
+) -> tuple[list[User], int]:
+    return repository.list_users(
+        session, actor, page, role=role, scope_unit_id=scope_unit_id, query=query, sort=sort
+    )
+
+
+def _check_role_grantable(actor: Principal, role: Role) -> None:
+    if role not in GRANTABLE_ROLES[actor.role]:
+        raise Forbidden("role_not_grantable", role=role.value)
+
+
+def _scope_unit(session: Session, actor: Principal, role: Role, unit_id: uuid.UUID) -> Unit:
+    unit = unit_repository.get_unit_in_subtree(session, actor, unit_id)
+    if unit is None:
+        raise NotFound(resource="unit")
+    levels = SCOPE_LEVELS[role]
+    if levels is not None and unit.level not in levels:
+        raise Unprocessable(
+            "scope_level_mismatch",
+            role=role.value,
+            levels=", ".join(sorted(level.value for level in levels)),
+        )
+    return unit
+
+
+def _check_password(password: str, username: str) -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise Unprocessable("weak_password", reasons="; ".join(problems))
+
+
+def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
+    _check_role_grantable(actor, data.role)
+    unit = _scope_unit(session, actor, data.role, data.scope_unit_id)
+    _check_password(data.password, data.username)
+    if repository.username_exists(session, data.username):
+        raise Conflict("username_taken")
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        search_text=fold(f"{data.username} {data.full_name}"),
+        email=data.email,
+        phone=data.phone,
+        role=data.role,
+        scope_unit_id=data.scope_unit_id,
+        organisation=data.organisation,
+        password_hash=hash_password(data.password),
+    )
+    repository.add(session, user)
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        unit_path=unit.path,
+        after={**snapshot(user), "password": "set"},
+    )
+    return user
+
+
+def update_user(session: Session, actor: Principal, user: User, data: UserUpdate) -> User:
+    _check_role_grantable(actor, user.role)
+    changes = data.model_dump(exclude_unset=True)
+    is_self = user.id == actor.id
+    changes_own_access = (
+        ("role" in changes and changes["role"] != user.role)
+        or ("scope_unit_id" in changes and changes["scope_unit_id"] != user.scope_unit_id)
+        or changes.get("is_active") is False
+    )
+    if is_self and changes_own_access:
+        raise Forbidden("own_account_change")
+    new_role: Role = changes.get("role") or user.role
+    _check_role_grantable(actor, new_role)
+    unit = _scope_unit(session, actor, new_role, changes.get("scope_unit_id") or user.scope_unit_id)
+    before = snapshot(user)
+    password = changes.pop("password", None)
+    for name, value in changes.items():
+        if value is None and name in {"full_name", "role", "scope_unit_id", "is_active"}:
+            continue
+        setattr(user, name, value)
+    if password is not None:
+        _check_password(password, user.username)
+        user.password_hash = hash_password(password)
+    user.search_text = fold(f"{user.username} {user.full_name}")
+    user.updated_at = utcnow()
+    if not user.is_active or password is not None:
+        auth_repository.revoke_user_tokens(session, user.id, utcnow())
+    session.add(user)
+    session.flush()
+    after = snapshot(user)
+    if password is not None:
+        before, after = {**before, "password": "old"}, {**after, "password": "new"}
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        unit_path=unit.path,
+        before=before,
+        after=after,
+    )
+    return user
+
+
+def delete_user(session: Session, actor: Principal, user: User) -> None:
+    _check_role_grantable(actor, user.role)
+    if user.id == actor.id:
+        raise Forbidden("own_account_change")
+    before = snapshot(user)
+    now = utcnow()
+    user.is_active = False
+    user.deleted_at = now
+    user.updated_at = now
+    auth_repository.revoke_user_tokens(session, user.id, now)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="delete",
+        entity="user",
+        entity_id=user.id,
+        unit_path=auth_repository.unit_path(session, user.scope_unit_id),
+        before=before,
+    )
+
+
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    unit: Unit,
+    password: str,
+    is_demo: bool = False,
+) -> User:
+    """An account made from the command line (the first admin, demo users): no actor,
+    the same password rules."""
+    _check_password(password, username)
+    if repository.username_exists(session, username):
+        raise Conflict("username_taken")
+    user = User(
+        username=username,
+        full_name=full_name,
+        search_text=fold(f"{username} {full_name}"),
+        role=role,
+        scope_unit_id=unit.id,
+        password_hash=hash_password(password),
+        is_demo=is_demo,
+    )
+    repository.add(session, user)
+    audit.record(
+        session,
+        actor=None,
+        actor_name="cli",
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        unit_path=unit.path,
+        after={**snapshot(user), "password": "set"},
+    )
+    return user

@@ -1,0 +1,85 @@
+"""Small helpers that make what a test needs: units of the seeded tree, users, tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from cnscd_api.config import Settings
+from cnscd_api.core.security import create_access_token
+from cnscd_api.core.text import fold
+from cnscd_api.models import DivisionType, Role, Unit, UnitLevel, User
+from cnscd_api.units.naming import division_type_from_name
+from cnscd_api.users import service as user_service
+
+PASSWORD = "Test-password-2024"
+
+
+def unit_by_code(session: Session, level: UnitLevel, code: str) -> Unit:
+    return session.exec(select(Unit).where(col(Unit.level) == level, col(Unit.code) == code)).one()
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Named units of the seeded Kon Tum and Gia Lai trees, and a village made for tests."""
+
+    kon_tum: Unit  # province 62
+    dak_glei: Unit  # district 610
+    dak_pek: Unit  # commune in Đắk Glei
+    dak_pek_village: Unit  # a village under Xã Đắk Pék
+    dak_man: Unit  # a sibling commune in Đắk Glei
+    ngoc_hoi: Unit  # a sibling district (611)
+    gia_lai: Unit  # a sibling province (64)
+
+
+def make_village(session: Session, commune: Unit, name: str = "Thôn Đắk Ung") -> Unit:
+    unit_id = uuid.uuid4()
+    village = Unit(
+        id=unit_id,
+        name=name,
+        search_name=fold(name),
+        level=UnitLevel.VILLAGE,
+        division_type=division_type_from_name(name) or DivisionType.THON,
+        parent_id=commune.id,
+        path=f"{commune.path}{unit_id.hex}/",
+    )
+    session.add(village)
+    session.flush()
+    return village
+
+
+def make_tree(session: Session) -> Tree:
+    dak_pek = unit_by_code(session, UnitLevel.COMMUNE, "23353")
+    return Tree(
+        kon_tum=unit_by_code(session, UnitLevel.PROVINCE, "62"),
+        dak_glei=unit_by_code(session, UnitLevel.DISTRICT, "610"),
+        dak_pek=dak_pek,
+        dak_pek_village=make_village(session, dak_pek),
+        dak_man=session.exec(select(Unit).where(col(Unit.name) == "Xã Đắk Man")).one(),
+        ngoc_hoi=unit_by_code(session, UnitLevel.DISTRICT, "611"),
+        gia_lai=unit_by_code(session, UnitLevel.PROVINCE, "64"),
+    )
+
+
+def make_user(
+    session: Session,
+    role: Role,
+    unit: Unit,
+    username: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    return user_service.create_account(
+        session,
+        username=username or f"{role.value.replace('_', '.')}.{uuid.uuid4().hex[:8]}",
+        full_name=f"Test {role.value}",
+        role=role,
+        unit=unit,
+        password=password,
+    )
+
+
+def bearer(settings: Settings, user: User) -> dict[str, str]:
+    token, _ = create_access_token(settings, f"user:{user.id}")
+    return {"Authorization": f"Bearer {token}"}
