@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
-from cnscd_api.core.security import create_access_token
+from cnscd_api.core.security import create_access_token, hash_password
 from cnscd_api.core.text import fold
 from cnscd_api.models import DivisionType, Role, Unit, UnitLevel, User
 from cnscd_api.units.naming import division_type_from_name
-from cnscd_api.users import service as user_service
 
 PASSWORD = "Test-password-2024"
 
@@ -63,21 +64,33 @@ def make_tree(session: Session) -> Tree:
     )
 
 
+@lru_cache
+def password_hash(password: str) -> str:
+    """Argon2 is slow by design; tests hash each password once."""
+    return hash_password(password)
+
+
 def make_user(
     session: Session,
     role: Role,
     unit: Unit,
     username: str | None = None,
     password: str = PASSWORD,
+    **fields: Any,
 ) -> User:
-    return user_service.create_account(
-        session,
-        username=username or f"{role.value.replace('_', '.')}.{uuid.uuid4().hex[:8]}",
+    username = username or f"{role.value.replace('_', '.')}.{uuid.uuid4().hex[:8]}"
+    user = User(
+        username=username,
         full_name=f"Test {role.value}",
+        search_text=fold(f"{username} test {role.value}"),
         role=role,
-        unit=unit,
-        password=password,
+        scope_unit_id=unit.id,
+        password_hash=password_hash(password),
+        **fields,
     )
+    session.add(user)
+    session.flush()
+    return user
 
 
 def bearer(settings: Settings, user: User) -> dict[str, str]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, status
 
 from cnscd_api.api_clients import service
 from cnscd_api.api_clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSecret
-from cnscd_api.auth.dependencies import require
+from cnscd_api.auth.dependencies import CurrentPrincipal, check_permission, require
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.permissions import Permission, Principal
@@ -24,9 +24,11 @@ ClientManager = Annotated[Principal, Depends(require(Permission.API_CLIENTS_MANA
 
 
 def client_from_path(
-    session: SessionDep, actor: ClientManager, client_id: Annotated[uuid.UUID, Path()]
+    session: SessionDep, actor: CurrentPrincipal, client_id: Annotated[uuid.UUID, Path()]
 ) -> ApiClient:
-    return service.get_client(session, actor, client_id)
+    client = service.get_client(session, actor, client_id)
+    check_permission(session, actor, Permission.API_CLIENTS_MANAGE)
+    return client
 
 
 ClientForWrite = Annotated[ApiClient, Depends(client_from_path)]
@@ -72,7 +74,7 @@ def create_api_client(
     responses=problem_responses(404, 409),
 )
 def rotate_api_client_secret(
-    client: ClientForWrite, session: SessionDep, actor: ClientManager
+    client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal
 ) -> ApiClientWithSecret:
     secret = service.rotate_secret(session, actor, client)
     return _with_secret(client, secret)
@@ -84,5 +86,5 @@ def rotate_api_client_secret(
     summary="Revoke an API client; its tokens stop working at once",
     responses=problem_responses(404),
 )
-def revoke_api_client(client: ClientForWrite, session: SessionDep, actor: ClientManager) -> None:
+def revoke_api_client(client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal) -> None:
     service.revoke(session, actor, client)

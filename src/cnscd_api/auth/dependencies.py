@@ -43,10 +43,21 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def check_permission(session: SessionDep, principal: Principal, permission: Permission) -> None:
+    """403 (recorded in the audit log) when the caller's role lacks ``permission``."""
+    if not principal.can(permission):
+        raise audit.denied(session, principal, permission.value)
+
+
 def require(permission: Permission) -> Callable[..., Principal]:
+    """A guard for collection routes: the caller must hold ``permission``.
+
+    Routes on one object load it through the scoped query first and check the
+    permission after, so that an object outside the scope is a 404 whatever the role.
+    """
+
     def guard(principal: CurrentPrincipal, session: SessionDep) -> Principal:
-        if not principal.can(permission):
-            raise audit.denied(session, principal, permission.value)
+        check_permission(session, principal, permission)
         return principal
 
     guard.__name__ = f"require_{permission.name.lower()}"

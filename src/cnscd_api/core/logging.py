@@ -23,6 +23,14 @@ def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
     return record
 
 
+class _DropTerminalColours(logging.Filter):
+    """Uvicorn adds a ``color_message`` copy with ANSI escapes; JSON logs do not want it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.pop("color_message", None)
+        return True
+
+
 def json_formatter() -> logging.Formatter:
     return JsonFormatter(
         "%(levelname)s %(name)s %(message)s %(request_id)s",
@@ -34,6 +42,7 @@ def json_formatter() -> logging.Formatter:
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(json_formatter())
+    handler.addFilter(_DropTerminalColours())
     logging.setLogRecordFactory(_record_with_request_id)
     root = logging.getLogger()
     root.handlers = [handler]

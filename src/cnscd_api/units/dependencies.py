@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from cnscd_api.auth.dependencies import require
+from cnscd_api.auth.dependencies import CurrentPrincipal, check_permission, require
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.dependencies import SessionDep
 from cnscd_api.models import Unit
@@ -19,15 +19,19 @@ UnitWriter = Annotated[Principal, Depends(require(Permission.VILLAGES_WRITE))]
 
 
 def unit_for_read(
-    session: SessionDep, actor: UnitReader, unit_id: Annotated[uuid.UUID, Path()]
+    session: SessionDep, actor: CurrentPrincipal, unit_id: Annotated[uuid.UUID, Path()]
 ) -> Unit:
-    return service.get_unit(session, actor, unit_id)
+    found = service.get_unit(session, actor, unit_id)
+    check_permission(session, actor, Permission.UNITS_READ)
+    return found
 
 
 def unit_for_write(
-    session: SessionDep, actor: UnitWriter, unit_id: Annotated[uuid.UUID, Path()]
+    session: SessionDep, actor: CurrentPrincipal, unit_id: Annotated[uuid.UUID, Path()]
 ) -> Unit:
-    return service.get_unit_for_write(session, actor, unit_id)
+    found = service.get_unit_for_write(session, actor, unit_id)
+    check_permission(session, actor, Permission.VILLAGES_WRITE)
+    return found
 
 
 UnitForRead = Annotated[Unit, Depends(unit_for_read)]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.dependencies import SessionDep
@@ -80,7 +81,7 @@ def get_unit(unit: UnitForRead) -> UnitRead:
     responses=problem_responses(404, 409),
 )
 def update_unit(
-    body: UnitUpdate, unit: UnitForWrite, session: SessionDep, actor: UnitWriter
+    body: UnitUpdate, unit: UnitForWrite, session: SessionDep, actor: CurrentPrincipal
 ) -> UnitRead:
     return UnitRead.model_validate(service.update_unit(session, actor, unit, body))
 
@@ -93,8 +94,8 @@ def update_unit(
 )
 def list_unit_children(
     session: SessionDep,
-    actor: UnitReader,
     unit: UnitForRead,
+    actor: CurrentPrincipal,
     page: PageParamsDep,
     q: SearchQuery = None,
     sort: SortQuery = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from cnscd_api.auth.dependencies import require
+from cnscd_api.auth.dependencies import CurrentPrincipal, check_permission, require
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.dependencies import SessionDep
 from cnscd_api.models import User
@@ -18,15 +18,19 @@ UserWriter = Annotated[Principal, Depends(require(Permission.USERS_WRITE))]
 
 
 def user_for_read(
-    session: SessionDep, actor: UserReader, user_id: Annotated[uuid.UUID, Path()]
+    session: SessionDep, actor: CurrentPrincipal, user_id: Annotated[uuid.UUID, Path()]
 ) -> User:
-    return service.get_user(session, actor, user_id)
+    found = service.get_user(session, actor, user_id)
+    check_permission(session, actor, Permission.USERS_READ)
+    return found
 
 
 def user_for_write(
-    session: SessionDep, actor: UserWriter, user_id: Annotated[uuid.UUID, Path()]
+    session: SessionDep, actor: CurrentPrincipal, user_id: Annotated[uuid.UUID, Path()]
 ) -> User:
-    return service.get_user(session, actor, user_id)
+    found = service.get_user(session, actor, user_id)
+    check_permission(session, actor, Permission.USERS_WRITE)
+    return found
 
 
 UserForRead = Annotated[User, Depends(user_for_read)]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.dependencies import SessionDep
@@ -66,7 +67,7 @@ def get_user(user: UserForRead) -> UserRead:
     responses=problem_responses(404, 409),
 )
 def update_user(
-    body: UserUpdate, user: UserForWrite, session: SessionDep, actor: UserWriter
+    body: UserUpdate, user: UserForWrite, session: SessionDep, actor: CurrentPrincipal
 ) -> UserRead:
     return UserRead.model_validate(service.update_user(session, actor, user, body))
 
@@ -77,5 +78,5 @@ def update_user(
     summary="Delete a user (their history stays in the audit log)",
     responses=problem_responses(404),
 )
-def delete_user(user: UserForWrite, session: SessionDep, actor: UserWriter) -> None:
+def delete_user(user: UserForWrite, session: SessionDep, actor: CurrentPrincipal) -> None:
     service.delete_user(session, actor, user)
