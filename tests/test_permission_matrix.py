@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from cnscd_api.auth.dependencies import current_principal
 from cnscd_api.config import Settings
 from cnscd_api.core.permissions import ROLE_PERMISSIONS, Permission
 from cnscd_api.core.security import opaque_token, token_digest
-from cnscd_api.models import ApiClient, Role, Unit, User
+from cnscd_api.core.text import fold
+from cnscd_api.models import Affiliation, ApiClient, Member, Role, Team, TeamRole, Unit, User
 from tests.factories import Tree, bearer, make_user, make_village
 from tests.routes import depends_on, iter_routes
 
@@ -30,14 +32,40 @@ P = Permission
 
 @dataclass
 class Targets:
-    """What one caller acts on: a village, a user and an API client inside its scope
-    (``inside``) or in a sibling unit outside it (``outside``)."""
+    """What one caller acts on, inside its scope (``True``) or in a sibling unit just
+    outside it (``False``): a village, a user, an API client, a team with a member and
+    a team without members."""
 
     scope: Unit
     village: dict[bool, Unit]
     commune: dict[bool, Unit]
     user: dict[bool, User]
     client: dict[bool, ApiClient]
+    team: dict[bool, Team]
+    empty_team: dict[bool, Team]
+    member: dict[bool, Member]
+
+
+def make_team(session: Session, unit: Unit, name: str = "Tổ CNSCĐ thử") -> Team:
+    team = Team(unit_id=unit.id, name=name, search_name=fold(name))
+    session.add(team)
+    session.flush()
+    return team
+
+
+def make_member(session: Session, team: Team) -> Member:
+    member = Member(
+        full_name="Y Thị Hoa",
+        search_name="y thi hoa",
+        phone=f"09{uuid.uuid4().int % 10**8:08d}",
+        affiliation=Affiliation.YOUTH_UNION,
+        team_id=team.id,
+        role=TeamRole.MEMBER,
+        joined_on=date(2024, 9, 1),
+    )
+    session.add(member)
+    session.flush()
+    return member
 
 
 def make_client(session: Session, unit: Unit) -> ApiClient:
@@ -70,6 +98,7 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
     scope, inside_commune, outside_commune = sibling_village_in[role]
     inside_village = tree.dak_pek_village
     outside_village = make_village(session, outside_commune, "Thôn Bên Cạnh")
+    team = {True: make_team(session, inside_village), False: make_team(session, outside_village)}
     return Targets(
         scope=scope,
         village={True: inside_village, False: outside_village},
@@ -82,6 +111,13 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
             True: make_client(session, inside_village),
             False: make_client(session, outside_village),
         },
+        team=team,
+        empty_team={
+            # A team leader reaches one team only, their own.
+            True: team[True] if role is Role.TEAM_LEADER else make_team(session, inside_village),
+            False: make_team(session, outside_village),
+        },
+        member={True: make_member(session, team[True]), False: make_member(session, team[False])},
     )
 
 
@@ -101,7 +137,7 @@ def _first_commune_id(session: Session, province_or_district: Unit) -> uuid.UUID
     return session.exec(statement).first()  # type: ignore[return-value]
 
 
-Request = Callable[[Targets, bool], tuple[str, str, dict[str, Any] | None]]
+Request = Callable[[Targets, bool], tuple[str, str, Any]]
 
 
 @dataclass(frozen=True)
@@ -270,13 +306,168 @@ CASES: list[Case] = [
     ),
 ]
 
+CASES += [
+    Case(
+        "GET",
+        "/api/v1/teams",
+        lambda t, i: ("GET", f"/api/v1/teams?unit_id={t.village[i].id}", None),
+        P.TEAMS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/teams",
+        lambda t, i: (
+            "POST",
+            "/api/v1/teams",
+            {"unit_id": str(t.village[i].id), "name": "Tổ CNSCĐ mới"},
+        ),
+        P.TEAMS_WRITE,
+        201,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/teams/export",
+        lambda t, i: ("GET", f"/api/v1/teams/export?format=csv&unit_id={t.village[i].id}", None),
+        P.TEAMS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/teams/{team_id}",
+        lambda t, i: ("GET", f"/api/v1/teams/{t.team[i].id}", None),
+        P.TEAMS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/teams/{team_id}",
+        lambda t, i: (
+            "PATCH",
+            f"/api/v1/teams/{t.team[i].id}",
+            {"note": "Họp tổ thứ hai hằng tuần"},
+        ),
+        P.TEAMS_WRITE,
+        200,
+        True,
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/teams/{team_id}",
+        lambda t, i: ("DELETE", f"/api/v1/teams/{t.empty_team[i].id}", None),
+        P.TEAMS_WRITE,
+        204,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/teams/{team_id}/members",
+        lambda t, i: ("GET", f"/api/v1/teams/{t.team[i].id}/members", None),
+        P.TEAMS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/members",
+        lambda t, i: ("GET", f"/api/v1/members?team_id={t.team[i].id}", None),
+        P.MEMBERS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/members",
+        lambda t, i: (
+            "POST",
+            "/api/v1/members",
+            {"team_id": str(t.team[i].id), "full_name": "A Lưu", "affiliation": "youth_union"},
+        ),
+        P.MEMBERS_WRITE,
+        201,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/members/export",
+        lambda t, i: ("GET", f"/api/v1/members/export?format=csv&team_id={t.team[i].id}", None),
+        P.MEMBERS_EXPORT,
+        200,
+        False,
+    ),
+    Case(
+        "GET",
+        "/api/v1/members/import-template",
+        lambda t, i: ("GET", "/api/v1/members/import-template?format=csv", None),
+        P.MEMBERS_WRITE,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/members/import",
+        lambda t, i: (
+            "POST",
+            "/api/v1/members/import?dry_run=true",
+            {"file": ("list.csv", import_csv(t.team[i]), "text/csv")},
+        ),
+        P.MEMBERS_WRITE,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/members/{member_id}",
+        lambda t, i: ("GET", f"/api/v1/members/{t.member[i].id}", None),
+        P.MEMBERS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/members/{member_id}",
+        lambda t, i: (
+            "PATCH",
+            f"/api/v1/members/{t.member[i].id}",
+            {"organisation": "VNPT Kon Tum"},
+        ),
+        P.MEMBERS_WRITE,
+        200,
+        True,
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/members/{member_id}",
+        lambda t, i: ("DELETE", f"/api/v1/members/{t.member[i].id}", None),
+        P.MEMBERS_WRITE,
+        204,
+        True,
+    ),
+]
+
+
+def import_csv(team: Team) -> bytes:
+    return f"Họ và tên,Thành phần,Mã tổ\nA Nhong,Đoàn Thanh niên,{team.id}\n".encode()
+
+
 # Collection routes check the permission before looking at the body (403 first);
 # routes on one object look the object up first (404 first).
 BODY_REFERENCE_ROUTES = {
     ("POST", "/api/v1/units"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/api-clients"),
+    ("GET", "/api/v1/teams"),
+    ("POST", "/api/v1/teams"),
+    ("GET", "/api/v1/teams/export"),
+    ("POST", "/api/v1/members"),
+    ("POST", "/api/v1/members/import"),
 }
+# An import names its teams in the file: a team outside the scope is a bad row (422).
+OUTSIDE_STATUS = {("POST", "/api/v1/members/import"): 422}
 
 
 def expected_status(case: Case, role: Role, inside: bool) -> int:
@@ -284,7 +475,7 @@ def expected_status(case: Case, role: Role, inside: bool) -> int:
     if (case.method, case.path) in BODY_REFERENCE_ROUTES:
         if not allowed:
             return 403
-        return case.success if inside else 404
+        return case.success if inside else OUTSIDE_STATUS.get((case.method, case.path), 404)
     if case.on_object and not inside:
         return 404
     return case.success if allowed else 403
@@ -313,15 +504,20 @@ def test_matrix(
     inside: bool,
 ) -> None:
     targets = targets_for(session, tree, role)
-    caller = make_user(session, role, targets.scope)
+    # A team leader leads the team in their scope.
+    team_id = targets.team[True].id if role is Role.TEAM_LEADER else None
+    caller = make_user(session, role, targets.scope, team_id=team_id)
     session.commit()
     method, url, body = case.request(targets, inside)
-    response = client.request(method, url, json=body, headers=bearer(settings, caller))
+    files = body if case.path == "/api/v1/members/import" else None
+    response = client.request(
+        method, url, json=None if files else body, files=files, headers=bearer(settings, caller)
+    )
     expected = expected_status(case, role, inside)
     assert response.status_code == expected, response.text
     if method == "GET" and case.path == "/api/v1/units" and expected == 200:
         # A sibling's village never shows, whatever filter the caller sends.
         listed = {item["id"] for item in response.json()["items"]}
         assert (str(targets.village[inside].id) in listed) == inside
-    if method == "GET" and case.path == "/api/v1/users" and expected == 200:
+    if method == "GET" and case.path in {"/api/v1/users", "/api/v1/members"} and expected == 200:
         assert (response.json()["total"] > 0) == inside

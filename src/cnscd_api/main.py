@@ -19,8 +19,10 @@ from cnscd_api.core.logging import configure_logging
 from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.db import Database, create_db_engine
+from cnscd_api.members.router import router as members_router
 from cnscd_api.openapi import build_openapi, operation_id
 from cnscd_api.system.router import router as system_router
+from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
 from cnscd_api.users.router import router as users_router
 
@@ -42,6 +44,8 @@ def api_router() -> APIRouter:
         users_router,
         api_clients_router,
         units_router,
+        teams_router,
+        members_router,
         audit_router,
     ):
         router.include_router(feature_router)

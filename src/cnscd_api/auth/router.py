@@ -54,6 +54,7 @@ def _missing(*fields: str) -> Unprocessable:
 @router.post(
     "/token",
     response_model=TokenResponse,
+    response_model_exclude_none=True,
     summary="Get an access token (password or client credentials grant)",
     responses=problem_responses(401, 429),
 )

@@ -25,6 +25,9 @@ from cnscd_api.core.security import (
 )
 from cnscd_api.models import RefreshToken, Role, Unit, User, utcnow
 
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="cnscd-api"'}
+
 
 @dataclass(frozen=True)
 class IssuedTokens:
@@ -109,8 +112,11 @@ def login_with_password(
             action="login_failed",
             entity="user",
             entity_id=user.id if user else None,
+            # Filed under the account's unit, so its officers see attempts on it; attempts
+            # on unknown usernames have no unit and are visible to nobody through the API.
+            unit_path=repository.unit_path(session, user.scope_unit_id) if user else None,
         )
-        raise Unauthorized("invalid_credentials", keep_changes=True)
+        raise Unauthorized("invalid_credentials", keep_changes=True, headers=BEARER_CHALLENGE)
     repository.reset_throttle(session, _user_key(username))
     path = repository.unit_path(session, user.scope_unit_id)
     audit.record(
@@ -135,10 +141,25 @@ def login_with_client_secret(
         or not digests_match(client_secret, client.secret_hash)
     ):
         audit.record(
-            session, actor=None, actor_name=client_id, action="login_failed", entity="api_client"
+            session,
+            actor=None,
+            actor_name=client_id,
+            action="login_failed",
+            entity="api_client",
+            entity_id=client.id if client else None,
+            unit_path=repository.unit_path(session, client.scope_unit_id) if client else None,
         )
-        raise Unauthorized("invalid_client", keep_changes=True)
+        raise Unauthorized("invalid_client", keep_changes=True, headers=BASIC_CHALLENGE)
     access, expires_in = create_access_token(settings, f"{PrincipalKind.CLIENT.value}:{client.id}")
+    audit.record(
+        session,
+        actor=None,
+        actor_name=client.client_id,
+        action="login",
+        entity="api_client",
+        entity_id=client.id,
+        unit_path=repository.unit_path(session, client.scope_unit_id),
+    )
     return IssuedTokens(access, expires_in)
 
 
@@ -159,11 +180,11 @@ def refresh(session: Session, settings: Settings, presented: str) -> IssuedToken
                 entity_id=known.user_id,
                 unit_path=_user_path(session, known.user_id),
             )
-        raise Unauthorized("invalid_refresh_token", keep_changes=True)
+        raise Unauthorized("invalid_refresh_token", keep_changes=True, headers=BEARER_CHALLENGE)
     found = repository.active_user_with_path(session, claimed.user_id)
     if found is None:
         repository.revoke_family(session, claimed.family_id, now)
-        raise Unauthorized("invalid_refresh_token", keep_changes=True)
+        raise Unauthorized("invalid_refresh_token", keep_changes=True, headers=BEARER_CHALLENGE)
     return issue_user_tokens(session, settings, found[0], family_id=claimed.family_id)
 
 
@@ -219,6 +240,7 @@ def load_principal(
             scope_path=path,
             organisation=user.organisation,
             permissions=permissions_for(user.role),
+            team_id=user.team_id,
         )
     found_client = repository.active_client_with_path(session, subject_id)
     if found_client is None:

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnscd_api.core.i18n import Language, message, preferred_language, validation_message
@@ -27,6 +28,10 @@ class FieldError(BaseModel):
     field: str = Field(description="Where the error is, e.g. `query.limit` or `body.name`.")
     code: str = Field(description="Machine-readable error type, e.g. `missing`, `uuid_parsing`.")
     message: str
+    row: int | None = Field(
+        default=None, description="Spreadsheet row (imports; the header is row 1)."
+    )
+    column: str | None = Field(default=None, description="Spreadsheet column header (imports).")
 
 
 class Problem(BaseModel):
@@ -208,8 +213,23 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
+    # A uniqueness or reference rule the database enforced after our own checks (two
+    # requests racing): a conflict with the current state, not a server error.
+    detail = message("conflict", _language(request))
+    return problem_response(request, status=409, code="conflict", detail=detail)
+
+
+async def _on_data(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot store (e.g. a NUL character in text).
+    detail = message("invalid_value", _language(request))
+    return problem_response(request, status=422, code="invalid_value", detail=detail)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(DataError, _on_data)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     # Unexpected exceptions are turned into a 500 problem by RequestMiddleware, which

@@ -107,6 +107,60 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This API client has been revoked.",
         "vi": "API client này đã bị thu hồi.",
     },
+    "precondition_failed": {
+        "en": "The object changed since you read it (If-Match does not match its ETag); "
+        "read it again and retry.",
+        "vi": "Đối tượng đã thay đổi kể từ khi bạn đọc (If-Match không khớp ETag); "
+        "hãy tải lại và thử lại.",
+    },
+    "team_has_history": {
+        "en": "The team has or had members; dissolve it (status dissolved) instead of deleting.",
+        "vi": "Tổ đã có thành viên; hãy chuyển trạng thái sang giải thể thay vì xoá.",
+    },
+    "team_not_open": {
+        "en": "The team is dissolved; members cannot join it.",
+        "vi": "Tổ đã giải thể; không thể thêm thành viên.",
+    },
+    "team_unit_level": {
+        "en": "A team serves a commune or a village.",
+        "vi": "Tổ công nghệ số phục vụ một xã hoặc một thôn.",
+    },
+    "leader_exists": {
+        "en": "The team already has an active leader; send replace_leader=true to replace them.",
+        "vi": "Tổ đã có tổ trưởng; gửi replace_leader=true để thay tổ trưởng hiện tại.",
+    },
+    "member_phone_exists": {
+        "en": "A member of this team already has that phone number.",
+        "vi": "Tổ này đã có thành viên với số điện thoại này.",
+    },
+    "member_already_left": {
+        "en": "The member has already left; give a team to bring them back.",
+        "vi": "Thành viên đã rời tổ; hãy chọn tổ để thêm lại.",
+    },
+    "import_invalid": {
+        "en": "The file has {count} invalid rows; nothing was written. See errors.",
+        "vi": "Tệp có {count} dòng không hợp lệ; chưa ghi dữ liệu nào. Xem danh sách lỗi.",
+    },
+    "import_unreadable": {
+        "en": "The file cannot be read: {reason}.",
+        "vi": "Không đọc được tệp: {reason}.",
+    },
+    "import_too_many_rows": {
+        "en": "The file has more than {limit} rows.",
+        "vi": "Tệp có nhiều hơn {limit} dòng.",
+    },
+    "payload_too_large": {
+        "en": "The upload is larger than {limit_mb} MB.",
+        "vi": "Tệp tải lên lớn hơn {limit_mb} MB.",
+    },
+    "conflict": {
+        "en": "The change conflicts with the current state (another request changed it first).",
+        "vi": "Thay đổi xung đột với trạng thái hiện tại (một yêu cầu khác đã thay đổi trước).",
+    },
+    "invalid_value": {
+        "en": "A value cannot be stored (for example, it contains control characters).",
+        "vi": "Có giá trị không thể lưu (ví dụ chứa ký tự điều khiển).",
+    },
     "http_error": {
         "en": "The request could not be handled.",
         "vi": "Không thể xử lý yêu cầu.",

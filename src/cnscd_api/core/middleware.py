@@ -22,6 +22,8 @@ from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.request_context import reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = "x-request-id"
+# Above the largest upload any route accepts (10 MB imports); refused before parsing.
+MAX_REQUEST_BYTES = 11 * 1024 * 1024
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 logger = logging.getLogger("cnscd_api.access")
 
@@ -74,6 +76,11 @@ class RequestMiddleware:
             await send(msg)
 
         try:
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+                status = 413
+                await self._send_problem(scope, headers, send_with_id, 413, "payload_too_large")
+                return
             await self.app(scope, receive, send_with_id)
         except Exception:
             logger.exception(
@@ -81,7 +88,7 @@ class RequestMiddleware:
             )
             status = 500
             if not response_started:
-                await self._send_internal_error(scope, headers, send_with_id)
+                await self._send_problem(scope, headers, send_with_id, 500, "internal_error")
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
@@ -98,20 +105,18 @@ class RequestMiddleware:
             reset_request_id(token)
 
     @staticmethod
-    async def _send_internal_error(scope: Scope, headers: Headers, send: Send) -> None:
+    async def _send_problem(
+        scope: Scope, headers: Headers, send: Send, status: int, code: str
+    ) -> None:
         language = preferred_language(headers.get("accept-language"))
+        detail = message(code, language, limit_mb=MAX_REQUEST_BYTES // (1024 * 1024))
         body = json.dumps(
-            problem_document(
-                status=500,
-                code="internal_error",
-                detail=message("internal_error", language),
-                instance=scope.get("path"),
-            )
+            problem_document(status=status, code=code, detail=detail, instance=scope.get("path"))
         ).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 500,
+                "status": status,
                 "headers": [
                     (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()),

@@ -108,6 +108,7 @@ class Principal:
     scope_path: str
     organisation: str | None = None
     permissions: frozenset[Permission] = field(default_factory=frozenset)
+    team_id: uuid.UUID | None = None  # a team leader's own team
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.orm import Mapped
 
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
@@ -19,7 +19,13 @@ LIKE_ESCAPE = "\\"
 def fold(text: str) -> str:
     """Lowercase, strip accents (``đ`` becomes ``d``) and collapse white space."""
     decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Accents go; control characters (tabs, NUL, which PostgreSQL cannot even store)
+    # become spaces.
+    stripped = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch
+        for ch in decomposed
+        if not unicodedata.combining(ch)
+    )
     return " ".join(unicodedata.normalize("NFC", stripped).lower().split())
 
 
@@ -31,9 +37,18 @@ def escape_like(value: str) -> str:
     )
 
 
-def search_clause(column: Mapped[str], query: str) -> ColumnElement[bool]:
-    """Every word of ``query`` must appear, folded, somewhere in the folded ``column``."""
+def search_clause(
+    column: Mapped[str], query: str, also: Mapped[str] | None = None
+) -> ColumnElement[bool]:
+    """Every word of ``query`` must appear, folded, in the folded ``column`` (or in
+    ``also``, a second searchable column such as the unit's name)."""
     words = fold(query).split()
     if not words:
         return true()
-    return and_(*(column.like(f"%{escape_like(word)}%", escape=LIKE_ESCAPE) for word in words))
+    columns = [column] if also is None else [column, also]
+    return and_(
+        *(
+            or_(*(c.like(f"%{escape_like(word)}%", escape=LIKE_ESCAPE) for c in columns))
+            for word in words
+        )
+    )

@@ -2,17 +2,35 @@
 
 from cnscd_api.models.audit import AuditEvent
 from cnscd_api.models.base import utcnow
+from cnscd_api.models.team import (
+    Affiliation,
+    Gender,
+    Member,
+    Membership,
+    SkillLevel,
+    Team,
+    TeamRole,
+    TeamStatus,
+)
 from cnscd_api.models.unit import DivisionType, LineageKind, Unit, UnitLevel, UnitLineage
 from cnscd_api.models.user import ApiClient, LoginThrottle, RefreshToken, Role, User
 
 __all__ = [
+    "Affiliation",
     "ApiClient",
     "AuditEvent",
     "DivisionType",
+    "Gender",
     "LineageKind",
     "LoginThrottle",
+    "Member",
+    "Membership",
     "RefreshToken",
     "Role",
+    "SkillLevel",
+    "Team",
+    "TeamRole",
+    "TeamStatus",
     "Unit",
     "UnitLevel",
     "UnitLineage",

@@ -80,6 +80,7 @@ class Unit(SQLModel, table=True):
     valid_from: date | None = None
     valid_to: date | None = None
     households: int | None = None
+    is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 

@@ -32,6 +32,10 @@ class User(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     role: Role = Field(sa_column=enum_column(Role, nullable=False, index=True))
     scope_unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    # A team leader's team; their scope unit is the unit that team serves.
+    team_id: uuid.UUID | None = Field(
+        default=None, foreign_key="team.id", index=True, ondelete="RESTRICT"
+    )
     organisation: str | None = Field(default=None, max_length=200)
     is_active: bool = True
     is_demo: bool = False

@@ -87,3 +87,7 @@ def current_unit_by_code(session: Session, level: UnitLevel, code: str) -> Unit 
         col(Unit.level) == level, col(Unit.code) == code, col(Unit.valid_to).is_(None)
     )
     return session.exec(statement).one_or_none()
+
+
+def path_of(session: Session, unit_id: uuid.UUID) -> str | None:
+    return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()

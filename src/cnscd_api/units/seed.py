@@ -106,6 +106,7 @@ def seed_units(session: Session, province_codes: set[int] | None = None) -> Seed
                 "valid_from": None,
                 "valid_to": None,
                 "households": None,
+                "is_demo": False,
                 "created_at": now,
                 "updated_at": now,
             }

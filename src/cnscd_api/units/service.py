@@ -171,3 +171,10 @@ def update_unit(session: Session, actor: Principal, unit: Unit, data: UnitUpdate
         after=_snapshot(unit),
     )
     return unit
+
+
+def unit_path(session: Session, unit_id: uuid.UUID) -> str:
+    """The materialised path of a unit the caller already reached through a scoped query."""
+    path = repository.path_of(session, unit_id)
+    assert path is not None  # foreign keys guarantee the unit exists
+    return path

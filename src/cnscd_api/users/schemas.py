@@ -12,9 +12,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from cnscd_api.core.phone import normalise_mobile
 from cnscd_api.models import Role
 
+# pydantic checks the pattern before lowering, so it must admit capitals: "Xa.DakPek"
+# is accepted and stored as "xa.dakpek", as login (case-insensitive) expects.
 Username = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$"),
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
+    ),
 ]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 MobilePhone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_mobile)]

@@ -13,13 +13,16 @@ from cnscd_api.auth import repository as auth_repository
 from cnscd_api.core import audit
 from cnscd_api.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from cnscd_api.core.pagination import PageParams
-from cnscd_api.core.permissions import GRANTABLE_ROLES, SCOPE_LEVELS, Principal
+from cnscd_api.core.permissions import GRANTABLE_ROLES, SCOPE_LEVELS, Permission, Principal
 from cnscd_api.core.security import hash_password, password_problems
 from cnscd_api.core.text import fold
 from cnscd_api.models import Role, Unit, User, utcnow
 from cnscd_api.units import repository as unit_repository
 from cnscd_api.users import repository
 from cnscd_api.users.schemas import UserCreate, UserSort, UserUpdate
+
+# Denials of the user rules are recorded like those of the role guard (audit.denied).
+USERS_WRITE = Permission.USERS_WRITE.value
 
 AUDITED_FIELDS = (
     "username",
@@ -59,9 +62,13 @@ def list_users(
     )
 
 
-def _check_role_grantable(actor: Principal, role: Role) -> None:
+def _check_role_grantable(session: Session, actor: Principal, role: Role) -> None:
     if role not in GRANTABLE_ROLES[actor.role]:
-        raise Forbidden("role_not_grantable", role=role.value)
+        raise audit.denied(session, actor, USERS_WRITE, "role_not_grantable", role=role.value)
+
+
+def _own_account_change(session: Session, actor: Principal) -> Forbidden:
+    return audit.denied(session, actor, USERS_WRITE, "own_account_change")
 
 
 def _scope_unit(session: Session, actor: Principal, role: Role, unit_id: uuid.UUID) -> Unit:
@@ -85,7 +92,7 @@ def _check_password(password: str, username: str) -> None:
 
 
 def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
-    _check_role_grantable(actor, data.role)
+    _check_role_grantable(session, actor, data.role)
     unit = _scope_unit(session, actor, data.role, data.scope_unit_id)
     _check_password(data.password, data.username)
     if repository.username_exists(session, data.username):
@@ -115,7 +122,6 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
 
 
 def update_user(session: Session, actor: Principal, user: User, data: UserUpdate) -> User:
-    _check_role_grantable(actor, user.role)
     changes = data.model_dump(exclude_unset=True)
     is_self = user.id == actor.id
     changes_own_access = (
@@ -123,10 +129,12 @@ def update_user(session: Session, actor: Principal, user: User, data: UserUpdate
         or ("scope_unit_id" in changes and changes["scope_unit_id"] != user.scope_unit_id)
         or changes.get("is_active") is False
     )
+    # Checked first, so that the answer is own_account_change whatever the role.
     if is_self and changes_own_access:
-        raise Forbidden("own_account_change")
+        raise _own_account_change(session, actor)
+    _check_role_grantable(session, actor, user.role)
     new_role: Role = changes.get("role") or user.role
-    _check_role_grantable(actor, new_role)
+    _check_role_grantable(session, actor, new_role)
     unit = _scope_unit(session, actor, new_role, changes.get("scope_unit_id") or user.scope_unit_id)
     before = snapshot(user)
     password = changes.pop("password", None)
@@ -160,9 +168,9 @@ def update_user(session: Session, actor: Principal, user: User, data: UserUpdate
 
 
 def delete_user(session: Session, actor: Principal, user: User) -> None:
-    _check_role_grantable(actor, user.role)
     if user.id == actor.id:
-        raise Forbidden("own_account_change")
+        raise _own_account_change(session, actor)
+    _check_role_grantable(session, actor, user.role)
     before = snapshot(user)
     now = utcnow()
     user.is_active = False

@@ -1,0 +1,122 @@
+"""Streaming CSV and XLSX exports, and reading uploaded spreadsheets.
+
+Exports never hold the whole table: rows come from the database in batches and leave as
+they are written. CSV is UTF-8 with a byte-order mark so that Excel shows Vietnamese
+correctly; XLSX is written by openpyxl's write-only workbook (rows go to a temporary
+file, not to memory) and then streamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 64 * 1024
+
+
+class ExportFormat(StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+def media_type(fmt: ExportFormat) -> str:
+    return XLSX_MEDIA_TYPE if fmt is ExportFormat.XLSX else CSV_MEDIA_TYPE
+
+
+def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def xlsx_chunks(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = "Sheet1"
+) -> Iterator[bytes]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title)
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    with tempfile.TemporaryFile() as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+def export_chunks(
+    fmt: ExportFormat, headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str
+) -> Iterator[bytes]:
+    if fmt is ExportFormat.XLSX:
+        return xlsx_chunks(headers, rows, sheet_title)
+    return csv_chunks(headers, rows)
+
+
+class UnreadableSpreadsheet(Exception):
+    """Not an XLSX or UTF-8 CSV file, or an empty one."""
+
+
+def read_rows(content: bytes, filename: str | None) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header row and an iterator over the data rows of an uploaded file.
+
+    XLSX is recognised by its ZIP signature whatever the file is called; anything else
+    must be UTF-8 CSV (with or without a byte-order mark).
+    """
+    if not content.strip():
+        raise UnreadableSpreadsheet("the file is empty")
+    if content[:4] == b"PK\x03\x04":
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken archive
+            raise UnreadableSpreadsheet("not a valid .xlsx workbook") from exc
+        if not workbook.worksheets:
+            raise UnreadableSpreadsheet("the workbook has no sheet")
+        values = _guarded(workbook.worksheets[0].iter_rows(values_only=True))
+        header = next(values, None)
+        if header is None:
+            raise UnreadableSpreadsheet("the sheet is empty")
+        return [str(cell).strip() if cell is not None else "" for cell in header], values
+    if (filename or "").lower().endswith((".xls", ".ods", ".pdf", ".zip")):
+        raise UnreadableSpreadsheet("only .xlsx and UTF-8 .csv files are accepted")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableSpreadsheet("not an .xlsx file nor UTF-8 text") from exc
+    if "\x00" in text:
+        raise UnreadableSpreadsheet("not an .xlsx file nor a text CSV file")
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows = _guarded(reader)
+    header = next(rows, None)
+    if header is None:
+        raise UnreadableSpreadsheet("the file is empty")
+    return [str(cell).strip() for cell in header], rows
+
+
+def _guarded(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
+    """Rows of a file, with a malformed one reported as unreadable rather than a crash."""
+    try:
+        for row in rows:
+            yield list(row)
+    except (csv.Error, ValueError, KeyError, TypeError) as exc:
+        raise UnreadableSpreadsheet(f"malformed content ({exc})") from exc

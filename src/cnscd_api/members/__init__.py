@@ -1,0 +1,1 @@
+"""Team members: scoped CRUD with membership history, masking, import and export."""

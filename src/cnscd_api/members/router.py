@@ -1,0 +1,226 @@
+"""``/members``: the people in the teams, with history, import and export."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from cnscd_api.auth.dependencies import CurrentPrincipal
+from cnscd_api.core.concurrency import IfMatch, set_etag
+from cnscd_api.core.errors import problem_responses
+from cnscd_api.core.pagination import Page, PageParamsDep
+from cnscd_api.core.spreadsheet import ExportFormat, export_chunks, media_type
+from cnscd_api.dependencies import SessionDep, get_database
+from cnscd_api.members import importer, service
+from cnscd_api.members.dependencies import (
+    MemberExporter,
+    MemberForRead,
+    MemberForWrite,
+    MemberReader,
+    MemberWriter,
+)
+from cnscd_api.members.schemas import (
+    ImportResult,
+    MemberCreate,
+    MemberDetail,
+    MemberFilters,
+    MemberRead,
+    MemberSort,
+    MemberUpdate,
+)
+from cnscd_api.models import Affiliation, SkillLevel, TeamRole
+
+router = APIRouter(prefix="/members", tags=["members"], responses=problem_responses(401, 403))
+
+SPREADSHEET_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        }
+    }
+}
+
+
+def member_filters(
+    team_id: uuid.UUID | None = None,
+    unit_id: Annotated[
+        uuid.UUID | None, Query(description="Members of teams in this unit's subtree.")
+    ] = None,
+    affiliation: Affiliation | None = None,
+    role: TeamRole | None = None,
+    skill_level: SkillLevel | None = None,
+    active: Annotated[bool | None, Query(description="true: still in a team; false: left.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Accent-insensitive search on the name; digits search phone numbers "
+            "for roles that may see them.",
+        ),
+    ] = None,
+) -> MemberFilters:
+    return MemberFilters(
+        team_id=team_id,
+        unit_id=unit_id,
+        affiliation=affiliation,
+        role=role,
+        skill_level=skill_level,
+        active=active,
+        query=q,
+    )
+
+
+MemberFiltersDep = Annotated[MemberFilters, Depends(member_filters)]
+
+
+@router.get(
+    "", response_model=Page[MemberRead], summary="List members", responses=problem_responses(404)
+)
+def list_members(
+    session: SessionDep,
+    actor: MemberReader,
+    filters: MemberFiltersDep,
+    page: PageParamsDep,
+    sort: MemberSort | None = None,
+) -> Page[MemberRead]:
+    """Phone, e-mail and birth year are masked for partners and viewers."""
+    items, total = service.list_members(session, actor, filters, page, sort)
+    return Page[MemberRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/export",
+    summary="Export members as XLSX or CSV (Vietnamese headers, masked per role)",
+    response_class=StreamingResponse,
+    responses={**SPREADSHEET_RESPONSE, **problem_responses(404)},
+)
+def export_members(
+    request: Request,
+    session: SessionDep,
+    actor: MemberExporter,
+    filters: MemberFiltersDep,
+    format: ExportFormat = ExportFormat.XLSX,
+) -> StreamingResponse:
+    statement = service.filtered_statement(session, actor, filters)
+    rows = service.export_rows(get_database(request), statement, actor)
+    return StreamingResponse(
+        export_chunks(format, service.EXPORT_HEADERS, rows, "Thanh vien"),
+        media_type=media_type(format),
+        headers={"Content-Disposition": f'attachment; filename="members.{format.value}"'},
+    )
+
+
+@router.get(
+    "/import-template",
+    summary="The import template with its Vietnamese column headers",
+    response_class=StreamingResponse,
+    responses=SPREADSHEET_RESPONSE,
+)
+def member_import_template(
+    actor: MemberWriter,
+    format: ExportFormat = ExportFormat.XLSX,
+) -> StreamingResponse:
+    """Columns: Họ và tên*, Giới tính, Năm sinh, Số điện thoại, Email, Thành phần*,
+    Đơn vị công tác, Vai trò trong tổ, Trình độ kỹ năng số, Mã tổ*, Ngày tham gia
+    (* required). Enum cells take the Vietnamese label (e.g. `Đoàn Thanh niên`) or the
+    code (`youth_union`); `Mã tổ` is the team's id from the teams list or export."""
+    return StreamingResponse(
+        export_chunks(format, importer.TEMPLATE_HEADERS, [], "Thanh vien"),
+        media_type=media_type(format),
+        headers={
+            "Content-Disposition": f'attachment; filename="member-import-template.{format.value}"'
+        },
+    )
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    summary="Import members from XLSX or UTF-8 CSV",
+    responses=problem_responses(413),
+)
+def import_members(
+    session: SessionDep,
+    actor: MemberWriter,
+    file: Annotated[
+        UploadFile,
+        File(description=".xlsx, or .csv in UTF-8 (with or without BOM); at most 10 MB."),
+    ],
+    dry_run: Annotated[bool, Query(description="Validate only; write nothing.")] = False,
+) -> ImportResult:
+    """Every row is validated first. With any bad row nothing is written and the 422
+    lists each problem with its row number and column. Otherwise all rows are written
+    in one transaction. Re-sending a file creates no duplicates: the same phone in the
+    same team (or, without a phone, the same name and birth year) is the same member,
+    whose details are updated. At most 20,000 rows and 10 MB (413 past them)."""
+    content = file.file.read(importer.MAX_BYTES + 1)
+    return importer.run_import(session, actor, content, file.filename, dry_run)
+
+
+@router.post(
+    "",
+    response_model=MemberDetail,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a member to a team",
+    responses=problem_responses(404, 409),
+)
+def create_member(
+    body: MemberCreate, session: SessionDep, actor: MemberWriter, response: Response
+) -> MemberDetail:
+    member = service.create_member(session, actor, body)
+    set_etag(response, member.version)
+    return service.detail(session, member, actor)
+
+
+@router.get(
+    "/{member_id}",
+    response_model=MemberDetail,
+    summary="Get a member with their membership history",
+    responses=problem_responses(404),
+)
+def get_member(
+    member: MemberForRead, session: SessionDep, actor: CurrentPrincipal, response: Response
+) -> MemberDetail:
+    set_etag(response, member.version)
+    return service.detail(session, member, actor)
+
+
+@router.patch(
+    "/{member_id}",
+    response_model=MemberDetail,
+    summary="Edit a member, move them to another team, or mark them as having left",
+    responses=problem_responses(404, 409, 412),
+)
+def update_member(
+    body: MemberUpdate,
+    member: MemberForWrite,
+    session: SessionDep,
+    actor: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MemberDetail:
+    """Moving (`team_id`) or a new `role` closes the current membership and opens
+    another; `left_on` closes it. Making someone `leader` while the team has one is a
+    409 unless `replace_leader` is true. Send `If-Match` to avoid overwriting a
+    concurrent edit (412)."""
+    updated = service.update_member(session, actor, member, body, if_match)
+    set_etag(response, updated.version)
+    return service.detail(session, updated, actor)
+
+
+@router.delete(
+    "/{member_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Erase a member and their history",
+    responses=problem_responses(404, 412),
+)
+def delete_member(
+    member: MemberForWrite, session: SessionDep, actor: CurrentPrincipal, if_match: IfMatch = None
+) -> None:
+    service.delete_member(session, actor, member, if_match)

@@ -1,0 +1,1 @@
+"""Teams (Tổ công nghệ số cộng đồng): scoped CRUD, lists with counts, export."""

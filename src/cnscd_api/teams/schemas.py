@@ -1,0 +1,81 @@
+"""Request and response models of ``/teams``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from cnscd_api.core.labels import TEAM_STATUS_VI, describe, labels_extra
+from cnscd_api.models import TeamStatus
+
+TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+DecisionNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+Note = Annotated[str, StringConstraints(max_length=2000)]
+STATUS_DESCRIPTION = describe(TEAM_STATUS_VI)
+
+
+class TeamSort(StrEnum):
+    NAME = "name"
+    NAME_DESC = "-name"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    MEMBER_COUNT = "member_count"
+    MEMBER_COUNT_DESC = "-member_count"
+
+
+class TeamCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: uuid.UUID = Field(description="The commune or village the team serves.")
+    name: TeamName = Field(examples=["Tổ CNSCĐ thôn Đắk Ung"])
+    decision_number: DecisionNumber | None = Field(default=None, examples=["125/QĐ-UBND"])
+    decision_date: date | None = None
+    status: TeamStatus = Field(
+        default=TeamStatus.ACTIVE,
+        description=STATUS_DESCRIPTION,
+        json_schema_extra=labels_extra(TEAM_STATUS_VI),
+    )
+    note: Note | None = None
+
+
+class TeamUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: uuid.UUID | None = None
+    name: TeamName | None = None
+    decision_number: DecisionNumber | None = None
+    decision_date: date | None = None
+    status: TeamStatus | None = Field(default=None, description=STATUS_DESCRIPTION)
+    note: Note | None = None
+
+
+class TeamLeader(BaseModel):
+    member_id: uuid.UUID
+    full_name: str
+
+
+class TeamRead(BaseModel):
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_name: str
+    unit_path_names: list[str] = Field(
+        description="Province › district › commune › village of the unit served."
+    )
+    name: str
+    decision_number: str | None
+    decision_date: date | None
+    status: TeamStatus = Field(
+        description=STATUS_DESCRIPTION, json_schema_extra=labels_extra(TEAM_STATUS_VI)
+    )
+    note: str | None
+    member_count: int = Field(description="Members currently in the team.")
+    leader: TeamLeader | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
