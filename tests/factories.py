@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from cnscd_api.config import Settings
 from cnscd_api.core.security import create_access_token, hash_password
 from cnscd_api.core.text import fold
-from cnscd_api.models import DivisionType, Role, Unit, UnitLevel, User
+from cnscd_api.models import DivisionType, Role, Team, Unit, UnitLevel, User
 from cnscd_api.units.naming import division_type_from_name
 
 PASSWORD = "Test-password-2024"
@@ -79,6 +79,9 @@ def make_user(
     **fields: Any,
 ) -> User:
     username = username or f"{role.value.replace('_', '.')}.{uuid.uuid4().hex[:8]}"
+    if role is Role.TEAM_LEADER and "team_id" not in fields:
+        # A team leader leads a team; give them one in their unit.
+        fields["team_id"] = make_team(session, unit).id
     user = User(
         username=username,
         full_name=f"Test {role.value}",
@@ -91,6 +94,13 @@ def make_user(
     session.add(user)
     session.flush()
     return user
+
+
+def make_team(session: Session, unit: Unit, name: str = "Tổ CNSCĐ thử") -> Team:
+    team = Team(unit_id=unit.id, name=name, search_name=fold(name))
+    session.add(team)
+    session.flush()
+    return team
 
 
 def bearer(settings: Settings, user: User) -> dict[str, str]:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
 from cnscd_api.models import AuditEvent, Role, Unit, UnitLevel, User
-from tests.factories import Tree, bearer, make_user
+from tests.factories import Tree, bearer, make_team, make_user
 
 USERS = "/api/v1/users"
 TOKEN = "/api/v1/auth/token"
@@ -166,8 +166,13 @@ def test_who_may_create_whom(
         if actor_role is Role.PROVINCE_ADMIN
         else make_user(session, actor_role, getattr(tree, actor_unit))
     )
+    target = unit_named(session, tree, unit)
+    body = user_body(role, target)
+    if role == "team_leader":
+        # A team leader is placed by the team they lead, which serves the unit.
+        del body["scope_unit_id"]
+        body["team_id"] = str(make_team(session, target).id)
     session.commit()
-    body = user_body(role, unit_named(session, tree, unit))
     response = client.post(USERS, json=body, headers=bearer(settings, caller))
     assert response.status_code == status, response.text
     created = client.get(

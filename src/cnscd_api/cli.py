@@ -103,8 +103,10 @@ def create_admin(
 
 @app.command()
 def demo() -> None:
-    """Add the Kon Tum demo users (one per tier); refused in production."""
+    """Add the Kon Tum demo: villages, teams, members and one user per tier (idempotent;
+    refused in production)."""
     from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+    from cnscd_api.demo_data import seed_demo_data
 
     settings = Settings()
     if settings.is_production:
@@ -112,8 +114,15 @@ def demo() -> None:
         raise typer.Exit(code=2)
     database = _database()
     with database.transaction() as session:
+        data = seed_demo_data(session)
         created = seed_demo_users(session)
     database.dispose()
+    if data.skipped:
+        typer.echo("demo data: already present")
+    else:
+        typer.echo(
+            f"demo data: {data.villages} villages, {data.teams} teams, {data.members} members"
+        )
     typer.echo(f"demo users: {len(created)} created")
     typer.echo(f"demo logins (password {DEMO_PASSWORD}):")
     for user in DEMO_USERS:

@@ -22,6 +22,7 @@ from cnscd_api.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 5
+SQLITE_IMMEDIATE_OPTION = "cnscd_sqlite_begin_immediate"
 
 
 def normalise_url(url: str) -> str:
@@ -47,7 +48,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Writing requests take the write lock up front (BEGIN IMMEDIATE): a transaction
+        # that read first and writes later could otherwise fail at once with "database is
+        # locked" when another writer got in between, instead of waiting its turn.
+        immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
@@ -84,13 +89,17 @@ class Database:
         self.bind = bind
         self._session_options: dict[str, Any] = {"expire_on_commit": False, **session_options}
 
-    def session(self) -> Session:
-        return Session(self.bind, **self._session_options)
+    def session(self, *, write: bool = False) -> Session:
+        """A session; ``write=True`` for requests that will write (see ``_on_begin``)."""
+        bind = self.bind
+        if write and isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+            bind = bind.execution_options(**{SQLITE_IMMEDIATE_OPTION: True})
+        return Session(bind, **self._session_options)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session committed on success and rolled back on error (CLI and scripts)."""
-        with self.session() as session:
+        with self.session(write=True) as session:
             yield session
             session.commit()
 

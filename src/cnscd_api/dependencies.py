@@ -20,7 +20,8 @@ def get_database(request: Request) -> Database:
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request, committed after the endpoint returns and before the
     response is sent (``scope="function"``); any exception rolls it back."""
-    with get_database(request).session() as session:
+    writes = request.method not in {"GET", "HEAD", "OPTIONS"}
+    with get_database(request).session(write=writes) as session:
         try:
             yield session
         except ProblemError as error:

@@ -83,6 +83,18 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "A {role} must be scoped to a unit of level {levels}.",
         "vi": "Vai trò {role} phải gắn với đơn vị cấp {levels}.",
     },
+    "team_required": {
+        "en": "A team_leader needs team_id, the team they lead.",
+        "vi": "Tổ trưởng cần team_id: tổ mà người đó phụ trách.",
+    },
+    "team_only_for_leaders": {
+        "en": "Only a team_leader has a team_id.",
+        "vi": "Chỉ tổ trưởng mới gắn với team_id.",
+    },
+    "scope_unit_required": {
+        "en": "scope_unit_id is required for this role.",
+        "vi": "Vai trò này cần scope_unit_id.",
+    },
     "username_taken": {
         "en": "That username is already in use.",
         "vi": "Tên đăng nhập đã được sử dụng.",

@@ -45,7 +45,11 @@ class UserCreate(BaseModel):
         default=None, description="Vietnamese mobile; stored as 0xxxxxxxxx."
     )
     role: Role
-    scope_unit_id: uuid.UUID
+    scope_unit_id: uuid.UUID | None = Field(
+        default=None,
+        description="Required except for team leaders, whose scope is their team's unit.",
+    )
+    team_id: uuid.UUID | None = Field(default=None, description="The team a team_leader leads.")
     organisation: Annotated[str, StringConstraints(max_length=200)] | None = None
     password: Password
 
@@ -58,6 +62,7 @@ class UserUpdate(BaseModel):
     phone: MobilePhone | None = None
     role: Role | None = None
     scope_unit_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
     organisation: Annotated[str, StringConstraints(max_length=200)] | None = None
     is_active: bool | None = None
     password: Password | None = None
@@ -73,6 +78,7 @@ class UserRead(BaseModel):
     phone: str | None
     role: Role
     scope_unit_id: uuid.UUID
+    team_id: uuid.UUID | None
     organisation: str | None
     is_active: bool
     is_demo: bool

@@ -17,6 +17,7 @@ from cnscd_api.core.permissions import GRANTABLE_ROLES, SCOPE_LEVELS, Permission
 from cnscd_api.core.security import hash_password, password_problems
 from cnscd_api.core.text import fold
 from cnscd_api.models import Role, Unit, User, utcnow
+from cnscd_api.teams import repository as team_repository
 from cnscd_api.units import repository as unit_repository
 from cnscd_api.users import repository
 from cnscd_api.users.schemas import UserCreate, UserSort, UserUpdate
@@ -31,6 +32,7 @@ AUDITED_FIELDS = (
     "phone",
     "role",
     "scope_unit_id",
+    "team_id",
     "organisation",
     "is_active",
 )
@@ -85,6 +87,29 @@ def _scope_unit(session: Session, actor: Principal, role: Role, unit_id: uuid.UU
     return unit
 
 
+def _placement(
+    session: Session,
+    actor: Principal,
+    role: Role,
+    scope_unit_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+) -> tuple[Unit, uuid.UUID | None]:
+    """The scope unit (and team) of a user with ``role``: a team leader is placed by
+    their team, which must be reachable by the actor; everyone else by a unit."""
+    if role is Role.TEAM_LEADER:
+        if team_id is None:
+            raise Unprocessable("team_required")
+        team = team_repository.get_team(session, actor, team_id)
+        if team is None:
+            raise NotFound(resource="team")
+        return _scope_unit(session, actor, role, team.unit_id), team.id
+    if team_id is not None:
+        raise Unprocessable("team_only_for_leaders")
+    if scope_unit_id is None:
+        raise Unprocessable("scope_unit_required")
+    return _scope_unit(session, actor, role, scope_unit_id), None
+
+
 def _check_password(password: str, username: str) -> None:
     problems = password_problems(password, username)
     if problems:
@@ -93,7 +118,7 @@ def _check_password(password: str, username: str) -> None:
 
 def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
     _check_role_grantable(session, actor, data.role)
-    unit = _scope_unit(session, actor, data.role, data.scope_unit_id)
+    unit, team_id = _placement(session, actor, data.role, data.scope_unit_id, data.team_id)
     _check_password(data.password, data.username)
     if repository.username_exists(session, data.username):
         raise Conflict("username_taken")
@@ -104,7 +129,8 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
         email=data.email,
         phone=data.phone,
         role=data.role,
-        scope_unit_id=data.scope_unit_id,
+        scope_unit_id=unit.id,
+        team_id=team_id,
         organisation=data.organisation,
         password_hash=hash_password(data.password),
     )
@@ -127,6 +153,7 @@ def update_user(session: Session, actor: Principal, user: User, data: UserUpdate
     changes_own_access = (
         ("role" in changes and changes["role"] != user.role)
         or ("scope_unit_id" in changes and changes["scope_unit_id"] != user.scope_unit_id)
+        or ("team_id" in changes and changes["team_id"] != user.team_id)
         or changes.get("is_active") is False
     )
     # Checked first, so that the answer is own_account_change whatever the role.
@@ -135,13 +162,19 @@ def update_user(session: Session, actor: Principal, user: User, data: UserUpdate
     _check_role_grantable(session, actor, user.role)
     new_role: Role = changes.get("role") or user.role
     _check_role_grantable(session, actor, new_role)
-    unit = _scope_unit(session, actor, new_role, changes.get("scope_unit_id") or user.scope_unit_id)
+    new_team = changes.get("team_id", user.team_id) if new_role is Role.TEAM_LEADER else None
+    if new_role is not Role.TEAM_LEADER and changes.get("team_id") is not None:
+        raise Unprocessable("team_only_for_leaders")
+    unit, team_id = _placement(
+        session, actor, new_role, changes.get("scope_unit_id") or user.scope_unit_id, new_team
+    )
     before = snapshot(user)
     password = changes.pop("password", None)
     for name, value in changes.items():
-        if value is None and name in {"full_name", "role", "scope_unit_id", "is_active"}:
+        if value is None and name in {"full_name", "role", "scope_unit_id", "is_active", "team_id"}:
             continue
         setattr(user, name, value)
+    user.scope_unit_id, user.team_id = unit.id, team_id
     if password is not None:
         _check_password(password, user.username)
         user.password_hash = hash_password(password)

@@ -1,0 +1,89 @@
+"""The Kon Tum demo: its sizes, its rules, and that it is the same every time."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlmodel import Session, col, func, select
+from typer.testing import CliRunner
+
+from cnscd_api.cli import app as cli
+from cnscd_api.core.phone import normalise_mobile
+from cnscd_api.demo_data import seed_demo_data
+from cnscd_api.models import Member, Team, TeamRole, Unit, UnitLevel
+
+
+def snapshot(session: Session) -> list[tuple[str, str | None, str]]:
+    rows = session.exec(
+        select(Member.full_name, Member.phone, Team.name)
+        .join(Team, col(Team.id) == col(Member.team_id))
+        .where(col(Member.is_demo))
+        .order_by(col(Team.name), col(Member.phone))
+    ).all()
+    return [(name, phone, team) for name, phone, team in rows]
+
+
+def test_demo_has_the_sizes_of_kon_tum(session: Session) -> None:
+    result = seed_demo_data(session)
+    assert (result.villages, result.teams, result.members) == (869, 566, 2519)
+    villages = session.exec(
+        select(func.count()).where(col(Unit.level) == UnitLevel.VILLAGE, col(Unit.is_demo))
+    ).one()
+    assert villages == 869
+    leaders = Counter(
+        session.exec(select(Member.team_id).where(col(Member.role) == TeamRole.LEADER)).all()
+    )
+    assert len(leaders) == 566
+    assert set(leaders.values()) == {1}
+    affiliations = Counter(
+        session.exec(select(Member.affiliation).where(col(Member.is_demo))).all()
+    )
+    assert affiliations.most_common(1)[0][0] == "youth_union"
+    phones = session.exec(select(Member.phone).where(col(Member.is_demo))).all()
+    assert all(phone is not None and normalise_mobile(phone) == phone for phone in phones)
+    assert len(set(phones)) == len(phones)
+
+
+def test_demo_is_deterministic_and_idempotent(session: Session) -> None:
+    first = session.begin_nested()
+    seed_demo_data(session)
+    once = snapshot(session)
+    first.rollback()
+    seed_demo_data(session)
+    assert snapshot(session) == once
+    again = seed_demo_data(session)
+    assert again.skipped
+    assert len(snapshot(session)) == 2519
+
+
+def test_demo_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CNSCD_ENVIRONMENT", "production")
+    monkeypatch.setenv("CNSCD_SECRET_KEY", "p" * 20 + "0123456789abcdefXYZ")
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 2
+    assert "refused" in result.output
+
+
+def test_demo_users_cannot_log_in_in_production(
+    session: Session, database: object, engine: object
+) -> None:
+    from fastapi.testclient import TestClient
+    from pydantic import SecretStr
+
+    from cnscd_api.config import Environment, Settings
+    from cnscd_api.demo import DEMO_PASSWORD, seed_demo_users
+    from cnscd_api.main import create_app
+
+    seed_demo_users(session)
+    session.commit()
+    form = {"grant_type": "password", "username": "xa.dakpek", "password": DEMO_PASSWORD}
+    for environment, expected in ((Environment.DEVELOPMENT, 200), (Environment.PRODUCTION, 401)):
+        settings = Settings(
+            environment=environment,
+            database_url="sqlite://",
+            secret_key=SecretStr("s" * 20 + "0123456789abcdefXYZ"),
+            _env_file=None,
+        )
+        with TestClient(create_app(settings, database)) as client:  # type: ignore[arg-type]
+            assert client.post("/api/v1/auth/token", data=form).status_code == expected
