@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
-from cnscd_api.models import AuditEvent, Role, Unit, User
-from tests.factories import PASSWORD, Tree, bearer, make_user
+from cnscd_api.models import AuditEvent, Role, Team, Unit, User
+from tests.factories import PASSWORD, Tree, bearer, make_team, make_user
 
 AUDIT = "/api/v1/audit-events"
 USERS = "/api/v1/users"
@@ -33,15 +33,23 @@ def events(
 
 
 def create_user(
-    client: TestClient, role: str, unit: Unit, headers: dict[str, str] | None = None
+    client: TestClient,
+    role: str,
+    unit: Unit,
+    headers: dict[str, str] | None = None,
+    team: Team | None = None,
 ) -> str:
     body = {
         "username": f"u.{uuid.uuid4().hex[:10]}",
         "full_name": "Trần Thị B",
         "role": role,
-        "scope_unit_id": str(unit.id),
         "password": STRONG_PASSWORD,
     }
+    # A team leader is placed by the team they lead; everyone else by a unit.
+    if team is not None:
+        body["team_id"] = str(team.id)
+    else:
+        body["scope_unit_id"] = str(unit.id)
     response = client.post(USERS, json=body, headers=headers)
     assert response.status_code == 201, response.text
     user_id: str = response.json()["id"]
@@ -231,10 +239,11 @@ def test_commune_officer_sees_events_of_its_commune_only(
     client: TestClient, session: Session, settings: Settings, tree: Tree, province_admin: User
 ) -> None:
     commune = bearer(settings, make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek))
+    village_team = make_team(session, tree.dak_pek_village)
     session.commit()
     admin = bearer(settings, province_admin)
     in_commune = create_user(client, "viewer", tree.dak_pek, admin)
-    in_village = create_user(client, "team_leader", tree.dak_pek_village, admin)
+    in_village = create_user(client, "team_leader", tree.dak_pek_village, admin, village_team)
     elsewhere = [
         create_user(client, "commune_officer", tree.dak_man, admin),
         create_user(client, "viewer", tree.dak_glei, admin),

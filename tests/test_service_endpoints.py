@@ -171,6 +171,13 @@ def test_cors_allows_configured_origins_only(engine: object, database: object) -
         assert allowed.headers["access-control-allow-origin"] == "https://dashboard.example.vn"
         other = client.get("/healthz", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+        refused = client.options(
+            "/api/v1/units",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert refused.status_code == 400
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "cors_refused"
 
 
 def test_docs_page_loads_no_cdn_asset(client: TestClient) -> None:

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from cnscd_api import __version__
@@ -14,6 +13,7 @@ from cnscd_api.api_clients.router import router as api_clients_router
 from cnscd_api.audit.router import router as audit_router
 from cnscd_api.auth.router import router as auth_router
 from cnscd_api.config import Settings, get_settings
+from cnscd_api.core.cors import ProblemCORSMiddleware
 from cnscd_api.core.errors import install_error_handlers
 from cnscd_api.core.logging import configure_logging
 from cnscd_api.core.metrics import Metrics
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     app.add_middleware(
-        CORSMiddleware,
+        ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=[

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, status
 
 from cnscd_api.api_clients import service
 from cnscd_api.api_clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSecret
-from cnscd_api.auth.dependencies import CurrentPrincipal, check_permission, require
+from cnscd_api.auth.dependencies import CurrentPrincipal, guarded, require
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.permissions import Permission, Principal
@@ -23,15 +22,9 @@ router = APIRouter(
 ClientManager = Annotated[Principal, Depends(require(Permission.API_CLIENTS_MANAGE))]
 
 
-def client_from_path(
-    session: SessionDep, actor: CurrentPrincipal, client_id: Annotated[uuid.UUID, Path()]
-) -> ApiClient:
-    client = service.get_client(session, actor, client_id)
-    check_permission(session, actor, Permission.API_CLIENTS_MANAGE)
-    return client
-
-
-ClientForWrite = Annotated[ApiClient, Depends(client_from_path)]
+ClientForWrite = Annotated[
+    ApiClient, Depends(guarded(service.get_client, Permission.API_CLIENTS_MANAGE, "client_id"))
+]
 
 
 def _with_secret(client: ApiClient, secret: str) -> ApiClientWithSecret:

@@ -7,11 +7,14 @@ log, when the caller's role lacks the permission.
 
 from __future__ import annotations
 
+import inspect
+import uuid
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
 
 from cnscd_api.auth import service
 from cnscd_api.config import Settings
@@ -20,6 +23,7 @@ from cnscd_api.core.errors import Unauthorized
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.dependencies import SessionDep
 
+T = TypeVar("T")
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 -- not a secret
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
@@ -62,3 +66,30 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
     guard.__name__ = f"require_{permission.name.lower()}"
     return guard
+
+
+def guarded(
+    load: Callable[[Session, Principal, uuid.UUID], T], permission: Permission, path_param: str
+) -> Callable[..., T]:
+    """A dependency for routes on one object: load it through the caller's scoped query
+    (404 outside the scope, whatever the role), then check ``permission`` (403)."""
+
+    def dependency(session: Session, actor: Principal, object_id: uuid.UUID) -> T:
+        found = load(session, actor, object_id)
+        check_permission(session, actor, permission)
+        return found
+
+    # The path parameter's name differs per route, so the signature FastAPI reads is
+    # built here rather than written (string annotations could not see ``path_param``).
+    parameter = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("session", parameter, annotation=SessionDep),
+            inspect.Parameter("actor", parameter, annotation=CurrentPrincipal),
+            inspect.Parameter(
+                "object_id", parameter, annotation=Annotated[uuid.UUID, Path(alias=path_param)]
+            ),
+        ]
+    )
+    dependency.__name__ = f"{path_param.removesuffix('_id')}_for_{permission.name.lower()}"
+    return dependency

@@ -173,6 +173,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "A value cannot be stored (for example, it contains control characters).",
         "vi": "Có giá trị không thể lưu (ví dụ chứa ký tự điều khiển).",
     },
+    "cors_refused": {
+        "en": "This cross-origin request is not allowed ({reason}); ask for the origin to be "
+        "added to CNSCD_CORS_ORIGINS.",
+        "vi": "Yêu cầu từ nguồn khác này không được phép ({reason}); hãy đề nghị thêm nguồn "
+        "vào CNSCD_CORS_ORIGINS.",
+    },
     "http_error": {
         "en": "The request could not be handled.",
         "vi": "Không thể xử lý yêu cầu.",

@@ -49,11 +49,17 @@ def describe(labels: Mapping[Any, str]) -> str:
     return "; ".join(f"`{key.value}` {label}" for key, label in labels.items())
 
 
+_LOOKUPS: dict[tuple[type[StrEnum], int], dict[str, StrEnum]] = {}
+
+
 def enum_from_label(enum: type[E], labels: Mapping[Any, str], text: str) -> E | None:
     """An enum member from its code (``youth_union``) or its Vietnamese label, case- and
     accent-insensitively (``doan thanh nien``)."""
-    wanted = fold(text)
-    for member in enum:
-        if fold(member.value) == wanted or fold(labels.get(member, "")) == wanted:
-            return member
-    return None
+    key = (enum, id(labels))
+    lookup = _LOOKUPS.get(key)
+    if lookup is None:
+        lookup = {fold(member.value): member for member in enum}
+        lookup.update({fold(label): member for member, label in labels.items()})
+        _LOOKUPS[key] = lookup
+    found = lookup.get(fold(text))
+    return found if isinstance(found, enum) else None

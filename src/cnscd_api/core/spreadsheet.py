@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,12 +53,27 @@ def xlsx_chunks(
     sheet = workbook.create_sheet(title=sheet_title)
     sheet.append(list(headers))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(_xlsx_cells(sheet, row))
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)
         while chunk := handle.read(CHUNK):
             yield chunk
+
+
+def _xlsx_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
+    """A row's values, with text that starts with ``=`` kept as text: openpyxl would
+    otherwise write it as a formula (a name or note typed as ``=…`` must not run in
+    Excel, and ``=> …`` would make Excel report the file as damaged)."""
+    cells: list[Any] = []
+    for value in row:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells
 
 
 def export_chunks(

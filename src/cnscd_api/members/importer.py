@@ -79,7 +79,7 @@ class Row:
 
 @dataclass
 class Plan:
-    creates: list[Member] = field(default_factory=list)
+    creates: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[Member, dict[str, Any]]] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
     rows: int = 0
@@ -313,13 +313,17 @@ def plan_import(session: Session, actor: Principal, content: bytes, filename: st
         }
         if current is None:
             plan.creates.append(
-                Member(
+                {
                     **fields,
-                    search_name=fold(parsed["full_name"]),
-                    team_id=team.id,
-                    role=parsed["role"],
-                    joined_on=parsed["joined_on"] or today,
-                )
+                    "id": uuid.uuid4(),
+                    "search_name": fold(parsed["full_name"]),
+                    "team_id": team.id,
+                    "role": parsed["role"],
+                    "joined_on": parsed["joined_on"] or today,
+                    "left_on": None,
+                    "is_demo": False,
+                    "version": 1,
+                }
             )
         else:
             changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
@@ -340,12 +344,9 @@ def run_import(
         )
     if not dry_run:
         now = utcnow()
-        for member in plan.creates:
-            member.created_at = member.updated_at = now
-        session.add_all(plan.creates)
-        session.flush()
-        for member in plan.creates:
-            repository.open_membership(session, member)
+        repository.insert_many(
+            session, [{**row, "created_at": now, "updated_at": now} for row in plan.creates]
+        )
         for member, changed in plan.updates:
             if "full_name" in changed:
                 changed["search_name"] = fold(changed["full_name"])

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, update
+from sqlalchemy import ColumnElement, delete, insert, update
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -138,6 +138,29 @@ def add(session: Session, member: Member) -> Member:
     session.add(member)
     session.flush()
     return member
+
+
+def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New members (complete column values) and their first memberships, as multi-row
+    INSERTs: imports write thousands at once."""
+    if not rows:
+        return
+    session.execute(insert(Member), rows)
+    session.execute(
+        insert(Membership),
+        [
+            {
+                "id": uuid.uuid4(),
+                "member_id": row["id"],
+                "team_id": row["team_id"],
+                "role": row["role"],
+                "joined_on": row["joined_on"],
+                "left_on": None,
+                "created_at": row["created_at"],
+            }
+            for row in rows
+        ],
+    )
 
 
 def open_membership(session: Session, member: Member) -> None:

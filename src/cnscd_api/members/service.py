@@ -13,7 +13,13 @@ from sqlmodel import Session
 
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import check_if_match
-from cnscd_api.core.errors import Conflict, NotFound, PreconditionFailed
+from cnscd_api.core.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+)
 from cnscd_api.core.labels import AFFILIATION_VI, GENDER_VI, SKILL_LEVEL_VI, TEAM_ROLE_VI
 from cnscd_api.core.masking import mask_email, mask_phone
 from cnscd_api.core.pagination import PageParams
@@ -251,6 +257,17 @@ def update_member(
     if changes.get("left_on") is not None:
         if member.left_on is not None:
             raise Conflict("member_already_left")
+        if changes["left_on"] < member.joined_on:
+            raise Unprocessable(
+                errors=[
+                    FieldError(
+                        field="body.left_on",
+                        code="left_before_joined",
+                        message=f"must not be before the day the member joined "
+                        f"({member.joined_on.isoformat()})",
+                    )
+                ]
+            )
         repository.close_membership(session, member.id, changes["left_on"])
         values["left_on"] = changes["left_on"]
     elif moving or new_role != member.role:

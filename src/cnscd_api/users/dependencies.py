@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
-from cnscd_api.auth.dependencies import CurrentPrincipal, check_permission, require
+from cnscd_api.auth.dependencies import guarded, require
 from cnscd_api.core.permissions import Permission, Principal
-from cnscd_api.dependencies import SessionDep
 from cnscd_api.models import User
 from cnscd_api.users import service
 
@@ -17,21 +15,7 @@ UserReader = Annotated[Principal, Depends(require(Permission.USERS_READ))]
 UserWriter = Annotated[Principal, Depends(require(Permission.USERS_WRITE))]
 
 
-def user_for_read(
-    session: SessionDep, actor: CurrentPrincipal, user_id: Annotated[uuid.UUID, Path()]
-) -> User:
-    found = service.get_user(session, actor, user_id)
-    check_permission(session, actor, Permission.USERS_READ)
-    return found
-
-
-def user_for_write(
-    session: SessionDep, actor: CurrentPrincipal, user_id: Annotated[uuid.UUID, Path()]
-) -> User:
-    found = service.get_user(session, actor, user_id)
-    check_permission(session, actor, Permission.USERS_WRITE)
-    return found
-
-
-UserForRead = Annotated[User, Depends(user_for_read)]
-UserForWrite = Annotated[User, Depends(user_for_write)]
+UserForRead = Annotated[User, Depends(guarded(service.get_user, Permission.USERS_READ, "user_id"))]
+UserForWrite = Annotated[
+    User, Depends(guarded(service.get_user, Permission.USERS_WRITE, "user_id"))
+]
