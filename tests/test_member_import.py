@@ -678,3 +678,28 @@ def test_a_request_over_11_mb_is_refused_before_parsing(
     small = upload(client, b"a" * 1024)
     assert small.status_code == 401, small.text
     assert member_count(session) == 0
+
+
+def test_each_imported_member_is_audited_without_raw_phones(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    team = Team(unit_id=tree.dak_pek_village.id, name="Tổ nhập", search_name="to nhap")
+    session.add(team)
+    session.commit()
+    content = (
+        "Họ và tên,Số điện thoại,Thành phần,Mã tổ\n"
+        f"A Blông,0912345678,Đoàn Thanh niên,{team.id}\n"
+        f"Y Hoa,0987654321,Hội Liên hiệp Phụ nữ,{team.id}\n"
+    ).encode()
+    response = admin_client.post(
+        "/api/v1/members/import", files={"file": ("m.csv", content, "text/csv")}
+    )
+    assert response.status_code == 200, response.text
+    events = admin_client.get(
+        "/api/v1/audit-events", params={"entity": "member", "limit": 500}
+    ).json()["items"]
+    imported = [e for e in events if e["action"] == "import"]
+    assert len(imported) == 2
+    phones = {e["changes"]["phone"]["after"] for e in imported}
+    assert phones == {"09******78", "09******21"}
+    assert "0912345678" not in str(events)

@@ -263,7 +263,9 @@ def test_marking_left_closes_the_membership(admin_client: TestClient, team: Team
     assert names(listed(admin_client, active="true")) == {staying["full_name"]}
     assert names(listed(admin_client, active="false")) == {"Nguyễn Văn An"}
     assert names(listed(admin_client)) == {"Nguyễn Văn An", "Y Thị Hoa"}
-    assert names(listed(admin_client, f"{TEAMS}/{team.id}/members")) == {"Y Thị Hoa"}
+    team_members = f"{TEAMS}/{team.id}/members"
+    assert names(listed(admin_client, team_members, active="true")) == {"Y Thị Hoa"}
+    assert names(listed(admin_client, team_members)) == {"Nguyễn Văn An", "Y Thị Hoa"}
     assert admin_client.get(f"{TEAMS}/{team.id}").json()["member_count"] == 1
 
     # Leaving before joining would make a history that makes no sense.
@@ -677,3 +679,44 @@ def test_team_leader_sees_own_team_only(
         client.patch(f"{MEMBERS}/{own.id}", json={"full_name": "Khác"}, headers=headers).status_code
         == 403
     )
+
+
+def test_leaving_and_moving_in_one_request_is_refused(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    first = make_team(session, tree.dak_pek_village, "Tổ một")
+    second = make_team(session, tree.dak_pek, "Tổ hai")
+    session.commit()
+    created = admin_client.post(
+        MEMBERS,
+        json={"team_id": str(first.id), "full_name": "A Tút", "affiliation": "police"},
+    ).json()
+    both = admin_client.patch(
+        f"{MEMBERS}/{created['id']}",
+        json={"left_on": "2024-12-01", "team_id": str(second.id)},
+    )
+    assert both.status_code == 422
+    future = admin_client.patch(f"{MEMBERS}/{created['id']}", json={"left_on": "2999-01-01"})
+    assert future.status_code == 422
+    assert [e["field"] for e in future.json()["errors"]] == ["body.left_on"]
+    after = admin_client.get(f"{MEMBERS}/{created['id']}").json()
+    assert after["team_id"] == str(first.id)
+    assert after["active"] is True
+
+
+def test_joining_in_the_future_is_refused(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    team = make_team(session, tree.dak_pek_village, "Tổ ba")
+    session.commit()
+    response = admin_client.post(
+        MEMBERS,
+        json={
+            "team_id": str(team.id),
+            "full_name": "Y Dim",
+            "affiliation": "womens_union",
+            "joined_on": "2099-01-01",
+        },
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["body.joined_on"]

@@ -627,3 +627,20 @@ def test_xlsx_export_keeps_text_that_looks_like_a_formula_as_text(
     name, note = sheet.cell(row=2, column=2), sheet.cell(row=2, column=13)
     assert (name.value, name.data_type) == ('=HYPERLINK("http://example.com")', "s")
     assert (note.value, note.data_type) == ("=> chuyển sang xã Đắk Man từ 01/07/2025", "s")
+
+
+def test_csv_export_does_not_hand_excel_a_formula(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    team = admin_client.post(
+        "/api/v1/teams",
+        json={"unit_id": str(tree.dak_pek_village.id), "name": '=HYPERLINK("http://x")'},
+    )
+    assert team.status_code == 201, team.text
+    export = admin_client.get(
+        "/api/v1/teams/export", params={"format": "csv", "unit_id": str(tree.dak_pek_village.id)}
+    )
+    text = export.content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+    assert "\n=HYPERLINK" not in text
+    assert ",=HYPERLINK" not in text

@@ -8,18 +8,19 @@ that changed, with personal data masked and secrets reduced to "changed".
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from cnscd_api.core.errors import Forbidden
 from cnscd_api.core.masking import mask_value
 from cnscd_api.core.permissions import Principal, PrincipalKind
 from cnscd_api.core.request_context import current_request_id
-from cnscd_api.models import AuditEvent
+from cnscd_api.models import AuditEvent, utcnow
 
 
 def _plain(value: object) -> object:
@@ -73,6 +74,41 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: Principal,
+    action: str,
+    entity: str,
+    events: Sequence[
+        tuple[uuid.UUID, str | None, Mapping[str, Any] | None, Mapping[str, Any] | None]
+    ],
+) -> None:
+    """One audit row per (entity id, unit path, before, after), in one multi-row INSERT
+    (an import of thousands of members audits each of them)."""
+    if not events:
+        return
+    now = utcnow()
+    request_id = current_request_id()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "occurred_at": now,
+            "actor_user_id": actor.id if actor.kind is PrincipalKind.USER else None,
+            "actor_client_id": actor.id if actor.kind is PrincipalKind.CLIENT else None,
+            "actor_name": actor.name,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "unit_path": unit_path,
+            "changes": changes(before, after) or None,
+            "request_id": request_id,
+        }
+        for entity_id, unit_path, before, after in events
+    ]
+    session.execute(insert(AuditEvent), rows)
 
 
 def denied(

@@ -32,13 +32,26 @@ def media_type(fmt: ExportFormat) -> str:
     return XLSX_MEDIA_TYPE if fmt is ExportFormat.XLSX else CSV_MEDIA_TYPE
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that Excel shows as typed: text that Excel would run as a formula
+    (``=HYPERLINK(…)``, ``+``, ``-``, ``@``) gets a leading apostrophe, the usual guard."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([csv_cell(value) for value in row])
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

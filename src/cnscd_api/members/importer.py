@@ -43,6 +43,19 @@ from cnscd_api.models import (
     utcnow,
 )
 
+AUDITED = (
+    "full_name",
+    "gender",
+    "birth_year",
+    "phone",
+    "email",
+    "affiliation",
+    "organisation",
+    "skill_level",
+    "team_id",
+    "role",
+    "joined_on",
+)
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -228,6 +241,8 @@ def _parse(row: Row, errors: list[FieldError]) -> dict[str, Any]:
             )
         )
     parsed["joined_on"] = _date(row, "joined_on", errors)
+    if parsed["joined_on"] is not None and parsed["joined_on"] > date.today():
+        errors.append(_error(row, "joined_on", "the date is in the future"))
     return parsed
 
 
@@ -344,10 +359,18 @@ def run_import(
         )
     if not dry_run:
         now = utcnow()
-        repository.insert_many(
-            session, [{**row, "created_at": now, "updated_at": now} for row in plan.creates]
+        created = [{**row, "created_at": now, "updated_at": now} for row in plan.creates]
+        repository.insert_many(session, created)
+        paths = repository.team_unit_paths(
+            session, {row["team_id"] for row in created} | {m.team_id for m, _ in plan.updates}
         )
+        events: list[tuple[uuid.UUID, str | None, dict[str, Any] | None, dict[str, Any] | None]]
+        events = [
+            (row["id"], paths.get(row["team_id"]), None, {k: row.get(k) for k in AUDITED})
+            for row in created
+        ]
         for member, changed in plan.updates:
+            before = {k: getattr(member, k) for k in changed}
             if "full_name" in changed:
                 changed["search_name"] = fold(changed["full_name"])
             if "role" in changed:
@@ -359,15 +382,11 @@ def run_import(
             if "role" in changed:
                 session.refresh(member)
                 repository.open_membership(session, member)
+            after = {k: v for k, v in changed.items() if k in AUDITED}
+            events.append((member.id, paths.get(member.team_id), before, after))
         session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="import",
-            entity="member",
-            unit_path=actor.scope_path,
-            after={"created": len(plan.creates), "updated": len(plan.updates), "rows": plan.rows},
-        )
+        # Each member created or changed is audited (personal data masked), as any write.
+        audit.record_many(session, actor=actor, action="import", entity="member", events=events)
     return ImportResult(
         dry_run=dry_run, rows=plan.rows, created=len(plan.creates), updated=len(plan.updates)
     )

@@ -203,6 +203,17 @@ def delete_versioned(session: Session, member: Member, seen_version: int) -> boo
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def team_unit_paths(session: Session, team_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not team_ids:
+        return {}
+    rows = session.exec(
+        select(Team.id, Unit.path)
+        .join(Unit, col(Unit.id) == col(Team.unit_id))
+        .where(col(Team.id).in_(team_ids))
+    ).all()
+    return dict(rows)
+
+
 def teams_by_id(
     session: Session, principal: Principal, team_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, Team]:

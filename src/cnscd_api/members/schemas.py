@@ -9,7 +9,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from cnscd_api.core.fields import Email, MobilePhone, PersonName
 from cnscd_api.core.labels import (
@@ -22,6 +29,14 @@ from cnscd_api.core.labels import (
 )
 from cnscd_api.models import Affiliation, Gender, SkillLevel, TeamRole
 
+
+def _not_future(value: date) -> date:
+    if value > date.today():
+        raise ValueError("the date is in the future")
+    return value
+
+
+NotFuture = Annotated[date, AfterValidator(_not_future)]
 BirthYear = Annotated[int, Field(ge=1920, le=2015, description="Year of birth (personal data).")]
 Organisation = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
@@ -66,7 +81,7 @@ class MemberCreate(BaseModel):
     skill_level: SkillLevel = labelled(SKILL_LEVEL_VI, default=SkillLevel.BASIC)
     team_id: uuid.UUID
     role: TeamRole = labelled(TEAM_ROLE_VI, default=TeamRole.MEMBER)
-    joined_on: date | None = Field(default=None, description="Defaults to today.")
+    joined_on: NotFuture | None = Field(default=None, description="Defaults to today.")
     replace_leader: bool = Field(
         default=False,
         description="Make this member leader even if the team has one (who becomes a member).",
@@ -88,10 +103,16 @@ class MemberUpdate(BaseModel):
         default=None, description="Move the member: the current membership closes, a new one opens."
     )
     role: TeamRole | None = None
-    left_on: date | None = Field(
+    left_on: NotFuture | None = Field(
         default=None, description="Mark the member as having left on this date."
     )
     replace_leader: bool = False
+
+    @model_validator(mode="after")
+    def _leave_or_move(self) -> MemberUpdate:
+        if self.left_on is not None and (self.team_id is not None or self.role is not None):
+            raise ValueError("left_on ends the membership; send team_id or role in another request")
+        return self
 
 
 class MembershipRead(BaseModel):

@@ -159,7 +159,9 @@ def list_team_members(
     session: SessionDep,
     actor: CurrentPrincipal,
     page: PageParamsDep,
-    active: bool | None = True,
+    active: Annotated[
+        bool | None, Query(description="true: current members; false: former; omitted: both.")
+    ] = None,
     sort: MemberSort | None = None,
 ) -> Page[MemberRead]:
     items, total = member_service.list_members(
