@@ -76,3 +76,34 @@ def test_cli_writes_openapi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert result.exit_code == 0, result.output
     document = json.loads(target.read_text(encoding="utf-8"))
     assert "/api/v1/units" in document["paths"]
+
+
+def test_create_admin_refuses_weak_passwords_and_creates_a_province_admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'admin.db'}"
+    migrated_engine(url).dispose()
+    monkeypatch.setenv("CNSCD_DATABASE_URL", url)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["seed", "--province-code", "62"]).exit_code == 0
+    weak = runner.invoke(
+        cli, ["create-admin", "tinh.admin", "--unit-code", "62", "--password", "123456"]
+    )
+    assert weak.exit_code == 2
+    assert "too weak" in weak.output
+    missing = runner.invoke(
+        cli, ["create-admin", "tinh.admin", "--unit-code", "99", "--password", "Strong-pass-2024"]
+    )
+    assert missing.exit_code == 2
+    prompted = runner.invoke(
+        cli,
+        ["create-admin", "Tinh.Admin", "--unit-code", "62"],
+        input="Strong-pass-2024\nStrong-pass-2024\n",
+    )
+    assert prompted.exit_code == 0, prompted.output
+    assert "created province_admin tinh.admin for Tỉnh Kon Tum" in prompted.output
+    again = runner.invoke(
+        cli, ["create-admin", "tinh.admin", "--unit-code", "62", "--password", "Strong-pass-2024"]
+    )
+    assert again.exit_code == 2
+    assert "already in use" in again.output
