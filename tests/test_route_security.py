@@ -39,3 +39,14 @@ def test_public_routes_are_exactly_the_listed_ones(app: FastAPI) -> None:
         if not depends_on(route.dependant, current_principal)
     }
     assert public == PUBLIC
+
+
+def test_permissions_document_is_current() -> None:
+    from pathlib import Path
+
+    from tests.permissions_doc import render
+
+    document = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
+    assert document.read_text(encoding="utf-8") == render(), (
+        "docs/permissions.md is out of date: python -m tests.permissions_doc > docs/permissions.md"
+    )

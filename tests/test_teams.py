@@ -644,3 +644,20 @@ def test_csv_export_does_not_hand_excel_a_formula(
     assert "'=HYPERLINK" in text
     assert "\n=HYPERLINK" not in text
     assert ",=HYPERLINK" not in text
+
+
+def test_if_match_uses_the_strong_comparison(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    created = admin_client.post(
+        "/api/v1/teams", json={"unit_id": str(tree.dak_pek_village.id), "name": "Tổ so khớp"}
+    )
+    url = f"/api/v1/teams/{created.json()['id']}"
+    etag = admin_client.get(url).headers["etag"]
+    weak = admin_client.patch(url, json={"note": "a"}, headers={"If-Match": f"W/{etag}"})
+    assert weak.status_code == 412
+    listed = admin_client.patch(url, json={"note": "b"}, headers={"If-Match": f'"999", {etag}'})
+    assert listed.status_code == 200
+    anything = admin_client.patch(url, json={"note": "c"}, headers={"If-Match": "*"})
+    assert anything.status_code == 200
+    assert admin_client.get(url).json()["note"] == "c"

@@ -41,6 +41,6 @@ def check_if_match(if_match: str | None, version: int) -> None:
     candidates = [candidate.strip() for candidate in if_match.split(",")]
     if "*" in candidates:
         return
-    accepted = {etag(version), f"W/{etag(version)}"}
-    if not accepted.intersection(candidates):
+    # If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak W/"3" never matches.
+    if etag(version) not in candidates:
         raise PreconditionFailed()
