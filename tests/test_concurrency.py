@@ -27,6 +27,7 @@ class World:
     app: FastAPI
     team_id: str
     headers: list[dict[str, str]]
+    usernames: list[str]
 
 
 @pytest.fixture
@@ -42,8 +43,9 @@ def world(backend: str, tmp_path: Path) -> Iterator[World]:
             officers = [make_user(session, Role.COMMUNE_OFFICER, commune) for _ in range(OFFICERS)]
             team_id = str(team.id)
             headers = [bearer(settings, officer) for officer in officers]
+            usernames = [officer.username for officer in officers]
         try:
-            yield World(create_app(settings, database), team_id, headers)
+            yield World(create_app(settings, database), team_id, headers, usernames)
         finally:
             engine.dispose()
 
@@ -108,3 +110,26 @@ def test_stale_if_match_on_delete_changes_nothing(world: World) -> None:
         assert stale.status_code == 412
         assert stale.json()["code"] == "precondition_failed"
         assert client.get(url, headers=world.headers[0]).status_code == 200
+
+
+def test_parallel_wrong_passwords_cannot_pass_the_lockout(world: World) -> None:
+    """Attempts are counted before the password is checked, so a burst of guesses gets no
+    more than the allowed five checked, whatever the timing."""
+    attempts = 16
+    barrier = threading.Barrier(attempts)
+    statuses: list[int] = [0] * attempts
+    form = {"grant_type": "password", "username": world.usernames[0], "password": "Wrong-guess-1"}
+
+    def guess(index: int) -> None:
+        with TestClient(world.app) as client:
+            barrier.wait()
+            statuses[index] = client.post("/api/v1/auth/token", data=form).status_code
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(401) <= 5
+    assert statuses.count(429) >= attempts - 5
+    assert set(statuses) <= {401, 429}

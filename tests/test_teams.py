@@ -661,3 +661,20 @@ def test_if_match_uses_the_strong_comparison(
     anything = admin_client.patch(url, json={"note": "c"}, headers={"If-Match": "*"})
     assert anything.status_code == 200
     assert admin_client.get(url).json()["note"] == "c"
+
+
+def test_team_leader_follows_the_team_when_it_moves(
+    admin_client: TestClient, client: TestClient, session: Session, settings: Settings, tree: Tree
+) -> None:
+    other_village = make_village(session, tree.dak_pek, "Thôn Kon Pia")
+    leader = make_user(session, Role.TEAM_LEADER, tree.dak_pek_village)
+    session.commit()
+    team_url = f"/api/v1/teams/{leader.team_id}"
+    moved = admin_client.patch(team_url, json={"unit_id": str(other_village.id)})
+    assert moved.status_code == 200, moved.text
+    headers = bearer(settings, leader)
+    me = client.get("/api/v1/auth/me", headers=headers).json()
+    assert me["scope_unit"]["id"] == str(other_village.id)
+    assert client.get(team_url, headers=headers).status_code == 200
+    account = admin_client.get(f"/api/v1/users/{leader.id}").json()
+    assert account["scope_unit_id"] == str(other_village.id)

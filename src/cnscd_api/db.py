@@ -61,6 +61,8 @@ def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
         engine = create_engine(
             database_url,
             echo=settings.sql_echo,
+            # Parameters are personal data (phones, e-mails): never in error messages or logs.
+            hide_parameters=True,
             connect_args={"check_same_thread": False},
         )
         _configure_sqlite(engine)
@@ -68,6 +70,7 @@ def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
     return create_engine(
         database_url,
         echo=settings.sql_echo,
+        hide_parameters=True,
         pool_pre_ping=True,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
         pool_size=settings.db_pool_size,

@@ -147,5 +147,13 @@ def lock(session: Session, key: str, until: datetime) -> None:
     )
 
 
+def uncount(session: Session, key: str) -> None:
+    session.execute(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == key, col(LoginThrottle.failures) > 0)
+        .values(failures=col(LoginThrottle.failures) - 1)
+    )
+
+
 def reset_throttle(session: Session, key: str) -> None:
     session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))

@@ -48,22 +48,37 @@ def _address_key(address: str | None) -> str:
 def _too_many(locked_until: datetime, now: datetime) -> TooManyRequests:
     retry_after = max(1, int((locked_until - now).total_seconds() + 0.999))
     return TooManyRequests(
-        "too_many_failed_logins", headers={"Retry-After": str(retry_after)}, retry_after=retry_after
+        "too_many_failed_logins",
+        headers={"Retry-After": str(retry_after)},
+        keep_changes=True,
+        retry_after=retry_after,
     )
 
 
-def _register_failure(
+def _count_attempt(
     session: Session, settings: Settings, username: str, address: str | None
-) -> None:
+) -> list[tuple[str, int, int]]:
+    """Count this attempt against the username and the address before the password is
+    checked: the upsert is atomic and holds the row until commit, so parallel attempts
+    are counted one after the other and none slips past the limit."""
     now = utcnow()
     window_start = now - timedelta(seconds=settings.login_window_seconds)
-    until = now + timedelta(seconds=settings.login_lockout_seconds)
     limits = (
         (_user_key(username), settings.login_max_failures),
         (_address_key(address), settings.login_max_failures_per_address),
     )
-    for key, limit in limits:
-        if repository.count_failure(session, key, now, window_start) >= limit:
+    return [
+        (key, repository.count_failure(session, key, now, window_start), limit)
+        for key, limit in limits
+    ]
+
+
+def _lock_exhausted(
+    session: Session, settings: Settings, counts: list[tuple[str, int, int]]
+) -> None:
+    until = utcnow() + timedelta(seconds=settings.login_lockout_seconds)
+    for key, count, limit in counts:
+        if count >= limit:
             repository.lock(session, key, until)
 
 
@@ -95,6 +110,11 @@ def login_with_password(
     )
     if locked_until is not None:
         raise _too_many(locked_until, now)
+    counts = _count_attempt(session, settings, username, address)
+    if any(count > limit for _, count, limit in counts):
+        # Attempts that raced past the check above while the limit was being reached.
+        _lock_exhausted(session, settings, counts)
+        raise _too_many(now + timedelta(seconds=settings.login_lockout_seconds), now)
     user = repository.user_by_username(session, username)
     password_ok = verify_password(password, user.password_hash if user else None)
     allowed = (
@@ -104,7 +124,7 @@ def login_with_password(
         and not (user.is_demo and settings.is_production)
     )
     if not allowed or user is None:
-        _register_failure(session, settings, username, address)
+        _lock_exhausted(session, settings, counts)
         audit.record(
             session,
             actor=None,
@@ -117,7 +137,9 @@ def login_with_password(
             unit_path=repository.unit_path(session, user.scope_unit_id) if user else None,
         )
         raise Unauthorized("invalid_credentials", keep_changes=True, headers=BEARER_CHALLENGE)
+    # A success clears the username's count and takes this attempt off the address's.
     repository.reset_throttle(session, _user_key(username))
+    repository.uncount(session, _address_key(address))
     path = repository.unit_path(session, user.scope_unit_id)
     audit.record(
         session,

@@ -24,6 +24,7 @@ from cnscd_api.models import Team, TeamStatus, Unit, UnitLevel, utcnow
 from cnscd_api.teams import repository
 from cnscd_api.teams.schemas import TeamCreate, TeamLeader, TeamRead, TeamSort, TeamUpdate
 from cnscd_api.units import service as unit_service
+from cnscd_api.users import repository as user_repository
 
 T = TypeVar("T")
 
@@ -188,6 +189,19 @@ def update_team(
         before=before,
         after=_snapshot(team),
     )
+    if before["unit_id"] != team.unit_id:
+        # The team's leaders are scoped to the unit the team serves: they move with it.
+        for leader_id in user_repository.move_team_leaders(session, team.id, team.unit_id):
+            audit.record(
+                session,
+                actor=actor,
+                action="update",
+                entity="user",
+                entity_id=leader_id,
+                unit_path=unit.path,
+                before={"scope_unit_id": before["unit_id"]},
+                after={"scope_unit_id": team.unit_id},
+            )
     return team
 
 

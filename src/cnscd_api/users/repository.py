@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -13,7 +14,7 @@ from cnscd_api.core.pagination import PageParams, order_by, paginate
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import in_scope
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Role, Unit, User
+from cnscd_api.models import Role, Unit, User, utcnow
 from cnscd_api.users.schemas import UserSort
 
 SORT_COLUMNS: dict[str, Mapped[Any]] = {
@@ -65,3 +66,15 @@ def add(session: Session, user: User) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def move_team_leaders(session: Session, team_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Team leaders follow their team when it moves to another unit; returns their ids."""
+    leader_ids = list(session.exec(select(User.id).where(col(User.team_id) == team_id)).all())
+    if leader_ids:
+        session.execute(
+            update(User)
+            .where(col(User.id).in_(leader_ids))
+            .values(scope_unit_id=unit_id, updated_at=utcnow())
+        )
+    return leader_ids
