@@ -349,3 +349,32 @@ def test_concurrent_refreshes_cannot_both_win(backend: str, tmp_path: Path) -> N
             assert sorted(statuses) == [200, 401]
         finally:
             engine.dispose()
+
+
+def test_any_user_changes_their_own_password(client: TestClient, officer: User) -> None:
+    tokens = login(client, "xa.officer").json()
+    headers = bearer_of(tokens["access_token"])
+    wrong = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": "Not-my-password-1", "new_password": "Brand-new-pass-2025"},
+        headers=headers,
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "body.current_password"
+    weak = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "short"},
+        headers=headers,
+    )
+    assert weak.json()["code"] == "weak_password"
+    changed = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "Brand-new-pass-2025"},
+        headers=headers,
+    )
+    assert changed.status_code == 204
+    assert login(client, "xa.officer", PASSWORD).status_code == 401
+    assert login(client, "xa.officer", "Brand-new-pass-2025").status_code == 200
+    # Other sessions end: the old refresh token no longer works.
+    refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 401

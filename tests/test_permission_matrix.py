@@ -24,7 +24,7 @@ from cnscd_api.core.permissions import ROLE_PERMISSIONS, Permission
 from cnscd_api.core.security import opaque_token, token_digest
 from cnscd_api.core.text import fold
 from cnscd_api.models import Affiliation, ApiClient, Member, Role, Team, TeamRole, Unit, User
-from tests.factories import Tree, bearer, make_user, make_village
+from tests.factories import PASSWORD, Tree, bearer, make_user, make_village
 from tests.routes import depends_on, iter_routes
 
 P = Permission
@@ -307,6 +307,18 @@ CASES: list[Case] = [
 ]
 
 CASES += [
+    Case(
+        "POST",
+        "/api/v1/auth/password",
+        lambda t, i: (
+            "POST",
+            "/api/v1/auth/password",
+            {"current_password": PASSWORD, "new_password": "Brand-new-pass-2025"},
+        ),
+        None,
+        204,
+        False,
+    ),
     Case(
         "GET",
         "/api/v1/teams",

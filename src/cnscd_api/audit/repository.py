@@ -16,8 +16,15 @@ from cnscd_api.models import AuditEvent
 
 
 def as_utc(moment: datetime) -> datetime:
-    """Times without a zone are read as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    """Times without a zone are read as UTC; the extremes of the calendar are clamped
+    (year 9999 at -14:00 does not exist in UTC)."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError:
+        return (
+            datetime.max.replace(tzinfo=UTC) if aware.year > 1 else datetime.min.replace(tzinfo=UTC)
+        )
 
 
 def list_events(

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from cnscd_api.models import ApiClient, LoginThrottle, RefreshToken, Unit, User
+from cnscd_api.models import ApiClient, LoginThrottle, RefreshToken, Unit, User, utcnow
 
 
 def user_by_username(session: Session, username: str) -> User | None:
@@ -44,6 +44,14 @@ def active_client_with_path(
     )
     row = session.exec(statement).one_or_none()
     return (row[0], row[1]) if row else None
+
+
+def set_password(session: Session, user_id: uuid.UUID, password_hash: str) -> None:
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(password_hash=password_hash, updated_at=utcnow())
+    )
 
 
 def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 
 from cnscd_api.auth import service
 from cnscd_api.auth.dependencies import CurrentPrincipal, SettingsDep
-from cnscd_api.auth.schemas import Me, RefreshRequest, ScopeUnit, TokenResponse
+from cnscd_api.auth.schemas import Me, PasswordChange, RefreshRequest, ScopeUnit, TokenResponse
 from cnscd_api.auth.service import IssuedTokens
 from cnscd_api.core.errors import FieldError, Unprocessable, problem_responses
 from cnscd_api.dependencies import SessionDep
@@ -151,3 +151,15 @@ def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
         ),
         permissions=sorted(principal.permissions),
     )
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change your own password",
+    responses=problem_responses(401, 403),
+)
+def change_password(body: PasswordChange, principal: CurrentPrincipal, session: SessionDep) -> None:
+    """Needs the current password. Every refresh token of the account is revoked, so
+    other devices must log in again; access tokens already issued run out within minutes."""
+    service.change_own_password(session, principal, body.current_password, body.new_password)

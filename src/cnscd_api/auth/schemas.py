@@ -43,3 +43,8 @@ class Me(BaseModel):
     organisation: str | None
     scope_unit: ScopeUnit
     permissions: list[Permission]
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)

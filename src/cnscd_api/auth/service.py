@@ -11,7 +11,7 @@ from sqlmodel import Session
 from cnscd_api.auth import repository
 from cnscd_api.config import Settings
 from cnscd_api.core import audit
-from cnscd_api.core.errors import TooManyRequests, Unauthorized
+from cnscd_api.core.errors import FieldError, TooManyRequests, Unauthorized, Unprocessable
 from cnscd_api.core.permissions import Principal, PrincipalKind, permissions_for
 from cnscd_api.core.scope import ancestor_ids
 from cnscd_api.core.security import (
@@ -19,7 +19,9 @@ from cnscd_api.core.security import (
     create_access_token,
     decode_access_token,
     digests_match,
+    hash_password,
     opaque_token,
+    password_problems,
     token_digest,
     verify_password,
 )
@@ -297,3 +299,39 @@ def full_name(session: Session, principal: Principal) -> str | None:
         found = repository.active_user_with_path(session, principal.id)
         return found[0].full_name if found else None
     return None
+
+
+def change_own_password(
+    session: Session, principal: Principal, current_password: str, new_password: str
+) -> None:
+    """Any user changes their own password with the current one; their other sessions
+    end (every refresh token is revoked)."""
+    found = repository.active_user_with_path(session, principal.id)
+    if principal.kind is not PrincipalKind.USER or found is None:
+        raise audit.denied(session, principal, "auth:password")
+    user, path = found
+    if not verify_password(current_password, user.password_hash):
+        raise Unprocessable(
+            errors=[
+                FieldError(
+                    field="body.current_password",
+                    code="wrong_password",
+                    message="The current password is wrong.",
+                )
+            ]
+        )
+    problems = password_problems(new_password, user.username)
+    if problems:
+        raise Unprocessable("weak_password", reasons="; ".join(problems))
+    repository.set_password(session, user.id, hash_password(new_password))
+    repository.revoke_user_tokens(session, user.id, utcnow())
+    audit.record(
+        session,
+        actor=principal,
+        action="change_password",
+        entity="user",
+        entity_id=user.id,
+        unit_path=path,
+        before={"password": "old"},
+        after={"password": "new"},
+    )

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnscd_api.core.i18n import Language, message, preferred_language, validation_message
@@ -226,10 +226,19 @@ async def _on_data(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=422, code="invalid_value", detail=detail)
 
 
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # The database went away or stayed locked past the busy timeout: try again shortly.
+    detail = message("service_unavailable", _language(request))
+    return problem_response(
+        request, status=503, code="service_unavailable", detail=detail, headers={"Retry-After": "1"}
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(DataError, _on_data)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     # Unexpected exceptions are turned into a 500 problem by RequestMiddleware, which

@@ -28,6 +28,10 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 logger = logging.getLogger("cnscd_api.access")
 
 
+class BodyTooLarge(Exception):
+    """The request body grew past MAX_REQUEST_BYTES while it was being read."""
+
+
 def _request_id(headers: Headers) -> str:
     given = headers.get(REQUEST_ID_HEADER)
     if given and _VALID_REQUEST_ID.match(given):
@@ -63,7 +67,10 @@ class RequestMiddleware:
         status = 500
         response_started = False
 
-        async def send_with_id(msg: Message) -> None:
+        too_large = False
+        replaced = False
+
+        async def forward(msg: Message) -> None:
             nonlocal status, response_started
             if msg["type"] == "http.response.start":
                 status = msg["status"]
@@ -75,13 +82,42 @@ class RequestMiddleware:
                 ]
             await send(msg)
 
+        async def send_with_id(msg: Message) -> None:
+            nonlocal replaced
+            if replaced:
+                return
+            if too_large and msg["type"] == "http.response.start" and not response_started:
+                # The body outgrew the limit and the app answered about a broken body
+                # instead (it reads bodies itself): answer 413 in its place.
+                replaced = True
+                await self._send_problem(scope, headers, forward, 413, "payload_too_large")
+                return
+            await forward(msg)
+
         try:
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
                 status = 413
                 await self._send_problem(scope, headers, send_with_id, 413, "payload_too_large")
                 return
-            await self.app(scope, receive, send_with_id)
+            received = 0
+
+            async def counted_receive() -> Message:
+                # Bodies sent without Content-Length (chunked) are counted as they arrive.
+                nonlocal received, too_large
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > MAX_REQUEST_BYTES:
+                        too_large = True
+                        raise BodyTooLarge
+                return message
+
+            await self.app(scope, counted_receive, send_with_id)
+        except BodyTooLarge:
+            status = 413
+            if not response_started:
+                await self._send_problem(scope, headers, send_with_id, 413, "payload_too_large")
         except Exception:
             logger.exception(
                 "unhandled error", extra={"method": scope["method"], "route": route_template(scope)}

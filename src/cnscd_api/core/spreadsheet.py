@@ -11,12 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any
+from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,7 +83,9 @@ def _xlsx_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
     otherwise write it as a formula (a name or note typed as ``=…`` must not run in
     Excel, and ``=> …`` would make Excel report the file as damaged)."""
     cells: list[Any] = []
-    for value in row:
+    for raw in row:
+        # Control characters are not allowed in XLSX cells (openpyxl refuses the file).
+        value = ILLEGAL_CHARACTERS_RE.sub("", raw) if isinstance(raw, str) else raw
         if isinstance(value, str) and value.startswith("="):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
@@ -110,6 +116,7 @@ def read_rows(content: bytes, filename: str | None) -> tuple[list[str], Iterator
     if not content.strip():
         raise UnreadableSpreadsheet("the file is empty")
     if content[:4] == b"PK\x03\x04":
+        _check_archive(content)
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken archive
@@ -143,9 +150,38 @@ def read_rows(content: bytes, filename: str | None) -> tuple[list[str], Iterator
 
 
 def _guarded(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
-    """Rows of a file, with a malformed one reported as unreadable rather than a crash."""
+    """Rows of a file, with a malformed one reported as unreadable rather than a crash
+    (openpyxl reads sheets lazily, so a broken sheet only shows while iterating)."""
     try:
         for row in rows:
             yield list(row)
-    except (csv.Error, ValueError, KeyError, TypeError) as exc:
-        raise UnreadableSpreadsheet(f"malformed content ({exc})") from exc
+    except (
+        csv.Error,
+        ValueError,
+        KeyError,
+        TypeError,
+        EOFError,
+        OverflowError,
+        ElementTree.ParseError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as exc:
+        raise UnreadableSpreadsheet("malformed content") from exc
+
+
+# A real member list of 20,000 rows unpacks to a few megabytes; far more is a zip bomb.
+MAX_UNPACKED_BYTES = 80 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+
+
+def _check_archive(content: bytes) -> None:
+    """Refuse an .xlsx whose parts would unpack to far more than any member list."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise UnreadableSpreadsheet("not a valid .xlsx workbook") from exc
+    unpacked = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
+        raise UnreadableSpreadsheet("the workbook unpacks to far more data than a member list")

@@ -9,6 +9,7 @@ the same team updates that member instead of adding another.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from sqlmodel import Session
 
 from cnscd_api.core import audit
 from cnscd_api.core.errors import FieldError, PayloadTooLarge, PreconditionFailed, Unprocessable
+from cnscd_api.core.fields import EMAIL_REGEX
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -56,6 +58,7 @@ AUDITED = (
     "role",
     "joined_on",
 )
+EMAIL_PATTERN = re.compile(EMAIL_REGEX)
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -205,7 +208,7 @@ def _parse(row: Row, errors: list[FieldError]) -> dict[str, Any]:
     year = _text(row.values.get("birth_year"))
     parsed["birth_year"] = None
     if year:
-        if year.isdigit() and 1920 <= int(year) <= 2015:
+        if year.isascii() and year.isdigit() and 1920 <= int(year) <= 2015:
             parsed["birth_year"] = int(year)
         else:
             errors.append(
@@ -219,7 +222,7 @@ def _parse(row: Row, errors: list[FieldError]) -> dict[str, Any]:
         except ValueError:
             errors.append(_error(row, "phone", f"'{phone}' is not a Vietnamese mobile number"))
     email = _text(row.values.get("email"))
-    if email and ("@" not in email or len(email) > 254 or " " in email):
+    if email and (len(email) > 254 or not EMAIL_PATTERN.fullmatch(email)):
         errors.append(_error(row, "email", f"'{email}' is not an e-mail address"))
     parsed["email"] = email or None
     organisation = _text(row.values.get("organisation"))

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from cnscd_api.core.fields import Email, MobilePhone, PersonName
+from cnscd_api.core.fields import Email, MobilePhone, PersonName, PlainText
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -38,7 +38,7 @@ def _not_future(value: date) -> date:
 
 NotFuture = Annotated[date, AfterValidator(_not_future)]
 BirthYear = Annotated[int, Field(ge=1920, le=2015, description="Year of birth (personal data).")]
-Organisation = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Organisation = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), PlainText]
 
 
 def labelled(labels: Mapping[Any, str], **kwargs: Any) -> Any:
@@ -116,8 +116,8 @@ class MemberUpdate(BaseModel):
 
 
 class MembershipRead(BaseModel):
-    team_id: uuid.UUID
-    team_name: str
+    team_id: uuid.UUID | None = Field(description="Empty for a team outside your scope.")
+    team_name: str | None
     role: TeamRole
     joined_on: date
     left_on: date | None

@@ -92,11 +92,18 @@ def present(member: Member, team_name: str, actor: Principal) -> MemberRead:
 
 def detail(session: Session, member: Member, actor: Principal) -> MemberDetail:
     read = present(member, repository.team_name(session, member.team_id), actor)
+    periods = repository.memberships(session, member.id)
+    # Periods in teams outside the caller's scope show that they happened, not where.
+    reachable = repository.teams_by_id(session, actor, {m.team_id for m, _ in periods})
     history = [
         MembershipRead(
-            team_id=m.team_id, team_name=name, role=m.role, joined_on=m.joined_on, left_on=m.left_on
+            team_id=m.team_id if m.team_id in reachable else None,
+            team_name=name if m.team_id in reachable else None,
+            role=m.role,
+            joined_on=m.joined_on,
+            left_on=m.left_on,
         )
-        for m, name in repository.memberships(session, member.id)
+        for m, name in periods
     ]
     return MemberDetail(**read.model_dump(), memberships=history)
 
@@ -179,6 +186,7 @@ def _make_room_for_leader(
         action="update",
         entity="member",
         entity_id=current.id,
+        unit_path=_unit_path(session, team_service.get_team(session, actor, team_id)),
         before=before,
         after=snapshot(current),
     )
@@ -245,6 +253,9 @@ def update_member(
         member.left_on is not None and changes.get("team_id")
     )
     new_role = changes.get("role") or member.role
+    if member.left_on is not None and not moving and new_role != member.role:
+        # Someone who left comes back only by joining a team (team_id), never by a role.
+        raise Conflict("member_already_left")
     if moving:
         team = _open_team(session, actor, new_team_id)
     else:

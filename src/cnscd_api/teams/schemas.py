@@ -9,14 +9,17 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cnscd_api.core.fields import MultilineText, PlainText
 from cnscd_api.core.labels import TEAM_STATUS_VI, describe, labels_extra
 from cnscd_api.models import TeamStatus
 
-TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-DecisionNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+TeamName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200), PlainText
 ]
-Note = Annotated[str, StringConstraints(max_length=2000)]
+DecisionNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText
+]
+Note = Annotated[str, StringConstraints(max_length=2000), MultilineText]
 STATUS_DESCRIPTION = describe(TEAM_STATUS_VI)
 
 

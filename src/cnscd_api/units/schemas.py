@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cnscd_api.core.fields import PlainText
 from cnscd_api.models import DivisionType, UnitLevel
 
 
@@ -44,7 +45,9 @@ class UnitRead(BaseModel):
     updated_at: datetime
 
 
-UnitName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+UnitName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200), PlainText
+]
 OfficialCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z._-]{1,16}$")
 ]

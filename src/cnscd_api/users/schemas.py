@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cnscd_api.core.phone import normalise_mobile
+from cnscd_api.core.fields import Email, MobilePhone, PersonName, PlainText
 from cnscd_api.models import Role
 
 # pydantic checks the pattern before lowering, so it must admit capitals: "Xa.DakPek"
@@ -20,9 +20,7 @@ Username = Annotated[
         strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
     ),
 ]
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-MobilePhone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_mobile)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = PersonName
 Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -50,7 +48,7 @@ class UserCreate(BaseModel):
         description="Required except for team leaders, whose scope is their team's unit.",
     )
     team_id: uuid.UUID | None = Field(default=None, description="The team a team_leader leads.")
-    organisation: Annotated[str, StringConstraints(max_length=200)] | None = None
+    organisation: Annotated[str, StringConstraints(max_length=200), PlainText] | None = None
     password: Password
 
 
@@ -63,7 +61,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     scope_unit_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
-    organisation: Annotated[str, StringConstraints(max_length=200)] | None = None
+    organisation: Annotated[str, StringConstraints(max_length=200), PlainText] | None = None
     is_active: bool | None = None
     password: Password | None = None
 
