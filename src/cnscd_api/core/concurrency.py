@@ -9,9 +9,11 @@ never overwritten silently.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Response
+from sqlalchemy import delete, update
+from sqlmodel import Session
 
 from cnscd_api.core.errors import PreconditionFailed
 
@@ -44,3 +46,23 @@ def check_if_match(if_match: str | None, version: int) -> None:
     # If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak W/"3" never matches.
     if etag(version) not in candidates:
         raise PreconditionFailed()
+
+
+def update_versioned(session: Session, obj: Any, seen_version: int, values: dict[str, Any]) -> bool:
+    """Write ``values`` to a team or member only if it still has ``seen_version``
+    (``UPDATE … WHERE id = :id AND version = :seen``); False when someone got there first."""
+    model = type(obj)
+    result = session.execute(
+        update(model)
+        .where(model.id == obj.id, model.version == seen_version)
+        .values(**values, version=seen_version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def delete_versioned(session: Session, obj: Any, seen_version: int) -> bool:
+    model = type(obj)
+    result = session.execute(delete(model).where(model.id == obj.id, model.version == seen_version))
+    session.expunge(obj)
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from cnscd_api.core import audit
+from cnscd_api.core.concurrency import update_versioned
 from cnscd_api.core.errors import FieldError, PayloadTooLarge, PreconditionFailed, Unprocessable
 from cnscd_api.core.fields import EMAIL_REGEX
 from cnscd_api.core.labels import (
@@ -378,7 +379,7 @@ def run_import(
                 changed["search_name"] = fold(changed["full_name"])
             if "role" in changed:
                 repository.close_membership(session, member.id, date.today())
-            if not repository.update_versioned(
+            if not update_versioned(
                 session, member, member.version, {**changed, "updated_at": now}
             ):
                 raise PreconditionFailed()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from cnscd_api.core.concurrency import delete_versioned as versioned_delete
 from cnscd_api.core.pagination import PageParams, order_by
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import in_scope, path_in_subtree
@@ -182,25 +183,10 @@ def close_membership(session: Session, member_id: uuid.UUID, left_on: date) -> N
     )
 
 
-def update_versioned(
-    session: Session, member: Member, seen_version: int, values: dict[str, Any]
-) -> bool:
-    result = session.execute(
-        update(Member)
-        .where(col(Member.id) == member.id, col(Member.version) == seen_version)
-        .values(**values, version=seen_version + 1)
-        .execution_options(synchronize_session="fetch")
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
-
-
 def delete_versioned(session: Session, member: Member, seen_version: int) -> bool:
+    """The member and their history; refused (False) if the member changed meanwhile."""
     session.execute(delete(Membership).where(col(Membership.member_id) == member.id))
-    result = session.execute(
-        delete(Member).where(col(Member.id) == member.id, col(Member.version) == seen_version)
-    )
-    session.expunge(member)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return versioned_delete(session, member, seen_version)
 
 
 def team_unit_paths(session: Session, team_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

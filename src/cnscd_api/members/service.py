@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from cnscd_api.core import audit
-from cnscd_api.core.concurrency import check_if_match
+from cnscd_api.core.concurrency import check_if_match, update_versioned
 from cnscd_api.core.errors import (
     Conflict,
     FieldError,
@@ -171,7 +171,7 @@ def _make_room_for_leader(
     today = date.today()
     before = snapshot(current)
     repository.close_membership(session, current.id, today)
-    if not repository.update_versioned(
+    if not update_versioned(
         session,
         current,
         current.version,
@@ -287,7 +287,7 @@ def update_member(
         repository.close_membership(session, member.id, today)
         values.update(team_id=new_team_id, role=new_role, joined_on=today, left_on=None)
     values["updated_at"] = utcnow()
-    if not repository.update_versioned(session, member, seen_version, values):
+    if not update_versioned(session, member, seen_version, values):
         raise PreconditionFailed()
     session.refresh(member)
     if "team_id" in values:

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, update
+from sqlalchemy import ColumnElement, Select, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from cnscd_api.core.concurrency import delete_versioned as versioned_delete
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import ancestor_ids, in_scope, path_in_subtree
@@ -144,25 +145,8 @@ def add(session: Session, team: Team) -> Team:
     return team
 
 
-def update_versioned(
-    session: Session, team: Team, seen_version: int, values: dict[str, Any]
-) -> bool:
-    """Write ``values`` only if the team still has ``seen_version``; False if it changed."""
-    result = session.execute(
-        update(Team)
-        .where(col(Team.id) == team.id, col(Team.version) == seen_version)
-        .values(**values, version=seen_version + 1)
-        .execution_options(synchronize_session="fetch")
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
-
-
 def delete_versioned(session: Session, team: Team, seen_version: int) -> bool:
-    result = session.execute(
-        delete(Team).where(col(Team.id) == team.id, col(Team.version) == seen_version)
-    )
-    session.expunge(team)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return versioned_delete(session, team, seen_version)
 
 
 def unit_for_team(session: Session, principal: Principal, unit_id: uuid.UUID) -> Unit | None:

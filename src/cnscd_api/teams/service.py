@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 
 from cnscd_api.core import audit
-from cnscd_api.core.concurrency import check_if_match
+from cnscd_api.core.concurrency import check_if_match, update_versioned
 from cnscd_api.core.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from cnscd_api.core.labels import TEAM_STATUS_VI
 from cnscd_api.core.pagination import PageParams
@@ -176,7 +176,7 @@ def update_team(
     if "name" in changes:
         changes["search_name"] = fold(changes["name"])
     changes["updated_at"] = utcnow()
-    if not repository.update_versioned(session, team, seen_version, changes):
+    if not update_versioned(session, team, seen_version, changes):
         raise PreconditionFailed()
     session.refresh(team)
     audit.record(
