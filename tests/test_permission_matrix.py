@@ -469,6 +469,9 @@ def import_csv(team: Team) -> bytes:
 # Collection routes check the permission before looking at the body (403 first);
 # routes on one object look the object up first (404 first).
 BODY_REFERENCE_ROUTES = {
+    ("GET", "/api/v1/users"),
+    ("GET", "/api/v1/members"),
+    ("GET", "/api/v1/members/export"),
     ("POST", "/api/v1/units"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/api-clients"),

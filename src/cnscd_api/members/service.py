@@ -127,6 +127,10 @@ def phone_digits(actor: Principal, query: str | None) -> str | None:
 
 
 def filtered_statement(session: Session, actor: Principal, filters: MemberFilters) -> Any:
+    """The scoped member query with the filters; a team or unit filter naming something
+    the caller cannot reach is a 404, like any reference outside the scope."""
+    if filters.team_id is not None:
+        team_service.get_team(session, actor, filters.team_id)
     unit_path = None
     if filters.unit_id is not None:
         unit_path = unit_service.get_unit(session, actor, filters.unit_id).path

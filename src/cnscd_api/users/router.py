@@ -19,7 +19,12 @@ from cnscd_api.users.schemas import UserCreate, UserRead, UserSort, UserUpdate
 router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
 
 
-@router.get("", response_model=Page[UserRead], summary="List users in your scope")
+@router.get(
+    "",
+    response_model=Page[UserRead],
+    summary="List users in your scope",
+    responses=problem_responses(404),
+)
 def list_users(
     session: SessionDep,
     actor: UserReader,

@@ -59,6 +59,11 @@ def list_users(
     query: str | None,
     sort: UserSort | None,
 ) -> tuple[list[User], int]:
+    if (
+        scope_unit_id is not None
+        and unit_repository.get_unit(session, actor, scope_unit_id) is None
+    ):
+        raise NotFound(resource="unit")
     return repository.list_users(
         session, actor, page, role=role, scope_unit_id=scope_unit_id, query=query, sort=sort
     )
