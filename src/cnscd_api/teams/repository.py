@@ -123,6 +123,12 @@ def unit_names(session: Session, paths: list[str]) -> dict[uuid.UUID, str]:
     return dict(session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(ids))).all())
 
 
+def unit_name_and_path(session: Session, unit_id: uuid.UUID) -> tuple[str, str]:
+    """The name and path of the unit a team serves (the foreign key guarantees it)."""
+    name, path = session.exec(select(Unit.name, Unit.path).where(col(Unit.id) == unit_id)).one()
+    return name, path
+
+
 def member_count(session: Session, team_id: uuid.UUID) -> int:
     statement = select(func.count()).where(
         col(Member.team_id) == team_id, col(Member.left_on).is_(None)

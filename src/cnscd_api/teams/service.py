@@ -130,11 +130,8 @@ def _read(
 
 
 def read_team(session: Session, team: Team) -> TeamRead:
-    unit = session.get(Unit, team.unit_id)
-    assert unit is not None
-    return present(
-        session, [(team, repository.member_count(session, team.id), unit.name, unit.path)]
-    )[0]
+    name, path = repository.unit_name_and_path(session, team.unit_id)
+    return present(session, [(team, repository.member_count(session, team.id), name, path)])[0]
 
 
 def create_team(session: Session, actor: Principal, data: TeamCreate) -> Team:
@@ -209,7 +206,7 @@ def delete_team(session: Session, actor: Principal, team: Team, if_match: str | 
     check_if_match(if_match, team.version)
     if repository.has_history(session, team.id):
         raise Conflict("team_has_history")
-    unit = session.get(Unit, team.unit_id)
+    _, unit_path = repository.unit_name_and_path(session, team.unit_id)
     before = _snapshot(team)
     team_id = team.id
     if not repository.delete_versioned(session, team, team.version):
@@ -220,7 +217,7 @@ def delete_team(session: Session, actor: Principal, team: Team, if_match: str | 
         action="delete",
         entity="team",
         entity_id=team_id,
-        unit_path=unit.path if unit else None,
+        unit_path=unit_path,
         before=before,
     )
 
