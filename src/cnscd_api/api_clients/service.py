@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from cnscd_api.api_clients import repository
 from cnscd_api.api_clients.schemas import ApiClientCreate
-from cnscd_api.auth import repository as auth_repository
 from cnscd_api.core import audit
 from cnscd_api.core.errors import Conflict, NotFound
 from cnscd_api.core.pagination import PageParams
@@ -73,7 +72,7 @@ def rotate_secret(session: Session, actor: Principal, client: ApiClient) -> str:
         action="rotate_secret",
         entity="api_client",
         entity_id=client.id,
-        unit_path=auth_repository.unit_path(session, client.scope_unit_id),
+        unit_path=unit_repository.path_of(session, client.scope_unit_id),
         before={"secret": "old"},
         after={"secret": "new"},
     )
@@ -91,5 +90,5 @@ def revoke(session: Session, actor: Principal, client: ApiClient) -> None:
             action="revoke",
             entity="api_client",
             entity_id=client.id,
-            unit_path=auth_repository.unit_path(session, client.scope_unit_id),
+            unit_path=unit_repository.path_of(session, client.scope_unit_id),
         )

@@ -58,10 +58,6 @@ def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
     return session.get(Unit, unit_id)
 
 
-def unit_path(session: Session, unit_id: uuid.UUID) -> str | None:
-    return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()
-
-
 def unit_names(session: Session, unit_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(unit_ids))).all()
     return dict(rows)

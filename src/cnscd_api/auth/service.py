@@ -26,6 +26,7 @@ from cnscd_api.core.security import (
     verify_password,
 )
 from cnscd_api.models import RefreshToken, Role, Unit, User, utcnow
+from cnscd_api.units import repository as unit_repository
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="cnscd-api"'}
@@ -136,13 +137,13 @@ def login_with_password(
             entity_id=user.id if user else None,
             # Filed under the account's unit, so its officers see attempts on it; attempts
             # on unknown usernames have no unit and are visible to nobody through the API.
-            unit_path=repository.unit_path(session, user.scope_unit_id) if user else None,
+            unit_path=unit_repository.path_of(session, user.scope_unit_id) if user else None,
         )
         raise Unauthorized("invalid_credentials", keep_changes=True, headers=BEARER_CHALLENGE)
     # A success clears the username's count and takes this attempt off the address's.
     repository.reset_throttle(session, _user_key(username))
     repository.uncount(session, _address_key(address))
-    path = repository.unit_path(session, user.scope_unit_id)
+    path = unit_repository.path_of(session, user.scope_unit_id)
     audit.record(
         session,
         actor=None,
@@ -171,7 +172,7 @@ def login_with_client_secret(
             action="login_failed",
             entity="api_client",
             entity_id=client.id if client else None,
-            unit_path=repository.unit_path(session, client.scope_unit_id) if client else None,
+            unit_path=unit_repository.path_of(session, client.scope_unit_id) if client else None,
         )
         raise Unauthorized("invalid_client", keep_changes=True, headers=BASIC_CHALLENGE)
     access, expires_in = create_access_token(settings, f"{PrincipalKind.CLIENT.value}:{client.id}")
@@ -182,7 +183,7 @@ def login_with_client_secret(
         action="login",
         entity="api_client",
         entity_id=client.id,
-        unit_path=repository.unit_path(session, client.scope_unit_id),
+        unit_path=unit_repository.path_of(session, client.scope_unit_id),
     )
     return IssuedTokens(access, expires_in)
 

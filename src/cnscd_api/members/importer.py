@@ -45,6 +45,7 @@ from cnscd_api.models import (
     TeamStatus,
     utcnow,
 )
+from cnscd_api.teams import repository as team_repository
 
 AUDITED = (
     "full_name",
@@ -267,7 +268,7 @@ def plan_import(session: Session, actor: Principal, content: bytes, filename: st
     plan = Plan(rows=len(rows))
     parsed_rows = [(row, _parse(row, plan.errors)) for row in rows]
     team_ids = {parsed["team_id"] for _, parsed in parsed_rows if parsed["team_id"]}
-    teams = repository.teams_by_id(session, actor, team_ids)
+    teams = team_repository.teams_by_id(session, actor, team_ids)
     existing: dict[tuple[Any, ...], Member] = {}
     for member in repository.members_of_teams(session, list(teams)):
         existing[

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from cnscd_api.core.concurrency import delete_versioned as versioned_delete
-from cnscd_api.core.pagination import PageParams, order_by
+from cnscd_api.core.pagination import PageParams, order_by, paginate_with
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import in_scope, path_in_subtree
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like, search_clause
@@ -81,18 +81,9 @@ def filtered(
 def list_members(
     session: Session, statement: SelectOfScalar[Member], page: PageParams, sort: MemberSort | None
 ) -> tuple[list[tuple[Member, str]], int]:
-    from sqlalchemy import func
-
-    total: int = session.execute(
-        statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    ).scalar_one()
+    """A page of (member, team name) in one query, plus the count."""
     ordering = order_by(sort, SORT_COLUMNS, (col(Member.full_name).asc(),), col(Member.id))
-    rows = session.execute(
-        statement.add_columns(col(Team.name))
-        .order_by(*ordering)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    rows, total = paginate_with(session, statement, page, ordering, [col(Team.name)])
     return [(row[0], row[1]) for row in rows], total
 
 
@@ -198,19 +189,3 @@ def team_unit_paths(session: Session, team_ids: set[uuid.UUID]) -> dict[uuid.UUI
         .where(col(Team.id).in_(team_ids))
     ).all()
     return dict(rows)
-
-
-def teams_by_id(
-    session: Session, principal: Principal, team_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, Team]:
-    """The teams among ``team_ids`` that the caller may reach."""
-    if not team_ids:
-        return {}
-    statement = (
-        select(Team)
-        .join(Unit, col(Unit.id) == col(Team.unit_id))
-        .where(col(Team.id).in_(team_ids), in_scope(principal, col(Unit.path)))
-    )
-    if principal.role is Role.TEAM_LEADER:
-        statement = statement.where(col(Team.id) == principal.team_id)
-    return {team.id: team for team in session.exec(statement).all()}

@@ -37,6 +37,7 @@ from cnscd_api.members.schemas import (
     MemberUpdate,
 )
 from cnscd_api.models import Member, Team, TeamRole, TeamStatus, utcnow
+from cnscd_api.teams import repository as team_repository
 from cnscd_api.teams import service as team_service
 from cnscd_api.units import service as unit_service
 
@@ -94,7 +95,7 @@ def detail(session: Session, member: Member, actor: Principal) -> MemberDetail:
     read = present(member, repository.team_name(session, member.team_id), actor)
     periods = repository.memberships(session, member.id)
     # Periods in teams outside the caller's scope show that they happened, not where.
-    reachable = repository.teams_by_id(session, actor, {m.team_id for m, _ in periods})
+    reachable = team_repository.teams_by_id(session, actor, {m.team_id for m, _ in periods})
     history = [
         MembershipRead(
             team_id=m.team_id if m.team_id in reachable else None,

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from cnscd_api.core.concurrency import delete_versioned as versioned_delete
-from cnscd_api.core.pagination import PageParams
+from cnscd_api.core.pagination import PageParams, order_by, paginate_with
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import ancestor_ids, in_scope, path_in_subtree
 from cnscd_api.core.text import search_clause
@@ -40,6 +40,16 @@ def teams_statement(principal: Principal) -> SelectOfScalar[Team]:
     return statement
 
 
+def teams_by_id(
+    session: Session, principal: Principal, team_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, Team]:
+    """The teams among ``team_ids`` that the caller may reach (imports, histories)."""
+    if not team_ids:
+        return {}
+    statement = teams_statement(principal).where(col(Team.id).in_(team_ids))
+    return {team.id: team for team in session.exec(statement).all()}
+
+
 def get_team(session: Session, principal: Principal, team_id: uuid.UUID) -> Team | None:
     return session.exec(teams_statement(principal).where(col(Team.id) == team_id)).one_or_none()
 
@@ -63,35 +73,24 @@ def filtered(
     return statement
 
 
-SORTS: dict[str, Any] = {
-    "name": col(Team.name),
-    "created_at": col(Team.created_at),
-}
-
-
-def _ordering(sort: TeamSort | None, count: ColumnElement[int]) -> list[ColumnElement[Any]]:
-    if sort is None:
-        return [col(Team.name).asc(), col(Team.id).asc()]
-    key = sort.value.lstrip("-")
-    column = count if key == "member_count" else SORTS[key]
-    primary = column.desc() if sort.value.startswith("-") else column.asc()
-    return [primary, col(Team.id).asc()]
-
-
 def list_teams(
     session: Session, statement: SelectOfScalar[Team], page: PageParams, sort: TeamSort | None
 ) -> tuple[list[tuple[Team, int, str, str]], int]:
-    """A page of (team, member count, unit name, unit path), counted in the same query."""
-    total: int = session.execute(
-        statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    ).scalar_one()
+    """A page of (team, member count, unit name, unit path) in one query, plus the count."""
     count = member_count_column()
-    rows = session.execute(
-        statement.add_columns(count.label("member_count"), col(Unit.name), col(Unit.path))
-        .order_by(*_ordering(sort, count))
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    sorts: dict[str, Any] = {
+        "name": col(Team.name),
+        "created_at": col(Team.created_at),
+        "member_count": count,
+    }
+    ordering = order_by(sort, sorts, (col(Team.name).asc(),), col(Team.id))
+    rows, total = paginate_with(
+        session,
+        statement,
+        page,
+        ordering,
+        [count.label("member_count"), col(Unit.name), col(Unit.path)],
+    )
     return [(row[0], row[1], row[2], row[3]) for row in rows], total
 
 
@@ -153,8 +152,3 @@ def add(session: Session, team: Team) -> Team:
 
 def delete_versioned(session: Session, team: Team, seen_version: int) -> bool:
     return versioned_delete(session, team, seen_version)
-
-
-def unit_for_team(session: Session, principal: Principal, unit_id: uuid.UUID) -> Unit | None:
-    statement = select(Unit).where(col(Unit.id) == unit_id, in_scope(principal, col(Unit.path)))
-    return session.exec(statement).one_or_none()

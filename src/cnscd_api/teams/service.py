@@ -23,6 +23,7 @@ from cnscd_api.db import Database
 from cnscd_api.models import Team, TeamStatus, Unit, UnitLevel, utcnow
 from cnscd_api.teams import repository
 from cnscd_api.teams.schemas import TeamCreate, TeamLeader, TeamRead, TeamSort, TeamUpdate
+from cnscd_api.units import repository as unit_repository
 from cnscd_api.units import service as unit_service
 from cnscd_api.users import repository as user_repository
 
@@ -58,7 +59,7 @@ def get_team(session: Session, actor: Principal, team_id: uuid.UUID) -> Team:
 
 
 def _served_unit(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
-    unit = repository.unit_for_team(session, actor, unit_id)
+    unit = unit_repository.get_unit_in_subtree(session, actor, unit_id)
     if unit is None:
         raise NotFound(resource="unit")
     if unit.level not in TEAM_UNIT_LEVELS:

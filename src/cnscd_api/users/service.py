@@ -223,7 +223,7 @@ def delete_user(session: Session, actor: Principal, user: User) -> None:
         action="delete",
         entity="user",
         entity_id=user.id,
-        unit_path=auth_repository.unit_path(session, user.scope_unit_id),
+        unit_path=unit_repository.path_of(session, user.scope_unit_id),
         before=before,
     )
 
