@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -12,7 +13,20 @@ from sqlmodel import Session, col, select
 from cnscd_api.config import Settings
 from cnscd_api.core.security import create_access_token, hash_password
 from cnscd_api.core.text import fold
-from cnscd_api.models import DivisionType, Role, Team, Unit, UnitLevel, User
+from cnscd_api.models import (
+    Affiliation,
+    DivisionType,
+    Member,
+    Membership,
+    Role,
+    SkillLevel,
+    Team,
+    TeamRole,
+    TeamStatus,
+    Unit,
+    UnitLevel,
+    User,
+)
 from cnscd_api.units.naming import division_type_from_name
 
 PASSWORD = "Test-password-2024"
@@ -96,11 +110,62 @@ def make_user(
     return user
 
 
-def make_team(session: Session, unit: Unit, name: str = "Tổ CNSCĐ thử") -> Team:
-    team = Team(unit_id=unit.id, name=name, search_name=fold(name))
+def make_team(
+    session: Session,
+    unit: Unit,
+    name: str = "Tổ CNSCĐ thử",
+    *,
+    status: TeamStatus = TeamStatus.ACTIVE,
+    created_at: datetime | None = None,
+) -> Team:
+    team = Team(unit_id=unit.id, name=name, search_name=fold(name), status=status)
+    if created_at is not None:
+        team.created_at = team.updated_at = created_at
     session.add(team)
     session.flush()
     return team
+
+
+def make_member(
+    session: Session,
+    team: Team,
+    full_name: str = "Y Thị Hoa",
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    birth_year: int | None = None,
+    affiliation: Affiliation = Affiliation.YOUTH_UNION,
+    role: TeamRole = TeamRole.MEMBER,
+    skill_level: SkillLevel = SkillLevel.BASIC,
+    left_on: date | None = None,
+) -> Member:
+    """A member with the membership row the API would have written."""
+    member = Member(
+        full_name=full_name,
+        search_name=fold(full_name),
+        phone=phone or f"09{uuid.uuid4().int % 10**8:08d}",
+        email=email,
+        birth_year=birth_year,
+        affiliation=affiliation,
+        skill_level=skill_level,
+        team_id=team.id,
+        role=role,
+        joined_on=date(2024, 9, 1),
+        left_on=left_on,
+    )
+    session.add(member)
+    session.flush()
+    session.add(
+        Membership(
+            member_id=member.id,
+            team_id=team.id,
+            role=role,
+            joined_on=member.joined_on,
+            left_on=left_on,
+        )
+    )
+    session.flush()
+    return member
 
 
 def bearer(settings: Settings, user: User) -> dict[str, str]:

@@ -20,9 +20,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cnscd_api.config import Settings
-from cnscd_api.core.text import fold
-from cnscd_api.models import Member, Role, Team, Unit
-from tests.factories import Tree, bearer, make_user
+from cnscd_api.models import Member, Role, Team
+from tests.factories import Tree, bearer, make_team, make_user
 
 MEMBERS = "/api/v1/members"
 IMPORT = f"{MEMBERS}/import"
@@ -40,13 +39,6 @@ HEADERS = [
     "Mã tổ",
     "Ngày tham gia",
 ]
-
-
-def make_team(session: Session, unit: Unit, name: str) -> Team:
-    team = Team(unit_id=unit.id, name=name, search_name=fold(name))
-    session.add(team)
-    session.flush()
-    return team
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
 from datetime import date
 from typing import Any
 
@@ -18,19 +17,16 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from cnscd_api.config import Settings
-from cnscd_api.core.text import fold
 from cnscd_api.models import (
     Affiliation,
     Member,
-    Membership,
     Role,
     SkillLevel,
     Team,
     TeamRole,
-    Unit,
     User,
 )
-from tests.factories import Tree, bearer, make_user, make_village
+from tests.factories import Tree, bearer, make_member, make_team, make_user, make_village
 
 MEMBERS = "/api/v1/members"
 TEAMS = "/api/v1/teams"
@@ -39,55 +35,6 @@ PHONE = "0912345678"
 MASKED_PHONE = "09******78"
 EMAIL = "an.nguyen@kontum.gov.vn"
 MASKED_EMAIL = "a***@kontum.gov.vn"
-
-
-def make_team(session: Session, unit: Unit, name: str) -> Team:
-    team = Team(unit_id=unit.id, name=name, search_name=fold(name))
-    session.add(team)
-    session.flush()
-    return team
-
-
-def make_member(
-    session: Session,
-    team: Team,
-    full_name: str,
-    *,
-    phone: str | None = None,
-    email: str | None = None,
-    birth_year: int | None = None,
-    affiliation: Affiliation = Affiliation.YOUTH_UNION,
-    role: TeamRole = TeamRole.MEMBER,
-    skill_level: SkillLevel = SkillLevel.BASIC,
-    left_on: date | None = None,
-) -> Member:
-    """A member with the membership row the API would have written."""
-    member = Member(
-        full_name=full_name,
-        search_name=fold(full_name),
-        phone=phone or f"09{uuid.uuid4().int % 10**8:08d}",
-        email=email,
-        birth_year=birth_year,
-        affiliation=affiliation,
-        skill_level=skill_level,
-        team_id=team.id,
-        role=role,
-        joined_on=date(2024, 9, 1),
-        left_on=left_on,
-    )
-    session.add(member)
-    session.flush()
-    session.add(
-        Membership(
-            member_id=member.id,
-            team_id=team.id,
-            role=role,
-            joined_on=member.joined_on,
-            left_on=left_on,
-        )
-    )
-    session.flush()
-    return member
 
 
 def member_body(team: Team, **fields: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
@@ -22,9 +21,8 @@ from cnscd_api.auth.dependencies import current_principal
 from cnscd_api.config import Settings
 from cnscd_api.core.permissions import ROLE_PERMISSIONS, Permission
 from cnscd_api.core.security import opaque_token, token_digest
-from cnscd_api.core.text import fold
-from cnscd_api.models import Affiliation, ApiClient, Member, Role, Team, TeamRole, Unit, User
-from tests.factories import PASSWORD, Tree, bearer, make_user, make_village
+from cnscd_api.models import ApiClient, Member, Role, Team, Unit, User
+from tests.factories import PASSWORD, Tree, bearer, make_member, make_team, make_user, make_village
 from tests.routes import depends_on, iter_routes
 
 P = Permission
@@ -44,28 +42,6 @@ class Targets:
     team: dict[bool, Team]
     empty_team: dict[bool, Team]
     member: dict[bool, Member]
-
-
-def make_team(session: Session, unit: Unit, name: str = "Tổ CNSCĐ thử") -> Team:
-    team = Team(unit_id=unit.id, name=name, search_name=fold(name))
-    session.add(team)
-    session.flush()
-    return team
-
-
-def make_member(session: Session, team: Team) -> Member:
-    member = Member(
-        full_name="Y Thị Hoa",
-        search_name="y thi hoa",
-        phone=f"09{uuid.uuid4().int % 10**8:08d}",
-        affiliation=Affiliation.YOUTH_UNION,
-        team_id=team.id,
-        role=TeamRole.MEMBER,
-        joined_on=date(2024, 9, 1),
-    )
-    session.add(member)
-    session.flush()
-    return member
 
 
 def make_client(session: Session, unit: Unit) -> ApiClient:

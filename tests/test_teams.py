@@ -20,11 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
-from cnscd_api.core.text import fold
 from cnscd_api.models import (
-    Affiliation,
-    Member,
-    Membership,
     Role,
     Team,
     TeamRole,
@@ -32,7 +28,7 @@ from cnscd_api.models import (
     Unit,
     UnitLevel,
 )
-from tests.factories import Tree, bearer, make_user, make_village
+from tests.factories import Tree, bearer, make_member, make_team, make_user, make_village
 
 TEAMS = "/api/v1/teams"
 MEMBERS = "/api/v1/members"
@@ -51,56 +47,6 @@ EXPORT_HEADERS = [
     "Tổ trưởng",
     "Ghi chú",
 ]
-
-
-def make_team(
-    session: Session,
-    unit: Unit,
-    name: str = "Tổ CNSCĐ thử",
-    *,
-    status: TeamStatus = TeamStatus.ACTIVE,
-    created_at: datetime | None = None,
-) -> Team:
-    team = Team(unit_id=unit.id, name=name, search_name=fold(name), status=status)
-    if created_at is not None:
-        team.created_at = team.updated_at = created_at
-    session.add(team)
-    session.flush()
-    return team
-
-
-def make_member(
-    session: Session,
-    team: Team,
-    full_name: str = "Y Thị Hoa",
-    *,
-    role: TeamRole = TeamRole.MEMBER,
-    left_on: date | None = None,
-) -> Member:
-    """A member with the membership row the API would have written."""
-    member = Member(
-        full_name=full_name,
-        search_name=fold(full_name),
-        phone=f"09{uuid.uuid4().int % 10**8:08d}",
-        affiliation=Affiliation.YOUTH_UNION,
-        team_id=team.id,
-        role=role,
-        joined_on=date(2024, 9, 1),
-        left_on=left_on,
-    )
-    session.add(member)
-    session.flush()
-    session.add(
-        Membership(
-            member_id=member.id,
-            team_id=team.id,
-            role=role,
-            joined_on=member.joined_on,
-            left_on=left_on,
-        )
-    )
-    session.flush()
-    return member
 
 
 def gia_lai_commune(session: Session, tree: Tree) -> Unit:
