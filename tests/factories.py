@@ -59,6 +59,7 @@ def make_village(session: Session, commune: Unit, name: str = "Thôn Đắk Ung"
         division_type=division_type_from_name(name) or DivisionType.THON,
         parent_id=commune.id,
         path=f"{commune.path}{unit_id.hex}/",
+        path_names=[*commune.path_names, name],
     )
     session.add(village)
     session.flush()

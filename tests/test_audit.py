@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
-from cnscd_api.models import AuditEvent, Role, Team, Unit, User
+from cnscd_api.core import audit
+from cnscd_api.models import AuditAction, AuditEvent, Role, Team, Unit, User
 from tests.factories import PASSWORD, Tree, bearer, make_team, make_user
 
 AUDIT = "/api/v1/audit-events"
@@ -57,15 +58,15 @@ def create_user(
 
 
 def add_event(session: Session, unit: Unit, occurred_at: str, entity_id: str) -> None:
-    session.add(
-        AuditEvent(
-            occurred_at=datetime.fromisoformat(occurred_at),
-            action="update",
-            entity="clock_test",
-            entity_id=entity_id,
-            unit_path=unit.path,
-        )
+    row = audit.event_row(
+        actor=None,
+        action=AuditAction.UPDATE,
+        entity="clock_test",
+        entity_id=entity_id,
+        unit_path=unit.path,
+        occurred_at=datetime.fromisoformat(occurred_at),
     )
+    audit.add_rows(session, [row])
 
 
 # --- filters ------------------------------------------------------------------------

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
+from cnscd_api.core.errors import NotFound
 from cnscd_api.core.permissions import Principal, PrincipalKind, permissions_for
+from cnscd_api.core.scope import get_or_404, scoped
 from cnscd_api.core.text import fold
 from cnscd_api.models import DivisionType, Role, Unit, UnitLevel
-from cnscd_api.units import repository
 
 LEVELS = [UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE, UnitLevel.VILLAGE]
 
@@ -43,6 +44,7 @@ def build(session: Session, parents: tuple[int | None, ...]) -> list[Unit]:
             division_type=DivisionType.THON,
             parent_id=parent.id if parent else None,
             path=f"{parent.path if parent else '/'}{unit_id.hex}/",
+            path_names=[*(parent.path_names if parent else []), name],
         )
         session.add(unit)
         units.append(unit)
@@ -86,13 +88,14 @@ def test_access_is_exactly_the_subtree(
         scope = data.draw(st.sampled_from(units), label="scope")
         target = data.draw(st.sampled_from(units), label="target")
         caller = viewer_of(scope)
-        found = repository.get_unit(session, caller, target.id)
+        try:
+            found: Unit | None = get_or_404(session, caller, Unit, target.id)
+        except NotFound:
+            found = None
         assert (found is not None) == is_descendant_or_self(units, target, scope)
         # Lists agree with lookups: exactly the subtree among these units.
         ids = {u.id for u in units}
-        listed = {
-            u.id for u in session.exec(repository.units_statement(caller)).all() if u.id in ids
-        }
+        listed = {u.id for u in session.exec(scoped(caller, Unit)).all() if u.id in ids}
         assert listed == {u.id for u in units if is_descendant_or_self(units, u, scope)}
     finally:
         savepoint.rollback()

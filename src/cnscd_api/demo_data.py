@@ -211,10 +211,12 @@ def seed_demo_data(session: Session) -> DemoResult:
                     "division_type": kind,
                     "parent_id": commune.id,
                     "path": f"{commune.path}{unit_id.hex}/",
+                    "path_names": [*commune.path_names, name],
                     "valid_from": None,
                     "valid_to": None,
                     "households": rng.randrange(60, 420),
                     "is_demo": True,
+                    "version": 1,
                     "created_at": now,
                     "updated_at": now,
                 }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
 from cnscd_api.api_clients import service
 from cnscd_api.api_clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSecret
 from cnscd_api.auth.dependencies import CurrentPrincipal, guarded, require
+from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.permissions import Permission, Principal
@@ -37,13 +38,8 @@ def _with_secret(client: ApiClient, secret: str) -> ApiClientWithSecret:
 def list_api_clients(
     session: SessionDep, actor: ClientManager, page: PageParamsDep
 ) -> Page[ApiClientRead]:
-    items, total = service.list_clients(session, actor, page)
-    return Page[ApiClientRead](
-        items=[ApiClientRead.model_validate(c) for c in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    rows, total = service.list_clients(session, actor, page)
+    return page.page(ApiClientRead, rows, total)
 
 
 @router.post(
@@ -54,9 +50,10 @@ def list_api_clients(
     responses=problem_responses(404),
 )
 def create_api_client(
-    body: ApiClientCreate, session: SessionDep, actor: ClientManager
+    body: ApiClientCreate, session: SessionDep, actor: ClientManager, response: Response
 ) -> ApiClientWithSecret:
     client, secret = service.create_client(session, actor, body)
+    set_etag(response, client.version)
     return _with_secret(client, secret)
 
 
@@ -67,9 +64,10 @@ def create_api_client(
     responses=problem_responses(404, 409),
 )
 def rotate_api_client_secret(
-    client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal
+    client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal, response: Response
 ) -> ApiClientWithSecret:
     secret = service.rotate_secret(session, actor, client)
+    set_etag(response, client.version)
     return _with_secret(client, secret)
 
 
@@ -77,7 +75,9 @@ def rotate_api_client_secret(
     "/{client_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke an API client; its tokens stop working at once",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 412),
 )
-def revoke_api_client(client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal) -> None:
-    service.revoke(session, actor, client)
+def revoke_api_client(
+    client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
+) -> None:
+    service.revoke(session, actor, client, expected)

@@ -33,7 +33,9 @@ class ApiClientRead(BaseModel):
     scope_unit_id: uuid.UUID
     revoked_at: datetime | None
     secret_rotated_at: datetime
+    version: int
     created_at: datetime
+    updated_at: datetime
 
 
 class ApiClientWithSecret(ApiClientRead):

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Row
+from sqlmodel import Session, col
 
-from cnscd_api.core.pagination import PageParams, paginate
+from cnscd_api.audit.schemas import AuditFilters
+from cnscd_api.core.pagination import PageParams, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import in_scope
+from cnscd_api.core.scope import scoped_columns
 from cnscd_api.models import AuditEvent
+
+READ_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.sequence,
+    AuditEvent.occurred_at,
+    AuditEvent.actor_user_id,
+    AuditEvent.actor_client_id,
+    AuditEvent.actor_name,
+    AuditEvent.action,
+    AuditEvent.entity,
+    AuditEvent.entity_id,
+    AuditEvent.changes,
+    AuditEvent.request_id,
+)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -28,32 +42,27 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def list_events(
-    session: Session,
-    actor: Principal,
-    page: PageParams,
-    *,
-    entity: str | None,
-    entity_id: str | None,
-    actor_id: uuid.UUID | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> tuple[list[AuditEvent], int]:
-    statement = select(AuditEvent).where(in_scope(actor, col(AuditEvent.unit_path)))
-    if entity:
-        statement = statement.where(col(AuditEvent.entity) == entity)
-    if entity_id:
-        statement = statement.where(col(AuditEvent.entity_id) == entity_id)
-    if actor_id:
+    session: Session, actor: Principal, page: PageParams, filters: AuditFilters
+) -> tuple[list[Row[Any]], int]:
+    statement = scoped_columns(actor, AuditEvent, *READ_COLUMNS)
+    if filters.entity:
+        statement = statement.where(col(AuditEvent.entity) == filters.entity)
+    if filters.entity_id:
+        statement = statement.where(col(AuditEvent.entity_id) == filters.entity_id)
+    if filters.actor:
         statement = statement.where(
-            (col(AuditEvent.actor_user_id) == actor_id)
-            | (col(AuditEvent.actor_client_id) == actor_id)
+            (col(AuditEvent.actor_user_id) == filters.actor)
+            | (col(AuditEvent.actor_client_id) == filters.actor)
         )
-    if since:
-        statement = statement.where(col(AuditEvent.occurred_at) >= as_utc(since))
-    if until:
-        statement = statement.where(col(AuditEvent.occurred_at) < as_utc(until))
-    ordering: list[ColumnElement[Any]] = [
-        col(AuditEvent.occurred_at).desc(),
-        col(AuditEvent.id).asc(),
-    ]
-    return paginate(session, statement, page, ordering)
+    if filters.since:
+        statement = statement.where(col(AuditEvent.occurred_at) >= as_utc(filters.since))
+    if filters.until:
+        statement = statement.where(col(AuditEvent.occurred_at) < as_utc(filters.until))
+    ordering: list[ColumnElement[Any]]
+    if filters.after_sequence is not None:
+        # Incremental reads go forwards, oldest first, from the last number seen.
+        statement = statement.where(col(AuditEvent.sequence) > filters.after_sequence)
+        ordering = [col(AuditEvent.sequence).asc()]
+    else:
+        ordering = [col(AuditEvent.occurred_at).desc(), col(AuditEvent.sequence).desc()]
+    return fetch_page(session, statement, page, ordering)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from cnscd_api.audit import repository
-from cnscd_api.audit.schemas import AuditEventRead
+from cnscd_api.audit.schemas import AuditEventRead, AuditFilters
 from cnscd_api.auth.dependencies import require
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
@@ -28,29 +26,8 @@ def list_audit_events(
     session: SessionDep,
     actor: AuditReader,
     page: PageParamsDep,
-    entity: Annotated[str | None, Query(max_length=64, examples=["user"])] = None,
-    entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: Annotated[
-        uuid.UUID | None, Query(alias="actor", description="User or API client id.")
-    ] = None,
-    since: Annotated[
-        datetime | None, Query(alias="from", description="Inclusive, ISO 8601.")
-    ] = None,
-    until: Annotated[datetime | None, Query(alias="to", description="Exclusive, ISO 8601.")] = None,
+    filters: Annotated[AuditFilters, Query()],
 ) -> Page[AuditEventRead]:
-    items, total = repository.list_events(
-        session,
-        actor,
-        page,
-        entity=entity,
-        entity_id=entity_id,
-        actor_id=actor_id,
-        since=since,
-        until=until,
-    )
-    return Page[AuditEventRead](
-        items=[AuditEventRead.model_validate(e) for e in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    """Newest first; with `after_sequence`, the events after that number, oldest first."""
+    rows, total = repository.list_events(session, actor, page, filters)
+    return page.page(AuditEventRead, rows, total)

@@ -1,4 +1,4 @@
-"""Response model of ``/audit-events``."""
+"""Models of ``/audit-events``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,40 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditFilters(BaseModel):
+    """Query parameters of the audit log."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    entity: str | None = Field(
+        default=None,
+        max_length=64,
+        examples=["user"],
+        description="unit, user, api_client, team, member; for denials the permission.",
+    )
+    entity_id: str | None = Field(default=None, max_length=64)
+    actor: uuid.UUID | None = Field(default=None, description="User or API client id.")
+    since: datetime | None = Field(default=None, alias="from", description="Inclusive, ISO 8601.")
+    until: datetime | None = Field(default=None, alias="to", description="Exclusive, ISO 8601.")
+    after_sequence: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**62,
+        description="Only events numbered after this one, oldest first: read the log "
+        "incrementally by passing the last `sequence` you have seen.",
+    )
 
 
 class AuditEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    sequence: int = Field(
+        description="Numbers events in commit order, without gaps: strictly increasing."
+    )
     occurred_at: datetime
     actor_user_id: uuid.UUID | None
     actor_client_id: uuid.UUID | None

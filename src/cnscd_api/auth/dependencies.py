@@ -50,7 +50,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def check_permission(session: SessionDep, principal: Principal, permission: Permission) -> None:
     """403 (recorded in the audit log) when the caller's role lacks ``permission``."""
     if not principal.can(permission):
-        raise audit.denied(session, principal, permission.value)
+        raise audit.denied(session, principal, permission)
 
 
 def require(permission: Permission) -> Callable[..., Principal]:

@@ -10,14 +10,17 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from cnscd_api.core.scope import unscoped
 from cnscd_api.models import ApiClient, LoginThrottle, RefreshToken, Unit, User, utcnow
 
 
+@unscoped("logging in happens before there is a caller")
 def user_by_username(session: Session, username: str) -> User | None:
     statement = select(User).where(col(User.username) == username, col(User.deleted_at).is_(None))
     return session.exec(statement).one_or_none()
 
 
+@unscoped("the caller behind a token, before any scope exists")
 def active_user_with_path(session: Session, user_id: uuid.UUID) -> tuple[User, str] | None:
     statement = (
         select(User, Unit.path)
@@ -28,12 +31,14 @@ def active_user_with_path(session: Session, user_id: uuid.UUID) -> tuple[User, s
     return (row[0], row[1]) if row else None
 
 
+@unscoped("logging in happens before there is a caller")
 def client_by_client_id(session: Session, client_id: str) -> ApiClient | None:
     return session.exec(
         select(ApiClient).where(col(ApiClient.client_id) == client_id)
     ).one_or_none()
 
 
+@unscoped("the caller behind a token, before any scope exists")
 def active_client_with_path(
     session: Session, client_uuid: uuid.UUID
 ) -> tuple[ApiClient, str] | None:
@@ -54,10 +59,12 @@ def set_password(session: Session, user_id: uuid.UUID, password_hash: str) -> No
     )
 
 
+@unscoped("the caller's own scope unit")
 def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
     return session.get(Unit, unit_id)
 
 
+@unscoped("the names above the caller's own scope unit")
 def unit_names(session: Session, unit_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(unit_ids))).all()
     return dict(rows)

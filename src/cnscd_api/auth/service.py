@@ -12,7 +12,7 @@ from cnscd_api.auth import repository
 from cnscd_api.config import Settings
 from cnscd_api.core import audit
 from cnscd_api.core.errors import FieldError, TooManyRequests, Unauthorized, Unprocessable
-from cnscd_api.core.permissions import Principal, PrincipalKind, permissions_for
+from cnscd_api.core.permissions import Permission, Principal, PrincipalKind, permissions_for
 from cnscd_api.core.scope import ancestor_ids
 from cnscd_api.core.security import (
     InvalidToken,
@@ -25,7 +25,7 @@ from cnscd_api.core.security import (
     token_digest,
     verify_password,
 )
-from cnscd_api.models import RefreshToken, Role, Unit, User, utcnow
+from cnscd_api.models import AuditAction, AuditEntity, RefreshToken, Role, Unit, User, utcnow
 from cnscd_api.units import repository as unit_repository
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -132,8 +132,8 @@ def login_with_password(
             session,
             actor=None,
             actor_name=username,
-            action="login_failed",
-            entity="user",
+            action=AuditAction.LOGIN_FAILED,
+            entity=AuditEntity.USER,
             entity_id=user.id if user else None,
             # Filed under the account's unit, so its officers see attempts on it; attempts
             # on unknown usernames have no unit and are visible to nobody through the API.
@@ -148,8 +148,8 @@ def login_with_password(
         session,
         actor=None,
         actor_name=user.username,
-        action="login",
-        entity="user",
+        action=AuditAction.LOGIN,
+        entity=AuditEntity.USER,
         entity_id=user.id,
         unit_path=path,
     )
@@ -169,8 +169,8 @@ def login_with_client_secret(
             session,
             actor=None,
             actor_name=client_id,
-            action="login_failed",
-            entity="api_client",
+            action=AuditAction.LOGIN_FAILED,
+            entity=AuditEntity.API_CLIENT,
             entity_id=client.id if client else None,
             unit_path=unit_repository.path_of(session, client.scope_unit_id) if client else None,
         )
@@ -180,8 +180,8 @@ def login_with_client_secret(
         session,
         actor=None,
         actor_name=client.client_id,
-        action="login",
-        entity="api_client",
+        action=AuditAction.LOGIN,
+        entity=AuditEntity.API_CLIENT,
         entity_id=client.id,
         unit_path=unit_repository.path_of(session, client.scope_unit_id),
     )
@@ -200,8 +200,8 @@ def refresh(session: Session, settings: Settings, presented: str) -> IssuedToken
             audit.record(
                 session,
                 actor=None,
-                action="refresh_token_reused",
-                entity="user",
+                action=AuditAction.REFRESH_TOKEN_REUSED,
+                entity=AuditEntity.USER,
                 entity_id=known.user_id,
                 unit_path=_user_path(session, known.user_id),
             )
@@ -223,7 +223,11 @@ def logout(session: Session, principal: Principal, presented: str) -> None:
     if known is not None and principal.kind is PrincipalKind.USER and known.user_id == principal.id:
         repository.revoke_family(session, known.family_id, utcnow())
         audit.record(
-            session, actor=principal, action="logout", entity="user", entity_id=principal.id
+            session,
+            actor=principal,
+            action=AuditAction.LOGOUT,
+            entity=AuditEntity.USER,
+            entity_id=principal.id,
         )
 
 
@@ -309,7 +313,7 @@ def change_own_password(
     end (every refresh token is revoked)."""
     found = repository.active_user_with_path(session, principal.id)
     if principal.kind is not PrincipalKind.USER or found is None:
-        raise audit.denied(session, principal, "auth:password")
+        raise audit.denied(session, principal, Permission.OWN_PASSWORD)
     user, path = found
     if not verify_password(current_password, user.password_hash):
         raise Unprocessable(
@@ -329,8 +333,8 @@ def change_own_password(
     audit.record(
         session,
         actor=principal,
-        action="change_password",
-        entity="user",
+        action=AuditAction.CHANGE_PASSWORD,
+        entity=AuditEntity.USER,
         entity_id=user.id,
         unit_path=path,
         before={"password": "old"},

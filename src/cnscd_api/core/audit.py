@@ -1,26 +1,58 @@
-"""Writing audit events in the caller's transaction.
+"""Writing audit events in the caller's transaction, numbered in commit order.
 
-``record`` adds a row to the session; it is committed with the write it describes, or
-not at all. Changes are stored as ``{field: {"before": …, "after": …}}`` for the fields
-that changed, with personal data masked and secrets reduced to "changed".
+Services say what happened with typed helpers — ``created``, ``updated``, ``deleted``
+for objects (their audited fields are declared once, as ``__audited__`` on the model),
+``record`` for the rest (logins, denials, secrets). Every event is built by one row
+builder and kept on the session until it commits; just before the commit the
+transaction takes the next numbers from the single ``audit_sequence`` row and inserts
+its events in one statement. The row stays locked until that commit, so numbers follow
+commit order with no gaps: ``GET /audit-events?after_sequence=N`` never misses an event
+that commits later with a smaller number. A rolled-back request leaves no events.
+
+Changes are stored as ``{field: {"before": …, "after": …}}`` for the fields that
+changed, with personal data masked and secrets reduced to "***".
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session
+from sqlalchemy import event, insert, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
+from sqlmodel import Session, col
 
 from cnscd_api.core.errors import Forbidden
 from cnscd_api.core.masking import mask_value
-from cnscd_api.core.permissions import Principal, PrincipalKind
+from cnscd_api.core.permissions import Permission, Principal, PrincipalKind
 from cnscd_api.core.request_context import current_request_id
-from cnscd_api.models import AuditEvent, utcnow
+from cnscd_api.models import (
+    ApiClient,
+    AuditAction,
+    AuditEntity,
+    AuditEvent,
+    AuditSequence,
+    Member,
+    Team,
+    Unit,
+    User,
+    Versioned,
+    utcnow,
+)
+
+Values = Mapping[str, Any]
+PENDING = "cnscd_audit_pending"
+ENTITY: dict[type[Versioned], AuditEntity] = {
+    Unit: AuditEntity.UNIT,
+    User: AuditEntity.USER,
+    ApiClient: AuditEntity.API_CLIENT,
+    Team: AuditEntity.TEAM,
+    Member: AuditEntity.MEMBER,
+}
 
 
 def _plain(value: object) -> object:
@@ -33,7 +65,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:
+def changes(before: Values | None, after: Values | None) -> dict[str, Any]:
     """The fields that differ between ``before`` and ``after``, masked."""
     before = before or {}
     after = after or {}
@@ -49,71 +81,176 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -
     return result
 
 
+def snapshot(obj: Versioned) -> dict[str, Any]:
+    """The audited fields of ``obj`` (its model's ``__audited__``)."""
+    return {name: getattr(obj, name) for name in type(obj).__audited__}
+
+
+def event_row(
+    *,
+    actor: Principal | None,
+    action: AuditAction,
+    entity: AuditEntity | str,
+    entity_id: uuid.UUID | str | None = None,
+    unit_path: str | None = None,
+    before: Values | None = None,
+    after: Values | None = None,
+    actor_name: str | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The one builder of audit rows (numbered later, at commit)."""
+    is_user = actor is not None and actor.kind is PrincipalKind.USER
+    return {
+        "id": uuid.uuid4(),
+        "occurred_at": occurred_at or utcnow(),
+        "actor_user_id": actor.id if actor is not None and is_user else None,
+        "actor_client_id": actor.id if actor is not None and not is_user else None,
+        "actor_name": actor.name if actor is not None else actor_name,
+        "action": action.value,
+        "entity": str(entity.value if isinstance(entity, Enum) else entity),
+        "entity_id": str(entity_id) if entity_id is not None else None,
+        "unit_path": unit_path if unit_path is not None else (actor.scope_path if actor else None),
+        "changes": changes(before, after) or None,
+        "request_id": current_request_id(),
+    }
+
+
+def add_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    """Queue built rows; they are numbered and inserted when the session commits."""
+    session.info.setdefault(PENDING, []).extend(rows)
+
+
 def record(
     session: Session,
     *,
     actor: Principal | None,
-    action: str,
-    entity: str,
+    action: AuditAction,
+    entity: AuditEntity | str,
     entity_id: uuid.UUID | str | None = None,
     unit_path: str | None = None,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
+    before: Values | None = None,
+    after: Values | None = None,
     actor_name: str | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        actor_user_id=actor.id if actor and actor.kind is PrincipalKind.USER else None,
-        actor_client_id=actor.id if actor and actor.kind is PrincipalKind.CLIENT else None,
-        actor_name=actor.name if actor else actor_name,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id) if entity_id is not None else None,
-        unit_path=unit_path if unit_path is not None else (actor.scope_path if actor else None),
-        changes=changes(before, after) or None,
-        request_id=current_request_id(),
-    )
-    session.add(event)
-    return event
-
-
-def record_many(
-    session: Session,
-    *,
-    actor: Principal,
-    action: str,
-    entity: str,
-    events: Sequence[
-        tuple[uuid.UUID, str | None, Mapping[str, Any] | None, Mapping[str, Any] | None]
-    ],
 ) -> None:
-    """One audit row per (entity id, unit path, before, after), in one multi-row INSERT
-    (an import of thousands of members audits each of them)."""
-    if not events:
-        return
-    now = utcnow()
-    request_id = current_request_id()
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "occurred_at": now,
-            "actor_user_id": actor.id if actor.kind is PrincipalKind.USER else None,
-            "actor_client_id": actor.id if actor.kind is PrincipalKind.CLIENT else None,
-            "actor_name": actor.name,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "unit_path": unit_path,
-            "changes": changes(before, after) or None,
-            "request_id": request_id,
-        }
-        for entity_id, unit_path, before, after in events
-    ]
-    session.execute(insert(AuditEvent), rows)
+    add_rows(
+        session,
+        [
+            event_row(
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                unit_path=unit_path,
+                before=before,
+                after=after,
+                actor_name=actor_name,
+            )
+        ],
+    )
+
+
+def created(
+    session: Session,
+    actor: Principal | None,
+    obj: Versioned,
+    unit_path: str,
+    *,
+    extra: Values | None = None,
+    actor_name: str | None = None,
+) -> None:
+    """``obj`` was created (``extra``: values beside the audited fields, e.g. a password
+    that was set)."""
+    record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity=ENTITY[type(obj)],
+        entity_id=obj.id,  # type: ignore[attr-defined]
+        unit_path=unit_path,
+        after={**snapshot(obj), **(extra or {})},
+        actor_name=actor_name,
+    )
+
+
+def updated(
+    session: Session,
+    actor: Principal | None,
+    obj: Versioned,
+    before: Values,
+    unit_path: str,
+    *,
+    action: AuditAction = AuditAction.UPDATE,
+    extra_before: Values | None = None,
+    extra_after: Values | None = None,
+) -> None:
+    """``obj`` changed from ``before`` (an earlier ``snapshot``) to what it is now."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity=ENTITY[type(obj)],
+        entity_id=obj.id,  # type: ignore[attr-defined]
+        unit_path=unit_path,
+        before={**before, **(extra_before or {})},
+        after={**snapshot(obj), **(extra_after or {})},
+    )
+
+
+def deleted(
+    session: Session,
+    actor: Principal | None,
+    model: type[Versioned],
+    entity_id: uuid.UUID,
+    before: Values,
+    unit_path: str,
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action=AuditAction.DELETE,
+        entity=ENTITY[model],
+        entity_id=entity_id,
+        unit_path=unit_path,
+        before=before,
+    )
 
 
 def denied(
-    session: Session, actor: Principal, action: str, code: str = "forbidden", **params: Any
+    session: Session,
+    actor: Principal,
+    permission: Permission,
+    code: str = "forbidden",
+    *,
+    detail: str | None = None,
+    **params: Any,
 ) -> Forbidden:
-    """Record a permission denial and return the 403 to raise; the row is kept."""
-    record(session, actor=actor, action="permission_denied", entity=action)
+    """Record a permission denial and return the 403 to raise; the row is kept.
+
+    The event's entity names the permission (``users:write``, or with ``detail``
+    ``units:write:commune``)."""
+    entity = permission.value if detail is None else f"{permission.value}:{detail}"
+    record(session, actor=actor, action=AuditAction.PERMISSION_DENIED, entity=entity)
     return Forbidden(code, keep_changes=True, **params)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _insert_pending(session: OrmSession) -> None:
+    rows: list[dict[str, Any]] | None = session.info.pop(PENDING, None)
+    if not rows:
+        return
+    last: int = session.execute(
+        update(AuditSequence)
+        .where(col(AuditSequence.id) == 1)
+        .values(last_value=col(AuditSequence.last_value) + len(rows))
+        .returning(col(AuditSequence.last_value))
+    ).scalar_one()
+    first = last - len(rows) + 1
+    for number, row in enumerate(rows, start=first):
+        row["sequence"] = number
+    session.execute(insert(AuditEvent), rows)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_pending(session: OrmSession, previous: SessionTransaction) -> None:
+    if previous.parent is None:
+        session.info.pop(PENDING, None)

@@ -1,21 +1,27 @@
-"""ETags and ``If-Match`` for objects that carry a ``version``.
+"""ETags and ``If-Match`` for objects that carry a ``version`` (``models.Versioned``).
 
-``GET`` answers ``ETag: "<version>"``. ``PATCH`` and ``DELETE`` take ``If-Match``: a
-stale or malformed value is 412 and changes nothing; without the header the write
-still happens (clients that do not track versions keep working), but the UPDATE is
-still conditional on the version read in the same request, so a concurrent writer is
-never overwritten silently.
+``GET`` answers ``ETag: "<version>"``. ``PATCH`` and ``DELETE`` take ``If-Match``, which
+the ``IfMatchDep`` dependency parses into an ``ExpectedVersion`` so that services never
+see headers: a stale or malformed value is 412 and changes nothing; without the header
+the write still happens (clients that do not track versions keep working), but the
+UPDATE is still conditional on the version read in the same request, so a concurrent
+writer is never overwritten silently.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Header, Response
+from fastapi import Depends, Header, Response
 from sqlalchemy import delete, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from cnscd_api.core.errors import PreconditionFailed
+from cnscd_api.models import Versioned, utcnow
+
+_STRONG_ETAG = re.compile(r'^"(\d{1,18})"$')
 
 
 def etag(version: int) -> str:
@@ -26,43 +32,72 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=200,
-        description='The ETag from a GET (e.g. `"3"`); a stale one answers 412 and changes '
-        "nothing.",
-    ),
-]
+@dataclass(frozen=True)
+class ExpectedVersion:
+    """The versions ``If-Match`` accepts; ``None`` means any (no header, or ``*``)."""
+
+    versions: frozenset[int] | None = None
+
+    def check(self, current: int) -> None:
+        """412 unless the object's current version is one the client expects."""
+        if self.versions is not None and current not in self.versions:
+            raise PreconditionFailed()
 
 
-def check_if_match(if_match: str | None, version: int) -> None:
+ANY_VERSION = ExpectedVersion()
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=200,
+            description='The ETag from a GET (e.g. `"3"`); a stale one answers 412 and '
+            "changes nothing.",
+        ),
+    ] = None,
+) -> ExpectedVersion:
     if if_match is None:
-        return
+        return ANY_VERSION
     candidates = [candidate.strip() for candidate in if_match.split(",")]
     if "*" in candidates:
-        return
-    # If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak W/"3" never matches.
-    if etag(version) not in candidates:
-        raise PreconditionFailed()
+        return ANY_VERSION
+    # If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak W/"3" never matches,
+    # nor does anything that is not an ETag of ours.
+    versions = {int(m.group(1)) for c in candidates if (m := _STRONG_ETAG.match(c))}
+    return ExpectedVersion(frozenset(versions))
 
 
-def update_versioned(session: Session, obj: Any, seen_version: int, values: dict[str, Any]) -> bool:
-    """Write ``values`` to a team or member only if it still has ``seen_version``
-    (``UPDATE … WHERE id = :id AND version = :seen``); False when someone got there first."""
+IfMatchDep = Annotated[ExpectedVersion, Depends(expected_version)]
+
+
+def update_versioned(session: Session, obj: Versioned, values: dict[str, Any]) -> None:
+    """Write ``values`` to ``obj`` only if it still has the version it was read with
+    (``UPDATE … WHERE id = :id AND version = :seen``), bump the version and
+    ``updated_at``, and refresh ``obj``; 412 when someone got there first."""
     model = type(obj)
+    seen = obj.version
     result = session.execute(
         update(model)
-        .where(model.id == obj.id, model.version == seen_version)
-        .values(**values, version=seen_version + 1)
-        .execution_options(synchronize_session="fetch")
+        .where(model.id == obj.id, col(model.version) == seen)  # type: ignore[attr-defined]
+        .values(**values, version=seen + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    if getattr(result, "rowcount", 0) != 1:
+        raise PreconditionFailed()
+    session.refresh(obj)
 
 
-def delete_versioned(session: Session, obj: Any, seen_version: int) -> bool:
+def delete_versioned(session: Session, obj: Versioned) -> None:
+    """Delete ``obj`` only if it still has the version it was read with; else 412."""
     model = type(obj)
-    result = session.execute(delete(model).where(model.id == obj.id, model.version == seen_version))
+    result = session.execute(
+        delete(model).where(
+            model.id == obj.id,  # type: ignore[attr-defined]
+            col(model.version) == obj.version,
+        )
+    )
     session.expunge(obj)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    if getattr(result, "rowcount", 0) != 1:
+        raise PreconditionFailed()

@@ -1,32 +1,33 @@
-"""Lists: ``limit``/``offset`` parsed once and capped, a total, and a stable order.
+"""Lists: ``limit``/``offset`` parsed once and capped, a stable order, one query a page.
 
-``PageParamsDep`` is the dependency a list route takes; ``paginate`` is what its
-repository calls with the scoped statement and the order. The count query reuses the
-statement's FROM and WHERE with ``count(*)`` in place of the columns, so no rows are
-loaded to count them.
+``PageParamsDep`` is the dependency a list route takes. A repository declares its sort
+columns once with ``Sorting`` (checked against the route's sort enum when the module is
+imported, so the two cannot drift) and reads a page with ``fetch_page``: the page's
+rows and the total in one query (``count(*) OVER ()``), columns only, no ORM objects.
+``PageParams.page`` validates those rows straight into the response model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, func
-from sqlalchemy.orm import Mapped
+from pydantic import BaseModel, Field, TypeAdapter
+from sqlalchemy import ColumnElement, Row, Select, func
 from sqlmodel import Session
-from sqlmodel.sql.expression import SelectOfScalar
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 # Far past any real list; it keeps absurd offsets from reaching the database as overflows.
 MAX_OFFSET = 10_000_000
+TOTAL_LABEL = "total_count"
 
 T = TypeVar("T")
-Row = TypeVar("Row")
+M = TypeVar("M", bound=BaseModel)
 
 
 class Page(BaseModel, Generic[T]):
@@ -36,10 +37,23 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+@cache
+def _items_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
 @dataclass(frozen=True)
 class PageParams:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+
+    def page(self, model: type[M], rows: Iterable[Any], total: int) -> Page[M]:
+        """The page of ``model`` built from ``rows`` (result rows, mappings or objects
+        with the model's fields as attributes), validated in one pass."""
+        items = _items_adapter(model).validate_python(list(rows), from_attributes=True)
+        return Page[model].model_construct(  # type: ignore[valid-type]
+            items=items, total=total, limit=self.limit, offset=self.offset
+        )
 
 
 def page_params(
@@ -52,49 +66,63 @@ def page_params(
 PageParamsDep = Annotated[PageParams, Depends(page_params)]
 
 
-def order_by(
-    sort: StrEnum | None,
-    columns: Mapping[str, Mapped[Any] | ColumnElement[Any]],
-    default: Sequence[ColumnElement[Any]],
-    tiebreaker: Mapped[Any],
-) -> list[ColumnElement[Any]]:
-    """Turn ``name`` / ``-name`` into ORDER BY clauses; the id tiebreaker keeps pages stable."""
-    if sort is None:
-        return [*default, tiebreaker.asc()]
-    value = str(sort.value)
-    descending = value.startswith("-")
-    column = columns[value.lstrip("-")]
-    primary = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return [primary, tiebreaker.asc()]
+class Sorting:
+    """The columns a list may be sorted by, declared once against its sort enum (whose
+    values are each field and ``-field``), with the default order and a unique
+    tiebreaker that keeps pages stable."""
+
+    def __init__(
+        self,
+        options: type[StrEnum],
+        columns: Mapping[str, Any],
+        *,
+        default: Sequence[ColumnElement[Any]],
+        tiebreaker: Any,
+    ) -> None:
+        expected = {value for field in columns for value in (field, f"-{field}")}
+        offered = {option.value for option in options}
+        if offered != expected:
+            raise TypeError(
+                f"{options.__name__} offers {sorted(offered)} but the columns give "
+                f"{sorted(expected)}"
+            )
+        self.columns = dict(columns)
+        self.default = tuple(default)
+        self.tiebreaker = tiebreaker
+
+    def order(self, sort: StrEnum | None) -> list[ColumnElement[Any]]:
+        """``name`` / ``-name`` as ORDER BY clauses, then the tiebreaker."""
+        if sort is None:
+            return [*self.default, self.tiebreaker.asc()]
+        value = str(sort.value)
+        column = self.columns[value.lstrip("-")]
+        primary = column.desc() if value.startswith("-") else column.asc()
+        return [primary.nulls_last(), self.tiebreaker.asc()]
 
 
-def count_rows(session: Session, statement: Select[Any] | SelectOfScalar[Any]) -> int:
+def count_rows(session: Session, statement: Select[Any]) -> int:
     """How many rows ``statement`` matches: its FROM and WHERE with ``count(*)``."""
     count_statement = statement.with_only_columns(func.count(), maintain_column_froms=True)
     total: int = session.execute(count_statement.order_by(None)).scalar_one()
     return total
 
 
-def paginate(
+def fetch_page(
     session: Session,
-    statement: SelectOfScalar[Row],
+    statement: Select[Any],
     page: PageParams,
     ordering: Sequence[ColumnElement[Any]],
-) -> tuple[list[Row], int]:
-    rows = session.exec(statement.order_by(*ordering).limit(page.limit).offset(page.offset)).all()
-    return list(rows), count_rows(session, statement)
-
-
-def paginate_with(
-    session: Session,
-    statement: SelectOfScalar[Any],
-    page: PageParams,
-    ordering: Sequence[ColumnElement[Any]],
-    columns: Sequence[ColumnElement[Any] | Mapped[Any]],
-) -> tuple[list[tuple[Any, ...]], int]:
-    """Like ``paginate``, with ``columns`` selected beside each object (names, counts)
-    so that a list needs no query per row; rows come back as tuples."""
-    rows = session.execute(
-        statement.add_columns(*columns).order_by(*ordering).limit(page.limit).offset(page.offset)
-    ).all()
-    return [tuple(row) for row in rows], count_rows(session, statement)
+) -> tuple[list[Row[Any]], int]:
+    """One page of ``statement``'s rows and the total, in one query; a second (a count)
+    only when the offset lies past the last row."""
+    counted = statement.add_columns(func.count().over().label(TOTAL_LABEL))
+    rows = list(
+        session.execute(counted.order_by(*ordering).limit(page.limit).offset(page.offset)).all()
+    )
+    if rows:
+        total: int = getattr(rows[0], TOTAL_LABEL)
+    elif page.offset == 0:
+        total = 0
+    else:
+        total = count_rows(session, statement)
+    return rows, total

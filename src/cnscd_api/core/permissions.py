@@ -33,11 +33,13 @@ class Permission(StrEnum):
     ACTIVITIES_RECORD = "activities:record"
     ACTIVITIES_APPROVE = "activities:approve"
     STATS_READ = "stats:read"
+    OWN_PASSWORD = "auth:password"  # noqa: S105 -- not a secret
 
 
 P = Permission
 _READ_ALL = {P.UNITS_READ, P.TEAMS_READ, P.CAMPAIGNS_READ, P.STATS_READ}
-_OFFICER = _READ_ALL | {
+_PERSON = _READ_ALL | {P.OWN_PASSWORD}
+_OFFICER = _PERSON | {
     P.VILLAGES_WRITE,
     P.USERS_READ,
     P.USERS_WRITE,
@@ -58,10 +60,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISTRICT_OFFICER: frozenset(_OFFICER | {P.CAMPAIGNS_WRITE}),
     Role.COMMUNE_OFFICER: frozenset(_OFFICER),
     Role.TEAM_LEADER: frozenset(
-        _READ_ALL | {P.MEMBERS_READ, P.MEMBERS_PERSONAL_DATA, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}
+        _PERSON | {P.MEMBERS_READ, P.MEMBERS_PERSONAL_DATA, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}
     ),
     Role.PARTNER: frozenset(_READ_ALL | {P.MEMBERS_READ, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}),
-    Role.VIEWER: frozenset(_READ_ALL | {P.MEMBERS_READ, P.MEMBERS_EXPORT}),
+    Role.VIEWER: frozenset(_PERSON | {P.MEMBERS_READ, P.MEMBERS_EXPORT}),
 }
 
 # Ranks for granting; partner and viewer have none and grant nothing.

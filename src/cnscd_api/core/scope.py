@@ -1,26 +1,35 @@
-"""The one place that decides what a caller can see: the subtree of their scope unit.
+"""The one place that decides what a caller can reach: the subtree of their scope unit.
 
-Every repository's read statement starts from these clauses, so an object outside the
-subtree is simply not found (404), exactly like one that does not exist.
+Every scoped table has a rule here: how its rows reach a unit path, and whether a team
+leader is further limited to their own team. Repositories start every read of such a
+table from ``scoped`` (or ``scoped_columns``), and services load single objects through
+``get_or_404``, so an object outside the subtree is simply not found (404), exactly like
+one that does not exist. A query on a scoped table that does not go through here must
+say why with ``@unscoped("…")``; ``tests/test_scope_rules.py`` fails the build otherwise.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, or_
-from sqlalchemy.orm import Mapped
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlmodel import Session, col
+from sqlmodel import select as select_entity
 from sqlmodel.sql.expression import SelectOfScalar
 
+from cnscd_api.core.errors import NotFound
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like
-from cnscd_api.models import Role, Unit
+from cnscd_api.models import ApiClient, AuditEvent, Member, Role, Team, Unit, User
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def path_in_subtree(
-    path_column: Mapped[str] | Mapped[str | None], subtree_path: str
-) -> ColumnElement[bool]:
+def path_in_subtree(path_column: Any, subtree_path: str) -> ColumnElement[bool]:
     """``path_column`` lies at or below the unit whose path is ``subtree_path``."""
     return col(path_column).like(f"{escape_like(subtree_path)}%", escape=LIKE_ESCAPE)
 
@@ -30,21 +39,116 @@ def ancestor_ids(path: str) -> list[uuid.UUID]:
     return [uuid.UUID(hex=part) for part in path.strip("/").split("/") if part]
 
 
-def in_scope(
-    principal: Principal, path_column: Mapped[str] | Mapped[str | None]
-) -> ColumnElement[bool]:
-    return path_in_subtree(path_column, principal.scope_path)
+@dataclass(frozen=True)
+class ScopeRule:
+    """How rows of one table reach the unit that decides who may see them."""
+
+    resource: str  # names the object in a 404 ("team")
+    path: Any  # the unit path column that is matched against the caller's subtree
+    joins: tuple[tuple[Any, Any], ...] = ()  # (table, on clause) to reach that column
+    team: Any = None  # the row's team: a team leader reaches only their own team's rows
+    ancestors_readable: bool = False  # a team leader also reads the ancestors (units)
+    live: Any = None  # rows that exist for the API at all (users not deleted)
 
 
-def visible_units_clause(principal: Principal) -> ColumnElement[bool]:
-    """Units the caller may read: the subtree, and for a team leader also the ancestors
-    of the team's unit (PERMISSIONS.md: their names)."""
-    clause = in_scope(principal, col(Unit.path))
+RULES: dict[type[Any], ScopeRule] = {
+    Unit: ScopeRule("unit", Unit.path, ancestors_readable=True),
+    Team: ScopeRule("team", Unit.path, ((Unit, Unit.id == Team.unit_id),), team=Team.id),
+    Member: ScopeRule(
+        "member",
+        Unit.path,
+        ((Team, Team.id == Member.team_id), (Unit, Unit.id == Team.unit_id)),
+        team=Member.team_id,
+    ),
+    User: ScopeRule(
+        "user",
+        Unit.path,
+        ((Unit, Unit.id == User.scope_unit_id),),
+        live=col(User.deleted_at).is_(None),
+    ),
+    ApiClient: ScopeRule("api_client", Unit.path, ((Unit, Unit.id == ApiClient.scope_unit_id),)),
+    AuditEvent: ScopeRule("audit_event", AuditEvent.unit_path),
+}
+
+
+def reach(principal: Principal, model: type[Any], *, write: bool = False) -> ColumnElement[bool]:
+    """The WHERE clause of the rows of ``model`` the caller may read (or, ``write``,
+    change): the scope subtree; for a team leader their own team's rows, and when
+    reading units also the ancestors of their team's unit (PERMISSIONS.md: names)."""
+    rule = RULES[model]
+    clause = path_in_subtree(rule.path, principal.scope_path)
     if principal.role is Role.TEAM_LEADER:
-        clause = or_(clause, col(Unit.id).in_(ancestor_ids(principal.scope_path)))
+        if rule.team is not None:
+            clause = clause & (col(rule.team) == principal.team_id)
+        if rule.ancestors_readable and not write:
+            clause = or_(clause, col(Unit.id).in_(ancestor_ids(principal.scope_path)))
+    if rule.live is not None:
+        clause = clause & rule.live
     return clause
 
 
-def accessible_unit_ids(principal: Principal) -> SelectOfScalar[uuid.UUID]:
-    """The ids of the units in the caller's subtree, as a subquery for other tables."""
-    return select(Unit.id).where(in_scope(principal, col(Unit.path)))
+def _joined(statement: Any, rule: ScopeRule) -> Any:
+    for target, on in rule.joins:
+        statement = statement.join(target, on)
+    return statement
+
+
+def scoped(principal: Principal, model: type[T], *, write: bool = False) -> SelectOfScalar[T]:
+    """``SELECT model`` limited to what the caller reaches."""
+    rule = RULES[model]
+    statement: SelectOfScalar[T] = _joined(select_entity(model), rule)
+    return statement.where(reach(principal, model, write=write))
+
+
+def scoped_columns(
+    principal: Principal, model: type[Any], *columns: Any, write: bool = False
+) -> Select[Any]:
+    """``SELECT columns FROM model …`` limited to what the caller reaches: list pages
+    read columns straight into response models, without ORM objects."""
+    rule = RULES[model]
+    statement = _joined(select(*columns).select_from(model), rule)
+    return statement.where(reach(principal, model, write=write))  # type: ignore[no-any-return]
+
+
+def get_or_404(
+    session: Session,
+    principal: Principal,
+    model: type[T],
+    object_id: uuid.UUID,
+    *,
+    write: bool = False,
+) -> T:
+    """The object with ``object_id`` if the caller reaches it, else 404 (a missing object
+    and one outside the scope answer the same)."""
+    statement = scoped(principal, model, write=write).where(
+        col(model.id) == object_id  # type: ignore[attr-defined]
+    )
+    found = session.exec(statement).one_or_none()
+    if found is None:
+        raise NotFound(resource=RULES[model].resource)
+    return found
+
+
+def unscoped(reason: str) -> Callable[[F], F]:
+    """Mark a query function that reads a scoped table without the caller's scope, and
+    say why (it runs before anyone is authenticated, or on ids already reached through
+    a scoped read, or checks a rule across the whole tree)."""
+
+    def mark(function: F) -> F:
+        function.__unscoped__ = reason  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+__all__ = [
+    "RULES",
+    "ScopeRule",
+    "ancestor_ids",
+    "get_or_404",
+    "path_in_subtree",
+    "reach",
+    "scoped",
+    "scoped_columns",
+    "unscoped",
+]

@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from starlette.responses import StreamingResponse
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -101,6 +102,33 @@ def export_chunks(
     if fmt is ExportFormat.XLSX:
         return xlsx_chunks(headers, rows, sheet_title)
     return csv_chunks(headers, rows)
+
+
+# The ``responses=`` entry of a route that answers a spreadsheet.
+SPREADSHEET_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": {"schema": {"type": "string"}},
+        }
+    }
+}
+
+
+def download(
+    fmt: ExportFormat,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    sheet_title: str,
+    filename: str,
+) -> StreamingResponse:
+    """A spreadsheet streamed as an attachment named ``filename.<format>``."""
+    return StreamingResponse(
+        export_chunks(fmt, headers, rows, sheet_title),
+        media_type=media_type(fmt),
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"'},
+    )
 
 
 class UnreadableSpreadsheet(Exception):

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
-from cnscd_api.core.errors import FieldError, PayloadTooLarge, PreconditionFailed, Unprocessable
+from cnscd_api.core.errors import FieldError, PayloadTooLarge, Unprocessable
 from cnscd_api.core.fields import EMAIL_REGEX
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
@@ -37,6 +37,8 @@ from cnscd_api.members import repository
 from cnscd_api.members.schemas import ImportResult
 from cnscd_api.models import (
     Affiliation,
+    AuditAction,
+    AuditEntity,
     Gender,
     Member,
     SkillLevel,
@@ -45,21 +47,9 @@ from cnscd_api.models import (
     TeamStatus,
     utcnow,
 )
-from cnscd_api.teams import repository as team_repository
+from cnscd_api.teams import service as team_service
 
-AUDITED = (
-    "full_name",
-    "gender",
-    "birth_year",
-    "phone",
-    "email",
-    "affiliation",
-    "organisation",
-    "skill_level",
-    "team_id",
-    "role",
-    "joined_on",
-)
+AUDITED = tuple(field for field in Member.__audited__ if field != "left_on")
 EMAIL_PATTERN = re.compile(EMAIL_REGEX)
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -268,7 +258,7 @@ def plan_import(session: Session, actor: Principal, content: bytes, filename: st
     plan = Plan(rows=len(rows))
     parsed_rows = [(row, _parse(row, plan.errors)) for row in rows]
     team_ids = {parsed["team_id"] for _, parsed in parsed_rows if parsed["team_id"]}
-    teams = team_repository.teams_by_id(session, actor, team_ids)
+    teams = team_service.teams_by_id(session, actor, team_ids)
     existing: dict[tuple[Any, ...], Member] = {}
     for member in repository.members_of_teams(session, list(teams)):
         existing[
@@ -369,9 +359,16 @@ def run_import(
         paths = repository.team_unit_paths(
             session, {row["team_id"] for row in created} | {m.team_id for m, _ in plan.updates}
         )
-        events: list[tuple[uuid.UUID, str | None, dict[str, Any] | None, dict[str, Any] | None]]
         events = [
-            (row["id"], paths.get(row["team_id"]), None, {k: row.get(k) for k in AUDITED})
+            audit.event_row(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                entity=AuditEntity.MEMBER,
+                entity_id=row["id"],
+                unit_path=paths.get(row["team_id"]),
+                after={k: row.get(k) for k in AUDITED},
+                occurred_at=now,
+            )
             for row in created
         ]
         for member, changed in plan.updates:
@@ -380,18 +377,24 @@ def run_import(
                 changed["search_name"] = fold(changed["full_name"])
             if "role" in changed:
                 repository.close_membership(session, member.id, date.today())
-            if not update_versioned(
-                session, member, member.version, {**changed, "updated_at": now}
-            ):
-                raise PreconditionFailed()
+            update_versioned(session, member, changed)
             if "role" in changed:
-                session.refresh(member)
                 repository.open_membership(session, member)
-            after = {k: v for k, v in changed.items() if k in AUDITED}
-            events.append((member.id, paths.get(member.team_id), before, after))
+            events.append(
+                audit.event_row(
+                    actor=actor,
+                    action=AuditAction.IMPORT,
+                    entity=AuditEntity.MEMBER,
+                    entity_id=member.id,
+                    unit_path=paths.get(member.team_id),
+                    before=before,
+                    after={k: v for k, v in changed.items() if k in AUDITED},
+                    occurred_at=now,
+                )
+            )
         session.flush()
         # Each member created or changed is audited (personal data masked), as any write.
-        audit.record_many(session, actor=actor, action="import", entity="member", events=events)
+        audit.add_rows(session, events)
     return ImportResult(
         dry_run=dry_run, rows=plan.rows, created=len(plan.creates), updated=len(plan.updates)
     )

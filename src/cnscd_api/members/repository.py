@@ -1,49 +1,55 @@
-"""Member queries. Reads start from ``members_statement``: members whose team serves a
-unit in the caller's subtree (a team leader: their own team)."""
+"""Member queries. Reads start from ``core.scope``: members whose team serves a unit in
+the caller's subtree (a team leader: their own team). A list page is one query."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, update
-from sqlalchemy.orm import Mapped
+from sqlalchemy import ColumnElement, Row, Select, delete, false, insert, update
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
-from cnscd_api.core.concurrency import delete_versioned as versioned_delete
-from cnscd_api.core.pagination import PageParams, order_by, paginate_with
+from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import in_scope, path_in_subtree
+from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like, search_clause
 from cnscd_api.members.schemas import MemberFilters, MemberSort
-from cnscd_api.models import Member, Membership, Role, Team, TeamRole, Unit
+from cnscd_api.models import Member, Membership, Team, TeamRole, Unit
 
-SORT_COLUMNS: dict[str, Mapped[Any]] = {
-    "full_name": col(Member.full_name),
-    "joined_on": col(Member.joined_on),
-    "created_at": col(Member.created_at),
-}
-
-
-def members_statement(principal: Principal) -> SelectOfScalar[Member]:
-    statement = (
-        select(Member)
-        .join(Team, col(Team.id) == col(Member.team_id))
-        .join(Unit, col(Unit.id) == col(Team.unit_id))
-        .where(in_scope(principal, col(Unit.path)))
-    )
-    if principal.role is Role.TEAM_LEADER:
-        statement = statement.where(col(Member.team_id) == principal.team_id)
-    return statement
-
-
-def get_member(session: Session, principal: Principal, member_id: uuid.UUID) -> Member | None:
-    return session.exec(
-        members_statement(principal).where(col(Member.id) == member_id)
-    ).one_or_none()
+SORTING = Sorting(
+    MemberSort,
+    {
+        "full_name": col(Member.full_name),
+        "joined_on": col(Member.joined_on),
+        "created_at": col(Member.created_at),
+    },
+    default=(col(Member.full_name).asc(),),
+    tiebreaker=col(Member.id),
+)
+# What a member's JSON shows (MemberRead), read as columns; masking is the service's.
+READ_COLUMNS = (
+    Member.id,
+    Member.full_name,
+    Member.gender,
+    Member.birth_year,
+    Member.phone,
+    Member.email,
+    Member.affiliation,
+    Member.organisation,
+    Member.skill_level,
+    Member.team_id,
+    Team.name.label("team_name"),  # type: ignore[attr-defined]
+    Member.role,
+    Member.joined_on,
+    Member.left_on,
+    col(Member.left_on).is_(None).label("active"),
+    false().label("personal_data_masked"),
+    Member.version,
+    Member.created_at,
+    Member.updated_at,
+)
 
 
 def filtered(
@@ -52,13 +58,13 @@ def filtered(
     *,
     unit_path: str | None,
     phone_digits: str | None,
-) -> SelectOfScalar[Member]:
-    statement = members_statement(principal)
+) -> Select[Any]:
+    statement = scoped_columns(principal, Member, *READ_COLUMNS)
     conditions: list[ColumnElement[bool]] = []
     if filters.team_id is not None:
         conditions.append(col(Member.team_id) == filters.team_id)
     if unit_path is not None:
-        conditions.append(path_in_subtree(col(Unit.path), unit_path))
+        conditions.append(path_in_subtree(Unit.path, unit_path))
     if filters.affiliation is not None:
         conditions.append(col(Member.affiliation) == filters.affiliation)
     if filters.role is not None:
@@ -73,31 +79,30 @@ def filtered(
         conditions.append(
             col(Member.phone).like(f"%{escape_like(phone_digits)}%", escape=LIKE_ESCAPE)
         )
-    elif filters.query:
-        conditions.append(search_clause(col(Member.search_name), filters.query))
+    elif filters.q:
+        conditions.append(search_clause(col(Member.search_name), filters.q))
     return statement.where(*conditions)
 
 
 def list_members(
-    session: Session, statement: SelectOfScalar[Member], page: PageParams, sort: MemberSort | None
-) -> tuple[list[tuple[Member, str]], int]:
-    """A page of (member, team name) in one query, plus the count."""
-    ordering = order_by(sort, SORT_COLUMNS, (col(Member.full_name).asc(),), col(Member.id))
-    rows, total = paginate_with(session, statement, page, ordering, [col(Team.name)])
-    return [(row[0], row[1]) for row in rows], total
+    session: Session, statement: Select[Any], page: PageParams, sort: MemberSort | None
+) -> tuple[list[Row[Any]], int]:
+    return fetch_page(session, statement, page, SORTING.order(sort))
 
 
-def stream_members(session: Session, statement: SelectOfScalar[Member]) -> Iterator[Sequence[Any]]:
-    rows = statement.add_columns(col(Team.name), col(Unit.name)).order_by(
+def stream_members(session: Session, statement: Select[Any]) -> Iterator[Row[Any]]:
+    rows = statement.add_columns(Unit.name.label("unit_name")).order_by(  # type: ignore[attr-defined]
         col(Team.name), col(Member.full_name), col(Member.id)
     )
     yield from session.execute(rows.execution_options(yield_per=2000))
 
 
+@unscoped("the team of a member the caller already reached")
 def team_name(session: Session, team_id: uuid.UUID) -> str:
     return session.exec(select(Team.name).where(col(Team.id) == team_id)).one()
 
 
+@unscoped("the history of a member the caller already reached; the service hides teams")
 def memberships(session: Session, member_id: uuid.UUID) -> list[tuple[Membership, str]]:
     rows = session.exec(
         select(Membership, Team.name)
@@ -108,6 +113,7 @@ def memberships(session: Session, member_id: uuid.UUID) -> list[tuple[Membership
     return [(membership, name) for membership, name in rows]
 
 
+@unscoped("the leader of a team the caller already reached")
 def active_leader(session: Session, team_id: uuid.UUID) -> Member | None:
     statement = select(Member).where(
         col(Member.team_id) == team_id,
@@ -117,11 +123,13 @@ def active_leader(session: Session, team_id: uuid.UUID) -> Member | None:
     return session.exec(statement).first()
 
 
+@unscoped("uniqueness of a phone within a team the caller already reached")
 def by_team_phone(session: Session, team_id: uuid.UUID, phone: str) -> Member | None:
     statement = select(Member).where(col(Member.team_id) == team_id, col(Member.phone) == phone)
     return session.exec(statement).first()
 
 
+@unscoped("members of teams the caller already reached (imports)")
 def members_of_teams(session: Session, team_ids: list[uuid.UUID]) -> list[Member]:
     return list(session.exec(select(Member).where(col(Member.team_id).in_(team_ids))).all())
 
@@ -174,12 +182,11 @@ def close_membership(session: Session, member_id: uuid.UUID, left_on: date) -> N
     )
 
 
-def delete_versioned(session: Session, member: Member, seen_version: int) -> bool:
-    """The member and their history; refused (False) if the member changed meanwhile."""
-    session.execute(delete(Membership).where(col(Membership.member_id) == member.id))
-    return versioned_delete(session, member, seen_version)
+def delete_history(session: Session, member_id: uuid.UUID) -> None:
+    session.execute(delete(Membership).where(col(Membership.member_id) == member_id))
 
 
+@unscoped("the units of teams the caller already reached (imports)")
 def team_unit_paths(session: Session, team_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not team_ids:
         return {}

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from cnscd_api.auth.dependencies import CurrentPrincipal
-from cnscd_api.core.concurrency import IfMatch, set_etag
+from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.spreadsheet import ExportFormat, export_chunks, media_type
-from cnscd_api.dependencies import SessionDep, get_database
+from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportFormat, download
+from cnscd_api.dependencies import DatabaseDep, SessionDep
 from cnscd_api.members import importer, service
 from cnscd_api.members.dependencies import (
     MemberExporter,
@@ -31,52 +30,10 @@ from cnscd_api.members.schemas import (
     MemberSort,
     MemberUpdate,
 )
-from cnscd_api.models import Affiliation, SkillLevel, TeamRole
 
 router = APIRouter(prefix="/members", tags=["members"], responses=problem_responses(401, 403))
 
-SPREADSHEET_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                "schema": {"type": "string", "format": "binary"}
-            },
-            "text/csv": {"schema": {"type": "string"}},
-        }
-    }
-}
-
-
-def member_filters(
-    team_id: uuid.UUID | None = None,
-    unit_id: Annotated[
-        uuid.UUID | None, Query(description="Members of teams in this unit's subtree.")
-    ] = None,
-    affiliation: Affiliation | None = None,
-    role: TeamRole | None = None,
-    skill_level: SkillLevel | None = None,
-    active: Annotated[bool | None, Query(description="true: still in a team; false: left.")] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=100,
-            description="Accent-insensitive search on the name; digits search phone numbers "
-            "for roles that may see them.",
-        ),
-    ] = None,
-) -> MemberFilters:
-    return MemberFilters(
-        team_id=team_id,
-        unit_id=unit_id,
-        affiliation=affiliation,
-        role=role,
-        skill_level=skill_level,
-        active=active,
-        query=q,
-    )
-
-
-MemberFiltersDep = Annotated[MemberFilters, Depends(member_filters)]
+MemberQuery = Annotated[MemberFilters, Query()]
 
 
 @router.get(
@@ -85,34 +42,32 @@ MemberFiltersDep = Annotated[MemberFilters, Depends(member_filters)]
 def list_members(
     session: SessionDep,
     actor: MemberReader,
-    filters: MemberFiltersDep,
+    filters: MemberQuery,
     page: PageParamsDep,
     sort: MemberSort | None = None,
 ) -> Page[MemberRead]:
     """Phone, e-mail and birth year are masked for partners and viewers."""
-    items, total = service.list_members(session, actor, filters, page, sort)
-    return Page[MemberRead](items=items, total=total, limit=page.limit, offset=page.offset)
+    rows, total = service.list_members(session, actor, filters, page, sort)
+    return page.page(MemberRead, rows, total)
 
 
 @router.get(
     "/export",
     summary="Export members as XLSX or CSV (Vietnamese headers, masked per role)",
     response_class=StreamingResponse,
-    responses={**SPREADSHEET_RESPONSE, **problem_responses(404)},
+    responses={**SPREADSHEET_RESPONSES, **problem_responses(404)},
 )
 def export_members(
-    request: Request,
     session: SessionDep,
+    database: DatabaseDep,
     actor: MemberExporter,
-    filters: MemberFiltersDep,
+    filters: MemberQuery,
     format: ExportFormat = ExportFormat.XLSX,
 ) -> StreamingResponse:
     statement = service.filtered_statement(session, actor, filters)
-    rows = service.export_rows(get_database(request), statement, actor)
-    return StreamingResponse(
-        export_chunks(format, service.EXPORT_HEADERS, rows, "Thanh vien"),
-        media_type=media_type(format),
-        headers={"Content-Disposition": f'attachment; filename="members.{format.value}"'},
+    rows = service.export_rows(database, statement, actor)
+    return download(
+        format, service.EXPORT_HEADERS, rows, sheet_title="Thanh vien", filename="members"
     )
 
 
@@ -120,7 +75,7 @@ def export_members(
     "/import-template",
     summary="The import template with its Vietnamese column headers",
     response_class=StreamingResponse,
-    responses=SPREADSHEET_RESPONSE,
+    responses=SPREADSHEET_RESPONSES,
 )
 def member_import_template(
     actor: MemberWriter,
@@ -130,12 +85,12 @@ def member_import_template(
     Đơn vị công tác, Vai trò trong tổ, Trình độ kỹ năng số, Mã tổ*, Ngày tham gia
     (* required). Enum cells take the Vietnamese label (e.g. `Đoàn Thanh niên`) or the
     code (`youth_union`); `Mã tổ` is the team's id from the teams list or export."""
-    return StreamingResponse(
-        export_chunks(format, importer.TEMPLATE_HEADERS, [], "Thanh vien"),
-        media_type=media_type(format),
-        headers={
-            "Content-Disposition": f'attachment; filename="member-import-template.{format.value}"'
-        },
+    return download(
+        format,
+        importer.TEMPLATE_HEADERS,
+        [],
+        sheet_title="Thanh vien",
+        filename="member-import-template",
     )
 
 
@@ -202,14 +157,14 @@ def update_member(
     member: MemberForWrite,
     session: SessionDep,
     actor: CurrentPrincipal,
+    expected: IfMatchDep,
     response: Response,
-    if_match: IfMatch = None,
 ) -> MemberDetail:
     """Moving (`team_id`) or a new `role` closes the current membership and opens
     another; `left_on` closes it. Making someone `leader` while the team has one is a
     409 unless `replace_leader` is true. Send `If-Match` to avoid overwriting a
     concurrent edit (412)."""
-    updated = service.update_member(session, actor, member, body, if_match)
+    updated = service.update_member(session, actor, member, body, expected)
     set_etag(response, updated.version)
     return service.detail(session, updated, actor)
 
@@ -221,6 +176,6 @@ def update_member(
     responses=problem_responses(404, 412),
 )
 def delete_member(
-    member: MemberForWrite, session: SessionDep, actor: CurrentPrincipal, if_match: IfMatch = None
+    member: MemberForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
-    service.delete_member(session, actor, member, if_match)
+    service.delete_member(session, actor, member, expected)

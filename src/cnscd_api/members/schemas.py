@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -55,15 +54,23 @@ class MemberSort(StrEnum):
     CREATED_AT_DESC = "-created_at"
 
 
-@dataclass(frozen=True)
-class MemberFilters:
+class MemberFilters(BaseModel):
+    """Query parameters of the members list and export."""
+
     team_id: uuid.UUID | None = None
-    unit_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = Field(
+        default=None, description="Members of teams in this unit's subtree."
+    )
     affiliation: Affiliation | None = None
     role: TeamRole | None = None
     skill_level: SkillLevel | None = None
-    active: bool | None = None
-    query: str | None = None
+    active: bool | None = Field(default=None, description="true: still in a team; false: left.")
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Accent-insensitive search on the name; digits search phone numbers "
+        "for roles that may see them.",
+    )
 
 
 class MemberCreate(BaseModel):
@@ -124,6 +131,8 @@ class MembershipRead(BaseModel):
 
 
 class MemberRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     full_name: str
     gender: Gender | None

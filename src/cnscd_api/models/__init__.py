@@ -1,7 +1,7 @@
 """Every table, imported here so that one metadata holds them all (Alembic reads it)."""
 
-from cnscd_api.models.audit import AuditEvent
-from cnscd_api.models.base import utcnow
+from cnscd_api.models.audit import AuditAction, AuditEntity, AuditEvent, AuditSequence
+from cnscd_api.models.base import Versioned, utcnow
 from cnscd_api.models.team import (
     Affiliation,
     Gender,
@@ -18,7 +18,10 @@ from cnscd_api.models.user import ApiClient, LoginThrottle, RefreshToken, Role, 
 __all__ = [
     "Affiliation",
     "ApiClient",
+    "AuditAction",
+    "AuditEntity",
     "AuditEvent",
+    "AuditSequence",
     "DivisionType",
     "Gender",
     "LineageKind",
@@ -35,5 +38,6 @@ __all__ = [
     "UnitLevel",
     "UnitLineage",
     "User",
+    "Versioned",
     "utcnow",
 ]

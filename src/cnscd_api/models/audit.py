@@ -1,9 +1,15 @@
-"""The audit log: one row per write, login and denial, written in the same transaction."""
+"""The audit log: one row per write, login and denial, written in the same transaction.
+
+``sequence`` numbers the events in commit order (see ``core.audit``): a reader that has
+seen every event up to N asks for ``after_sequence=N`` and never misses one, which is
+what a change stream needs and neither a random id nor a wall clock gives.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,10 +18,36 @@ from sqlmodel import Field, SQLModel
 from cnscd_api.models.base import timestamp_column, utcnow
 
 
+class AuditEntity(StrEnum):
+    """What an event is about. Denials name the permission instead (``users:write``)."""
+
+    UNIT = "unit"
+    USER = "user"
+    API_CLIENT = "api_client"
+    TEAM = "team"
+    MEMBER = "member"
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    IMPORT = "import"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"  # noqa: S105 -- not a secret
+    CHANGE_PASSWORD = "change_password"  # noqa: S105 -- not a secret
+    ROTATE_SECRET = "rotate_secret"  # noqa: S105 -- not a secret
+    REVOKE = "revoke"
+    PERMISSION_DENIED = "permission_denied"
+
+
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    sequence: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False, unique=True))
     occurred_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
     actor_user_id: uuid.UUID | None = Field(default=None, index=True)
     actor_client_id: uuid.UUID | None = Field(default=None)
@@ -38,3 +70,13 @@ class AuditEvent(SQLModel, table=True):
             postgresql_ops={"unit_path": "text_pattern_ops"},
         ),
     )
+
+
+class AuditSequence(SQLModel, table=True):
+    """The last sequence number given to an audit event: one row, locked by the
+    transaction that numbers its events until it commits, so numbers follow commit order."""
+
+    __tablename__ = "audit_sequence"
+
+    id: int = Field(default=1, primary_key=True)
+    last_value: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))

@@ -1,14 +1,15 @@
-"""What every table shares: the naming convention, UTC timestamps and enum columns."""
+"""What every table shares: the naming convention, UTC timestamps, enum columns, and the
+``Versioned`` mixin of objects edited through the API."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 # Set before any table exists, so every constraint gets a predictable name in migrations.
 SQLModel.metadata.naming_convention = {
@@ -60,3 +61,22 @@ def enum_column(enum: type[StrEnum], **kwargs: Any) -> sa.Column[Any]:
 
 def timestamp_column(**kwargs: Any) -> sa.Column[Any]:
     return sa.Column(UTCDateTime(), nullable=False, **kwargs)
+
+
+class Versioned(SQLModel):
+    """``version``, ``created_at`` and ``updated_at`` of an object edited through the API.
+
+    Every update is a conditional ``UPDATE … WHERE version = :seen`` that also bumps the
+    version (``core.concurrency``): that is what ETags, ``If-Match`` and concurrent edits
+    rest on. ``__audited__`` names the fields whose changes the audit log keeps.
+    """
+
+    __audited__: ClassVar[tuple[str, ...]] = ()
+
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs={"nullable": False}
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs={"nullable": False}
+    )

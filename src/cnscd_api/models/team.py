@@ -17,7 +17,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cnscd_api.models.base import enum_column, timestamp_column, utcnow
+from cnscd_api.models.base import Versioned, enum_column, timestamp_column, utcnow
 
 
 class TeamStatus(StrEnum):
@@ -56,8 +56,9 @@ class SkillLevel(StrEnum):
     ADVANCED = "advanced"
 
 
-class Team(SQLModel, table=True):
+class Team(Versioned, table=True):
     __tablename__ = "team"
+    __audited__ = ("unit_id", "name", "decision_number", "decision_date", "status", "note")
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
@@ -70,13 +71,24 @@ class Team(SQLModel, table=True):
     )
     note: str | None = Field(default=None, max_length=2000)
     is_demo: bool = False
-    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
-class Member(SQLModel, table=True):
+class Member(Versioned, table=True):
     __tablename__ = "member"
+    __audited__ = (
+        "full_name",
+        "gender",
+        "birth_year",
+        "phone",
+        "email",
+        "affiliation",
+        "organisation",
+        "skill_level",
+        "team_id",
+        "role",
+        "joined_on",
+        "left_on",
+    )
     __table_args__ = (
         # A team has at most one active leader.
         sa.Index(
@@ -114,9 +126,6 @@ class Member(SQLModel, table=True):
     joined_on: date
     left_on: date | None = None
     is_demo: bool = False
-    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
 class Membership(SQLModel, table=True):

@@ -14,7 +14,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cnscd_api.models.base import enum_column, timestamp_column, utcnow
+from cnscd_api.models.base import Versioned, enum_column, timestamp_column, utcnow
 
 
 class UnitLevel(StrEnum):
@@ -51,8 +51,9 @@ class LineageKind(StrEnum):
     RENAMED = "renamed"
 
 
-class Unit(SQLModel, table=True):
+class Unit(Versioned, table=True):
     __tablename__ = "unit"
+    __audited__ = ("name", "code", "division_type", "households", "valid_from", "valid_to")
     __table_args__ = (
         sa.Index("ix_unit_path", "path", unique=True, postgresql_ops={"path": "text_pattern_ops"}),
         # An official code identifies one unit per level among the units valid today.
@@ -77,12 +78,13 @@ class Unit(SQLModel, table=True):
         default=None, foreign_key="unit.id", index=True, ondelete="RESTRICT"
     )
     path: str = Field(max_length=200)
+    # Names from the province down to the unit itself, kept with every write of the tree
+    # so that lists show where a team is without reading its ancestors.
+    path_names: list[str] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
     valid_from: date | None = None
     valid_to: date | None = None
     households: int | None = None
     is_demo: bool = False
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
 class UnitLineage(SQLModel, table=True):

@@ -9,7 +9,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cnscd_api.models.base import UTCDateTime, enum_column, timestamp_column, utcnow
+from cnscd_api.models.base import UTCDateTime, Versioned, enum_column, timestamp_column, utcnow
 
 
 class Role(StrEnum):
@@ -21,8 +21,19 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-class User(SQLModel, table=True):
+class User(Versioned, table=True):
     __tablename__ = "user_account"
+    __audited__ = (
+        "username",
+        "full_name",
+        "email",
+        "phone",
+        "role",
+        "scope_unit_id",
+        "team_id",
+        "organisation",
+        "is_active",
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     username: str = Field(max_length=64, unique=True)
@@ -43,14 +54,13 @@ class User(SQLModel, table=True):
     deleted_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
-class ApiClient(SQLModel, table=True):
+class ApiClient(Versioned, table=True):
     """A partner's server-to-server credentials (client credentials grant)."""
 
     __tablename__ = "api_client"
+    __audited__ = ("name", "organisation", "scope_unit_id", "revoked_at")
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     client_id: str = Field(max_length=64, unique=True)
@@ -62,7 +72,6 @@ class ApiClient(SQLModel, table=True):
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
     secret_rotated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
 class RefreshToken(SQLModel, table=True):

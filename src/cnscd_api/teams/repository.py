@@ -1,23 +1,25 @@
-"""Team queries. Reads start from ``teams_statement``: teams whose unit lies in the
-caller's subtree (and, for a team leader, their own team only)."""
+"""Team queries. Reads start from ``core.scope``: teams whose unit lies in the caller's
+subtree (a team leader: their own team). A list page is one query: the team's columns,
+its unit's stored names, its current member count and its leader, and the total."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, Row, Select, and_, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
-from cnscd_api.core.concurrency import delete_versioned as versioned_delete
-from cnscd_api.core.pagination import PageParams, order_by, paginate_with
+from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import ancestor_ids, in_scope, path_in_subtree
+from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Member, Membership, Role, Team, TeamRole, TeamStatus, Unit, User
-from cnscd_api.teams.schemas import TeamSort
+from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, User
+from cnscd_api.teams.schemas import TeamFilters, TeamSort
+
+Leader = aliased(Member, name="leader")
 
 
 def member_count_column() -> ColumnElement[int]:
@@ -29,15 +31,72 @@ def member_count_column() -> ColumnElement[int]:
     )
 
 
-def teams_statement(principal: Principal) -> SelectOfScalar[Team]:
-    statement = (
-        select(Team)
-        .join(Unit, col(Unit.id) == col(Team.unit_id))
-        .where(in_scope(principal, col(Unit.path)))
+MEMBER_COUNT = member_count_column().label("member_count")
+SORTING = Sorting(
+    TeamSort,
+    {"name": col(Team.name), "created_at": col(Team.created_at), "member_count": MEMBER_COUNT},
+    default=(col(Team.name).asc(),),
+    tiebreaker=col(Team.id),
+)
+# What a team's JSON shows (TeamRead), read as columns.
+READ_COLUMNS: tuple[Any, ...] = (
+    Team.id,
+    Team.unit_id,
+    Unit.name.label("unit_name"),  # type: ignore[attr-defined]
+    Unit.path_names.label("unit_path_names"),  # type: ignore[attr-defined]
+    Team.name,
+    Team.decision_number,
+    Team.decision_date,
+    Team.status,
+    Team.note,
+    MEMBER_COUNT,
+    col(Leader.id).label("leader_id"),
+    col(Leader.full_name).label("leader_name"),
+    Team.version,
+    Team.created_at,
+    Team.updated_at,
+)
+
+
+def _read_statement(principal: Principal) -> Select[Any]:
+    return scoped_columns(principal, Team, *READ_COLUMNS).outerjoin(
+        Leader,
+        and_(
+            col(Leader.team_id) == col(Team.id),
+            col(Leader.role) == TeamRole.LEADER,
+            col(Leader.left_on).is_(None),
+        ),
     )
-    if principal.role is Role.TEAM_LEADER:
-        statement = statement.where(col(Team.id) == principal.team_id)
+
+
+def filtered(principal: Principal, filters: TeamFilters, *, unit_path: str | None) -> Select[Any]:
+    statement = _read_statement(principal)
+    if unit_path is not None:
+        statement = statement.where(path_in_subtree(Unit.path, unit_path))
+    if filters.status is not None:
+        statement = statement.where(col(Team.status) == filters.status)
+    if filters.q:
+        statement = statement.where(
+            search_clause(col(Team.search_name), filters.q, also=col(Unit.search_name))
+        )
     return statement
+
+
+def list_teams(
+    session: Session, statement: Select[Any], page: PageParams, sort: TeamSort | None
+) -> tuple[list[Row[Any]], int]:
+    return fetch_page(session, statement, page, SORTING.order(sort))
+
+
+def read_row(session: Session, principal: Principal, team_id: uuid.UUID) -> Row[Any]:
+    """The list row of one team the caller reached."""
+    return session.execute(_read_statement(principal).where(col(Team.id) == team_id)).one()
+
+
+def stream_teams(session: Session, statement: Select[Any]) -> Iterator[Row[Any]]:
+    """Every row of an export, fetched in batches so memory stays flat."""
+    ordered = statement.order_by(col(Team.name), col(Team.id))
+    yield from session.execute(ordered.execution_options(yield_per=1000))
 
 
 def teams_by_id(
@@ -46,95 +105,11 @@ def teams_by_id(
     """The teams among ``team_ids`` that the caller may reach (imports, histories)."""
     if not team_ids:
         return {}
-    statement = teams_statement(principal).where(col(Team.id).in_(team_ids))
+    statement = scoped(principal, Team).where(col(Team.id).in_(team_ids))
     return {team.id: team for team in session.exec(statement).all()}
 
 
-def get_team(session: Session, principal: Principal, team_id: uuid.UUID) -> Team | None:
-    return session.exec(teams_statement(principal).where(col(Team.id) == team_id)).one_or_none()
-
-
-def filtered(
-    principal: Principal,
-    *,
-    unit_path: str | None,
-    status: TeamStatus | None,
-    query: str | None,
-) -> SelectOfScalar[Team]:
-    statement = teams_statement(principal)
-    if unit_path is not None:
-        statement = statement.where(path_in_subtree(col(Unit.path), unit_path))
-    if status is not None:
-        statement = statement.where(col(Team.status) == status)
-    if query:
-        statement = statement.where(
-            search_clause(col(Team.search_name), query, also=col(Unit.search_name))
-        )
-    return statement
-
-
-def list_teams(
-    session: Session, statement: SelectOfScalar[Team], page: PageParams, sort: TeamSort | None
-) -> tuple[list[tuple[Team, int, str, str]], int]:
-    """A page of (team, member count, unit name, unit path) in one query, plus the count."""
-    count = member_count_column()
-    sorts: dict[str, Any] = {
-        "name": col(Team.name),
-        "created_at": col(Team.created_at),
-        "member_count": count,
-    }
-    ordering = order_by(sort, sorts, (col(Team.name).asc(),), col(Team.id))
-    rows, total = paginate_with(
-        session,
-        statement,
-        page,
-        ordering,
-        [count.label("member_count"), col(Unit.name), col(Unit.path)],
-    )
-    return [(row[0], row[1], row[2], row[3]) for row in rows], total
-
-
-def stream_teams(session: Session, statement: SelectOfScalar[Team]) -> Iterator[Sequence[Any]]:
-    """Every row of an export, fetched in batches so memory stays flat."""
-    rows: Select[Any] = statement.add_columns(
-        member_count_column().label("member_count"), col(Unit.name), col(Unit.path)
-    ).order_by(col(Team.name), col(Team.id))
-    yield from session.execute(rows.execution_options(yield_per=1000))
-
-
-def leaders(session: Session, team_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
-    if not team_ids:
-        return {}
-    rows = session.exec(
-        select(Member.team_id, Member.id, Member.full_name).where(
-            col(Member.team_id).in_(team_ids),
-            col(Member.role) == TeamRole.LEADER,
-            col(Member.left_on).is_(None),
-        )
-    ).all()
-    return {team_id: (member_id, name) for team_id, member_id, name in rows}
-
-
-def unit_names(session: Session, paths: list[str]) -> dict[uuid.UUID, str]:
-    ids = {unit_id for path in paths for unit_id in ancestor_ids(path)}
-    if not ids:
-        return {}
-    return dict(session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(ids))).all())
-
-
-def unit_name_and_path(session: Session, unit_id: uuid.UUID) -> tuple[str, str]:
-    """The name and path of the unit a team serves (the foreign key guarantees it)."""
-    name, path = session.exec(select(Unit.name, Unit.path).where(col(Unit.id) == unit_id)).one()
-    return name, path
-
-
-def member_count(session: Session, team_id: uuid.UUID) -> int:
-    statement = select(func.count()).where(
-        col(Member.team_id) == team_id, col(Member.left_on).is_(None)
-    )
-    return session.exec(statement).one()
-
-
+@unscoped("a team the caller already reached")
 def has_history(session: Session, team_id: uuid.UUID) -> bool:
     """Whether anyone ever belonged to the team or a user account points at it."""
     membership = session.exec(
@@ -148,7 +123,3 @@ def add(session: Session, team: Team) -> Team:
     session.add(team)
     session.flush()
     return team
-
-
-def delete_versioned(session: Session, team: Team, seen_version: int) -> bool:
-    return versioned_delete(session, team, seen_version)

@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from cnscd_api.auth.dependencies import CurrentPrincipal
-from cnscd_api.core.concurrency import IfMatch, set_etag
+from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.spreadsheet import ExportFormat, export_chunks, media_type
-from cnscd_api.dependencies import SessionDep, get_database
+from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportFormat, download
+from cnscd_api.dependencies import DatabaseDep, SessionDep
 from cnscd_api.members import service as member_service
 from cnscd_api.members.schemas import MemberFilters, MemberRead, MemberSort
-from cnscd_api.models import TeamStatus
 from cnscd_api.teams import service
 from cnscd_api.teams.dependencies import TeamForRead, TeamForWrite, TeamReader, TeamWriter
-from cnscd_api.teams.schemas import TeamCreate, TeamRead, TeamSort, TeamUpdate
-from cnscd_api.teams.service import TeamFilters
+from cnscd_api.teams.schemas import TeamCreate, TeamFilters, TeamRead, TeamSort, TeamUpdate
 
 router = APIRouter(prefix="/teams", tags=["teams"], responses=problem_responses(401, 403))
 
-
-def team_filters(
-    unit_id: Annotated[
-        uuid.UUID | None, Query(description="Teams serving this unit or any unit below it.")
-    ] = None,
-    status: TeamStatus | None = None,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=100,
-            description="Accent-insensitive search on the team's and its unit's name.",
-        ),
-    ] = None,
-) -> TeamFilters:
-    return TeamFilters(unit_id=unit_id, status=status, query=q)
-
-
-TeamFiltersDep = Annotated[TeamFilters, Depends(team_filters)]
+TeamQuery = Annotated[TeamFilters, Query()]
 
 
 @router.get(
@@ -50,46 +30,32 @@ TeamFiltersDep = Annotated[TeamFilters, Depends(team_filters)]
 def list_teams(
     session: SessionDep,
     actor: TeamReader,
-    filters: TeamFiltersDep,
+    filters: TeamQuery,
     page: PageParamsDep,
     sort: TeamSort | None = None,
 ) -> Page[TeamRead]:
     """Each team carries its unit's names from the province down, its current member
     count and its leader."""
-    items, total = service.list_teams(session, actor, filters, page, sort)
-    return Page[TeamRead](items=items, total=total, limit=page.limit, offset=page.offset)
+    rows, total = service.list_teams(session, actor, filters, page, sort)
+    return page.page(TeamRead, rows, total)
 
 
 @router.get(
     "/export",
     summary="Export teams as XLSX or CSV (Vietnamese headers)",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                    "schema": {"type": "string", "format": "binary"}
-                },
-                "text/csv": {"schema": {"type": "string"}},
-            }
-        },
-        **problem_responses(404),
-    },
+    responses={**SPREADSHEET_RESPONSES, **problem_responses(404)},
 )
 def export_teams(
-    request: Request,
     session: SessionDep,
+    database: DatabaseDep,
     actor: TeamReader,
-    filters: TeamFiltersDep,
+    filters: TeamQuery,
     format: ExportFormat = ExportFormat.XLSX,
 ) -> StreamingResponse:
     statement = service.filtered_statement(session, actor, filters)
-    rows = service.export_rows(get_database(request), statement)
-    return StreamingResponse(
-        export_chunks(format, service.EXPORT_HEADERS, rows, "To CNSCD"),
-        media_type=media_type(format),
-        headers={"Content-Disposition": f'attachment; filename="teams.{format.value}"'},
-    )
+    rows = service.export_rows(database, statement)
+    return download(format, service.EXPORT_HEADERS, rows, sheet_title="To CNSCD", filename="teams")
 
 
 @router.post(
@@ -104,15 +70,17 @@ def create_team(
 ) -> TeamRead:
     team = service.create_team(session, actor, body)
     set_etag(response, team.version)
-    return service.read_team(session, team)
+    return service.read_team(session, actor, team)
 
 
 @router.get(
     "/{team_id}", response_model=TeamRead, summary="Get a team", responses=problem_responses(404)
 )
-def get_team(team: TeamForRead, session: SessionDep, response: Response) -> TeamRead:
+def get_team(
+    team: TeamForRead, session: SessionDep, actor: CurrentPrincipal, response: Response
+) -> TeamRead:
     set_etag(response, team.version)
-    return service.read_team(session, team)
+    return service.read_team(session, actor, team)
 
 
 @router.patch(
@@ -126,14 +94,14 @@ def update_team(
     team: TeamForWrite,
     session: SessionDep,
     actor: CurrentPrincipal,
+    expected: IfMatchDep,
     response: Response,
-    if_match: IfMatch = None,
 ) -> TeamRead:
     """Send `If-Match` with the ETag of your GET to be sure nobody changed the team in
     between (412 otherwise). Without it the edit applies to the current version."""
-    updated = service.update_team(session, actor, team, body, if_match)
+    updated = service.update_team(session, actor, team, body, expected)
     set_etag(response, updated.version)
-    return service.read_team(session, updated)
+    return service.read_team(session, actor, updated)
 
 
 @router.delete(
@@ -143,9 +111,9 @@ def update_team(
     responses=problem_responses(404, 409, 412),
 )
 def delete_team(
-    team: TeamForWrite, session: SessionDep, actor: CurrentPrincipal, if_match: IfMatch = None
+    team: TeamForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
-    service.delete_team(session, actor, team, if_match)
+    service.delete_team(session, actor, team, expected)
 
 
 @router.get(
@@ -164,7 +132,6 @@ def list_team_members(
     ] = None,
     sort: MemberSort | None = None,
 ) -> Page[MemberRead]:
-    items, total = member_service.list_members(
-        session, actor, MemberFilters(team_id=team.id, active=active), page, sort
-    )
-    return Page[MemberRead](items=items, total=total, limit=page.limit, offset=page.offset)
+    filters = MemberFilters(team_id=team.id, active=active)
+    rows, total = member_service.list_members(session, actor, filters, page, sort)
+    return page.page(MemberRead, rows, total)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cnscd_api.core.fields import MultilineText, PlainText
 from cnscd_api.core.labels import TEAM_STATUS_VI, describe, labels_extra
@@ -30,6 +30,20 @@ class TeamSort(StrEnum):
     CREATED_AT_DESC = "-created_at"
     MEMBER_COUNT = "member_count"
     MEMBER_COUNT_DESC = "-member_count"
+
+
+class TeamFilters(BaseModel):
+    """Query parameters of the teams list and export."""
+
+    unit_id: uuid.UUID | None = Field(
+        default=None, description="Teams serving this unit or any unit below it."
+    )
+    status: TeamStatus | None = None
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Accent-insensitive search on the team's and its unit's name.",
+    )
 
 
 class TeamCreate(BaseModel):
@@ -64,6 +78,8 @@ class TeamLeader(BaseModel):
 
 
 class TeamRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     unit_id: uuid.UUID
     unit_name: str
@@ -82,3 +98,17 @@ class TeamRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _leader_from_row(cls, data: Any) -> Any:
+        """A list row carries the leader as two columns (``leader_id``, ``leader_name``)."""
+        mapping = getattr(data, "_mapping", None)
+        if mapping is None:
+            return data
+        values = dict(mapping)
+        leader_id, leader_name = values.pop("leader_id", None), values.pop("leader_name", None)
+        values["leader"] = (
+            {"member_id": leader_id, "full_name": leader_name} if leader_id is not None else None
+        )
+        return values

@@ -2,42 +2,31 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from cnscd_api.auth.dependencies import CurrentPrincipal
+from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.dependencies import SessionDep
-from cnscd_api.models import Unit, UnitLevel
 from cnscd_api.units import service
 from cnscd_api.units.dependencies import UnitForRead, UnitForWrite, UnitReader, UnitWriter
-from cnscd_api.units.schemas import UnitCreate, UnitRead, UnitSort, UnitUpdate
+from cnscd_api.units.schemas import (
+    UnitCreate,
+    UnitFilters,
+    UnitRead,
+    UnitSearch,
+    UnitSort,
+    UnitUpdate,
+)
 
 router = APIRouter(prefix="/units", tags=["units"], responses=problem_responses(401, 403))
 
-SearchQuery = Annotated[
-    str | None,
-    Query(
-        max_length=100,
-        description="Case- and accent-insensitive Vietnamese search on the name: "
-        "`dak glei` finds `Huyện Đắk Glei`.",
-    ),
-]
 SortQuery = Annotated[
     UnitSort | None, Query(description="Sort field; a leading `-` sorts descending.")
 ]
-
-
-def _page(items: list[Unit], total: int, page: PageParamsDep) -> Page[UnitRead]:
-    return Page[UnitRead](
-        items=[UnitRead.model_validate(item) for item in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
 
 
 @router.get("", response_model=Page[UnitRead], summary="List units in your scope")
@@ -45,15 +34,11 @@ def list_units(
     session: SessionDep,
     actor: UnitReader,
     page: PageParamsDep,
-    level: UnitLevel | None = None,
-    parent_id: uuid.UUID | None = None,
-    q: SearchQuery = None,
+    filters: Annotated[UnitFilters, Query()],
     sort: SortQuery = None,
 ) -> Page[UnitRead]:
-    items, total = service.list_units(
-        session, actor, page, level=level, parent_id=parent_id, query=q, sort=sort
-    )
-    return _page(items, total, page)
+    rows, total = service.list_units(session, actor, page, filters, sort)
+    return page.page(UnitRead, rows, total)
 
 
 @router.post(
@@ -63,14 +48,19 @@ def list_units(
     summary="Create a village (officers) or a commune or district (province admin)",
     responses=problem_responses(404, 409),
 )
-def create_unit(body: UnitCreate, session: SessionDep, actor: UnitWriter) -> UnitRead:
-    return UnitRead.model_validate(service.create_unit(session, actor, body))
+def create_unit(
+    body: UnitCreate, session: SessionDep, actor: UnitWriter, response: Response
+) -> UnitRead:
+    unit = service.create_unit(session, actor, body)
+    set_etag(response, unit.version)
+    return UnitRead.model_validate(unit)
 
 
 @router.get(
     "/{unit_id}", response_model=UnitRead, summary="Get a unit", responses=problem_responses(404)
 )
-def get_unit(unit: UnitForRead) -> UnitRead:
+def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
+    set_etag(response, unit.version)
     return UnitRead.model_validate(unit)
 
 
@@ -78,12 +68,21 @@ def get_unit(unit: UnitForRead) -> UnitRead:
     "/{unit_id}",
     response_model=UnitRead,
     summary="Edit a unit",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409, 412),
 )
 def update_unit(
-    body: UnitUpdate, unit: UnitForWrite, session: SessionDep, actor: CurrentPrincipal
+    body: UnitUpdate,
+    unit: UnitForWrite,
+    session: SessionDep,
+    actor: CurrentPrincipal,
+    expected: IfMatchDep,
+    response: Response,
 ) -> UnitRead:
-    return UnitRead.model_validate(service.update_unit(session, actor, unit, body))
+    """Send `If-Match` with the ETag of your GET to be sure nobody changed the unit in
+    between (412 otherwise). Renaming a unit renames it in its descendants' `path_names`."""
+    updated = service.update_unit(session, actor, unit, body, expected)
+    set_etag(response, updated.version)
+    return UnitRead.model_validate(updated)
 
 
 @router.get(
@@ -97,8 +96,10 @@ def list_unit_children(
     unit: UnitForRead,
     actor: CurrentPrincipal,
     page: PageParamsDep,
-    q: SearchQuery = None,
+    filters: Annotated[UnitSearch, Query()],
     sort: SortQuery = None,
 ) -> Page[UnitRead]:
-    items, total = service.list_children(session, actor, unit, page, query=q, sort=sort)
-    return _page(items, total, page)
+    rows, total = service.list_units(
+        session, actor, page, UnitFilters(q=filters.q), sort, parent=unit
+    )
+    return page.page(UnitRead, rows, total)

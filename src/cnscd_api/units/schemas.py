@@ -24,6 +24,31 @@ class UnitSort(StrEnum):
     CREATED_AT_DESC = "-created_at"
 
 
+SearchText = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=100,
+        description="Case- and accent-insensitive Vietnamese search on the name: "
+        "`dak glei` finds `Huyện Đắk Glei`.",
+    ),
+]
+
+
+class UnitSearch(BaseModel):
+    """Query parameters of a unit's children."""
+
+    q: SearchText = None
+
+
+class UnitFilters(BaseModel):
+    """Query parameters of the units list."""
+
+    level: UnitLevel | None = None
+    parent_id: uuid.UUID | None = Field(default=None, description="Direct children of this unit.")
+    q: SearchText = None
+
+
 class UnitRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -38,9 +63,14 @@ class UnitRead(BaseModel):
         "buon (Buôn), ban (Bản), ap (Ấp), khu_pho (Khu phố)."
     )
     parent_id: uuid.UUID | None
+    path_names: list[str] = Field(
+        description="Names from the province down to this unit.",
+        examples=[["Tỉnh Kon Tum", "Huyện Đắk Glei"]],
+    )
     valid_from: date | None = Field(description="Empty when the unit predates the records.")
     valid_to: date | None = Field(description="Empty while the unit exists.")
     households: int | None
+    version: int = Field(description="Bumped by every change; the ETag is this number quoted.")
     created_at: datetime
     updated_at: datetime
 

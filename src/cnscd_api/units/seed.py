@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from cnscd_api.core.text import fold
 from cnscd_api.models import DivisionType, Unit, UnitLevel, utcnow
@@ -72,10 +73,13 @@ def seed_units(session: Session, province_codes: set[int] | None = None) -> Seed
         p for p in load_provinces() if province_codes is None or p["code"] in province_codes
     ]
     current = session.execute(
-        select(Unit.level, Unit.code, Unit.id, Unit.path).where(col(Unit.valid_to).is_(None))
+        sa.select(Unit.level, Unit.code, Unit.id, Unit.path, Unit.path_names).where(  # type: ignore[call-overload]
+            col(Unit.valid_to).is_(None)
+        )
     ).all()
-    known: dict[tuple[UnitLevel, str | None], tuple[uuid.UUID, str]] = {
-        (UnitLevel(level), code): (unit_id, path) for level, code, unit_id, path in current
+    known: dict[tuple[UnitLevel, str | None], tuple[uuid.UUID, str, list[str]]] = {
+        (UnitLevel(level), code): (unit_id, path, names)
+        for level, code, unit_id, path, names in current
     }
     rows: list[dict[str, Any]] = []
     existing = 0
@@ -86,13 +90,13 @@ def seed_units(session: Session, province_codes: set[int] | None = None) -> Seed
             existing += 1
             continue
         parent_id: uuid.UUID | None = None
-        parent_path = "/"
+        parent_path, parent_names = "/", list[str]()
         if parent_code is not None:
-            parent_id, parent_path = known[(PARENT_LEVEL[level], parent_code)]
+            parent_id, parent_path, parent_names = known[(PARENT_LEVEL[level], parent_code)]
         unit_id = uuid.uuid4()
         path = f"{parent_path}{unit_id.hex}/"
-        known[(level, code)] = (unit_id, path)
         name = record["name"]
+        known[(level, code)] = (unit_id, path, [*parent_names, name])
         rows.append(
             {
                 "id": unit_id,
@@ -103,10 +107,12 @@ def seed_units(session: Session, province_codes: set[int] | None = None) -> Seed
                 "division_type": division_type_from_name(name) or FALLBACK_TYPE[level],
                 "parent_id": parent_id,
                 "path": path,
+                "path_names": [*parent_names, name],
                 "valid_from": None,
                 "valid_to": None,
                 "households": None,
                 "is_demo": False,
+                "version": 1,
                 "created_at": now,
                 "updated_at": now,
             }

@@ -6,17 +6,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
-from cnscd_api.core import audit
-from cnscd_api.core.errors import Conflict, NotFound, Unprocessable
+from cnscd_api.core import audit, scope
+from cnscd_api.core.concurrency import ExpectedVersion, update_versioned
+from cnscd_api.core.errors import Conflict, FieldError, Unprocessable
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.core.text import fold
-from cnscd_api.models import Unit, UnitLevel, utcnow
+from cnscd_api.models import Unit, UnitLevel
 from cnscd_api.units import repository
 from cnscd_api.units.naming import division_type_from_name
-from cnscd_api.units.schemas import UnitCreate, UnitSort, UnitUpdate
+from cnscd_api.units.schemas import UnitCreate, UnitFilters, UnitSort, UnitUpdate
 
 # Which parents each level may hang under (a commune may hang directly under a province).
 ALLOWED_PARENTS: dict[UnitLevel, frozenset[UnitLevel]] = {
@@ -29,11 +31,6 @@ LEVEL_BELOW = {
     UnitLevel.DISTRICT: UnitLevel.COMMUNE,
     UnitLevel.COMMUNE: UnitLevel.VILLAGE,
 }
-AUDITED_FIELDS = ("name", "code", "division_type", "households", "valid_from", "valid_to")
-
-
-def _snapshot(unit: Unit) -> dict[str, Any]:
-    return {name: getattr(unit, name) for name in AUDITED_FIELDS}
 
 
 def write_permission(level: UnitLevel) -> Permission | None:
@@ -48,48 +45,32 @@ def write_permission(level: UnitLevel) -> Permission | None:
 def _check_may_write(session: Session, actor: Principal, level: UnitLevel) -> None:
     permission = write_permission(level)
     if permission is None or not actor.can(permission):
-        raise audit.denied(session, actor, f"units:write:{level.value}")
+        needed = permission or Permission.UPPER_UNITS_WRITE
+        raise audit.denied(session, actor, needed, detail=level.value)
 
 
 def get_unit(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
-    unit = repository.get_unit(session, actor, unit_id)
-    if unit is None:
-        raise NotFound(resource="unit")
-    return unit
+    """A unit the caller may read (404 otherwise)."""
+    return scope.get_or_404(session, actor, Unit, unit_id)
 
 
 def get_unit_for_write(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
-    unit = repository.get_unit_in_subtree(session, actor, unit_id)
-    if unit is None:
-        raise NotFound(resource="unit")
-    return unit
+    """A unit in the caller's own subtree: what writes and grants may refer to."""
+    return scope.get_or_404(session, actor, Unit, unit_id, write=True)
 
 
 def list_units(
     session: Session,
     actor: Principal,
     page: PageParams,
-    *,
-    level: UnitLevel | None,
-    parent_id: uuid.UUID | None,
-    query: str | None,
+    filters: UnitFilters,
     sort: UnitSort | None,
-) -> tuple[list[Unit], int]:
+    *,
+    parent: Unit | None = None,
+) -> tuple[list[Row[Any]], int]:
     return repository.list_units(
-        session, actor, page, level=level, parent_id=parent_id, query=query, sort=sort
+        session, actor, page, filters, sort, parent_id=parent.id if parent else None
     )
-
-
-def list_children(
-    session: Session,
-    actor: Principal,
-    unit: Unit,
-    page: PageParams,
-    *,
-    query: str | None,
-    sort: UnitSort | None,
-) -> tuple[list[Unit], int]:
-    return repository.list_units(session, actor, page, parent_id=unit.id, query=query, sort=sort)
 
 
 def _division_type(name: str, given: object) -> Any:
@@ -119,57 +100,54 @@ def create_unit(session: Session, actor: Principal, data: UnitCreate) -> Unit:
         division_type=_division_type(data.name, data.division_type),
         parent_id=parent.id,
         path=f"{parent.path}{unit_id.hex}/",
+        path_names=[*parent.path_names, data.name],
         households=data.households,
         valid_from=data.valid_from,
     )
     repository.add(session, unit)
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="unit",
-        entity_id=unit.id,
-        unit_path=unit.path,
-        after=_snapshot(unit),
-    )
+    audit.created(session, actor, unit, unit.path)
     return unit
 
 
-def update_unit(session: Session, actor: Principal, unit: Unit, data: UnitUpdate) -> Unit:
+def update_unit(
+    session: Session, actor: Principal, unit: Unit, data: UnitUpdate, expected: ExpectedVersion
+) -> Unit:
     _check_may_write(session, actor, unit.level)
-    changes = data.model_dump(exclude_unset=True)
+    expected.check(unit.version)
+    changes = {
+        name: value
+        for name, value in data.model_dump(exclude_unset=True).items()
+        if value is not None or name not in {"name", "division_type"}
+    }
     if changes.get("code") and repository.code_taken(
         session, unit.level, changes["code"], exclude=unit.id
     ):
         raise Conflict("code_taken")
-    before = _snapshot(unit)
-    for name, value in changes.items():
-        if name in {"name", "division_type"} and value is None:
-            continue
-        setattr(unit, name, value)
-    if changes.get("name"):
-        unit.search_name = fold(unit.name)
+    valid_from = changes.get("valid_from", unit.valid_from)
+    valid_to = changes.get("valid_to", unit.valid_to)
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        raise Unprocessable(
+            errors=[
+                FieldError(
+                    field="body.valid_to",
+                    code="before_valid_from",
+                    message="must not be before valid_from",
+                )
+            ]
+        )
+    renamed = "name" in changes and changes["name"] != unit.name
+    if renamed:
+        changes["search_name"] = fold(changes["name"])
         if "division_type" not in changes:
-            unit.division_type = division_type_from_name(unit.name) or unit.division_type
-    if (
-        unit.valid_to is not None
-        and unit.valid_from is not None
-        and unit.valid_to < unit.valid_from
-    ):
-        raise Unprocessable("validation_failed")
-    unit.updated_at = utcnow()
-    session.add(unit)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="unit",
-        entity_id=unit.id,
-        unit_path=unit.path,
-        before=before,
-        after=_snapshot(unit),
-    )
+            changes["division_type"] = division_type_from_name(changes["name"]) or (
+                unit.division_type
+            )
+    before = audit.snapshot(unit)
+    update_versioned(session, unit, changes)
+    if renamed:
+        repository.rename_in_subtree(session, unit, unit.name)
+        session.refresh(unit)
+    audit.updated(session, actor, unit, before, unit.path)
     return unit
 
 

@@ -1,62 +1,66 @@
-"""User queries; every read starts from ``users_statement``, limited to the caller's subtree."""
+"""User queries; every read starts from ``core.scope``, limited to the caller's subtree."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm import Mapped
+from sqlalchemy import Row, update
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
-from cnscd_api.core.pagination import PageParams, order_by, paginate
+from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import in_scope
+from cnscd_api.core.scope import scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Role, Unit, User, utcnow
-from cnscd_api.users.schemas import UserSort
+from cnscd_api.models import User, utcnow
+from cnscd_api.users.schemas import UserFilters, UserSort
 
-SORT_COLUMNS: dict[str, Mapped[Any]] = {
-    "username": col(User.username),
-    "full_name": col(User.full_name),
-    "created_at": col(User.created_at),
-}
-
-
-def users_statement(principal: Principal) -> SelectOfScalar[User]:
-    return (
-        select(User)
-        .join(Unit, col(Unit.id) == col(User.scope_unit_id))
-        .where(in_scope(principal, col(Unit.path)), col(User.deleted_at).is_(None))
-    )
-
-
-def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User | None:
-    return session.exec(users_statement(principal).where(col(User.id) == user_id)).one_or_none()
+SORTING = Sorting(
+    UserSort,
+    {
+        "username": col(User.username),
+        "full_name": col(User.full_name),
+        "created_at": col(User.created_at),
+    },
+    default=(col(User.username).asc(),),
+    tiebreaker=col(User.id),
+)
+READ_COLUMNS = (
+    User.id,
+    User.username,
+    User.full_name,
+    User.email,
+    User.phone,
+    User.role,
+    User.scope_unit_id,
+    User.team_id,
+    User.organisation,
+    User.is_active,
+    User.is_demo,
+    User.version,
+    User.created_at,
+    User.updated_at,
+)
 
 
 def list_users(
     session: Session,
     principal: Principal,
     page: PageParams,
-    *,
-    role: Role | None,
-    scope_unit_id: uuid.UUID | None,
-    query: str | None,
+    filters: UserFilters,
     sort: UserSort | None,
-) -> tuple[list[User], int]:
-    statement = users_statement(principal)
-    if role is not None:
-        statement = statement.where(col(User.role) == role)
-    if scope_unit_id is not None:
-        statement = statement.where(col(User.scope_unit_id) == scope_unit_id)
-    if query:
-        statement = statement.where(search_clause(col(User.search_text), query))
-    ordering = order_by(sort, SORT_COLUMNS, (col(User.username).asc(),), col(User.id))
-    return paginate(session, statement, page, ordering)
+) -> tuple[list[Row[Any]], int]:
+    statement = scoped_columns(principal, User, *READ_COLUMNS)
+    if filters.role is not None:
+        statement = statement.where(col(User.role) == filters.role)
+    if filters.scope_unit_id is not None:
+        statement = statement.where(col(User.scope_unit_id) == filters.scope_unit_id)
+    if filters.q:
+        statement = statement.where(search_clause(col(User.search_text), filters.q))
+    return fetch_page(session, statement, page, SORTING.order(sort))
 
 
+@unscoped("usernames are unique across the whole system, deleted accounts included")
 def username_exists(session: Session, username: str) -> bool:
     """Across all users, deleted ones included: a username is never reused."""
     return session.exec(select(User.id).where(col(User.username) == username)).first() is not None
@@ -68,6 +72,7 @@ def add(session: Session, user: User) -> User:
     return user
 
 
+@unscoped("the leaders of a team the caller already reached")
 def move_team_leaders(session: Session, team_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
     """Team leaders follow their team when it moves to another unit; returns their ids."""
     leader_ids = list(session.exec(select(User.id).where(col(User.team_id) == team_id)).all())
@@ -75,6 +80,6 @@ def move_team_leaders(session: Session, team_id: uuid.UUID, unit_id: uuid.UUID) 
         session.execute(
             update(User)
             .where(col(User.id).in_(leader_ids))
-            .values(scope_unit_id=unit_id, updated_at=utcnow())
+            .values(scope_unit_id=unit_id, version=col(User.version) + 1, updated_at=utcnow())
         )
     return leader_ids

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from cnscd_api.auth.dependencies import CurrentPrincipal
+from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.dependencies import SessionDep
-from cnscd_api.models import Role
 from cnscd_api.users import service
 from cnscd_api.users.dependencies import UserForRead, UserForWrite, UserReader, UserWriter
-from cnscd_api.users.schemas import UserCreate, UserRead, UserSort, UserUpdate
+from cnscd_api.users.schemas import UserCreate, UserFilters, UserRead, UserSort, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
 
@@ -29,22 +28,11 @@ def list_users(
     session: SessionDep,
     actor: UserReader,
     page: PageParamsDep,
-    role: Role | None = None,
-    scope_unit_id: uuid.UUID | None = None,
-    q: Annotated[
-        str | None, Query(max_length=100, description="Search username and full name.")
-    ] = None,
+    filters: Annotated[UserFilters, Query()],
     sort: UserSort | None = None,
 ) -> Page[UserRead]:
-    items, total = service.list_users(
-        session, actor, page, role=role, scope_unit_id=scope_unit_id, query=q, sort=sort
-    )
-    return Page[UserRead](
-        items=[UserRead.model_validate(u) for u in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    rows, total = service.list_users(session, actor, page, filters, sort)
+    return page.page(UserRead, rows, total)
 
 
 @router.post(
@@ -54,14 +42,19 @@ def list_users(
     summary="Create a user",
     responses=problem_responses(404, 409),
 )
-def create_user(body: UserCreate, session: SessionDep, actor: UserWriter) -> UserRead:
-    return UserRead.model_validate(service.create_user(session, actor, body))
+def create_user(
+    body: UserCreate, session: SessionDep, actor: UserWriter, response: Response
+) -> UserRead:
+    user = service.create_user(session, actor, body)
+    set_etag(response, user.version)
+    return UserRead.model_validate(user)
 
 
 @router.get(
     "/{user_id}", response_model=UserRead, summary="Get a user", responses=problem_responses(404)
 )
-def get_user(user: UserForRead) -> UserRead:
+def get_user(user: UserForRead, response: Response) -> UserRead:
+    set_etag(response, user.version)
     return UserRead.model_validate(user)
 
 
@@ -69,19 +62,30 @@ def get_user(user: UserForRead) -> UserRead:
     "/{user_id}",
     response_model=UserRead,
     summary="Edit, deactivate or reactivate a user, or reset their password",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409, 412),
 )
 def update_user(
-    body: UserUpdate, user: UserForWrite, session: SessionDep, actor: CurrentPrincipal
+    body: UserUpdate,
+    user: UserForWrite,
+    session: SessionDep,
+    actor: CurrentPrincipal,
+    expected: IfMatchDep,
+    response: Response,
 ) -> UserRead:
-    return UserRead.model_validate(service.update_user(session, actor, user, body))
+    """Send `If-Match` with the ETag of your GET to be sure nobody changed the user in
+    between (412 otherwise)."""
+    updated = service.update_user(session, actor, user, body, expected)
+    set_etag(response, updated.version)
+    return UserRead.model_validate(updated)
 
 
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a user (their history stays in the audit log)",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 412),
 )
-def delete_user(user: UserForWrite, session: SessionDep, actor: CurrentPrincipal) -> None:
-    service.delete_user(session, actor, user)
+def delete_user(
+    user: UserForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
+) -> None:
+    service.delete_user(session, actor, user, expected)

@@ -33,6 +33,16 @@ class UserSort(StrEnum):
     CREATED_AT_DESC = "-created_at"
 
 
+class UserFilters(BaseModel):
+    """Query parameters of the users list."""
+
+    role: Role | None = None
+    scope_unit_id: uuid.UUID | None = None
+    q: str | None = Field(
+        default=None, max_length=100, description="Search username and full name."
+    )
+
+
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -80,5 +90,6 @@ class UserRead(BaseModel):
     organisation: str | None
     is_active: bool
     is_demo: bool
+    version: int
     created_at: datetime
     updated_at: datetime

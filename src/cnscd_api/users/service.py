@@ -7,81 +7,57 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from cnscd_api.auth import repository as auth_repository
-from cnscd_api.core import audit
-from cnscd_api.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from cnscd_api.core import audit, scope
+from cnscd_api.core.concurrency import ExpectedVersion, update_versioned
+from cnscd_api.core.errors import Conflict, Forbidden, Unprocessable
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import GRANTABLE_ROLES, SCOPE_LEVELS, Permission, Principal
 from cnscd_api.core.security import hash_password, password_problems
 from cnscd_api.core.text import fold
 from cnscd_api.models import Role, Unit, User, utcnow
-from cnscd_api.teams import repository as team_repository
-from cnscd_api.units import repository as unit_repository
+from cnscd_api.teams import service as team_service
+from cnscd_api.units import service as unit_service
 from cnscd_api.users import repository
-from cnscd_api.users.schemas import UserCreate, UserSort, UserUpdate
+from cnscd_api.users.schemas import UserCreate, UserFilters, UserSort, UserUpdate
 
-# Denials of the user rules are recorded like those of the role guard (audit.denied).
-USERS_WRITE = Permission.USERS_WRITE.value
-
-AUDITED_FIELDS = (
-    "username",
-    "full_name",
-    "email",
-    "phone",
-    "role",
-    "scope_unit_id",
-    "team_id",
-    "organisation",
-    "is_active",
-)
-
-
-def snapshot(user: User) -> dict[str, Any]:
-    return {name: getattr(user, name) for name in AUDITED_FIELDS}
+PASSWORD_SET = {"password": "set"}
+NOT_CLEARED = frozenset({"full_name", "role", "scope_unit_id", "is_active", "team_id"})
 
 
 def get_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
-    user = repository.get_user(session, actor, user_id)
-    if user is None:
-        raise NotFound(resource="user")
-    return user
+    """A user in the caller's subtree (deleted users do not exist), else 404."""
+    return scope.get_or_404(session, actor, User, user_id)
 
 
 def list_users(
     session: Session,
     actor: Principal,
     page: PageParams,
-    *,
-    role: Role | None,
-    scope_unit_id: uuid.UUID | None,
-    query: str | None,
+    filters: UserFilters,
     sort: UserSort | None,
-) -> tuple[list[User], int]:
-    if (
-        scope_unit_id is not None
-        and unit_repository.get_unit(session, actor, scope_unit_id) is None
-    ):
-        raise NotFound(resource="unit")
-    return repository.list_users(
-        session, actor, page, role=role, scope_unit_id=scope_unit_id, query=query, sort=sort
-    )
+) -> tuple[list[Row[Any]], int]:
+    if filters.scope_unit_id is not None:
+        unit_service.get_unit(session, actor, filters.scope_unit_id)
+    return repository.list_users(session, actor, page, filters, sort)
 
 
 def _check_role_grantable(session: Session, actor: Principal, role: Role) -> None:
     if role not in GRANTABLE_ROLES[actor.role]:
-        raise audit.denied(session, actor, USERS_WRITE, "role_not_grantable", role=role.value)
+        raise audit.denied(
+            session, actor, Permission.USERS_WRITE, "role_not_grantable", role=role.value
+        )
 
 
 def _own_account_change(session: Session, actor: Principal) -> Forbidden:
-    return audit.denied(session, actor, USERS_WRITE, "own_account_change")
+    return audit.denied(session, actor, Permission.USERS_WRITE, "own_account_change")
 
 
 def _scope_unit(session: Session, actor: Principal, role: Role, unit_id: uuid.UUID) -> Unit:
-    unit = unit_repository.get_unit_in_subtree(session, actor, unit_id)
-    if unit is None:
-        raise NotFound(resource="unit")
+    unit = unit_service.get_unit_for_write(session, actor, unit_id)
     levels = SCOPE_LEVELS[role]
     if levels is not None and unit.level not in levels:
         raise Unprocessable(
@@ -104,9 +80,7 @@ def _placement(
     if role is Role.TEAM_LEADER:
         if team_id is None:
             raise Unprocessable("team_required")
-        team = team_repository.get_team(session, actor, team_id)
-        if team is None:
-            raise NotFound(resource="team")
+        team = team_service.get_team(session, actor, team_id)
         return _scope_unit(session, actor, role, team.unit_id), team.id
     if team_id is not None:
         raise Unprocessable("team_only_for_leaders")
@@ -140,29 +114,25 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
         password_hash=hash_password(data.password),
     )
     repository.add(session, user)
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        unit_path=unit.path,
-        after={**snapshot(user), "password": "set"},
-    )
+    audit.created(session, actor, user, unit.path, extra=PASSWORD_SET)
     return user
 
 
-def update_user(session: Session, actor: Principal, user: User, data: UserUpdate) -> User:
-    changes = data.model_dump(exclude_unset=True)
-    is_self = user.id == actor.id
-    changes_own_access = (
+def _changes_own_access(user: User, changes: dict[str, Any]) -> bool:
+    return (
         ("role" in changes and changes["role"] != user.role)
         or ("scope_unit_id" in changes and changes["scope_unit_id"] != user.scope_unit_id)
         or ("team_id" in changes and changes["team_id"] != user.team_id)
         or changes.get("is_active") is False
     )
+
+
+def update_user(
+    session: Session, actor: Principal, user: User, data: UserUpdate, expected: ExpectedVersion
+) -> User:
+    changes = data.model_dump(exclude_unset=True)
     # Checked first, so that the answer is own_account_change whatever the role.
-    if is_self and changes_own_access:
+    if user.id == actor.id and _changes_own_access(user, changes):
         raise _own_account_change(session, actor)
     _check_role_grantable(session, actor, user.role)
     new_role: Role = changes.get("role") or user.role
@@ -173,58 +143,40 @@ def update_user(session: Session, actor: Principal, user: User, data: UserUpdate
     unit, team_id = _placement(
         session, actor, new_role, changes.get("scope_unit_id") or user.scope_unit_id, new_team
     )
-    before = snapshot(user)
+    expected.check(user.version)
     password = changes.pop("password", None)
-    for name, value in changes.items():
-        if value is None and name in {"full_name", "role", "scope_unit_id", "is_active", "team_id"}:
-            continue
-        setattr(user, name, value)
-    user.scope_unit_id, user.team_id = unit.id, team_id
+    values = {
+        name: value
+        for name, value in changes.items()
+        if value is not None or name not in NOT_CLEARED
+    }
+    values.update(scope_unit_id=unit.id, team_id=team_id)
     if password is not None:
         _check_password(password, user.username)
-        user.password_hash = hash_password(password)
-    user.search_text = fold(f"{user.username} {user.full_name}")
-    user.updated_at = utcnow()
+        values["password_hash"] = hash_password(password)
+    values["search_text"] = fold(f"{user.username} {values.get('full_name', user.full_name)}")
+    before = audit.snapshot(user)
+    update_versioned(session, user, values)
     if not user.is_active or password is not None:
         auth_repository.revoke_user_tokens(session, user.id, utcnow())
-    session.add(user)
-    session.flush()
-    after = snapshot(user)
-    if password is not None:
-        before, after = {**before, "password": "old"}, {**after, "password": "new"}
-    audit.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        unit_path=unit.path,
-        before=before,
-        after=after,
+    secret = ({"password": "old"}, {"password": "new"}) if password is not None else (None, None)
+    audit.updated(
+        session, actor, user, before, unit.path, extra_before=secret[0], extra_after=secret[1]
     )
     return user
 
 
-def delete_user(session: Session, actor: Principal, user: User) -> None:
+def delete_user(session: Session, actor: Principal, user: User, expected: ExpectedVersion) -> None:
     if user.id == actor.id:
         raise _own_account_change(session, actor)
     _check_role_grantable(session, actor, user.role)
-    before = snapshot(user)
+    expected.check(user.version)
+    before, user_id = audit.snapshot(user), user.id
     now = utcnow()
-    user.is_active = False
-    user.deleted_at = now
-    user.updated_at = now
-    auth_repository.revoke_user_tokens(session, user.id, now)
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="delete",
-        entity="user",
-        entity_id=user.id,
-        unit_path=unit_repository.path_of(session, user.scope_unit_id),
-        before=before,
+    update_versioned(session, user, {"is_active": False, "deleted_at": now})
+    auth_repository.revoke_user_tokens(session, user_id, now)
+    audit.deleted(
+        session, actor, User, user_id, before, unit_service.unit_path(session, user.scope_unit_id)
     )
 
 
@@ -253,14 +205,5 @@ def create_account(
         is_demo=is_demo,
     )
     repository.add(session, user)
-    audit.record(
-        session,
-        actor=None,
-        actor_name="cli",
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        unit_path=unit.path,
-        after={**snapshot(user), "password": "set"},
-    )
+    audit.created(session, None, user, unit.path, extra=PASSWORD_SET, actor_name="cli")
     return user

@@ -1,0 +1,289 @@
+"""What the HTTP benchmarks share: a throwaway database, a uvicorn server in a process of
+its own, the server's CPU time, and a small keep-alive load generator.
+
+The load generator is plain asyncio over HTTP/1.1 keep-alive connections: it records
+every request's latency (so p95 and p99 are exact, not interpolated from buckets) and
+costs far less CPU per request than an HTTP client library, which matters on a
+two-core machine where client and server share the cores. Server cost is measured as
+the server process's CPU time (user + system, from ``/proc``) before and after a run,
+divided by the requests answered: steadier than wall time on a shared machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for entry in (str(ROOT), str(ROOT / "src")):
+    if entry not in sys.path:
+        sys.path.insert(0, entry)
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- databases ----------------------------------------------------------------------
+
+
+@contextmanager
+def throwaway_database(kind: str, workdir: Path) -> Iterator[str]:
+    """A new empty database (a SQLite file in ``workdir`` or a PostgreSQL database at
+    ``CNSCD_TEST_POSTGRES_URL``), dropped afterwards; yields its URL."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from tests.databases import POSTGRES_ADMIN_URL
+
+    from cnscd_api.db import normalise_url
+
+    name = f"cnscd_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(normalise_url(POSTGRES_ADMIN_URL)).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- the server ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        # After the command name: state is field 3, utime 14 and stime 15 (1-based).
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@contextmanager
+def serve(app_factory: str, env: dict[str, str], workers: int = 1) -> Iterator[Server]:
+    """uvicorn (uvloop, httptools) serving ``app_factory`` on a free port until the block ends."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app_factory,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+    ]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
+        command,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **env},
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError("the server exited at start") from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not start within 30 s")
+        yield Server(process, port)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# --- the load generator -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def encode(self, host: str) -> bytes:
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}"]
+        lines += [f"{name}: {value}" for name, value in self.headers.items()]
+        if self.body or self.method in {"POST", "PUT", "PATCH"}:
+            lines.append(f"Content-Length: {len(self.body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    elapsed: float = 0.0
+    cpu_seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latencies) if self.latencies else float("nan")
+
+    @property
+    def throughput(self) -> float:
+        return self.count / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.cpu_seconds / self.count if self.count else float("nan")
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = None
+    chunked = False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        lowered = name.strip().lower()
+        if lowered == b"content-length":
+            length = int(value.strip())
+        elif lowered == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if chunked:
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
+            chunk = await reader.readexactly(size + 2)
+            if size == 0:
+                break
+            parts.append(chunk[:-2])
+        return status, b"".join(parts)
+    return status, await reader.readexactly(length or 0)
+
+
+async def _worker(
+    port: int,
+    next_request: Callable[[], Request],
+    stop_at: float,
+    result: Result,
+    check: Callable[[Request, int, bytes], None] | None,
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    host = f"127.0.0.1:{port}"
+    try:
+        while time.perf_counter() < stop_at:
+            request = next_request()
+            started = time.perf_counter()
+            writer.write(request.encode(host))
+            status, body = await _read_response(reader)
+            result.latencies.append(time.perf_counter() - started)
+            result.statuses[status] += 1
+            if check is not None:
+                check(request, status, body)
+    finally:
+        writer.close()
+
+
+def drive(
+    server: Server,
+    next_request: Callable[[], Request],
+    *,
+    concurrency: int,
+    seconds: float,
+    check: Callable[[Request, int, bytes], None] | None = None,
+) -> Result:
+    """Send requests from ``concurrency`` keep-alive connections for ``seconds``."""
+    result = Result()
+
+    async def run() -> None:
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(
+            *(
+                _worker(server.port, next_request, stop_at, result, check)
+                for _ in range(concurrency)
+            )
+        )
+
+    cpu_before = server.cpu_seconds()
+    started = time.perf_counter()
+    asyncio.run(run())
+    result.elapsed = time.perf_counter() - started
+    result.cpu_seconds = server.cpu_seconds() - cpu_before
+    return result
+
+
+def machine_line() -> str:
+    import fastapi
+    import pydantic
+    import sqlalchemy
+
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs · "
+        f"Python {platform.python_version()} · FastAPI {fastapi.__version__} · "
+        f"pydantic {pydantic.VERSION} · SQLAlchemy {sqlalchemy.__version__}"
+    )
+
+
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
+    """A fixed-width text table: columns are (key, header, format)."""
+    header = " | ".join(title for _, title, _ in columns)
+    lines = [header, " | ".join("-" * len(title) for _, title, _ in columns)]
+    for row in rows:
+        cells = []
+        for key, title, fmt in columns:
+            value = row.get(key, "")
+            text = format(value, fmt) if value != "" else ""
+            cells.append(text.rjust(len(title)) if fmt else text.ljust(len(title)))
+        lines.append(" | ".join(cells))
+    return "\n".join(lines)
