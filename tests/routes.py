@@ -18,6 +18,7 @@ class RouteInfo:
     methods: frozenset[str]
     name: str
     dependant: Any  # fastapi.dependencies.models.Dependant, or None for plain routes
+    response_model: Any = None
 
 
 def iter_routes(app: FastAPI) -> Iterator[RouteInfo]:
@@ -26,11 +27,19 @@ def iter_routes(app: FastAPI) -> Iterator[RouteInfo]:
         if callable(contexts):
             for context in contexts():
                 yield RouteInfo(
-                    context.path_format, frozenset(context.methods), context.name, context.dependant
+                    context.path_format,
+                    frozenset(context.methods),
+                    context.name,
+                    context.dependant,
+                    context.response_model,
                 )
         elif isinstance(route, APIRoute):
             yield RouteInfo(
-                route.path_format, frozenset(route.methods or ()), route.name, route.dependant
+                route.path_format,
+                frozenset(route.methods or ()),
+                route.name,
+                route.dependant,
+                route.response_model,
             )
         elif isinstance(route, Route):
             yield RouteInfo(route.path, frozenset(route.methods or ()), route.name, None)

@@ -9,7 +9,6 @@ single object of the district next door.
 from __future__ import annotations
 
 import ast
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +96,8 @@ def list_routes(app: FastAPI) -> list[str]:
     for route in iter_routes(app):
         if "GET" not in route.methods or "{" in route.path or route.dependant is None:
             continue
-        resolved = typing.get_type_hints(route.dependant.call).get("return")
-        if isinstance(resolved, type) and issubclass(resolved, Page):
+        model = route.response_model
+        if isinstance(model, type) and issubclass(model, Page):
             paths.append(route.path)
     return sorted(paths)
 

@@ -12,7 +12,7 @@ from cnscd_api.core.errors import ProblemError
 from cnscd_api.db import Database
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -21,7 +21,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session per request, committed after the endpoint returns and before the
     response is sent (``scope="function"``); any exception rolls it back."""
     writes = request.method not in {"GET", "HEAD", "OPTIONS"}
-    with get_database(request).session(write=writes) as session:
+    database: Database = request.app.state.database
+    with database.session(write=writes) as session:
         try:
             yield session
         except ProblemError as error:

@@ -35,11 +35,9 @@ def _with_secret(client: ApiClient, secret: str) -> ApiClientWithSecret:
 
 
 @router.get("", response_model=Page[ApiClientRead], summary="List API clients")
-def list_api_clients(
-    session: SessionDep, actor: ClientManager, page: PageParamsDep
-) -> Page[ApiClientRead]:
+def list_api_clients(session: SessionDep, actor: ClientManager, page: PageParamsDep) -> Response:
     rows, total = service.list_clients(session, actor, page)
-    return page.page(ApiClientRead, rows, total)
+    return page.response(ApiClientRead, rows, total)
 
 
 @router.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from cnscd_api.audit import repository
 from cnscd_api.audit.schemas import AuditEventRead, AuditFilters
@@ -27,7 +27,7 @@ def list_audit_events(
     actor: AuditReader,
     page: PageParamsDep,
     filters: Annotated[AuditFilters, Query()],
-) -> Page[AuditEventRead]:
+) -> Response:
     """Newest first; with `after_sequence`, the events after that number, oldest first."""
     rows, total = repository.list_events(session, actor, page, filters)
-    return page.page(AuditEventRead, rows, total)
+    return page.response(AuditEventRead, rows, total)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
@@ -28,7 +28,7 @@ TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 -- not a secret
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_settings_from_app(request: Request) -> Settings:
+async def get_settings_from_app(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -53,14 +53,16 @@ def check_permission(session: SessionDep, principal: Principal, permission: Perm
         raise audit.denied(session, principal, permission)
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A guard for collection routes: the caller must hold ``permission``.
 
     Routes on one object load it through the scoped query first and check the
     permission after, so that an object outside the scope is a 404 whatever the role.
     """
 
-    def guard(principal: CurrentPrincipal, session: SessionDep) -> Principal:
+    # No I/O happens here (a denial is only queued on the session), so the guard runs on
+    # the event loop rather than costing a trip through the thread pool.
+    async def guard(principal: CurrentPrincipal, session: SessionDep) -> Principal:
         check_permission(session, principal, permission)
         return principal
 

@@ -47,7 +47,7 @@ class ExpectedVersion:
 ANY_VERSION = ExpectedVersion()
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(

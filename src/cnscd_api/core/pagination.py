@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy import ColumnElement, Row, Select, func
 from sqlmodel import Session
@@ -42,6 +42,11 @@ def _items_adapter(model: type[M]) -> TypeAdapter[list[M]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
+@cache
+def _page_adapter(model: type[M]) -> TypeAdapter[Page[M]]:
+    return TypeAdapter(Page[model])  # type: ignore[valid-type]
+
+
 @dataclass(frozen=True)
 class PageParams:
     limit: int = DEFAULT_LIMIT
@@ -55,8 +60,14 @@ class PageParams:
             items=items, total=total, limit=self.limit, offset=self.offset
         )
 
+    def response(self, model: type[M], rows: Iterable[Any], total: int) -> Response:
+        """The page as a JSON response, validated and serialised here in one pass (the
+        route's ``response_model`` documents it; FastAPI has nothing left to check)."""
+        page = self.page(model, rows, total)
+        return Response(_page_adapter(model).dump_json(page), media_type="application/json")
 
-def page_params(
+
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> PageParams:
@@ -116,9 +127,9 @@ def fetch_page(
     """One page of ``statement``'s rows and the total, in one query; a second (a count)
     only when the offset lies past the last row."""
     counted = statement.add_columns(func.count().over().label(TOTAL_LABEL))
-    rows = list(
-        session.execute(counted.order_by(*ordering).limit(page.limit).offset(page.offset)).all()
-    )
+    # Plain column reads need nothing of the ORM: run them on the session's connection.
+    paged = counted.order_by(*ordering).limit(page.limit).offset(page.offset)
+    rows = list(session.connection().execute(paged).all())
     if rows:
         total: int = getattr(rows[0], TOTAL_LABEL)
     elif page.offset == 0:

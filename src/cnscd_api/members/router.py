@@ -45,10 +45,10 @@ def list_members(
     filters: MemberQuery,
     page: PageParamsDep,
     sort: MemberSort | None = None,
-) -> Page[MemberRead]:
+) -> Response:
     """Phone, e-mail and birth year are masked for partners and viewers."""
     rows, total = service.list_members(session, actor, filters, page, sort)
-    return page.page(MemberRead, rows, total)
+    return page.response(MemberRead, rows, total)
 
 
 @router.get(

@@ -33,11 +33,11 @@ def list_teams(
     filters: TeamQuery,
     page: PageParamsDep,
     sort: TeamSort | None = None,
-) -> Page[TeamRead]:
+) -> Response:
     """Each team carries its unit's names from the province down, its current member
     count and its leader."""
     rows, total = service.list_teams(session, actor, filters, page, sort)
-    return page.page(TeamRead, rows, total)
+    return page.response(TeamRead, rows, total)
 
 
 @router.get(
@@ -131,7 +131,7 @@ def list_team_members(
         bool | None, Query(description="true: current members; false: former; omitted: both.")
     ] = None,
     sort: MemberSort | None = None,
-) -> Page[MemberRead]:
+) -> Response:
     filters = MemberFilters(team_id=team.id, active=active)
     rows, total = member_service.list_members(session, actor, filters, page, sort)
-    return page.page(MemberRead, rows, total)
+    return page.response(MemberRead, rows, total)

@@ -36,9 +36,9 @@ def list_units(
     page: PageParamsDep,
     filters: Annotated[UnitFilters, Query()],
     sort: SortQuery = None,
-) -> Page[UnitRead]:
+) -> Response:
     rows, total = service.list_units(session, actor, page, filters, sort)
-    return page.page(UnitRead, rows, total)
+    return page.response(UnitRead, rows, total)
 
 
 @router.post(
@@ -98,8 +98,8 @@ def list_unit_children(
     page: PageParamsDep,
     filters: Annotated[UnitSearch, Query()],
     sort: SortQuery = None,
-) -> Page[UnitRead]:
+) -> Response:
     rows, total = service.list_units(
         session, actor, page, UnitFilters(q=filters.q), sort, parent=unit
     )
-    return page.page(UnitRead, rows, total)
+    return page.response(UnitRead, rows, total)

@@ -30,9 +30,9 @@ def list_users(
     page: PageParamsDep,
     filters: Annotated[UserFilters, Query()],
     sort: UserSort | None = None,
-) -> Page[UserRead]:
+) -> Response:
     rows, total = service.list_users(session, actor, page, filters, sort)
-    return page.page(UserRead, rows, total)
+    return page.response(UserRead, rows, total)
 
 
 @router.post(
