@@ -92,9 +92,21 @@ def session(database: Database) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session")
+def shared_app(engine: Engine) -> FastAPI:
+    """One app per database for the whole run: building it costs far more than a test."""
+    return create_app(
+        settings_for(engine.url.render_as_string(hide_password=False)), Database(engine)
+    )
+
+
 @pytest.fixture
-def app(database: Database, engine: Engine) -> FastAPI:
-    return create_app(settings_for(engine.url.render_as_string(hide_password=False)), database)
+def app(shared_app: FastAPI, database: Database) -> Iterator[FastAPI]:
+    """The shared app, pointed at this test's database (a transaction rolled back after)."""
+    own = shared_app.state.database
+    shared_app.state.database = database
+    yield shared_app
+    shared_app.state.database = own
 
 
 @pytest.fixture

@@ -87,8 +87,19 @@ def test_request_id_is_generated_or_echoed(client: TestClient) -> None:
     assert problem.json()["request_id"] == "req-42"
 
 
+def _sample(text: str, series: str) -> float:
+    """The value of one series in a Prometheus text page (0 when it is not there yet)."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def test_metrics_count_requests_by_route_template(admin_client: TestClient) -> None:
     client = admin_client
+    units = 'cnscd_http_requests_total{method="GET",route="/api/v1/units",status="200"}'
+    unit = 'cnscd_http_requests_total{method="GET",route="/api/v1/units/{unit_id}",status="404"}'
+    before = client.get("/metrics").text
     client.get("/api/v1/units", params={"limit": 1})
     client.get("/api/v1/units/00000000-0000-0000-0000-000000000000")
     client.get("/no/such/path")
@@ -96,14 +107,8 @@ def test_metrics_count_requests_by_route_template(admin_client: TestClient) -> N
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text_body = response.text
-    assert (
-        'cnscd_http_requests_total{method="GET",route="/api/v1/units",status="200"} 1.0'
-        in text_body
-    )
-    assert (
-        'cnscd_http_requests_total{method="GET",route="/api/v1/units/{unit_id}",status="404"} 1.0'
-        in text_body
-    )
+    assert _sample(text_body, units) == _sample(before, units) + 1
+    assert _sample(text_body, unit) == _sample(before, unit) + 1
     assert 'route="unmatched",status="404"' in text_body
     assert "/no/such/path" not in text_body
     assert (

@@ -58,9 +58,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(create_db_engine(settings))
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        database.dispose()
+        app.state.database.dispose()
 
     app = FastAPIOffline(
         title="cnscd-api",
