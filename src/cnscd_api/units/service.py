@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from cnscd_api.core import audit
-from cnscd_api.core.errors import Conflict, NotFound, Unprocessable
+from cnscd_api.core.errors import Conflict, FieldError, NotFound, Unprocessable
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.core.text import fold
@@ -156,7 +156,15 @@ def update_unit(session: Session, actor: Principal, unit: Unit, data: UnitUpdate
         and unit.valid_from is not None
         and unit.valid_to < unit.valid_from
     ):
-        raise Unprocessable("validation_failed")
+        raise Unprocessable(
+            errors=[
+                FieldError.of(
+                    "body.valid_to",
+                    "valid_to_before_valid_from",
+                    valid_from=unit.valid_from.isoformat(),
+                )
+            ]
+        )
     unit.updated_at = utcnow()
     session.add(unit)
     session.flush()
