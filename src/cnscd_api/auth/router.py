@@ -14,11 +14,16 @@ from cnscd_api.auth.dependencies import CurrentPrincipal, SettingsDep
 from cnscd_api.auth.schemas import Me, PasswordChange, RefreshRequest, ScopeUnit, TokenResponse
 from cnscd_api.auth.service import IssuedTokens
 from cnscd_api.core.errors import FieldError, Unprocessable, problem_responses
+from cnscd_api.core.fields import PlainText
+from cnscd_api.core.i18n import Text
 from cnscd_api.dependencies import SessionDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-FormText = Annotated[str | None, Form(max_length=200)]
+# Usernames and client ids follow the text rule; secrets are only compared with what is
+# stored, so they are taken as sent (a password set before any rule must still log in).
+FormText = Annotated[Annotated[str, PlainText] | None, Form(max_length=200)]
+FormSecret = Annotated[str | None, Form(max_length=200)]
 
 
 def _token_response(tokens: IssuedTokens) -> TokenResponse:
@@ -44,10 +49,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 def _missing(*fields: str) -> Unprocessable:
     return Unprocessable(
-        errors=[
-            FieldError(field=f"body.{name}", code="missing", message="Field required")
-            for name in fields
-        ]
+        errors=[FieldError.of(f"body.{name}", "missing", Text("field_required")) for name in fields]
     )
 
 
@@ -65,10 +67,10 @@ def issue_token(
     settings: SettingsDep,
     grant_type: Annotated[Literal["password", "client_credentials"], Form()] = "password",
     username: FormText = None,
-    password: FormText = None,
+    password: FormSecret = None,
     client_id: FormText = None,
-    client_secret: FormText = None,
-    scope: Annotated[str, Form(max_length=500)] = "",
+    client_secret: FormSecret = None,
+    scope: Annotated[Annotated[str, PlainText], Form(max_length=500)] = "",
 ) -> TokenResponse:
     """OAuth2 token endpoint (form-encoded). Users send `grant_type=password` with
     `username` and `password` and receive an access and a refresh token. Partners send

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from cnscd_api.core.fields import Password, PlainText, SecretText
 from cnscd_api.core.permissions import Permission, PrincipalKind
 from cnscd_api.models import Role, UnitLevel
 
@@ -21,7 +23,7 @@ class TokenResponse(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=200)
+    refresh_token: Annotated[str, PlainText] = Field(min_length=1, max_length=200)
 
 
 class ScopeUnit(BaseModel):
@@ -46,5 +48,5 @@ class Me(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    current_password: str = Field(min_length=1, max_length=200)
-    new_password: str = Field(min_length=1, max_length=200)
+    current_password: Annotated[str, SecretText] = Field(min_length=1, max_length=200)
+    new_password: Password

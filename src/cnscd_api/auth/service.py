@@ -21,7 +21,7 @@ from cnscd_api.core.security import (
     digests_match,
     hash_password,
     opaque_token,
-    password_problems,
+    password_weaknesses,
     token_digest,
     verify_password,
 )
@@ -316,18 +316,10 @@ def change_own_password(
         raise audit.denied(session, principal, Permission.OWN_PASSWORD)
     user, path = found
     if not verify_password(current_password, user.password_hash):
-        raise Unprocessable(
-            errors=[
-                FieldError(
-                    field="body.current_password",
-                    code="wrong_password",
-                    message="The current password is wrong.",
-                )
-            ]
-        )
-    problems = password_problems(new_password, user.username)
+        raise Unprocessable(errors=[FieldError.of("body.current_password", "wrong_password")])
+    problems = password_weaknesses(new_password, user.username)
     if problems:
-        raise Unprocessable("weak_password", reasons="; ".join(problems))
+        raise Unprocessable("weak_password", reasons=problems)
     repository.set_password(session, user.id, hash_password(new_password))
     repository.revoke_user_tokens(session, user.id, utcnow())
     audit.record(

@@ -8,17 +8,27 @@ without internals) in the same shape, in English or Vietnamese.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cnscd_api.core.i18n import Language, message, preferred_language, validation_message
+from cnscd_api.core.fields import PATTERN_MESSAGES
+from cnscd_api.core.i18n import (
+    Language,
+    Localised,
+    Text,
+    ValidationText,
+    message,
+    preferred_language,
+    shown,
+)
 from cnscd_api.core.request_context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -32,6 +42,32 @@ class FieldError(BaseModel):
         default=None, description="Spreadsheet row (imports; the header is row 1)."
     )
     column: str | None = Field(default=None, description="Spreadsheet column header (imports).")
+
+    # What ``message`` says, to be rendered in the caller's language by the error handler.
+    _text: Localised | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(
+        cls,
+        field: str,
+        code: str,
+        text: Localised | None = None,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        **params: Any,
+    ) -> FieldError:
+        """A field error whose message is ``text``, by default the message ``code`` of
+        ``core.i18n.MESSAGES`` with ``params``; services never pick the language."""
+        localised = text if text is not None else Text(code, **params)
+        error = cls(field=field, code=code, message=localised.render("en"), row=row, column=column)
+        error._text = localised
+        return error
+
+    def in_language(self, language: Language) -> FieldError:
+        if self._text is None or language == "en":
+            return self
+        return self.model_copy(update={"message": self._text.render(language)})
 
 
 class Problem(BaseModel):
@@ -158,35 +194,54 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location)
 
 
+def validation_text(error: Mapping[str, Any]) -> Localised:
+    """What a pydantic error says: the message code our own validators put in its
+    context, a pattern's own message, or pydantic's wording of its type."""
+    error_type = str(error.get("type", "value_error"))
+    context = dict(error.get("ctx") or {})
+    code = context.get("message_code")
+    if isinstance(code, str):
+        return Text(code, **dict(context.get("params") or {}))
+    pattern = context.get("pattern")
+    if error_type == "string_pattern_mismatch" and isinstance(pattern, str):
+        pattern_code = PATTERN_MESSAGES.get(pattern)
+        if pattern_code is not None:
+            return Text(pattern_code, value=shown(error.get("input", "")))
+    return ValidationText(error_type, str(error.get("msg", "")), context)
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
+    """Field errors of pydantic's (or FastAPI's) validation errors, language-agnostic."""
+    return [
+        FieldError.of(
+            _field_path(tuple(error.get("loc", ()))),
+            str(error.get("type", "value_error")),
+            validation_text(error),
+        )
+        for error in errors
+    ]
+
+
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    detail = message(exc.code, _language(request), **exc.params)
+    language = _language(request)
+    detail = message(exc.code, language, **exc.params)
     return problem_response(
         request,
         status=exc.status,
         code=exc.code,
         detail=detail,
         headers=exc.headers,
-        errors=exc.errors,
+        errors=[error.in_language(language) for error in exc.errors]
+        if exc.errors is not None
+        else None,
     )
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     language = _language(request)
-    errors = [
-        FieldError(
-            field=_field_path(tuple(error.get("loc", ()))),
-            code=str(error.get("type", "value_error")),
-            message=validation_message(
-                str(error.get("type", "")),
-                str(error.get("msg", "")),
-                dict(error.get("ctx") or {}),
-                language,
-            ),
-        )
-        for error in exc.errors()
-    ]
+    errors = [error.in_language(language) for error in field_errors(exc.errors())]
     return problem_response(
         request,
         status=422,

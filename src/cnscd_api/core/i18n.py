@@ -1,12 +1,23 @@
 """Messages in English and Vietnamese, chosen by ``Accept-Language``.
 
-Every problem ``code`` has one entry here; ``detail`` is rendered from it in the
-caller's language. Validation messages from pydantic are translated by error type.
+Every problem ``code`` has one entry in ``MESSAGES``, and so has every field-level
+message (``errors[].message``) and every reason that fills another message. Code
+outside this module never picks a language: it raises a problem or a field error with a
+message code and its parameters, or builds a ``Text`` (a code and parameters rendered
+later), and the error handler renders it in the caller's language. Parameters may
+themselves be ``Text`` (or lists of them), rendered in the same language.
+
+Validation messages from pydantic are translated by error type
+(``VALIDATION_MESSAGES_VI`` covers every type pydantic-core defines); errors raised by
+our own validators carry a message code of ``MESSAGES`` in their context.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import string
+import unicodedata
+from collections.abc import Mapping
+from typing import Literal, Protocol
 
 Language = Literal["en", "vi"]
 
@@ -183,6 +194,164 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The request could not be handled.",
         "vi": "Không thể xử lý yêu cầu.",
     },
+    # --- field-level messages (``errors[].message``) ------------------------------
+    "field_required": {
+        "en": "Field required",
+        "vi": "Thiếu trường bắt buộc.",
+    },
+    "text_forbidden_character": {
+        "en": "Contains {char} ({name}), which text may not contain: no control characters, "
+        "invisible formatting characters (zero-width spaces, joiners, direction marks and "
+        "overrides), private-use characters or noncharacters.",
+        "vi": "Chứa ký tự {char} ({name}) không được phép: văn bản không được chứa ký tự điều "
+        "khiển, ký tự định dạng vô hình (khoảng trắng độ rộng 0, ký tự nối, dấu và ký tự "
+        "đổi hướng chữ), ký tự dùng riêng hoặc ký tự không hợp lệ.",
+    },
+    "password_forbidden_character": {
+        "en": "Contains {char} ({name}): a password may not contain control characters or "
+        "unpaired surrogates.",
+        "vi": "Chứa ký tự {char} ({name}): mật khẩu không được chứa ký tự điều khiển hoặc "
+        "ký tự thay thế (surrogate) đứng lẻ.",
+    },
+    "phone_invalid": {
+        "en": "{value} is not a Vietnamese mobile number.",
+        "vi": "{value} không phải số điện thoại di động Việt Nam hợp lệ.",
+    },
+    "email_invalid": {
+        "en": "{value} is not an e-mail address (name@domain).",
+        "vi": "{value} không phải địa chỉ e-mail hợp lệ (tên@tên-miền).",
+    },
+    "username_invalid": {
+        "en": "{value} is not a valid username: 3 to 64 letters, digits, dots, hyphens or "
+        "underscores, starting with a letter or a digit.",
+        "vi": "{value} không phải tên đăng nhập hợp lệ: 3 đến 64 chữ cái không dấu, chữ số, "
+        "dấu chấm, gạch ngang hoặc gạch dưới, bắt đầu bằng chữ cái hoặc chữ số.",
+    },
+    "official_code_invalid": {
+        "en": "{value} is not an official code: 1 to 16 letters, digits, dots, hyphens or "
+        "underscores.",
+        "vi": "{value} không phải mã đơn vị hợp lệ: 1 đến 16 chữ cái không dấu, chữ số, dấu "
+        "chấm, gạch ngang hoặc gạch dưới.",
+    },
+    "date_in_future": {
+        "en": "The date is in the future.",
+        "vi": "Ngày không được ở tương lai.",
+    },
+    "left_on_with_move": {
+        "en": "left_on ends the membership; send team_id or role in another request.",
+        "vi": "left_on kết thúc thời gian tham gia tổ; hãy gửi team_id hoặc role trong một "
+        "yêu cầu khác.",
+    },
+    "left_before_joined": {
+        "en": "Must not be before the day the member joined ({joined_on}).",
+        "vi": "Không được trước ngày thành viên tham gia tổ ({joined_on}).",
+    },
+    "valid_to_before_valid_from": {
+        "en": "Must not be before valid_from ({valid_from}).",
+        "vi": "Không được trước ngày bắt đầu hiệu lực valid_from ({valid_from}).",
+    },
+    "wrong_password": {
+        "en": "The current password is wrong.",
+        "vi": "Mật khẩu hiện tại không đúng.",
+    },
+    # --- weak password reasons (``weak_password``) --------------------------------
+    "password_too_short": {
+        "en": "at least {min_length} characters",
+        "vi": "cần ít nhất {min_length} ký tự",
+    },
+    "password_few_classes": {
+        "en": "three of: lowercase, uppercase, digits, symbols (or {long_length}+ characters)",
+        "vi": "cần ba trong bốn loại: chữ thường, chữ hoa, chữ số, ký hiệu (hoặc từ "
+        "{long_length} ký tự trở lên)",
+    },
+    "password_common": {
+        "en": "not a common or repetitive password",
+        "vi": "không được là mật khẩu phổ biến hoặc lặp lại",
+    },
+    "password_has_username": {
+        "en": "must not contain the username",
+        "vi": "không được chứa tên đăng nhập",
+    },
+    # --- CORS refusal reasons (``cors_refused``) ---------------------------------
+    "cors_origin": {"en": "origin not allowed", "vi": "nguồn (origin) không được phép"},
+    "cors_method": {"en": "method not allowed", "vi": "phương thức không được phép"},
+    "cors_headers": {"en": "headers not allowed", "vi": "header không được phép"},
+    # --- why an import file cannot be read (``import_unreadable``) ----------------
+    "file_empty": {"en": "the file is empty", "vi": "tệp trống"},
+    "file_not_xlsx": {"en": "not a valid .xlsx workbook", "vi": "không phải tệp .xlsx hợp lệ"},
+    "workbook_no_sheet": {
+        "en": "the workbook has no sheet",
+        "vi": "tệp không có trang tính nào",
+    },
+    "sheet_empty": {"en": "the sheet is empty", "vi": "trang tính trống"},
+    "file_format_refused": {
+        "en": "only .xlsx and UTF-8 .csv files are accepted",
+        "vi": "chỉ nhận tệp .xlsx hoặc .csv mã hoá UTF-8",
+    },
+    "file_not_utf8": {
+        "en": "not an .xlsx file nor UTF-8 text",
+        "vi": "không phải tệp .xlsx cũng không phải văn bản UTF-8",
+    },
+    "file_not_text": {
+        "en": "not an .xlsx file nor a text CSV file",
+        "vi": "không phải tệp .xlsx cũng không phải tệp CSV dạng văn bản",
+    },
+    "file_malformed": {"en": "malformed content", "vi": "nội dung bị hỏng"},
+    "file_zip_bomb": {
+        "en": "the workbook unpacks to far more data than a member list",
+        "vi": "tệp giải nén ra nhiều dữ liệu hơn hẳn một danh sách thành viên",
+    },
+    "sheets_ambiguous": {
+        "en": "the workbook has data on more than one sheet ({sheets}); keep the member "
+        "list on one sheet, or name it with the sheet parameter",
+        "vi": "tệp có dữ liệu trên nhiều trang tính ({sheets}); hãy để danh sách thành viên "
+        "trên một trang tính, hoặc chọn trang tính bằng tham số sheet",
+    },
+    "sheet_not_found": {
+        "en": "there is no sheet named {sheet} (the sheets are {sheets})",
+        "vi": "không có trang tính tên {sheet} (các trang tính: {sheets})",
+    },
+    "columns_missing": {
+        "en": "missing required columns: {columns}",
+        "vi": "thiếu cột bắt buộc: {columns}",
+    },
+    "columns_duplicated": {
+        "en": "columns given more than once: {columns}",
+        "vi": "có cột xuất hiện nhiều lần: {columns}",
+    },
+    # --- import row and column errors --------------------------------------------
+    "import_column_missing": {
+        "en": "Column '{column}' is required.",
+        "vi": "Cần có cột '{column}'.",
+    },
+    "import_column_duplicate": {
+        "en": "Column '{column}' is given more than once (as {headers}); keep one.",
+        "vi": "Cột '{column}' xuất hiện nhiều lần ({headers}); hãy giữ lại một cột.",
+    },
+    "import_label_unknown": {
+        "en": "{value} is not one of: {allowed}.",
+        "vi": "{value} không thuộc các giá trị: {allowed}.",
+    },
+    "import_date_invalid": {
+        "en": "{value} is not a date (dd/mm/yyyy or yyyy-mm-dd).",
+        "vi": "{value} không phải ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd).",
+    },
+    "import_team_not_found": {
+        "en": "No such team in your scope.",
+        "vi": "Không có tổ này trong phạm vi của bạn.",
+    },
+    "import_team_dissolved": {
+        "en": "The team is dissolved.",
+        "vi": "Tổ đã giải thể.",
+    },
+    "import_same_member": {
+        "en": "Same member as row {row}.",
+        "vi": "Trùng thành viên ở dòng {row}.",
+    },
+    "import_leader_exists": {
+        "en": "The team already has a leader ({name}).",
+        "vi": "Tổ đã có tổ trưởng ({name}).",
+    },
 }
 
 RESOURCE_NAMES_VI: dict[str, str] = {
@@ -195,30 +364,173 @@ RESOURCE_NAMES_VI: dict[str, str] = {
     "resource": "đối tượng",
 }
 
-# Vietnamese wording of pydantic's validation error types; others fall back to English.
+
+# Vietnamese wording of every validation error type pydantic-core defines (a test keeps
+# this complete), and of the types FastAPI adds. Placeholders are the error's context.
 VALIDATION_MESSAGES_VI: dict[str, str] = {
+    "no_such_attribute": "Đối tượng không có thuộc tính '{attribute}'.",
+    "json_invalid": "Nội dung JSON không hợp lệ.",
+    "json_type": "Dữ liệu JSON phải là chuỗi ký tự hoặc bytes.",
+    "needs_python_object": "Không kiểm tra được giá trị này từ JSON.",
+    "recursion_loop": "Dữ liệu có tham chiếu vòng.",
+    "recursion_depth_exceeded": "Dữ liệu lồng nhau quá sâu.",
     "missing": "Thiếu trường bắt buộc.",
-    "uuid_parsing": "Không phải mã UUID hợp lệ.",
-    "uuid_type": "Không phải mã UUID hợp lệ.",
-    "enum": "Giá trị không nằm trong danh sách cho phép: {expected}.",
-    "literal_error": "Giá trị không nằm trong danh sách cho phép: {expected}.",
-    "int_parsing": "Phải là số nguyên.",
-    "int_type": "Phải là số nguyên.",
-    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}.",
-    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}.",
+    "frozen_field": "Không được thay đổi trường này.",
+    "frozen_instance": "Không được thay đổi đối tượng này.",
+    "extra_forbidden": "Trường này không được phép.",
+    "invalid_key": "Tên trường phải là chuỗi ký tự.",
+    "get_attribute_error": "Không đọc được thuộc tính.",
+    "model_type": "Phải là một đối tượng JSON (object).",
+    "model_attributes_type": "Phải là một đối tượng JSON (object).",
+    "dataclass_type": "Phải là một đối tượng JSON (object).",
+    "dataclass_exact_type": "Phải là một đối tượng JSON (object).",
+    "named_tuple_type": "Phải là một danh sách hoặc đối tượng JSON.",
+    "default_factory_not_called": "Không tính được giá trị mặc định vì dữ liệu có lỗi khác.",
+    "none_required": "Phải để trống (null).",
     "greater_than": "Phải lớn hơn {gt}.",
+    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}.",
     "less_than": "Phải nhỏ hơn {lt}.",
+    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}.",
+    "multiple_of": "Phải là bội số của {multiple_of}.",
+    "finite_number": "Phải là một số hữu hạn.",
+    "too_short": "Phải có ít nhất {min_length} phần tử (hiện có {actual_length}).",
+    "too_long": "Không được có quá {max_length} phần tử.",
+    "iterable_type": "Phải là một danh sách.",
+    "iteration_error": "Không đọc được các phần tử của danh sách.",
+    "string_type": "Phải là chuỗi ký tự.",
+    "string_unicode": "Phải là chuỗi ký tự Unicode hợp lệ.",
     "string_too_short": "Phải có ít nhất {min_length} ký tự.",
     "string_too_long": "Không được dài quá {max_length} ký tự.",
-    "string_type": "Phải là chuỗi ký tự.",
-    "json_invalid": "Nội dung JSON không hợp lệ.",
-    "date_from_datetime_parsing": "Không phải ngày hợp lệ (YYYY-MM-DD).",
-    "date_parsing": "Không phải ngày hợp lệ (YYYY-MM-DD).",
+    "string_pattern_mismatch": "Không đúng định dạng yêu cầu (biểu thức {pattern}).",
+    "string_not_ascii": "Chỉ được chứa ký tự ASCII.",
+    "enum": "Giá trị phải là một trong: {expected}.",
+    "dict_type": "Phải là một đối tượng JSON (object).",
+    "frozen_dict_type": "Phải là một đối tượng JSON (object).",
+    "ordered_dict_type": "Phải là một đối tượng JSON (object).",
+    "counter_type": "Phải là một đối tượng JSON (object).",
+    "mapping_type": "Phải là một đối tượng JSON (object).",
+    "list_type": "Phải là một danh sách.",
+    "deque_type": "Phải là một danh sách.",
+    "tuple_type": "Phải là một danh sách.",
+    "set_type": "Phải là một danh sách.",
+    "set_item_not_hashable": "Các phần tử của danh sách phải là giá trị đơn.",
+    "bool_type": "Phải là true hoặc false.",
     "bool_parsing": "Phải là true hoặc false.",
+    "int_type": "Phải là số nguyên.",
+    "int_parsing": "Phải là số nguyên.",
+    "int_parsing_size": "Số nguyên quá lớn.",
+    "int_from_float": "Phải là số nguyên, không có phần thập phân.",
+    "float_type": "Phải là một số.",
+    "float_parsing": "Phải là một số.",
+    "bytes_type": "Phải là dữ liệu nhị phân.",
+    "bytes_too_short": "Phải có ít nhất {min_length} byte.",
+    "bytes_too_long": "Không được quá {max_length} byte.",
+    "bytes_invalid_encoding": "Dữ liệu không đúng mã hoá {encoding}.",
     "value_error": "Giá trị không hợp lệ.",
-    "extra_forbidden": "Trường này không được phép.",
-    "invalid_sort": "Không thể sắp xếp theo trường này; được phép: {allowed}.",
+    "assertion_error": "Giá trị không hợp lệ.",
+    "literal_error": "Giá trị phải là một trong: {expected}.",
+    "missing_sentinel_error": "Giá trị không hợp lệ.",
+    "ellipsis_error": "Giá trị không hợp lệ.",
+    "date_type": "Phải là ngày theo định dạng YYYY-MM-DD.",
+    "date_parsing": "Không phải ngày hợp lệ (YYYY-MM-DD).",
+    "date_from_datetime_parsing": "Không phải ngày hợp lệ (YYYY-MM-DD).",
+    "date_from_datetime_inexact": "Phải là một ngày, không kèm giờ.",
+    "date_past": "Ngày phải ở quá khứ.",
+    "date_future": "Ngày phải ở tương lai.",
+    "time_type": "Phải là giờ theo định dạng HH:MM:SS.",
+    "time_parsing": "Không phải giờ hợp lệ (HH:MM:SS).",
+    "datetime_type": "Phải là thời điểm theo ISO 8601 (ví dụ 2024-10-01T08:00:00+07:00).",
+    "datetime_parsing": "Không phải thời điểm hợp lệ theo ISO 8601 "
+    "(ví dụ 2024-10-01T08:00:00+07:00).",
+    "datetime_object_invalid": "Không phải thời điểm hợp lệ.",
+    "datetime_from_date_parsing": "Không phải thời điểm hợp lệ theo ISO 8601 "
+    "(ví dụ 2024-10-01T08:00:00+07:00).",
+    "datetime_past": "Thời điểm phải ở quá khứ.",
+    "datetime_future": "Thời điểm phải ở tương lai.",
+    "timezone_naive": "Không được kèm múi giờ.",
+    "timezone_aware": "Phải kèm múi giờ (ví dụ +07:00 hoặc Z).",
+    "timezone_offset": "Phải có múi giờ lệch {tz_expected} giây, không phải {tz_actual}.",
+    "time_delta_type": "Phải là khoảng thời gian hợp lệ.",
+    "time_delta_parsing": "Không phải khoảng thời gian hợp lệ (ISO 8601, ví dụ PT15M).",
+    "frozen_set_type": "Phải là một danh sách.",
+    "is_instance_of": "Kiểu dữ liệu không hợp lệ.",
+    "is_subclass_of": "Kiểu dữ liệu không hợp lệ.",
+    "callable_type": "Kiểu dữ liệu không hợp lệ.",
+    "union_tag_invalid": "Giá trị '{tag}' của {discriminator} phải là một trong: {expected_tags}.",
+    "union_tag_not_found": "Thiếu trường phân loại {discriminator}.",
+    "arguments_type": "Tham số phải là danh sách hoặc đối tượng JSON.",
+    "missing_argument": "Thiếu tham số bắt buộc.",
+    "unexpected_keyword_argument": "Tham số này không được phép.",
+    "missing_keyword_only_argument": "Thiếu tham số bắt buộc.",
+    "unexpected_positional_argument": "Tham số này không được phép.",
+    "missing_positional_only_argument": "Thiếu tham số bắt buộc.",
+    "multiple_argument_values": "Tham số được truyền nhiều lần.",
+    "url_type": "Phải là một URL.",
+    "url_parsing": "Không phải URL hợp lệ.",
+    "url_syntax_violation": "URL không đúng cú pháp.",
+    "url_too_long": "URL không được dài quá {max_length} ký tự.",
+    "url_scheme": "URL phải bắt đầu bằng {expected_schemes}.",
+    "uuid_type": "Không phải mã UUID hợp lệ.",
+    "uuid_parsing": "Không phải mã UUID hợp lệ.",
+    "uuid_version": "Phải là UUID phiên bản {expected_version}.",
+    "decimal_type": "Phải là một số thập phân.",
+    "decimal_parsing": "Không phải số thập phân hợp lệ.",
+    "decimal_max_digits": "Không được có quá {max_digits} chữ số.",
+    "decimal_max_places": "Không được có quá {decimal_places} chữ số sau dấu thập phân.",
+    "decimal_whole_digits": "Không được có quá {whole_digits} chữ số trước dấu thập phân.",
+    "fraction_type": "Phải là một phân số.",
+    "fraction_parsing": "Không phải phân số hợp lệ.",
+    "complex_type": "Phải là một số phức.",
+    "complex_str_parsing": "Không phải số phức hợp lệ.",
 }
+_UNKNOWN_VALIDATION_VI = "Giá trị không hợp lệ ({english})."
+
+
+class Localised(Protocol):
+    """Something that renders itself in a language: a ``Text``, a pydantic error."""
+
+    def render(self, language: Language) -> str: ...
+
+
+class Text:
+    """A message of ``MESSAGES`` with its parameters, rendered when the language is known."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+
+    def render(self, language: Language) -> str:
+        return message(self.code, language, **self.params)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and (other.code, other.params) == (self.code, self.params)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"Text({self.code!r}, **{self.params!r})"
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+class ValidationText:
+    """A pydantic validation error, rendered in English (pydantic's own wording) or in
+    Vietnamese (``VALIDATION_MESSAGES_VI``)."""
+
+    __slots__ = ("context", "english", "error_type")
+
+    def __init__(self, error_type: str, english: str, context: Mapping[str, object]) -> None:
+        self.error_type = error_type
+        # pydantic's wording may quote the input ("found `\u202e` at 2" for a UUID).
+        self.english = escape_invisible(english)
+        self.context = dict(context)
+
+    def render(self, language: Language) -> str:
+        return validation_message(self.error_type, self.english, self.context, language)
 
 
 def preferred_language(accept_language: str | None) -> Language:
@@ -247,22 +559,72 @@ def preferred_language(accept_language: str | None) -> Language:
     return best[1]
 
 
+class _KeepMissing(dict[str, object]):
+    """Format values where a placeholder without a value stays as it is, so that a
+    message never turns into a server error; a test checks every raise site's params."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _render_param(value: object, language: Language) -> object:
+    if isinstance(value, Text | ValidationText):
+        return value.render(language)
+    if isinstance(value, list | tuple) and any(isinstance(v, Text) for v in value):
+        return "; ".join(str(_render_param(v, language)) for v in value)
+    return value
+
+
 def message(code: str, language: Language, **params: object) -> str:
     templates = MESSAGES.get(code, MESSAGES["http_error"])
     resource = str(params.get("resource", "resource"))
-    values = {"resource_vi": RESOURCE_NAMES_VI.get(resource, resource), **params}
-    return templates[language].format(**values)
+    values = _KeepMissing(resource_vi=RESOURCE_NAMES_VI.get(resource, resource))
+    values.update({name: _render_param(value, language) for name, value in params.items()})
+    return string.Formatter().vformat(templates[language], (), values)
+
+
+def template_fields(template: str) -> set[str]:
+    """The placeholder names of a message template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def validation_message(
-    error_type: str, english: str, context: dict[str, object], language: Language
+    error_type: str, english: str, context: Mapping[str, object], language: Language
 ) -> str:
     if language == "en":
         return english
     template = VALIDATION_MESSAGES_VI.get(error_type)
     if template is None:
-        return english
-    try:
-        return template.format(**context)
-    except (KeyError, IndexError):
-        return english
+        return _UNKNOWN_VALIDATION_VI.format(english=english)
+    values = _KeepMissing(
+        {
+            # pydantic lists allowed values as "'a', 'b' or 'c'".
+            name: str(value).replace("' or '", "' hoặc '") if name == "expected" else value
+            for name, value in context.items()
+        }
+    )
+    return string.Formatter().vformat(template, (), values)
+
+
+def escape_invisible(text: str) -> str:
+    """``text`` with control, format and separator characters (but plain spaces) written
+    as escapes (``\\u202e``), so that a message never carries them back to the client."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch
+        if unicodedata.category(ch)[0] not in "CZ" or ch == " "
+        else f"\\u{ord(ch):04x}"
+        if ord(ch) <= 0xFFFF
+        else f"\\U{ord(ch):08x}"
+        for ch in text
+    )
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A client's value quoted for a message: invisible characters escaped and long
+    values cut short."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"'{escape_invisible(text)}'"

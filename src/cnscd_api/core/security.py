@@ -21,12 +21,14 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from cnscd_api.config import Settings
+from cnscd_api.core.i18n import Text
 from cnscd_api.models.base import utcnow
 
 ALGORITHM = "HS256"
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 -- not a secret
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ")
 MIN_PASSWORD_LENGTH = 10
+LONG_PASSWORD_LENGTH = 16
 COMMON_PASSWORDS = frozenset(
     {"password", "password1", "123456789", "1234567890", "qwertyuiop", "matkhau123", "admin12345"}
 )
@@ -51,22 +53,28 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     return _password_hash.verify(password, password_hash)
 
 
-def password_problems(password: str, username: str | None = None) -> list[str]:
-    """Why a password is too weak (empty when it is acceptable)."""
-    problems: list[str] = []
+def password_weaknesses(password: str, username: str | None = None) -> list[Text]:
+    """Why a password is too weak (empty when it is acceptable), as messages to render
+    in the caller's language."""
+    problems: list[Text] = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"at least {MIN_PASSWORD_LENGTH} characters")
+        problems.append(Text("password_too_short", min_length=MIN_PASSWORD_LENGTH))
     classes = sum(
         bool(re.search(pattern, password))
         for pattern in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z\d]")
     )
-    if classes < 3 and len(password) < 16:
-        problems.append("three of: lowercase, uppercase, digits, symbols (or 16+ characters)")
+    if classes < 3 and len(password) < LONG_PASSWORD_LENGTH:
+        problems.append(Text("password_few_classes", long_length=LONG_PASSWORD_LENGTH))
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        problems.append("not a common or repetitive password")
+        problems.append(Text("password_common"))
     if username and username.lower() in password.lower():
-        problems.append("must not contain the username")
+        problems.append(Text("password_has_username"))
     return problems
+
+
+def password_problems(password: str, username: str | None = None) -> list[str]:
+    """Why a password is too weak, in English (the command line)."""
+    return [problem.render("en") for problem in password_weaknesses(password, username)]
 
 
 def opaque_token() -> str:

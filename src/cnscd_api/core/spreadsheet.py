@@ -23,6 +23,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from starlette.responses import StreamingResponse
 
+from cnscd_api.core.i18n import Text, shown
+from cnscd_api.core.text import fold
+
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
@@ -132,38 +135,46 @@ def download(
 
 
 class UnreadableSpreadsheet(Exception):
-    """Not an XLSX or UTF-8 CSV file, or an empty one."""
+    """Not an XLSX or UTF-8 CSV file, an empty one, or one whose rows are ambiguous."""
+
+    def __init__(self, reason: Text) -> None:
+        self.reason = reason
+        super().__init__(reason.render("en"))
 
 
-def read_rows(content: bytes, filename: str | None) -> tuple[list[str], Iterator[list[Any]]]:
+def read_rows(
+    content: bytes, filename: str | None, sheet: str | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
     """The header row and an iterator over the data rows of an uploaded file.
 
     XLSX is recognised by its ZIP signature whatever the file is called; anything else
-    must be UTF-8 CSV (with or without a byte-order mark).
+    must be UTF-8 CSV (with or without a byte-order mark). A workbook is read from its
+    one sheet with data, or from ``sheet``; data on several sheets is refused rather than
+    any of it left out.
     """
     if not content.strip():
-        raise UnreadableSpreadsheet("the file is empty")
+        raise UnreadableSpreadsheet(Text("file_empty"))
     if content[:4] == b"PK\x03\x04":
         _check_archive(content)
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken archive
-            raise UnreadableSpreadsheet("not a valid .xlsx workbook") from exc
+            raise UnreadableSpreadsheet(Text("file_not_xlsx")) from exc
         if not workbook.worksheets:
-            raise UnreadableSpreadsheet("the workbook has no sheet")
-        values = _guarded(workbook.worksheets[0].iter_rows(values_only=True))
+            raise UnreadableSpreadsheet(Text("workbook_no_sheet"))
+        values = _guarded(_worksheet(workbook.worksheets, sheet).iter_rows(values_only=True))
         header = next(values, None)
         if header is None:
-            raise UnreadableSpreadsheet("the sheet is empty")
+            raise UnreadableSpreadsheet(Text("sheet_empty"))
         return [str(cell).strip() if cell is not None else "" for cell in header], values
     if (filename or "").lower().endswith((".xls", ".ods", ".pdf", ".zip")):
-        raise UnreadableSpreadsheet("only .xlsx and UTF-8 .csv files are accepted")
+        raise UnreadableSpreadsheet(Text("file_format_refused"))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnreadableSpreadsheet("not an .xlsx file nor UTF-8 text") from exc
+        raise UnreadableSpreadsheet(Text("file_not_utf8")) from exc
     if "\x00" in text:
-        raise UnreadableSpreadsheet("not an .xlsx file nor a text CSV file")
+        raise UnreadableSpreadsheet(Text("file_not_text"))
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -173,8 +184,34 @@ def read_rows(content: bytes, filename: str | None) -> tuple[list[str], Iterator
     rows = _guarded(reader)
     header = next(rows, None)
     if header is None:
-        raise UnreadableSpreadsheet("the file is empty")
+        raise UnreadableSpreadsheet(Text("file_empty"))
     return [str(cell).strip() for cell in header], rows
+
+
+def _has_data(worksheet: Any) -> bool:
+    for row in _guarded(worksheet.iter_rows(values_only=True)):
+        if any(cell is not None and str(cell).strip() for cell in row):
+            return True
+    return False
+
+
+def _worksheet(worksheets: Sequence[Any], name: str | None) -> Any:
+    """The sheet named ``name`` (exactly, else ignoring case and accents), or the one
+    sheet that holds data."""
+    names = ", ".join(shown(sheet.title) for sheet in worksheets)
+    if name is not None:
+        exact = [sheet for sheet in worksheets if sheet.title == name]
+        folded = [sheet for sheet in worksheets if fold(sheet.title) == fold(name)]
+        found = exact or folded
+        if len(found) != 1:
+            raise UnreadableSpreadsheet(Text("sheet_not_found", sheet=shown(name), sheets=names))
+        return found[0]
+    filled = [sheet for sheet in worksheets if _has_data(sheet)]
+    if len(filled) > 1:
+        raise UnreadableSpreadsheet(
+            Text("sheets_ambiguous", sheets=", ".join(shown(sheet.title) for sheet in filled))
+        )
+    return filled[0] if filled else worksheets[0]
 
 
 def _guarded(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
@@ -194,7 +231,7 @@ def _guarded(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
         zipfile.BadZipFile,
         zlib.error,
     ) as exc:
-        raise UnreadableSpreadsheet("malformed content") from exc
+        raise UnreadableSpreadsheet(Text("file_malformed")) from exc
 
 
 # A real member list of 20,000 rows unpacks to a few megabytes; far more is a zip bomb.
@@ -208,8 +245,8 @@ def _check_archive(content: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise UnreadableSpreadsheet("not a valid .xlsx workbook") from exc
+        raise UnreadableSpreadsheet(Text("file_not_xlsx")) from exc
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
-        raise UnreadableSpreadsheet("the workbook unpacks to far more data than a member list")
+        raise UnreadableSpreadsheet(Text("file_zip_bomb"))

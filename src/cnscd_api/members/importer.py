@@ -1,27 +1,37 @@
 """Importing member lists from the spreadsheets officials keep.
 
-Every row is validated before anything is written; one bad row means nothing is
-written and the answer lists each problem with its row number and column. A valid file
-is written in the request's single transaction. Re-sending a file changes nothing new:
-a row whose phone (or, without a phone, whose name and birth year) matches a member of
-the same team updates that member instead of adding another.
+Every row is validated before anything is written, by ``MemberRow``: the API's
+``MemberCreate`` (so every rule and message of ``POST /members`` applies) plus the reading
+of spreadsheet cells. One bad row means nothing is written and the answer lists each
+problem with its row number and column. A valid file is written in the request's single
+transaction. Re-sending a file changes nothing new: a row whose phone (or, without a
+phone, whose name and birth year) matches a member of the same team updates that member
+instead of adding another.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError, field_validator, model_validator
 from sqlmodel import Session
 
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
-from cnscd_api.core.errors import FieldError, PayloadTooLarge, Unprocessable
-from cnscd_api.core.fields import EMAIL_REGEX
+from cnscd_api.core.errors import (
+    FieldError,
+    PayloadTooLarge,
+    Unprocessable,
+    validation_text,
+)
+from cnscd_api.core.fields import invalid
+from cnscd_api.core.i18n import Text, shown
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -30,11 +40,10 @@ from cnscd_api.core.labels import (
     enum_from_label,
 )
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.phone import normalise_mobile
 from cnscd_api.core.spreadsheet import UnreadableSpreadsheet, read_rows
 from cnscd_api.core.text import fold
 from cnscd_api.members import repository
-from cnscd_api.members.schemas import ImportResult
+from cnscd_api.members.schemas import ImportResult, MemberCreate
 from cnscd_api.models import (
     Affiliation,
     AuditAction,
@@ -50,7 +59,6 @@ from cnscd_api.models import (
 from cnscd_api.teams import service as team_service
 
 AUDITED = tuple(field for field in Member.__audited__ if field != "left_on")
-EMAIL_PATTERN = re.compile(EMAIL_REGEX)
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -77,6 +85,91 @@ COLUMNS = (
     Column("joined_on", "Ngày tham gia", aliases=("joined_on",)),
 )
 TEMPLATE_HEADERS = tuple(column.header for column in COLUMNS)
+HEADER_OF = {column.key: column.header for column in COLUMNS}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+# Runs of spaces of any kind (the no-break spaces that pasting from the web leaves) are
+# one plain space in a name, as the import always did.
+_SPACES = re.compile("[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def _cell(key: str, value: Any) -> Any:
+    """A cell as the API would receive it: text stripped, empty cells absent (so that the
+    defaults apply), whole numbers that Excel stores as floats (a phone whose leading
+    zero Excel dropped, a year) as digits, and dates as dates."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value if key == "joined_on" else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, str):
+        value = str(value)
+    return value.strip() or None
+
+
+def _label(enum: type[StrEnum], labels: Mapping[Any, str], value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    found = enum_from_label(enum, labels, value)
+    if found is None:
+        raise invalid(
+            "import_label_unknown", "enum", value=shown(value), allowed=", ".join(labels.values())
+        )
+    return found
+
+
+class MemberRow(MemberCreate):
+    """One spreadsheet row: the fields and rules of ``POST /members``, plus what reading a
+    spreadsheet needs — Vietnamese labels (``Đoàn Thanh niên``) or codes for the enums,
+    ``dd/mm/yyyy`` dates, numbers that Excel stored as floats, runs of spaces in names
+    (including no-break spaces)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cells(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cells = {key: _cell(key, value) for key, value in data.items()}
+        return {key: value for key, value in cells.items() if value is not None}
+
+    @field_validator("full_name", mode="before")
+    @classmethod
+    def _single_spaces(cls, value: Any) -> Any:
+        return _SPACES.sub(" ", value) if isinstance(value, str) else value
+
+    @field_validator("gender", mode="before")
+    @classmethod
+    def _gender(cls, value: Any) -> Any:
+        return _label(Gender, GENDER_VI, value)
+
+    @field_validator("affiliation", mode="before")
+    @classmethod
+    def _affiliation(cls, value: Any) -> Any:
+        return _label(Affiliation, AFFILIATION_VI, value)
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: Any) -> Any:
+        return _label(TeamRole, TEAM_ROLE_VI, value)
+
+    @field_validator("skill_level", mode="before")
+    @classmethod
+    def _skill_level(cls, value: Any) -> Any:
+        return _label(SkillLevel, SKILL_LEVEL_VI, value)
+
+    @field_validator("joined_on", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for pattern in DATE_FORMATS:
+            try:
+                return datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        raise invalid("import_date_invalid", "date_parsing", value=shown(value))
 
 
 @dataclass
@@ -94,37 +187,54 @@ class Plan:
 
 
 def _column_map(header: list[str]) -> dict[int, Column]:
+    """Which column of the file holds which field. Headers match without regard to case
+    and accents, or by an alias; a field given by two columns is refused, since one of
+    them would be silently ignored."""
     by_name = {
         fold(name): column for column in COLUMNS for name in (column.header, *column.aliases)
     }
-    mapping: dict[int, Column] = {}
+    found: dict[Column, list[tuple[int, str]]] = {}
     for index, name in enumerate(header):
         column = by_name.get(fold(name))
-        if column is not None and column not in mapping.values():
-            mapping[index] = column
-    missing = [c.header for c in COLUMNS if c.required and c not in mapping.values()]
+        if column is not None:
+            found.setdefault(column, []).append((index, name))
+    duplicated = {column: names for column, names in found.items() if len(names) > 1}
+    if duplicated:
+        raise Unprocessable(
+            "import_unreadable",
+            reason=Text(
+                "columns_duplicated", columns=", ".join(f"'{c.header}'" for c in duplicated)
+            ),
+            errors=[
+                FieldError.of(
+                    f"file.{column.header}",
+                    "duplicate_column",
+                    Text(
+                        "import_column_duplicate",
+                        column=column.header,
+                        headers=", ".join(shown(name) for _, name in names),
+                    ),
+                    column=column.header,
+                )
+                for column, names in duplicated.items()
+            ],
+        )
+    missing = [c.header for c in COLUMNS if c.required and c not in found]
     if missing:
         raise Unprocessable(
             "import_unreadable",
-            reason=f"missing required columns: {', '.join(missing)}",
+            reason=Text("columns_missing", columns=", ".join(missing)),
             errors=[
-                FieldError(
-                    field=f"file.{name}",
-                    code="missing_column",
-                    message=f"Column '{name}' is required.",
+                FieldError.of(
+                    f"file.{name}",
+                    "missing_column",
+                    Text("import_column_missing", column=name),
+                    column=name,
                 )
                 for name in missing
             ],
         )
-    return mapping
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return {names[0][0]: column for column, names in found.items()}
 
 
 def _rows(header: list[str], values: Iterator[list[Any]]) -> Iterator[Row]:
@@ -134,143 +244,78 @@ def _rows(header: list[str], values: Iterator[list[Any]]) -> Iterator[Row]:
         if number - 1 > MAX_ROWS:
             raise PayloadTooLarge("import_too_many_rows", limit=MAX_ROWS)
         cells = {column.key: raw[i] for i, column in mapping.items() if i < len(raw)}
-        if all(_text(v) == "" for v in cells.values()):
+        if all(_cell(key, v) is None for key, v in cells.items()):
             continue
         yield Row(number, cells)
 
 
-def _error(row: Row, key: str, message: str) -> FieldError:
-    header = next(c.header for c in COLUMNS if c.key == key)
-    return FieldError(
-        field=f"row {row.number}.{header}",
-        code="invalid_cell",
-        message=message,
-        row=row.number,
-        column=header,
-    )
+def _error(row: Row, key: str, code: str, text: Text) -> FieldError:
+    header = HEADER_OF[key]
+    return FieldError.of(f"row {row.number}.{header}", code, text, row=row.number, column=header)
 
 
-def _enum(
-    row: Row, key: str, enum: Any, labels: Any, errors: list[FieldError], default: Any = None
-) -> Any:
-    text = _text(row.values.get(key))
-    if not text:
-        return default
-    value = enum_from_label(enum, labels, text)
-    if value is None:
-        allowed = ", ".join(labels.values())
-        errors.append(_error(row, key, f"'{text}' is not one of: {allowed}"))
-    return value
-
-
-def _date(row: Row, key: str, errors: list[FieldError]) -> date | None:
-    value = row.values.get(key)
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if not text:
-        return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    errors.append(_error(row, key, f"'{text}' is not a date (dd/mm/yyyy or yyyy-mm-dd)"))
-    return None
-
-
-def _parse(row: Row, errors: list[FieldError]) -> dict[str, Any]:
-    parsed: dict[str, Any] = {}
-    full_name = " ".join(_text(row.values.get("full_name")).split())
-    if not full_name:
-        errors.append(_error(row, "full_name", "required"))
-    elif len(full_name) > 200:
-        errors.append(_error(row, "full_name", "at most 200 characters"))
-    parsed["full_name"] = full_name
-    parsed["gender"] = _enum(row, "gender", Gender, GENDER_VI, errors)
-    parsed["affiliation"] = _enum(row, "affiliation", Affiliation, AFFILIATION_VI, errors)
-    if parsed["affiliation"] is None and not _text(row.values.get("affiliation")):
-        errors.append(_error(row, "affiliation", "required"))
-    parsed["role"] = _enum(row, "role", TeamRole, TEAM_ROLE_VI, errors, TeamRole.MEMBER)
-    parsed["skill_level"] = _enum(
-        row, "skill_level", SkillLevel, SKILL_LEVEL_VI, errors, SkillLevel.BASIC
-    )
-    year = _text(row.values.get("birth_year"))
-    parsed["birth_year"] = None
-    if year:
-        if year.isascii() and year.isdigit() and 1920 <= int(year) <= 2015:
-            parsed["birth_year"] = int(year)
-        else:
-            errors.append(
-                _error(row, "birth_year", f"'{year}' is not a year between 1920 and 2015")
-            )
-    phone = _text(row.values.get("phone"))
-    parsed["phone"] = None
-    if phone:
-        try:
-            parsed["phone"] = normalise_mobile(phone)
-        except ValueError:
-            errors.append(_error(row, "phone", f"'{phone}' is not a Vietnamese mobile number"))
-    email = _text(row.values.get("email"))
-    if email and (len(email) > 254 or not EMAIL_PATTERN.fullmatch(email)):
-        errors.append(_error(row, "email", f"'{email}' is not an e-mail address"))
-    parsed["email"] = email or None
-    organisation = _text(row.values.get("organisation"))
-    if len(organisation) > 200:
-        errors.append(_error(row, "organisation", "at most 200 characters"))
-    parsed["organisation"] = organisation or None
-    team_text = _text(row.values.get("team_id"))
-    parsed["team_id"] = None
+def _validate(row: Row, errors: list[FieldError]) -> MemberRow | None:
+    """The row through the API's rules; each problem named by row and column."""
     try:
-        parsed["team_id"] = uuid.UUID(team_text)
-    except ValueError:
-        errors.append(
-            _error(
-                row,
-                "team_id",
-                "required: the team's id (Mã tổ) from the teams export"
-                if not team_text
-                else f"'{team_text}' is not a team id",
+        return MemberRow.model_validate(row.values)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = error.get("loc", ())
+            header = HEADER_OF.get(str(loc[0])) if loc else None
+            errors.append(
+                FieldError.of(
+                    f"row {row.number}.{header}" if header else f"row {row.number}",
+                    str(error.get("type", "value_error")),
+                    validation_text(error),
+                    row=row.number,
+                    column=header,
+                )
             )
-        )
-    parsed["joined_on"] = _date(row, "joined_on", errors)
-    if parsed["joined_on"] is not None and parsed["joined_on"] > date.today():
-        errors.append(_error(row, "joined_on", "the date is in the future"))
-    return parsed
+        return None
 
 
-def _identity(team_id: uuid.UUID, parsed: dict[str, Any]) -> tuple[Any, ...]:
-    if parsed["phone"]:
-        return (team_id, "phone", parsed["phone"])
-    return (team_id, "name", fold(parsed["full_name"]), parsed["birth_year"])
+def _identity(
+    team_id: uuid.UUID, phone: str | None, full_name: str, birth_year: int | None
+) -> tuple[Any, ...]:
+    if phone:
+        return (team_id, "phone", phone)
+    return (team_id, "name", fold(full_name), birth_year)
 
 
-def plan_import(session: Session, actor: Principal, content: bytes, filename: str | None) -> Plan:
+MEMBER_FIELDS = (
+    "full_name",
+    "gender",
+    "birth_year",
+    "phone",
+    "email",
+    "affiliation",
+    "organisation",
+    "skill_level",
+)
+
+
+def plan_import(
+    session: Session,
+    actor: Principal,
+    content: bytes,
+    filename: str | None,
+    sheet: str | None = None,
+) -> Plan:
     if len(content) > MAX_BYTES:
         raise PayloadTooLarge(limit_mb=MAX_BYTES // (1024 * 1024))
     try:
-        header, values = read_rows(content, filename)
+        header, values = read_rows(content, filename, sheet)
         rows = list(_rows(header, values))
     except UnreadableSpreadsheet as exc:
-        raise Unprocessable("import_unreadable", reason=str(exc)) from exc
+        raise Unprocessable("import_unreadable", reason=exc.reason) from exc
     plan = Plan(rows=len(rows))
-    parsed_rows = [(row, _parse(row, plan.errors)) for row in rows]
-    team_ids = {parsed["team_id"] for _, parsed in parsed_rows if parsed["team_id"]}
-    teams = team_service.teams_by_id(session, actor, team_ids)
+    validated = [(row, _validate(row, plan.errors)) for row in rows]
+    valid_rows = [(row, member) for row, member in validated if member is not None]
+    teams = team_service.teams_by_id(session, actor, {m.team_id for _, m in valid_rows})
     existing: dict[tuple[Any, ...], Member] = {}
     for member in repository.members_of_teams(session, list(teams)):
-        existing[
-            _identity(
-                member.team_id,
-                {
-                    "phone": member.phone,
-                    "full_name": member.full_name,
-                    "birth_year": member.birth_year,
-                },
-            )
-        ] = member
+        identity = _identity(member.team_id, member.phone, member.full_name, member.birth_year)
+        existing[identity] = member
     leaders: dict[uuid.UUID, tuple[uuid.UUID | None, str]] = {
         m.team_id: (m.id, m.full_name)
         for m in existing.values()
@@ -278,58 +323,51 @@ def plan_import(session: Session, actor: Principal, content: bytes, filename: st
     }
     seen: dict[tuple[Any, ...], int] = {}
     today = date.today()
-    for row, parsed in parsed_rows:
-        team: Team | None = teams.get(parsed["team_id"]) if parsed["team_id"] else None
-        if parsed["team_id"] and team is None:
-            plan.errors.append(_error(row, "team_id", "no such team in your scope"))
-            continue
+    for row, parsed in valid_rows:
+        team: Team | None = teams.get(parsed.team_id)
         if team is None:
+            plan.errors.append(
+                _error(row, "team_id", "team_not_found", Text("import_team_not_found"))
+            )
             continue
         if team.status is TeamStatus.DISSOLVED:
-            plan.errors.append(_error(row, "team_id", "the team is dissolved"))
+            plan.errors.append(
+                _error(row, "team_id", "team_not_open", Text("import_team_dissolved"))
+            )
             continue
-        identity = _identity(team.id, parsed)
+        identity = _identity(team.id, parsed.phone, parsed.full_name, parsed.birth_year)
         if identity in seen:
             plan.errors.append(
                 _error(
                     row,
-                    "phone" if parsed["phone"] else "full_name",
-                    f"same member as row {seen[identity]}",
+                    "phone" if parsed.phone else "full_name",
+                    "duplicate_row",
+                    Text("import_same_member", row=seen[identity]),
                 )
             )
             continue
         seen[identity] = row.number
         current = existing.get(identity)
-        if parsed["role"] is TeamRole.LEADER:
+        if parsed.role is TeamRole.LEADER:
             leader = leaders.get(team.id)
             if leader is not None and (current is None or leader[0] != current.id):
                 plan.errors.append(
-                    _error(row, "role", f"the team already has a leader ({leader[1]})")
+                    _error(
+                        row, "role", "leader_exists", Text("import_leader_exists", name=leader[1])
+                    )
                 )
                 continue
-            leaders[team.id] = (current.id if current else None, parsed["full_name"])
-        fields = {
-            k: parsed[k]
-            for k in (
-                "full_name",
-                "gender",
-                "birth_year",
-                "phone",
-                "email",
-                "affiliation",
-                "organisation",
-                "skill_level",
-            )
-        }
+            leaders[team.id] = (current.id if current else None, parsed.full_name)
+        fields = {k: getattr(parsed, k) for k in MEMBER_FIELDS}
         if current is None:
             plan.creates.append(
                 {
                     **fields,
                     "id": uuid.uuid4(),
-                    "search_name": fold(parsed["full_name"]),
+                    "search_name": fold(parsed.full_name),
                     "team_id": team.id,
-                    "role": parsed["role"],
-                    "joined_on": parsed["joined_on"] or today,
+                    "role": parsed.role,
+                    "joined_on": parsed.joined_on or today,
                     "left_on": None,
                     "is_demo": False,
                     "version": 1,
@@ -337,17 +375,23 @@ def plan_import(session: Session, actor: Principal, content: bytes, filename: st
             )
         else:
             changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
-            if parsed["role"] != current.role and current.left_on is None:
-                changed["role"] = parsed["role"]
+            if parsed.role != current.role and current.left_on is None:
+                changed["role"] = parsed.role
             if changed:
                 plan.updates.append((current, changed))
+    plan.errors.sort(key=lambda error: error.row or 0)
     return plan
 
 
 def run_import(
-    session: Session, actor: Principal, content: bytes, filename: str | None, dry_run: bool
+    session: Session,
+    actor: Principal,
+    content: bytes,
+    filename: str | None,
+    dry_run: bool,
+    sheet: str | None = None,
 ) -> ImportResult:
-    plan = plan_import(session, actor, content, filename)
+    plan = plan_import(session, actor, content, filename, sheet)
     if plan.errors:
         raise Unprocessable(
             "import_invalid", count=len({e.row for e in plan.errors}), errors=plan.errors[:1000]

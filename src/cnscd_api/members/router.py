@@ -108,14 +108,24 @@ def import_members(
         File(description=".xlsx, or .csv in UTF-8 (with or without BOM); at most 10 MB."),
     ],
     dry_run: Annotated[bool, Query(description="Validate only; write nothing.")] = False,
+    sheet: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="The sheet of an .xlsx workbook to import (its name, ignoring case "
+            "and accents). Without it the workbook must hold data on one sheet only.",
+        ),
+    ] = None,
 ) -> ImportResult:
-    """Every row is validated first. With any bad row nothing is written and the 422
-    lists each problem with its row number and column. Otherwise all rows are written
-    in one transaction. Re-sending a file creates no duplicates: the same phone in the
-    same team (or, without a phone, the same name and birth year) is the same member,
-    whose details are updated. At most 20,000 rows and 10 MB (413 past them)."""
+    """Every row is validated first, by the same rules as `POST /members`. With any bad
+    row nothing is written and the 422 lists each problem with its row number and column.
+    Otherwise all rows are written in one transaction. Re-sending a file creates no
+    duplicates: the same phone in the same team (or, without a phone, the same name and
+    birth year) is the same member, whose details are updated. A column given twice
+    (also under an alias) or data on several sheets is a 422, never silently dropped.
+    At most 20,000 rows and 10 MB (413 past them)."""
     content = file.file.read(importer.MAX_BYTES + 1)
-    return importer.run_import(session, actor, content, file.filename, dry_run)
+    return importer.run_import(session, actor, content, file.filename, dry_run, sheet)
 
 
 @router.post(

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from cnscd_api.core.fields import Email, MobilePhone, PersonName, PlainText
+from cnscd_api.core.fields import Email, MobilePhone, PersonName, PlainText, invalid
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -31,7 +31,7 @@ from cnscd_api.models import Affiliation, Gender, SkillLevel, TeamRole
 
 def _not_future(value: date) -> date:
     if value > date.today():
-        raise ValueError("the date is in the future")
+        raise invalid("date_in_future")
     return value
 
 
@@ -118,7 +118,7 @@ class MemberUpdate(BaseModel):
     @model_validator(mode="after")
     def _leave_or_move(self) -> MemberUpdate:
         if self.left_on is not None and (self.team_id is not None or self.role is not None):
-            raise ValueError("left_on ends the membership; send team_id or role in another request")
+            raise invalid("left_on_with_move")
         return self
 
 

@@ -216,11 +216,8 @@ def _leave(session: Session, member: Member, left_on: date) -> dict[str, Any]:
     if left_on < member.joined_on:
         raise Unprocessable(
             errors=[
-                FieldError(
-                    field="body.left_on",
-                    code="left_before_joined",
-                    message=f"must not be before the day the member joined "
-                    f"({member.joined_on.isoformat()})",
+                FieldError.of(
+                    "body.left_on", "left_before_joined", joined_on=member.joined_on.isoformat()
                 )
             ]
         )

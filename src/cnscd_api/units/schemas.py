@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cnscd_api.core.fields import PlainText
+from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, PlainText
 from cnscd_api.models import DivisionType, UnitLevel
 
 
@@ -79,7 +79,7 @@ UnitName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200), PlainText
 ]
 OfficialCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z._-]{1,16}$")
+    str, StringConstraints(strip_whitespace=True, pattern=OFFICIAL_CODE_REGEX), PlainText
 ]
 
 

@@ -128,10 +128,8 @@ def update_unit(
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
         raise Unprocessable(
             errors=[
-                FieldError(
-                    field="body.valid_to",
-                    code="before_valid_from",
-                    message="must not be before valid_from",
+                FieldError.of(
+                    "body.valid_to", "valid_to_before_valid_from", valid_from=valid_from.isoformat()
                 )
             ]
         )

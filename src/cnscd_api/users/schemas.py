@@ -9,19 +9,25 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cnscd_api.core.fields import Email, MobilePhone, PersonName, PlainText
+from cnscd_api.core.fields import (
+    USERNAME_REGEX,
+    Email,
+    MobilePhone,
+    Password,
+    PersonName,
+    PlainText,
+)
 from cnscd_api.models import Role
 
 # pydantic checks the pattern before lowering, so it must admit capitals: "Xa.DakPek"
 # is accepted and stored as "xa.dakpek", as login (case-insensitive) expects.
 Username = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
-    ),
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=USERNAME_REGEX),
+    PlainText,
 ]
 Name = PersonName
-Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Organisation = Annotated[str, StringConstraints(max_length=200), PlainText]
 
 
 class UserSort(StrEnum):
@@ -58,7 +64,7 @@ class UserCreate(BaseModel):
         description="Required except for team leaders, whose scope is their team's unit.",
     )
     team_id: uuid.UUID | None = Field(default=None, description="The team a team_leader leads.")
-    organisation: Annotated[str, StringConstraints(max_length=200), PlainText] | None = None
+    organisation: Organisation | None = None
     password: Password
 
 
@@ -71,7 +77,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     scope_unit_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
-    organisation: Annotated[str, StringConstraints(max_length=200), PlainText] | None = None
+    organisation: Organisation | None = None
     is_active: bool | None = None
     password: Password | None = None
 

@@ -16,7 +16,7 @@ from cnscd_api.core.concurrency import ExpectedVersion, update_versioned
 from cnscd_api.core.errors import Conflict, Forbidden, Unprocessable
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import GRANTABLE_ROLES, SCOPE_LEVELS, Permission, Principal
-from cnscd_api.core.security import hash_password, password_problems
+from cnscd_api.core.security import hash_password, password_weaknesses
 from cnscd_api.core.text import fold
 from cnscd_api.models import Role, Unit, User, utcnow
 from cnscd_api.teams import service as team_service
@@ -90,9 +90,9 @@ def _placement(
 
 
 def _check_password(password: str, username: str) -> None:
-    problems = password_problems(password, username)
+    problems = password_weaknesses(password, username)
     if problems:
-        raise Unprocessable("weak_password", reasons="; ".join(problems))
+        raise Unprocessable("weak_password", reasons=problems)
 
 
 def create_user(session: Session, actor: Principal, data: UserCreate) -> User:

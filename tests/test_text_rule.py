@@ -1,0 +1,392 @@
+"""One text rule for every string a client sends: no control characters (but line breaks
+in notes), no invisible format characters (bidi overrides, zero-width spaces), no
+surrogates, private-use characters or noncharacters — refused with 422 before either
+database sees the value, so SQLite and PostgreSQL behave alike."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from cnscd_api.core.fields import forbidden_character
+from cnscd_api.models import Member, Role, Team, User
+from tests.factories import Tree, make_member, make_team, make_user
+from tests.routes import iter_routes
+
+BIDI_OVERRIDE = "\u202e"
+ZERO_WIDTH_SPACE = "\u200b"
+MEMBERS = "/api/v1/members"
+
+
+# --- the rule itself ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ch",
+    [
+        *(chr(c) for c in range(0x202A, 0x202F)),  # embeddings and overrides
+        *(chr(c) for c in range(0x2066, 0x206A)),  # isolates
+        "\u200e",  # left-to-right mark
+        "\u061c",  # Arabic letter mark
+        "\u200b",  # zero-width space
+        "\u200c",  # zero-width non-joiner
+        "\u200d",  # zero-width joiner
+        "\ufeff",  # byte-order mark
+        "\u00ad",  # soft hyphen
+        "\U000e0041",  # tag character
+        "\x00",
+        "\x07",  # BEL
+        "\x1b",  # ESC
+        "\x7f",  # DEL
+        "\x85",  # NEL
+        "\n",
+        "\r",
+        "\t",
+        "\u2028",  # line separator
+        "\u2029",  # paragraph separator
+        "\ud800",  # unpaired surrogate
+        "\ue000",  # private use
+        "\U000f0000",  # supplementary private use
+        "\ufdd0",  # noncharacters
+        "\ufffe",
+        "\uffff",
+        "\U0010ffff",
+    ],
+    ids=lambda ch: f"U+{ord(ch):04X}",
+)
+def test_single_line_text_refuses(ch: str) -> None:
+    assert forbidden_character(f"Nguyễn{ch}An") == ch
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nguyễn Văn An",
+        "Y Blông Ê-ban",
+        "Nguye\u0302\u0303n",  # decomposed accents (combining marks) are letters
+        "H'Hen Niê",
+        "Tổ CNSCĐ thôn Đắk Ung 👍",  # an emoji on its own stays
+        "👍🏽 🇻🇳 ❤️",  # skin tones, flags and variation selectors too
+        "\U0001fae8",  # a code point newer than Python's Unicode tables: allowed
+        "Ðinh Thị Hoa",
+        "A\u00a0B",  # no-break space, as Excel pastes it
+        "125/QĐ-UBND",
+    ],
+)
+def test_single_line_text_accepts(text: str) -> None:
+    assert forbidden_character(text) is None
+
+
+@pytest.mark.parametrize("text", ["dòng 1\ndòng 2", "a\r\nb", "cột\tcột", "a\u2028b"])
+def test_multiline_text_accepts_line_breaks_and_tabs(text: str) -> None:
+    assert forbidden_character(text, multiline=True) is None
+    assert forbidden_character(text) is not None
+
+
+@pytest.mark.parametrize("ch", ["\x00", "\x07", BIDI_OVERRIDE, ZERO_WIDTH_SPACE])
+def test_multiline_text_refuses_the_rest(ch: str) -> None:
+    assert forbidden_character(f"dòng 1\ndòng{ch} 2", multiline=True) == ch
+
+
+# --- every string field of every request body ---------------------------------------
+
+# Passwords and client secrets are not shown, exported or compared as text: they follow
+# their own rule (no control characters, no surrogates in new passwords; anything at
+# login), so bidi and zero-width characters, which password managers may produce, pass.
+PASSWORD_FIELDS = {
+    ("/api/v1/auth/token", "password"),
+    ("/api/v1/auth/token", "client_secret"),
+    ("/api/v1/auth/password", "current_password"),
+    ("/api/v1/auth/password", "new_password"),
+    ("/api/v1/users", "password"),
+    ("/api/v1/users/{user_id}", "password"),
+}
+# Fields whose pattern or format needs a sample of their own (others get a name).
+SAMPLES = {
+    "phone": "0912345678",
+    "email": "an.nguyen@kontum.gov.vn",
+    "username": "xa.dakpek",
+    "code": "62999",
+}
+BODY_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@dataclass(frozen=True)
+class StringField:
+    method: str
+    path: str
+    media_type: str
+    loc: tuple[str | int, ...]
+    schema: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return ".".join(str(part) for part in ("body", *self.loc))
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path} {self.name}"
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def _strings(
+    spec: dict[str, Any], schema: dict[str, Any], loc: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    schema = _resolve(spec, schema)
+    for branch in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+        yield from _strings(spec, branch, loc)
+    kind = schema.get("type")
+    if kind == "string" and schema.get("format") != "binary" and "contentMediaType" not in schema:
+        yield loc, schema
+    elif kind == "object":
+        for name, prop in schema.get("properties", {}).items():
+            yield from _strings(spec, prop, (*loc, name))
+    elif kind == "array":
+        yield from _strings(spec, schema.get("items", {}), (*loc, 0))
+
+
+def request_string_fields(app: FastAPI) -> list[StringField]:
+    spec = app.openapi()
+    found: list[StringField] = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media_type in BODY_MEDIA_TYPES:
+                if media_type in content:
+                    for loc, schema in _strings(spec, content[media_type]["schema"], ()):
+                        found.append(StringField(method, path, media_type, loc, schema))
+    return found
+
+
+def test_every_route_with_a_body_is_in_the_walk(app: FastAPI) -> None:
+    """The walk goes through the OpenAPI document; no route with a body hides from it."""
+    documented = {
+        (method, path)
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    with_body = {
+        (method.lower(), route.path)
+        for route in iter_routes(app)
+        if route.dependant is not None and route.dependant.body_params
+        for method in route.methods
+    }
+    assert with_body
+    assert with_body <= documented
+
+
+def _good_value(field: StringField) -> str:
+    schema = field.schema
+    if "enum" in schema:
+        return str(schema["enum"][0])
+    if "const" in schema:
+        return str(schema["const"])
+    formats = {
+        "uuid": str(uuid.uuid4()),
+        "date": date.today().isoformat(),  # not in the future, not before a joining day
+        "date-time": "2024-09-01T08:00:00+07:00",
+    }
+    if schema.get("format") in formats:
+        return formats[schema["format"]]
+    name = str(field.loc[-1])
+    if "pattern" in schema:
+        assert name in SAMPLES, f"{field}: add a valid sample of its pattern to SAMPLES"
+    return SAMPLES.get(name, "Nguyễn Văn An")
+
+
+def _body(loc: tuple[str | int, ...], value: str) -> Any:
+    body: Any = value
+    for part in reversed(loc):
+        body = [body] if isinstance(part, int) else {part: body}
+    return body
+
+
+@pytest.fixture
+def objects(session: Session, tree: Tree) -> dict[str, str]:
+    """An object of each kind, for the routes whose path names one."""
+    team = make_team(session, tree.dak_pek_village)
+    member = make_member(session, team)
+    user = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek)
+    session.commit()
+    return {
+        "unit_id": str(tree.dak_pek_village.id),
+        "team_id": str(team.id),
+        "member_id": str(member.id),
+        "user_id": str(user.id),
+    }
+
+
+def _send(client: TestClient, field: StringField, value: str, objects: dict[str, str]) -> Any:
+    url = field.path.format(**objects)
+    body = _body(field.loc, value)
+    if field.media_type == "application/json":
+        response = client.request(field.method, url, json=body)
+    elif field.media_type == "multipart/form-data":
+        response = client.request(field.method, url, files={k: (None, v) for k, v in body.items()})
+    else:
+        response = client.request(field.method, url, data=body)
+    assert response.status_code != 500, f"{field}: {response.text}"
+    return response
+
+
+def test_every_string_field_of_every_request_body_follows_the_text_rule(
+    app: FastAPI, admin_client: TestClient, objects: dict[str, str]
+) -> None:
+    """A string field added without the rule fails here: each must refuse a value with
+    a bidi override and one with a zero-width space (422 naming the field), and accept
+    the same value without them."""
+    fields = request_string_fields(app)
+    assert len(fields) > 40, fields
+    exempt = {(f.path, f.loc[-1]) for f in fields if (f.path, f.loc[-1]) in PASSWORD_FIELDS}
+    assert exempt == PASSWORD_FIELDS, "a password field was renamed or removed"
+    checked = []
+    for field in fields:
+        if (field.path, field.loc[-1]) in PASSWORD_FIELDS:
+            continue
+        good = _good_value(field)
+        accepted = _send(admin_client, field, good, objects)
+        if accepted.status_code == 422:
+            assert field.name not in {e["field"] for e in accepted.json().get("errors", [])}, (
+                f"{field}: the sample {good!r} is refused: {accepted.text}"
+            )
+        for ch in (BIDI_OVERRIDE, ZERO_WIDTH_SPACE):
+            bad = good[:2] + ch + good[2:]
+            response = _send(admin_client, field, bad, objects)
+            assert response.status_code == 422, f"{field} accepted U+{ord(ch):04X}"
+            assert response.headers["content-type"] == "application/problem+json"
+            errors = response.json()["errors"]
+            assert field.name in {e["field"] for e in errors}, f"{field}: {errors}"
+            assert ch not in response.text  # the message names the character, never echoes it
+        checked.append(str(field))
+    assert "POST /api/v1/members body.full_name" in checked
+    assert "POST /api/v1/auth/token body.username" in checked
+
+
+# --- the same answer on SQLite and PostgreSQL ---------------------------------------
+
+
+def member_count(session: Session) -> int:
+    session.expire_all()
+    return session.exec(select(func.count()).select_from(Member)).one()
+
+
+@pytest.fixture
+def team(session: Session, tree: Tree) -> Team:
+    team = make_team(session, tree.dak_pek_village)
+    session.commit()
+    return team
+
+
+@pytest.mark.parametrize("ch", ["\x00", "\x07", "\x1b", BIDI_OVERRIDE, ZERO_WIDTH_SPACE])
+def test_control_and_format_characters_in_an_email_are_refused_on_every_database(
+    admin_client: TestClient, session: Session, team: Team, ch: str
+) -> None:
+    """NUL used to be stored by SQLite and refused by PostgreSQL (as invalid_value);
+    BEL and ESC were stored by both. Now all are the same validation error."""
+    response = admin_client.post(
+        MEMBERS,
+        json={
+            "team_id": str(team.id),
+            "full_name": "Nguyễn Văn An",
+            "affiliation": "police",
+            "email": f"an{ch}@kontum.gov.vn",
+        },
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("body.email", "value_error")]
+    assert f"U+{ord(ch):04X}" in body["errors"][0]["message"]
+    assert member_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("full_name", f"Nguyễn{BIDI_OVERRIDE}nA nạV"),
+        ("full_name", f"Nguyễn{ZERO_WIDTH_SPACE} Văn An"),
+        ("full_name", "\ufeffNguyễn Văn An"),
+        ("organisation", f"VNPT{BIDI_OVERRIDE} Kon Tum"),
+        ("phone", f"0912{ZERO_WIDTH_SPACE}345678"),
+    ],
+)
+def test_invisible_characters_in_member_fields_are_refused(
+    admin_client: TestClient, session: Session, team: Team, field: str, value: str
+) -> None:
+    body = {"team_id": str(team.id), "full_name": "Nguyễn Văn An", "affiliation": "police"}
+    response = admin_client.post(MEMBERS, json={**body, field: value})
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [f"body.{field}"]
+    assert member_count(session) == 0
+
+
+def test_an_unpaired_surrogate_is_a_422_not_a_server_error(
+    admin_client: TestClient, session: Session, team: Team, province_admin: User
+) -> None:
+    """JSON may escape a lone surrogate, which neither database nor UTF-8 can hold."""
+    raw = json.dumps({"team_id": str(team.id), "full_name": "A", "affiliation": "police"}).replace(
+        '"A"', '"A\\ud800B"'
+    )
+    response = admin_client.post(
+        MEMBERS, content=raw.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.full_name"
+    password = admin_client.post(
+        "/api/v1/auth/password",
+        content=b'{"current_password": "x", "new_password": "Mat-khau-\\udc00-2025"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert password.status_code == 422, password.text
+    assert password.json()["errors"][0]["field"] == "body.new_password"
+    assert member_count(session) == 0
+
+
+def test_passwords_may_hold_any_printable_character_but_no_control_character(
+    admin_client: TestClient, tree: Tree
+) -> None:
+    def create(username: str, password: str) -> Any:
+        return admin_client.post(
+            "/api/v1/users",
+            json={
+                "username": username,
+                "full_name": "Cán bộ xã",
+                "role": "commune_officer",
+                "scope_unit_id": str(tree.dak_pek.id),
+                "password": password,
+            },
+        )
+
+    emoji = create("xa.emoji", "Mật-khẩu-👩\u200d💻-2025")
+    assert emoji.status_code == 201, emoji.text
+    control = create("xa.control", "Mat-khau-\x07-2025")
+    assert control.status_code == 422, control.text
+    assert [e["field"] for e in control.json()["errors"]] == ["body.password"]
+    assert "\x07" not in control.text
+
+
+def test_notes_keep_line_breaks_but_not_invisible_characters(
+    admin_client: TestClient, team: Team
+) -> None:
+    url = f"/api/v1/teams/{team.id}"
+    assert admin_client.patch(url, json={"note": "dòng 1\r\ndòng 2\tcột"}).status_code == 200
+    refused = admin_client.patch(url, json={"note": f"dòng 1\n{BIDI_OVERRIDE}dòng 2"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "body.note"
+    assert admin_client.get(url).json()["note"] == "dòng 1\r\ndòng 2\tcột"
