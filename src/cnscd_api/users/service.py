@@ -37,6 +37,9 @@ AUDITED_FIELDS = (
     "is_active",
 )
 
+# A change of any of these ends the user's sessions (with deactivation and a password reset).
+SESSION_FIELDS = ("role", "scope_unit_id", "team_id")
+
 
 def snapshot(user: User) -> dict[str, Any]:
     return {name: getattr(user, name) for name in AUDITED_FIELDS}
@@ -152,6 +155,13 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
     return user
 
 
+def _ends_sessions(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Deactivation, or a change of what the account may reach, ends its sessions: no
+    token issued before works again, even once the account is reactivated."""
+    deactivated = before["is_active"] and not after["is_active"]
+    return deactivated or any(before[name] != after[name] for name in SESSION_FIELDS)
+
+
 def update_user(session: Session, actor: Principal, user: User, data: UserUpdate) -> User:
     changes = data.model_dump(exclude_unset=True)
     is_self = user.id == actor.id
@@ -185,11 +195,11 @@ def update_user(session: Session, actor: Principal, user: User, data: UserUpdate
         user.password_hash = hash_password(password)
     user.search_text = fold(f"{user.username} {user.full_name}")
     user.updated_at = utcnow()
-    if not user.is_active or password is not None:
-        auth_repository.revoke_user_tokens(session, user.id, utcnow())
     session.add(user)
     session.flush()
     after = snapshot(user)
+    if password is not None or _ends_sessions(before, after):
+        auth_repository.end_sessions(session, user.id, user.updated_at)
     if password is not None:
         before, after = {**before, "password": "old"}, {**after, "password": "new"}
     audit.record(
@@ -214,7 +224,7 @@ def delete_user(session: Session, actor: Principal, user: User) -> None:
     user.is_active = False
     user.deleted_at = now
     user.updated_at = now
-    auth_repository.revoke_user_tokens(session, user.id, now)
+    auth_repository.end_sessions(session, user.id, now)
     session.add(user)
     session.flush()
     audit.record(
