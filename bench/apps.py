@@ -25,8 +25,8 @@ BENCH_USERNAME = "bench.admin"
 def with_floor() -> FastAPI:
     app = create_app()
     with app.state.database.session() as session:
-        user_id = session.exec(select(User.id).where(col(User.username) == BENCH_USERNAME)).one()
-        principal = load_principal(session, PrincipalKind.USER, user_id)
+        user = session.exec(select(User).where(col(User.username) == BENCH_USERNAME)).one()
+        principal = load_principal(session, PrincipalKind.USER, user.id, user.token_generation)
         assert principal is not None
         page = PageParams(limit=50, offset=0)
         rows, total = team_service.list_teams(session, principal, TeamFilters(), page, None)

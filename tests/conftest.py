@@ -102,11 +102,13 @@ def shared_app(engine: Engine) -> FastAPI:
 
 @pytest.fixture
 def app(shared_app: FastAPI, database: Database) -> Iterator[FastAPI]:
-    """The shared app, pointed at this test's database (a transaction rolled back after)."""
-    own = shared_app.state.database
+    """The shared app, pointed at this test's database (a transaction rolled back after),
+    with a copy of its settings that the test may change."""
+    own_database, own_settings = shared_app.state.database, shared_app.state.settings
     shared_app.state.database = database
+    shared_app.state.settings = own_settings.model_copy()
     yield shared_app
-    shared_app.state.database = own
+    shared_app.state.database, shared_app.state.settings = own_database, own_settings
 
 
 @pytest.fixture

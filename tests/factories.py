@@ -170,5 +170,5 @@ def make_member(
 
 
 def bearer(settings: Settings, user: User) -> dict[str, str]:
-    token, _ = create_access_token(settings, f"user:{user.id}")
+    token, _ = create_access_token(settings, f"user:{user.id}", generation=user.token_generation)
     return {"Authorization": f"Bearer {token}"}

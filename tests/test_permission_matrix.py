@@ -143,7 +143,8 @@ CASES: list[Case] = [
     Case(
         "POST",
         "/api/v1/auth/logout",
-        lambda t, i: ("POST", "/api/v1/auth/logout", {"refresh_token": "unknown"}),
+        # A well-formed refresh token nobody holds (a malformed one is a 401).
+        lambda t, i: ("POST", "/api/v1/auth/logout", {"refresh_token": "unknown" + "A" * 36}),
         None,
         204,
         False,

@@ -1,7 +1,7 @@
 """shared kit: versions on units, users and API clients; unit path names; audit sequence
 
 Revision ID: 7c1e0a4d2b91
-Revises: 5b833bda5698
+Revises: 79f2705f6c7c
 Create Date: 2026-11-29 07:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from cnscd_api.models.base import UTCDateTime
 
 revision: str = "7c1e0a4d2b91"
-down_revision: str | None = "5b833bda5698"
+down_revision: str | None = "79f2705f6c7c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
-    login_max_failures_per_address: int = Field(default=50, ge=1)
+    # Per client address: a budget of failures that drains back one failure every
+    # ``login_address_refill_seconds`` and that successful logins pay back.
+    login_address_failure_budget: int = Field(default=20, ge=1)
+    login_address_refill_seconds: int = Field(default=120, ge=1, le=24 * 60 * 60)
+    refresh_reuse_grace_seconds: int = Field(default=30, ge=0, le=10 * 60)
 
     @model_validator(mode="before")
     @classmethod

@@ -5,13 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, literal, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from cnscd_api.core.scope import unscoped
-from cnscd_api.models import ApiClient, LoginThrottle, RefreshToken, Unit, User, utcnow
+from cnscd_api.models import (
+    ApiClient,
+    LoginAddressBudget,
+    LoginThrottle,
+    RefreshToken,
+    Unit,
+    User,
+    utcnow,
+)
 
 
 @unscoped("logging in happens before there is a caller")
@@ -21,12 +29,18 @@ def user_by_username(session: Session, username: str) -> User | None:
 
 
 @unscoped("the caller behind a token, before any scope exists")
-def active_user_with_path(session: Session, user_id: uuid.UUID) -> tuple[User, str] | None:
+def active_user_with_path(
+    session: Session, user_id: uuid.UUID, generation: int | None = None
+) -> tuple[User, str] | None:
+    """The active user and their scope unit's path; with ``generation``, only while the
+    account's token generation is still that one (a token's ``gen``), in the same query."""
     statement = (
         select(User, Unit.path)
         .join(Unit, col(Unit.id) == col(User.scope_unit_id))
         .where(col(User.id) == user_id, col(User.is_active), col(User.deleted_at).is_(None))
     )
+    if generation is not None:
+        statement = statement.where(col(User.token_generation) == generation)
     row = session.exec(statement).one_or_none()
     return (row[0], row[1]) if row else None
 
@@ -111,7 +125,15 @@ def revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> None
     )
 
 
-def revoke_user_tokens(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+def end_sessions(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    """End every session of the user for good: bump the account's token generation, so
+    that no token issued before (access or refresh) is accepted again whatever happens to
+    the account later, and revoke the refresh tokens, so that none gets the reuse grace."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(token_generation=col(User.token_generation) + 1)
+    )
     session.execute(
         update(RefreshToken)
         .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
@@ -119,7 +141,7 @@ def revoke_user_tokens(session: Session, user_id: uuid.UUID, now: datetime) -> N
     )
 
 
-# --- login throttling -------------------------------------------------------------
+# --- login throttling: per username -----------------------------------------------
 
 
 def throttle_locked_until(session: Session, keys: list[str], now: datetime) -> datetime | None:
@@ -158,13 +180,67 @@ def lock(session: Session, key: str, until: datetime) -> None:
     )
 
 
-def uncount(session: Session, key: str) -> None:
-    session.execute(
-        update(LoginThrottle)
-        .where(col(LoginThrottle.key) == key, col(LoginThrottle.failures) > 0)
-        .values(failures=col(LoginThrottle.failures) - 1)
+def reset_after_success(
+    session: Session, key: str, now: datetime, credit_window_start: datetime
+) -> bool:
+    """Clear ``key``'s failures and lock after a successful login. True when this success
+    may pay back a failure of its address: the username has not done so since
+    ``credit_window_start`` (it is then recorded as doing so now)."""
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    stale = table.c.credited_at.is_(None) | (table.c.credited_at < credit_window_start)
+    credited_at = session.execute(
+        update(table)
+        .where(table.c.key == key)
+        .values(
+            failures=0,
+            locked_until=None,
+            credited_at=case(
+                (stale, literal(now, type_=table.c.credited_at.type)),
+                else_=table.c.credited_at,
+            ),
+        )
+        .returning(table.c.credited_at)
+    ).scalar_one_or_none()
+    return credited_at is not None and credited_at == now
+
+
+# --- login throttling: per client address -------------------------------------------
+
+
+def address_debt_until(session: Session, address: str) -> float | None:
+    statement = select(LoginAddressBudget.debt_until).where(
+        col(LoginAddressBudget.address) == address
     )
+    return session.exec(statement).one_or_none()
 
 
-def reset_throttle(session: Session, key: str) -> None:
-    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
+def charge_address(session: Session, address: str, now: float, interval: float) -> None:
+    """One failure more on ``address``: its debt grows by ``interval`` seconds, counted
+    from now when it was paid off. Atomic, so concurrent failures all count."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = LoginAddressBudget.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(address=address, debt_until=now + interval)
+        .on_conflict_do_update(
+            index_elements=[table.c.address],
+            set_={
+                "debt_until": case(
+                    (table.c.debt_until > now, table.c.debt_until), else_=literal(now)
+                )
+                + interval
+            },
+        )
+    )
+    session.execute(statement)
+
+
+def credit_address(session: Session, address: str, now: float, interval: float) -> None:
+    """Pay back one failure of ``address`` (nothing to do when it owes nothing)."""
+    table = LoginAddressBudget.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.address == address, table.c.debt_until > now)
+        .values(debt_until=table.c.debt_until - interval)
+    )

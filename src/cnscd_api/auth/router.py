@@ -115,7 +115,10 @@ def refresh_token(
     body: RefreshRequest, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:
     """The presented refresh token dies and a new pair is issued in the same family.
-    Presenting a token that was already used revokes the whole family."""
+    Presenting it again within `CNSCD_REFRESH_REUSE_GRACE_SECONDS` (30 s) of its use, as
+    a client retrying a request whose answer it lost does, gives another pair in the same
+    family; presenting it later revokes the whole family. Anything but the 43 base64url
+    characters of a refresh token is refused (401) without being looked up."""
     response.headers["Cache-Control"] = "no-store"
     return _token_response(service.refresh(session, settings, body.refresh_token))
 
@@ -162,6 +165,7 @@ def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
     responses=problem_responses(401, 403),
 )
 def change_password(body: PasswordChange, principal: CurrentPrincipal, session: SessionDep) -> None:
-    """Needs the current password. Every refresh token of the account is revoked, so
-    other devices must log in again; access tokens already issued run out within minutes."""
+    """Needs the current password. Every session of the account ends, this one included:
+    no access or refresh token issued before works again, so every device (this one too)
+    logs in again with the new password."""
     service.change_own_password(session, principal, body.current_password, body.new_password)

@@ -23,7 +23,12 @@ class TokenResponse(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: Annotated[str, PlainText] = Field(min_length=1, max_length=200)
+    refresh_token: Annotated[str, PlainText] = Field(
+        min_length=1,
+        max_length=200,
+        description="The opaque refresh token as issued: 43 base64url characters; anything "
+        "else is refused with 401 `invalid_refresh_token`.",
+    )
 
 
 class ScopeUnit(BaseModel):

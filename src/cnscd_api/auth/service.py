@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +22,7 @@ from cnscd_api.core.security import (
     decode_access_token,
     digests_match,
     hash_password,
+    is_well_formed_refresh_token,
     opaque_token,
     password_weaknesses,
     token_digest,
@@ -45,50 +48,68 @@ def _user_key(username: str) -> str:
 
 
 def _address_key(address: str | None) -> str:
-    return f"addr:{address or 'unknown'}"
+    """The client address whose failures are counted together. An IPv6 client counts
+    by its /64, since one subscriber line gets a whole /64 and could hop through it."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:300]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
-def _too_many(locked_until: datetime, now: datetime) -> TooManyRequests:
-    retry_after = max(1, int((locked_until - now).total_seconds() + 0.999))
+def _too_many(seconds: float, *, address: bool = False) -> TooManyRequests:
+    """429 for a locked username, or (``address``) for an address out of failure budget."""
+    retry_after = max(1, math.ceil(seconds))
+    headers = {"Retry-After": str(retry_after)}
+    if address:
+        return TooManyRequests(
+            "too_many_failed_logins_from_address",
+            headers=headers,
+            keep_changes=True,
+            retry_after=retry_after,
+        )
     return TooManyRequests(
-        "too_many_failed_logins",
-        headers={"Retry-After": str(retry_after)},
-        keep_changes=True,
-        retry_after=retry_after,
+        "too_many_failed_logins", headers=headers, keep_changes=True, retry_after=retry_after
     )
 
 
-def _count_attempt(
-    session: Session, settings: Settings, username: str, address: str | None
-) -> list[tuple[str, int, int]]:
-    """Count this attempt against the username and the address before the password is
-    checked: the upsert is atomic and holds the row until commit, so parallel attempts
-    are counted one after the other and none slips past the limit."""
-    now = utcnow()
-    window_start = now - timedelta(seconds=settings.login_window_seconds)
-    limits = (
-        (_user_key(username), settings.login_max_failures),
-        (_address_key(address), settings.login_max_failures_per_address),
-    )
-    return [
-        (key, repository.count_failure(session, key, now, window_start), limit)
-        for key, limit in limits
-    ]
-
-
-def _lock_exhausted(
-    session: Session, settings: Settings, counts: list[tuple[str, int, int]]
+def _check_not_throttled(
+    session: Session, settings: Settings, user_key: str, address_key: str, now: datetime
 ) -> None:
-    until = utcnow() + timedelta(seconds=settings.login_lockout_seconds)
-    for key, count, limit in counts:
-        if count >= limit:
-            repository.lock(session, key, until)
+    """429 while the username is locked, or while its address has no failure budget
+    left. Neither counts as an attempt: nothing is checked."""
+    locked_until = repository.throttle_locked_until(session, [user_key], now)
+    if locked_until is not None:
+        raise _too_many((locked_until - now).total_seconds())
+    debt_until = repository.address_debt_until(session, address_key)
+    if debt_until is not None:
+        # The address may try while at most ``budget - 1`` failures are outstanding.
+        interval = settings.login_address_refill_seconds
+        allowance = (settings.login_address_failure_budget - 1) * interval
+        wait = debt_until - now.timestamp() - allowance
+        if wait > 0:
+            raise _too_many(wait, address=True)
 
 
 def issue_user_tokens(
-    session: Session, settings: Settings, user: User, family_id: uuid.UUID | None = None
+    session: Session,
+    settings: Settings,
+    user: User,
+    family_id: uuid.UUID | None = None,
+    now: datetime | None = None,
 ) -> IssuedTokens:
-    access, expires_in = create_access_token(settings, f"{PrincipalKind.USER.value}:{user.id}")
+    # The access token's times follow the clock that checks them (jose's); the refresh
+    # token's expiry follows this service's.
+    access, expires_in = create_access_token(
+        settings, f"{PrincipalKind.USER.value}:{user.id}", generation=user.token_generation
+    )
+    now = now or utcnow()
     refresh = opaque_token()
     lifetime = timedelta(days=settings.refresh_token_days)
     repository.add_refresh_token(
@@ -97,7 +118,8 @@ def issue_user_tokens(
             user_id=user.id,
             family_id=family_id or uuid.uuid4(),
             token_hash=token_digest(refresh),
-            expires_at=utcnow() + lifetime,
+            generation=user.token_generation,
+            expires_at=now + lifetime,
         ),
     )
     return IssuedTokens(access, expires_in, refresh, int(lifetime.total_seconds()))
@@ -106,18 +128,23 @@ def issue_user_tokens(
 def login_with_password(
     session: Session, settings: Settings, username: str, password: str, address: str | None
 ) -> IssuedTokens:
+    """Only failures count. Per username: the attempt is counted before the password is
+    checked (an atomic upsert that holds the row, so parallel guesses queue and no more
+    than the limit are checked) and a success clears it; the limit locks the username.
+    Per address: failures run up a debt that drains with time and that the first success
+    of each username in a window pays back by one failure; an address that owes its whole
+    budget waits until one failure has drained, correct password or not."""
     username = username.strip().lower()
     now = utcnow()
-    locked_until = repository.throttle_locked_until(
-        session, [_user_key(username), _address_key(address)], now
-    )
-    if locked_until is not None:
-        raise _too_many(locked_until, now)
-    counts = _count_attempt(session, settings, username, address)
-    if any(count > limit for _, count, limit in counts):
+    user_key, address_key = _user_key(username), _address_key(address)
+    _check_not_throttled(session, settings, user_key, address_key, now)
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    lockout = timedelta(seconds=settings.login_lockout_seconds)
+    failures = repository.count_failure(session, user_key, now, window_start)
+    if failures > settings.login_max_failures:
         # Attempts that raced past the check above while the limit was being reached.
-        _lock_exhausted(session, settings, counts)
-        raise _too_many(now + timedelta(seconds=settings.login_lockout_seconds), now)
+        repository.lock(session, user_key, now + lockout)
+        raise _too_many(lockout.total_seconds())
     user = repository.user_by_username(session, username)
     password_ok = verify_password(password, user.password_hash if user else None)
     allowed = (
@@ -127,7 +154,11 @@ def login_with_password(
         and not (user.is_demo and settings.is_production)
     )
     if not allowed or user is None:
-        _lock_exhausted(session, settings, counts)
+        if failures >= settings.login_max_failures:
+            repository.lock(session, user_key, now + lockout)
+        repository.charge_address(
+            session, address_key, now.timestamp(), settings.login_address_refill_seconds
+        )
         audit.record(
             session,
             actor=None,
@@ -140,9 +171,12 @@ def login_with_password(
             unit_path=unit_repository.path_of(session, user.scope_unit_id) if user else None,
         )
         raise Unauthorized("invalid_credentials", keep_changes=True, headers=BEARER_CHALLENGE)
-    # A success clears the username's count and takes this attempt off the address's.
-    repository.reset_throttle(session, _user_key(username))
-    repository.uncount(session, _address_key(address))
+    # A success clears the username's count and, once per window, pays back a failure of
+    # its address (one known account cannot buy an address endless guesses).
+    if repository.reset_after_success(session, user_key, now, window_start):
+        repository.credit_address(
+            session, address_key, now.timestamp(), settings.login_address_refill_seconds
+        )
     path = unit_repository.path_of(session, user.scope_unit_id)
     audit.record(
         session,
@@ -153,7 +187,7 @@ def login_with_password(
         entity_id=user.id,
         unit_path=path,
     )
-    return issue_user_tokens(session, settings, user)
+    return issue_user_tokens(session, settings, user, now=now)
 
 
 def login_with_client_secret(
@@ -188,12 +222,36 @@ def login_with_client_secret(
     return IssuedTokens(access, expires_in)
 
 
+def _invalid_refresh_token() -> Unauthorized:
+    return Unauthorized("invalid_refresh_token", keep_changes=True, headers=BEARER_CHALLENGE)
+
+
+def _in_grace(settings: Settings, known: RefreshToken, now: datetime) -> bool:
+    """A token used moments ago, in a family nobody revoked: a client retrying a refresh
+    whose answer it never received (or two of its requests racing), not a thief."""
+    grace = timedelta(seconds=settings.refresh_reuse_grace_seconds)
+    return (
+        grace > timedelta(0)
+        and known.used_at is not None
+        and known.revoked_at is None
+        and known.expires_at > now
+        and now - known.used_at <= grace
+    )
+
+
 def refresh(session: Session, settings: Settings, presented: str) -> IssuedTokens:
+    """Rotate: the presented token is used up and a new pair is issued in its family.
+    Presenting a used token again within the grace window gives another pair in the
+    same family; after it, the whole family is revoked."""
+    if not is_well_formed_refresh_token(presented):
+        raise _invalid_refresh_token()
     now = utcnow()
     digest = token_digest(presented)
     claimed = repository.claim_refresh_token(session, digest, now)
     if claimed is None:
         known = repository.refresh_token_by_hash(session, digest)
+        if known is not None and _in_grace(settings, known, now):
+            return _refresh_in_grace(session, settings, known, now)
         if known is not None and (known.used_at is not None or known.revoked_at is not None):
             # A used or revoked token came back: it may have been stolen. End the family.
             repository.revoke_family(session, known.family_id, now)
@@ -205,12 +263,31 @@ def refresh(session: Session, settings: Settings, presented: str) -> IssuedToken
                 entity_id=known.user_id,
                 unit_path=_user_path(session, known.user_id),
             )
-        raise Unauthorized("invalid_refresh_token", keep_changes=True, headers=BEARER_CHALLENGE)
-    found = repository.active_user_with_path(session, claimed.user_id)
+        raise _invalid_refresh_token()
+    found = repository.active_user_with_path(session, claimed.user_id, claimed.generation)
     if found is None:
         repository.revoke_family(session, claimed.family_id, now)
-        raise Unauthorized("invalid_refresh_token", keep_changes=True, headers=BEARER_CHALLENGE)
-    return issue_user_tokens(session, settings, found[0], family_id=claimed.family_id)
+        raise _invalid_refresh_token()
+    return issue_user_tokens(session, settings, found[0], family_id=claimed.family_id, now=now)
+
+
+def _refresh_in_grace(
+    session: Session, settings: Settings, known: RefreshToken, now: datetime
+) -> IssuedTokens:
+    found = repository.active_user_with_path(session, known.user_id, known.generation)
+    if found is None:
+        repository.revoke_family(session, known.family_id, now)
+        raise _invalid_refresh_token()
+    user, path = found
+    audit.record(
+        session,
+        actor=None,
+        action=AuditAction.REFRESH_TOKEN_GRACE_REUSE,
+        entity=AuditEntity.USER,
+        entity_id=user.id,
+        unit_path=path,
+    )
+    return issue_user_tokens(session, settings, user, family_id=known.family_id, now=now)
 
 
 def _user_path(session: Session, user_id: uuid.UUID) -> str | None:
@@ -219,6 +296,8 @@ def _user_path(session: Session, user_id: uuid.UUID) -> str | None:
 
 
 def logout(session: Session, principal: Principal, presented: str) -> None:
+    if not is_well_formed_refresh_token(presented):
+        raise _invalid_refresh_token()
     known = repository.refresh_token_by_hash(session, token_digest(presented))
     if known is not None and principal.kind is PrincipalKind.USER and known.user_id == principal.id:
         repository.revoke_family(session, known.family_id, utcnow())
@@ -238,7 +317,7 @@ def principal_from_token(session: Session, settings: Settings, token: str) -> Pr
         kind, subject_id = PrincipalKind(kind_text), uuid.UUID(raw_id)
     except (InvalidToken, ValueError) as exc:
         raise _invalid_token() from exc
-    principal = load_principal(session, kind, subject_id)
+    principal = load_principal(session, kind, subject_id, claims.generation)
     if principal is None:
         raise _invalid_token()
     return principal
@@ -251,12 +330,13 @@ def _invalid_token() -> Unauthorized:
 
 
 def load_principal(
-    session: Session, kind: PrincipalKind, subject_id: uuid.UUID
+    session: Session, kind: PrincipalKind, subject_id: uuid.UUID, generation: int
 ) -> Principal | None:
-    """The caller behind a token, if the account still exists and is active: a
-    deactivated user's tokens stop working at once."""
+    """The caller behind a token, if the account still exists, is active and is still at
+    the token's generation (one query): a deactivated user's tokens stop working at once,
+    and tokens issued before their sessions were ended never work again."""
     if kind is PrincipalKind.USER:
-        found_user = repository.active_user_with_path(session, subject_id)
+        found_user = repository.active_user_with_path(session, subject_id, generation)
         if found_user is None:
             return None
         user, path = found_user
@@ -309,8 +389,8 @@ def full_name(session: Session, principal: Principal) -> str | None:
 def change_own_password(
     session: Session, principal: Principal, current_password: str, new_password: str
 ) -> None:
-    """Any user changes their own password with the current one; their other sessions
-    end (every refresh token is revoked)."""
+    """Any user changes their own password with the current one; every session of the
+    account ends, this one included (every token issued before stops working)."""
     found = repository.active_user_with_path(session, principal.id)
     if principal.kind is not PrincipalKind.USER or found is None:
         raise audit.denied(session, principal, Permission.OWN_PASSWORD)
@@ -321,7 +401,7 @@ def change_own_password(
     if problems:
         raise Unprocessable("weak_password", reasons=problems)
     repository.set_password(session, user.id, hash_password(new_password))
-    repository.revoke_user_tokens(session, user.id, utcnow())
+    repository.end_sessions(session, user.id, utcnow())
     audit.record(
         session,
         actor=principal,

@@ -78,6 +78,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Too many failed logins; try again in {retry_after} seconds.",
         "vi": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {retry_after} giây.",
     },
+    "too_many_failed_logins_from_address": {
+        "en": "Too many failed logins from your network; try again in {retry_after} seconds.",
+        "vi": "Có quá nhiều lần đăng nhập sai từ mạng của bạn; vui lòng thử lại sau "
+        "{retry_after} giây.",
+    },
     "forbidden": {
         "en": "Your role may not do this.",
         "vi": "Vai trò của bạn không được phép thực hiện thao tác này.",

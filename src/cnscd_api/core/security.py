@@ -1,13 +1,18 @@
 """Passwords (Argon2id through pwdlib) and tokens (python-jose, HS256 only).
 
 This is the only module that imports jose. Access tokens carry ``iss``, ``aud``, ``sub``,
-``iat``, ``nbf``, ``exp``, ``jti`` and ``typ``; all are required on decode, and the
-algorithm list is fixed, so ``alg: none`` or any other algorithm is refused. Refresh
-tokens and client secrets are opaque random strings stored as SHA-256.
+``iat``, ``nbf``, ``exp``, ``jti``, ``typ`` and ``gen`` (the account's token generation);
+all are required on decode, and the algorithm list is fixed, so ``alg: none`` or any
+other algorithm is refused. Before decoding, a token must be in strict compact form:
+jose's base64 decoder skips characters outside the alphabet, so ``<token>!!`` would
+otherwise verify like ``<token>``. Refresh tokens and client secrets are opaque random
+strings stored as SHA-256.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -26,7 +31,13 @@ from cnscd_api.models.base import utcnow
 
 ALGORITHM = "HS256"
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 -- not a secret
-REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ")
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ", "gen")
+# Ours are about 300 characters; anything much longer is not one of ours.
+MAX_ACCESS_TOKEN_LENGTH = 2048
+_BASE64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+# ``secrets.token_urlsafe(32)``: 32 random bytes, 43 base64url characters, no padding.
+REFRESH_TOKEN_BYTES = 32
+_REFRESH_TOKEN_FORM = re.compile(r"[A-Za-z0-9_-]{43}")
 MIN_PASSWORD_LENGTH = 10
 LONG_PASSWORD_LENGTH = 16
 COMMON_PASSWORDS = frozenset(
@@ -78,7 +89,34 @@ def password_problems(password: str, username: str | None = None) -> list[str]:
 
 
 def opaque_token() -> str:
-    return secrets.token_urlsafe(32)
+    return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+
+
+def is_well_formed_refresh_token(token: str) -> bool:
+    """Whether ``token`` has the form of the refresh tokens we issue (43 base64url
+    characters), so that anything else is refused without a database lookup."""
+    return _REFRESH_TOKEN_FORM.fullmatch(token) is not None
+
+
+def _canonical_base64url(segment: str) -> bool:
+    """``segment`` is unpadded base64url that decodes and re-encodes to itself: no
+    character outside the alphabet, no padding, no stray bits in the last character
+    (which the decoder would ignore, giving several spellings of one signature)."""
+    if _BASE64URL_SEGMENT.fullmatch(segment) is None or len(segment) % 4 == 1:
+        return False
+    try:
+        decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return base64.urlsafe_b64encode(decoded).rstrip(b"=").decode("ascii") == segment
+
+
+def is_well_formed_access_token(token: str) -> bool:
+    """Exactly three canonical base64url segments separated by dots, of sane length."""
+    if not 0 < len(token) <= MAX_ACCESS_TOKEN_LENGTH or not token.isascii():
+        return False
+    segments = token.split(".")
+    return len(segments) == 3 and all(_canonical_base64url(segment) for segment in segments)
 
 
 def token_digest(token: str) -> str:
@@ -94,13 +132,15 @@ class AccessClaims:
     subject: str
     token_id: str
     expires_at: datetime
+    generation: int
 
 
 def create_access_token(
-    settings: Settings, subject: str, now: datetime | None = None
+    settings: Settings, subject: str, now: datetime | None = None, generation: int = 0
 ) -> tuple[str, int]:
     """A signed access token for ``subject`` (``user:<id>`` or ``client:<id>``) and its
-    lifetime in seconds."""
+    lifetime in seconds. ``generation`` is the account's token generation when the token
+    is issued; a user's token is accepted only while the account is still at it."""
     issued = now or utcnow()
     lifetime = timedelta(minutes=settings.access_token_minutes)
     claims = {
@@ -112,12 +152,15 @@ def create_access_token(
         "exp": int((issued + lifetime).timestamp()),
         "jti": uuid.uuid4().hex,
         "typ": ACCESS_TOKEN_TYPE,
+        "gen": generation,
     }
     token: str = jwt.encode(claims, settings.signing_key(), algorithm=ALGORITHM)
     return token, int(lifetime.total_seconds())
 
 
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    if not is_well_formed_access_token(token):
+        raise InvalidToken("not a compact JWS")
     try:
         claims = jwt.decode(
             token,
@@ -125,14 +168,20 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             algorithms=[ALGORITHM],
             audience=settings.token_audience,
             issuer=settings.token_issuer,
-            options={f"require_{claim}": True for claim in REQUIRED_CLAIMS if claim != "typ"},
+            options={
+                f"require_{claim}": True for claim in REQUIRED_CLAIMS if claim not in {"typ", "gen"}
+            },
         )
     except (JWTError, ValueError, TypeError, KeyError) as exc:
         raise InvalidToken(type(exc).__name__) from exc
     if claims.get("typ") != ACCESS_TOKEN_TYPE or not isinstance(claims.get("sub"), str):
         raise InvalidToken("not an access token")
+    generation = claims.get("gen")
+    if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
+        raise InvalidToken("no token generation")
     return AccessClaims(
         subject=claims["sub"],
         token_id=str(claims["jti"]),
         expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
+        generation=generation,
     )

@@ -13,7 +13,14 @@ from cnscd_api.models.team import (
     TeamStatus,
 )
 from cnscd_api.models.unit import DivisionType, LineageKind, Unit, UnitLevel, UnitLineage
-from cnscd_api.models.user import ApiClient, LoginThrottle, RefreshToken, Role, User
+from cnscd_api.models.user import (
+    ApiClient,
+    LoginAddressBudget,
+    LoginThrottle,
+    RefreshToken,
+    Role,
+    User,
+)
 
 __all__ = [
     "Affiliation",
@@ -25,6 +32,7 @@ __all__ = [
     "DivisionType",
     "Gender",
     "LineageKind",
+    "LoginAddressBudget",
     "LoginThrottle",
     "Member",
     "Membership",

@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
     REFRESH_TOKEN_REUSED = "refresh_token_reused"  # noqa: S105 -- not a secret
+    REFRESH_TOKEN_GRACE_REUSE = "refresh_token_grace_reuse"  # noqa: S105 -- not a secret
     CHANGE_PASSWORD = "change_password"  # noqa: S105 -- not a secret
     ROTATE_SECRET = "rotate_secret"  # noqa: S105 -- not a secret
     REVOKE = "revoke"

@@ -51,6 +51,10 @@ class User(Versioned, table=True):
     is_active: bool = True
     is_demo: bool = False
     password_hash: str = Field(max_length=255)
+    # Bumped whenever the account's sessions must end (deactivation, password change,
+    # role, scope or team change, deletion); tokens carry the generation they were issued
+    # under and work only while it is current, so they never come back to life.
+    token_generation: int = Field(default=0, sa_column_kwargs={"server_default": sa.text("0")})
     deleted_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
@@ -84,6 +88,8 @@ class RefreshToken(SQLModel, table=True):
     user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
     family_id: uuid.UUID = Field(index=True)
     token_hash: str = Field(max_length=64, unique=True)
+    # The user's token generation when this token was issued (see User.token_generation).
+    generation: int = Field(default=0, sa_column_kwargs={"server_default": sa.text("0")})
     expires_at: datetime = Field(sa_column=timestamp_column())
     used_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
@@ -95,7 +101,7 @@ class RefreshToken(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per key (``user:<name>`` or ``addr:<ip>``), shared by all processes."""
+    """Failed logins per username (key ``user:<name>``), shared by all processes."""
 
     __tablename__ = "login_throttle"
 
@@ -105,3 +111,23 @@ class LoginThrottle(SQLModel, table=True):
     locked_until: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
+    # When a successful login of this username last paid back a failure of its address
+    # (at most once per window, so that one known account cannot buy endless guesses).
+    credited_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
+    )
+
+
+class LoginAddressBudget(SQLModel, table=True):
+    """Failed logins per client address, as a debt that drains with time.
+
+    Each failure adds one refill interval to ``debt_until`` (counted from now when the
+    debt is already paid); each crediting success takes one interval off. The address
+    may log in while fewer than its budget of failures are outstanding, that is while
+    ``debt_until - now <= (budget - 1) * interval``. Epoch seconds, so that both
+    databases do the arithmetic in one atomic statement."""
+
+    __tablename__ = "login_address_budget"
+
+    address: str = Field(primary_key=True, max_length=300)
+    debt_until: float

@@ -26,6 +26,8 @@ from cnscd_api.users.schemas import UserCreate, UserFilters, UserSort, UserUpdat
 
 PASSWORD_SET = {"password": "set"}
 NOT_CLEARED = frozenset({"full_name", "role", "scope_unit_id", "is_active", "team_id"})
+# A change of any of these ends the user's sessions (with deactivation and a password reset).
+SESSION_FIELDS = ("role", "scope_unit_id", "team_id")
 
 
 def get_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
@@ -118,6 +120,13 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
     return user
 
 
+def _ends_sessions(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Deactivation, or a change of what the account may reach, ends its sessions: no
+    token issued before works again, even once the account is reactivated."""
+    deactivated = before["is_active"] and not after["is_active"]
+    return deactivated or any(before[name] != after[name] for name in SESSION_FIELDS)
+
+
 def _changes_own_access(user: User, changes: dict[str, Any]) -> bool:
     return (
         ("role" in changes and changes["role"] != user.role)
@@ -157,8 +166,8 @@ def update_user(
     values["search_text"] = fold(f"{user.username} {values.get('full_name', user.full_name)}")
     before = audit.snapshot(user)
     update_versioned(session, user, values)
-    if not user.is_active or password is not None:
-        auth_repository.revoke_user_tokens(session, user.id, utcnow())
+    if password is not None or _ends_sessions(before, audit.snapshot(user)):
+        auth_repository.end_sessions(session, user.id, user.updated_at)
     secret = ({"password": "old"}, {"password": "new"}) if password is not None else (None, None)
     audit.updated(
         session, actor, user, before, unit.path, extra_before=secret[0], extra_after=secret[1]
@@ -174,7 +183,7 @@ def delete_user(session: Session, actor: Principal, user: User, expected: Expect
     before, user_id = audit.snapshot(user), user.id
     now = utcnow()
     update_versioned(session, user, {"is_active": False, "deleted_at": now})
-    auth_repository.revoke_user_tokens(session, user_id, now)
+    auth_repository.end_sessions(session, user_id, now)
     audit.deleted(
         session, actor, User, user_id, before, unit_service.unit_path(session, user.scope_unit_id)
     )
