@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from cnscd_api.core.errors import ProblemError
 from cnscd_api.db import Database
@@ -17,19 +18,33 @@ async def get_database(request: Request) -> Database:
     return database
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed after the endpoint returns and before the
-    response is sent (``scope="function"``); any exception rolls it back."""
+    response is sent (``scope="function"``); any exception rolls it back.
+
+    Opening a session does no I/O (the connection is taken at the first query, in the
+    endpoint's thread), so it happens on the event loop; the commit and the return of
+    the connection to the pool happen together in one trip through the thread pool."""
     writes = request.method not in {"GET", "HEAD", "OPTIONS"}
     database: Database = request.app.state.database
-    with database.session(write=writes) as session:
-        try:
-            yield session
-        except ProblemError as error:
-            if error.keep_changes:
-                session.commit()
-            raise
-        session.commit()
+    session = database.session(write=writes)
+    try:
+        yield session
+    except ProblemError as error:
+        await run_in_threadpool(_finish, session, error.keep_changes)
+        raise
+    except BaseException:
+        await run_in_threadpool(_finish, session, False)
+        raise
+    await run_in_threadpool(_finish, session, True)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -336,32 +336,30 @@ def load_principal(
     the token's generation (one query): a deactivated user's tokens stop working at once,
     and tokens issued before their sessions were ended never work again."""
     if kind is PrincipalKind.USER:
-        found_user = repository.active_user_with_path(session, subject_id, generation)
-        if found_user is None:
+        user = repository.user_principal(session, subject_id, generation)
+        if user is None:
             return None
-        user, path = found_user
         return Principal(
             kind=kind,
-            id=user.id,
+            id=subject_id,
             name=user.username,
             role=user.role,
             scope_unit_id=user.scope_unit_id,
-            scope_path=path,
+            scope_path=user.path,
             organisation=user.organisation,
             permissions=permissions_for(user.role),
             team_id=user.team_id,
         )
-    found_client = repository.active_client_with_path(session, subject_id)
-    if found_client is None:
+    client = repository.client_principal(session, subject_id)
+    if client is None:
         return None
-    client, path = found_client
     return Principal(
         kind=kind,
-        id=client.id,
+        id=subject_id,
         name=client.client_id,
         role=Role.PARTNER,
         scope_unit_id=client.scope_unit_id,
-        scope_path=path,
+        scope_path=client.path,
         organisation=client.organisation,
         permissions=permissions_for(Role.PARTNER),
     )

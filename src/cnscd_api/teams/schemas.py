@@ -103,12 +103,9 @@ class TeamRead(BaseModel):
     @classmethod
     def _leader_from_row(cls, data: Any) -> Any:
         """A list row carries the leader as two columns (``leader_id``, ``leader_name``)."""
-        mapping = getattr(data, "_mapping", None)
-        if mapping is None:
-            return data
-        values = dict(mapping)
-        leader_id, leader_name = values.pop("leader_id", None), values.pop("leader_name", None)
-        values["leader"] = (
-            {"member_id": leader_id, "full_name": leader_name} if leader_id is not None else None
-        )
-        return values
+        if isinstance(data, dict) and "leader_id" in data:
+            leader_id, leader_name = data.pop("leader_id"), data.pop("leader_name", None)
+            data["leader"] = (
+                {"member_id": leader_id, "full_name": leader_name} if leader_id else None
+            )
+        return data

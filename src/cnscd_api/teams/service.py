@@ -68,7 +68,7 @@ def list_teams(
 
 
 def read_team(session: Session, actor: Principal, team: Team) -> TeamRead:
-    return TeamRead.model_validate(repository.read_row(session, actor, team.id))
+    return TeamRead.model_validate(repository.read_row(session, actor, team.id)._asdict())
 
 
 def create_team(session: Session, actor: Principal, data: TeamCreate) -> Team:
