@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
+from cnscd_api.core import clock
 from cnscd_api.core.security import create_access_token, hash_password
 from cnscd_api.core.text import fold
 from cnscd_api.models import (
     Affiliation,
+    Campaign,
+    CampaignCategory,
+    CampaignIndicator,
+    CampaignTarget,
+    CampaignTargetSet,
+    ContentCategory,
     DivisionType,
+    Indicator,
     Member,
     Membership,
     Role,
@@ -26,6 +34,7 @@ from cnscd_api.models import (
     Unit,
     UnitLevel,
     User,
+    utcnow,
 )
 from cnscd_api.units.naming import division_type_from_name
 
@@ -172,3 +181,68 @@ def make_member(
 def bearer(settings: Settings, user: User) -> dict[str, str]:
     token, _ = create_access_token(settings, f"user:{user.id}", generation=user.token_generation)
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_campaign(
+    session: Session,
+    scope_unit: Unit,
+    code: str | None = None,
+    *,
+    categories: tuple[str, ...] = ("online_public_services", "vneid"),
+    targets: dict[str, int | None] | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    grace_days: int = 5,
+    closed: bool = False,
+) -> Campaign:
+    """A campaign over the seeded catalogue, with its own targets (indicator code → target);
+    by default it runs now (from two days ago to a week ahead)."""
+    own = targets if targets is not None else {"people_guided": 1000, "households_visited": 500}
+    starts_on = starts_on or clock.today() - timedelta(days=2)
+    ends_on = ends_on or clock.today() + timedelta(days=7)
+    name = f"Đợt thử {code or uuid.uuid4().hex[:6]}"
+    campaign = Campaign(
+        code=code or f"test-{uuid.uuid4().hex[:10]}",
+        name=name,
+        search_name=fold(name),
+        scope_unit_id=scope_unit.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        grace_days=grace_days,
+        reporting_until=ends_on + timedelta(days=grace_days),
+        closed_at=utcnow() if closed else None,
+        closed_reason="Kết thúc sớm" if closed else None,
+    )
+    session.add(campaign)
+    session.flush()
+    for category in session.exec(
+        select(ContentCategory).where(col(ContentCategory.code).in_(categories))
+    ).all():
+        session.add(CampaignCategory(campaign_id=campaign.id, category_id=category.id))
+    for indicator in session.exec(select(Indicator).where(col(Indicator.code).in_(own))).all():
+        session.add(
+            CampaignIndicator(
+                campaign_id=campaign.id, indicator_id=indicator.id, target=own[indicator.code]
+            )
+        )
+    session.flush()
+    return campaign
+
+
+def give_target(
+    session: Session, campaign: Campaign, parent: Unit, child: Unit, code: str, value: int
+) -> None:
+    """A target ``parent`` gave ``child`` (and the set it belongs to)."""
+    indicator = session.exec(select(Indicator).where(col(Indicator.code) == code)).one()
+    if session.get(CampaignTargetSet, (campaign.id, parent.id)) is None:
+        session.add(CampaignTargetSet(campaign_id=campaign.id, parent_unit_id=parent.id))
+    session.add(
+        CampaignTarget(
+            campaign_id=campaign.id,
+            unit_id=child.id,
+            indicator_id=indicator.id,
+            parent_unit_id=parent.id,
+            value=value,
+        )
+    )
+    session.flush()

@@ -21,8 +21,18 @@ from cnscd_api.auth.dependencies import current_principal
 from cnscd_api.config import Settings
 from cnscd_api.core.permissions import ROLE_PERMISSIONS, Permission
 from cnscd_api.core.security import opaque_token, token_digest
-from cnscd_api.models import ApiClient, Member, Role, Team, Unit, User
-from tests.factories import PASSWORD, Tree, bearer, make_member, make_team, make_user, make_village
+from cnscd_api.models import ApiClient, Campaign, Member, Role, Team, Unit, User
+from tests.factories import (
+    PASSWORD,
+    Tree,
+    bearer,
+    give_target,
+    make_campaign,
+    make_member,
+    make_team,
+    make_user,
+    make_village,
+)
 from tests.routes import depends_on, iter_routes
 
 P = Permission
@@ -42,6 +52,10 @@ class Targets:
     team: dict[bool, Team]
     empty_team: dict[bool, Team]
     member: dict[bool, Member]
+    campaign: dict[bool, Campaign]
+    closed_campaign: dict[bool, Campaign]
+    dak_pek: Unit
+    dak_pek_village: Unit
 
 
 def make_client(session: Session, unit: Unit) -> ApiClient:
@@ -94,7 +108,21 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
             False: make_team(session, outside_village),
         },
         member={True: make_member(session, team[True]), False: make_member(session, team[False])},
+        campaign=campaigns(session, tree, role, closed=False),
+        closed_campaign=campaigns(session, tree, role, closed=True),
+        dak_pek=tree.dak_pek,
+        dak_pek_village=tree.dak_pek_village,
     )
+
+
+def campaigns(session: Session, tree: Tree, role: Role, *, closed: bool) -> dict[bool, Campaign]:
+    """A campaign of Đắk Glei, which every caller of the matrix reads (its district or a
+    unit below it), with a target Đắk Glei gave Xã Đắk Pék; and one the caller cannot see
+    (a sibling district's, or for the province admin another province's)."""
+    inside = make_campaign(session, tree.dak_glei, closed=closed)
+    give_target(session, inside, tree.dak_glei, tree.dak_pek, "people_guided", 100)
+    outside_unit = tree.gia_lai if role is Role.PROVINCE_ADMIN else tree.ngoc_hoi
+    return {True: inside, False: make_campaign(session, outside_unit, closed=closed)}
 
 
 def _first_commune_id(session: Session, province_or_district: Unit) -> uuid.UUID:
@@ -126,6 +154,22 @@ class Case:
     permission: Permission | None
     success: int
     on_object: bool  # the target is in the path: outside the scope is 404 for everyone
+
+
+def fixed(method: str, url: str, body: Any = None) -> Request:
+    """A request that is the same whatever the caller's targets (the national catalogue)."""
+
+    def request(targets: Targets, inside: bool) -> tuple[str, str, Any]:
+        return method, url, body
+
+    return request
+
+
+def catalogue_id(kind: str, code: str) -> uuid.UUID:
+    """The id the catalogue migration gives an entry (derived from its code)."""
+    namespace = uuid.UUID("6f1c3a7e-5b2d-4c8e-9a41-0d7e2b6c9f10")
+    prefix = "category" if kind == "content-categories" else "indicator"
+    return uuid.uuid5(namespace, f"{prefix}:{code}")
 
 
 def new_user_body(targets: Targets, inside: bool) -> dict[str, Any]:
@@ -436,7 +480,166 @@ CASES += [
         204,
         True,
     ),
+    *[
+        Case(
+            "GET", f"/api/v1/{kind}", fixed("GET", f"/api/v1/{kind}"), P.CAMPAIGNS_READ, 200, False
+        )
+        for kind in ("content-categories", "indicators")
+    ],
+    Case(
+        "POST",
+        "/api/v1/content-categories",
+        lambda t, i: (
+            "POST",
+            "/api/v1/content-categories",
+            {"code": f"c_{uuid.uuid4().hex[:8]}", "name_vi": "Nội dung", "name_en": "Content"},
+        ),
+        P.CATALOGUE_WRITE,
+        201,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/indicators",
+        lambda t, i: (
+            "POST",
+            "/api/v1/indicators",
+            {
+                "code": f"i_{uuid.uuid4().hex[:8]}",
+                "name_vi": "Chỉ số",
+                "name_en": "Indicator",
+                "unit_vi": "người",
+                "unit_en": "people",
+                "categories": ["vneid"],
+            },
+        ),
+        P.CATALOGUE_WRITE,
+        201,
+        False,
+    ),
+    *[
+        Case(
+            method,
+            f"/api/v1/{kind}/{{{param}}}",
+            fixed(
+                method,
+                f"/api/v1/{kind}/{catalogue_id(kind, code)}",
+                {"name_en": "Renamed"} if method == "PATCH" else None,
+            ),
+            P.CAMPAIGNS_READ if method == "GET" else P.CATALOGUE_WRITE,
+            200,
+            False,
+        )
+        for kind, param, code in (
+            ("content-categories", "category_id", "vneid"),
+            ("indicators", "indicator_id", "people_guided"),
+        )
+        for method in ("GET", "PATCH")
+    ],
+    Case(
+        "GET",
+        "/api/v1/campaigns",
+        lambda t, i: ("GET", "/api/v1/campaigns", None),
+        P.CAMPAIGNS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/campaigns",
+        lambda t, i: ("POST", "/api/v1/campaigns", new_campaign_body(t, i)),
+        P.CAMPAIGNS_WRITE,
+        201,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/campaigns/{campaign_id}",
+        lambda t, i: ("GET", f"/api/v1/campaigns/{t.campaign[i].id}", None),
+        P.CAMPAIGNS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/campaigns/{campaign_id}",
+        lambda t, i: (
+            "PATCH",
+            f"/api/v1/campaigns/{t.campaign[i].id}",
+            {"description": "Cập nhật"},
+        ),
+        P.CAMPAIGNS_WRITE,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/campaigns/{campaign_id}/close",
+        lambda t, i: (
+            "POST",
+            f"/api/v1/campaigns/{t.campaign[i].id}/close",
+            {"reason": "Kết thúc sớm"},
+        ),
+        P.CAMPAIGNS_WRITE,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/campaigns/{campaign_id}/reopen",
+        lambda t, i: (
+            "POST",
+            f"/api/v1/campaigns/{t.closed_campaign[i].id}/reopen",
+            {"reason": "Mở lại để bổ sung", "until": "2099-12-31"},
+        ),
+        P.CAMPAIGNS_REOPEN,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/campaigns/{campaign_id}/targets",
+        lambda t, i: ("GET", f"/api/v1/campaigns/{t.campaign[i].id}/targets", None),
+        P.CAMPAIGNS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "PUT",
+        "/api/v1/campaigns/{campaign_id}/targets",
+        lambda t, i: (
+            "PUT",
+            f"/api/v1/campaigns/{t.campaign[i].id}/targets",
+            {
+                "unit_id": str(t.dak_pek.id),
+                "targets": [
+                    {
+                        "unit_id": str(t.dak_pek_village.id),
+                        "indicator": "people_guided",
+                        "value": 40,
+                    }
+                ],
+            },
+        ),
+        P.CAMPAIGN_TARGETS_WRITE,
+        200,
+        True,
+    ),
 ]
+
+
+def new_campaign_body(targets: Targets, inside: bool) -> dict[str, Any]:
+    """A district campaign of the caller's district, or of the sibling one."""
+    scope = targets.campaign[inside].scope_unit_id
+    return {
+        "code": f"new-{uuid.uuid4().hex[:8]}",
+        "name": "Đợt mới",
+        "scope_unit_id": str(scope),
+        "starts_on": "2030-10-01",
+        "ends_on": "2030-10-10",
+        "categories": ["vneid"],
+        "indicators": [{"code": "vneid_level2_activated", "target": 100}],
+    }
 
 
 def import_csv(team: Team) -> bytes:
@@ -457,6 +660,7 @@ BODY_REFERENCE_ROUTES = {
     ("GET", "/api/v1/teams/export"),
     ("POST", "/api/v1/members"),
     ("POST", "/api/v1/members/import"),
+    ("POST", "/api/v1/campaigns"),
 }
 # An import names its teams in the file: a team outside the scope is a bad row (422).
 OUTSIDE_STATUS = {("POST", "/api/v1/members/import"): 422}

@@ -19,8 +19,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cnscd_api.core.fields import forbidden_character
-from cnscd_api.models import Member, Role, Team, User
-from tests.factories import Tree, make_member, make_team, make_user
+from cnscd_api.models import ContentCategory, Indicator, Member, Role, Team, User
+from tests.factories import Tree, make_campaign, make_member, make_team, make_user
 from tests.routes import iter_routes
 
 BIDI_OVERRIDE = "\u202e"
@@ -116,7 +116,10 @@ SAMPLES = {
     "phone": "0912345678",
     "email": "an.nguyen@kontum.gov.vn",
     "username": "xa.dakpek",
-    "code": "62999",
+    # Satisfies every code pattern: units' official codes, campaigns', the catalogue's.
+    "code": "kt62999",
+    "categories": "vneid",
+    "indicator": "people_guided",
 }
 BODY_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -204,7 +207,7 @@ def _good_value(field: StringField) -> str:
     }
     if schema.get("format") in formats:
         return formats[schema["format"]]
-    name = str(field.loc[-1])
+    name = next(str(part) for part in reversed(field.loc) if isinstance(part, str))
     if "pattern" in schema:
         assert name in SAMPLES, f"{field}: add a valid sample of its pattern to SAMPLES"
     return SAMPLES.get(name, "Nguyễn Văn An")
@@ -223,12 +226,18 @@ def objects(session: Session, tree: Tree) -> dict[str, str]:
     team = make_team(session, tree.dak_pek_village)
     member = make_member(session, team)
     user = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek)
+    campaign = make_campaign(session, tree.kon_tum)
+    category = session.exec(select(ContentCategory).where(ContentCategory.code == "vneid")).one()
+    indicator = session.exec(select(Indicator).where(Indicator.code == "people_guided")).one()
     session.commit()
     return {
         "unit_id": str(tree.dak_pek_village.id),
         "team_id": str(team.id),
         "member_id": str(member.id),
         "user_id": str(user.id),
+        "campaign_id": str(campaign.id),
+        "category_id": str(category.id),
+        "indicator_id": str(indicator.id),
     }
 
 

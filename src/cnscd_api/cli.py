@@ -106,6 +106,8 @@ def demo() -> None:
     """Add the Kon Tum demo: villages, teams, members and one user per tier (idempotent;
     refused in production)."""
     from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+    from cnscd_api.demo_campaign import NAME as CAMPAIGN_NAME
+    from cnscd_api.demo_campaign import seed_demo_campaign
     from cnscd_api.demo_data import seed_demo_data
 
     settings = Settings()
@@ -115,6 +117,7 @@ def demo() -> None:
     database = _database()
     with database.transaction() as session:
         data = seed_demo_data(session)
+        campaign = seed_demo_campaign(session)
         created = seed_demo_users(session)
     database.dispose()
     if data.skipped:
@@ -123,6 +126,7 @@ def demo() -> None:
         typer.echo(
             f"demo data: {data.villages} villages, {data.teams} teams, {data.members} members"
         )
+    typer.echo(f"demo campaign: {CAMPAIGN_NAME} ({'created' if campaign else 'already present'})")
     typer.echo(f"demo users: {len(created)} created")
     typer.echo(f"demo logins (password {DEMO_PASSWORD}):")
     for user in DEMO_USERS:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from cnscd_api.core.errors import ProblemError
+from cnscd_api.core.i18n import Language, preferred_language
 from cnscd_api.db import Database
 
 
@@ -49,3 +50,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def request_language(
+    accept_language: Annotated[
+        str | None,
+        Header(
+            alias="Accept-Language",
+            max_length=200,
+            description="`vi` for Vietnamese names and messages; English otherwise.",
+        ),
+    ] = None,
+) -> Language:
+    return preferred_language(accept_language)
+
+
+LanguageDep = Annotated[Language, Depends(request_language)]

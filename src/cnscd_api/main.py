@@ -12,6 +12,8 @@ from cnscd_api import __version__
 from cnscd_api.api_clients.router import router as api_clients_router
 from cnscd_api.audit.router import router as audit_router
 from cnscd_api.auth.router import router as auth_router
+from cnscd_api.campaigns.router import router as campaigns_router
+from cnscd_api.catalogue.router import router as catalogue_router
 from cnscd_api.config import Settings, get_settings
 from cnscd_api.core.cors import ProblemCORSMiddleware
 from cnscd_api.core.errors import install_error_handlers
@@ -46,6 +48,8 @@ def api_router() -> APIRouter:
         units_router,
         teams_router,
         members_router,
+        catalogue_router,
+        campaigns_router,
         audit_router,
     ):
         router.include_router(feature_router)

@@ -36,6 +36,9 @@ from cnscd_api.models import (
     AuditEntity,
     AuditEvent,
     AuditSequence,
+    Campaign,
+    ContentCategory,
+    Indicator,
     Member,
     Team,
     Unit,
@@ -52,6 +55,9 @@ ENTITY: dict[type[Versioned], AuditEntity] = {
     ApiClient: AuditEntity.API_CLIENT,
     Team: AuditEntity.TEAM,
     Member: AuditEntity.MEMBER,
+    ContentCategory: AuditEntity.CONTENT_CATEGORY,
+    Indicator: AuditEntity.INDICATOR,
+    Campaign: AuditEntity.CAMPAIGN,
 }
 
 

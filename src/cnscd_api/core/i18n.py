@@ -357,6 +357,108 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The team already has a leader ({name}).",
         "vi": "Tổ đã có tổ trưởng ({name}).",
     },
+    "campaign_not_yours": {
+        "en": "This campaign belongs to a unit above your scope; only that tier edits it.",
+        "vi": "Đợt cao điểm này thuộc cấp trên phạm vi của bạn; chỉ cấp đó được chỉnh sửa.",
+    },
+    "duplicate_code": {
+        "en": "{code_value} is listed twice.",
+        "vi": "{code_value} bị liệt kê hai lần.",
+    },
+    "duplicate_target": {
+        "en": "Target number {index} repeats a unit and indicator given before it.",
+        "vi": "Chỉ tiêu thứ {index} lặp lại một đơn vị và chỉ số đã có trước đó.",
+    },
+    "unknown_category": {
+        "en": "There is no content category with code {code_value}.",
+        "vi": "Không có nội dung hướng dẫn nào có mã {code_value}.",
+    },
+    "unknown_indicator": {
+        "en": "There is no indicator with code {code_value}.",
+        "vi": "Không có chỉ số nào có mã {code_value}.",
+    },
+    "catalogue_code_taken": {
+        "en": "The code {code_value} is already used; codes never change nor get reused.",
+        "vi": "Mã {code_value} đã được dùng; mã không bao giờ thay đổi hay dùng lại.",
+    },
+    "catalogue_entry_retired": {
+        "en": "{code_value} is retired and cannot be chosen any more.",
+        "vi": "{code_value} đã ngừng sử dụng, không thể chọn nữa.",
+    },
+    "indicator_outside_categories": {
+        "en": "Indicator {code_value} belongs to none of the campaign's categories.",
+        "vi": "Chỉ số {code_value} không thuộc nội dung nào của đợt cao điểm.",
+    },
+    "ends_before_start": {
+        "en": "The last day is before the first ({starts_on}).",
+        "vi": "Ngày kết thúc trước ngày bắt đầu ({starts_on}).",
+    },
+    "campaign_scope_level": {
+        "en": "A campaign's scope is a province or a district.",
+        "vi": "Phạm vi của đợt cao điểm phải là một tỉnh hoặc một huyện.",
+    },
+    "campaign_code_taken": {
+        "en": "Another campaign already has the code {code_value}.",
+        "vi": "Đã có đợt cao điểm khác mang mã {code_value}.",
+    },
+    "campaign_closed": {
+        "en": "The campaign is closed: its dates, categories, indicators, targets and reports can "
+        "no longer change.",
+        "vi": "Đợt cao điểm đã kết thúc: không thể thay đổi thời gian, nội dung, chỉ số, chỉ tiêu "
+        "hay báo cáo của đợt.",
+    },
+    "campaign_not_closed": {
+        "en": "The campaign is not closed.",
+        "vi": "Đợt cao điểm chưa kết thúc.",
+    },
+    "indicator_has_targets": {
+        "en": "Indicator {indicator} has targets below the campaign; remove them before dropping "
+        "it.",
+        "vi": "Chỉ số {indicator} đã được giao chỉ tiêu cho cấp dưới; hãy xoá các chỉ tiêu đó "
+        "trước khi bỏ chỉ số.",
+    },
+    "target_below_children": {
+        "en": "{unit} already gave its children {total} for {indicator}: its own target cannot be "
+        "{value}.",
+        "vi": "{unit} đã giao cho cấp dưới tổng cộng {total} cho chỉ số {indicator}: chỉ tiêu của "
+        "đơn vị không thể là {value}.",
+    },
+    "reopen_until_past": {
+        "en": "until must not be before today ({today}).",
+        "vi": "until không được trước ngày hôm nay ({today}).",
+    },
+    "reopen_needs_until": {
+        "en": "The campaign's reporting days are over: give until, the last day reports are "
+        "accepted again.",
+        "vi": "Thời hạn báo cáo của đợt đã hết: hãy nhập until, ngày cuối cùng nhận lại báo cáo.",
+    },
+    "unit_outside_campaign": {
+        "en": "The unit is not inside the campaign's scope.",
+        "vi": "Đơn vị không thuộc phạm vi của đợt cao điểm.",
+    },
+    "not_a_child": {
+        "en": "The unit is not a direct child of the unit whose targets these are.",
+        "vi": "Đơn vị không phải đơn vị trực thuộc của đơn vị giao chỉ tiêu.",
+    },
+    "indicator_not_tracked": {
+        "en": "The campaign does not track indicator {code_value}.",
+        "vi": "Đợt cao điểm không theo dõi chỉ số {code_value}.",
+    },
+    "targets_invalid": {
+        "en": "The targets break the cascade from tier to tier; see errors.",
+        "vi": "Chỉ tiêu không khớp với chỉ tiêu cấp trên giao; xem danh sách lỗi.",
+    },
+    "parent_target_missing": {
+        "en": "{unit} has no target of its own for {indicator}, so it cannot split one among its "
+        "children.",
+        "vi": "{unit} chưa có chỉ tiêu cho chỉ số {indicator} nên chưa thể giao cho cấp dưới.",
+    },
+    "target_exceeds_parent": {
+        "en": "The children of {unit} would get {total} for {indicator}, more than its own target "
+        "of {limit}.",
+        "vi": "Tổng chỉ tiêu giao cho các đơn vị trực thuộc {unit} là {total} cho chỉ số "
+        "{indicator}, vượt chỉ tiêu của đơn vị ({limit}).",
+    },
 }
 
 RESOURCE_NAMES_VI: dict[str, str] = {
@@ -366,6 +468,9 @@ RESOURCE_NAMES_VI: dict[str, str] = {
     "audit_event": "sự kiện nhật ký",
     "team": "tổ công nghệ số",
     "member": "thành viên",
+    "content_category": "nội dung hướng dẫn",
+    "indicator": "chỉ số",
+    "campaign": "đợt cao điểm",
     "resource": "đối tượng",
 }
 

@@ -30,6 +30,9 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     CAMPAIGNS_READ = "campaigns:read"
     CAMPAIGNS_WRITE = "campaigns:write"
+    CAMPAIGN_TARGETS_WRITE = "campaign_targets:write"
+    CAMPAIGNS_REOPEN = "campaigns:reopen"
+    CATALOGUE_WRITE = "catalogue:write"
     ACTIVITIES_RECORD = "activities:record"
     ACTIVITIES_APPROVE = "activities:approve"
     STATS_READ = "stats:read"
@@ -55,10 +58,18 @@ _OFFICER = _PERSON | {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PROVINCE_ADMIN: frozenset(
-        _OFFICER | {P.UPPER_UNITS_WRITE, P.API_CLIENTS_MANAGE, P.CAMPAIGNS_WRITE}
+        _OFFICER
+        | {
+            P.UPPER_UNITS_WRITE,
+            P.API_CLIENTS_MANAGE,
+            P.CAMPAIGNS_WRITE,
+            P.CAMPAIGN_TARGETS_WRITE,
+            P.CAMPAIGNS_REOPEN,
+            P.CATALOGUE_WRITE,
+        }
     ),
-    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {P.CAMPAIGNS_WRITE}),
-    Role.COMMUNE_OFFICER: frozenset(_OFFICER),
+    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {P.CAMPAIGNS_WRITE, P.CAMPAIGN_TARGETS_WRITE}),
+    Role.COMMUNE_OFFICER: frozenset(_OFFICER | {P.CAMPAIGN_TARGETS_WRITE}),
     Role.TEAM_LEADER: frozenset(
         _PERSON | {P.MEMBERS_READ, P.MEMBERS_PERSONAL_DATA, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}
     ),

@@ -23,7 +23,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from cnscd_api.core.errors import NotFound
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like
-from cnscd_api.models import ApiClient, AuditEvent, Member, Role, Team, Unit, User
+from cnscd_api.models import ApiClient, AuditEvent, Campaign, Member, Role, Team, Unit, User
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,6 +32,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 def path_in_subtree(path_column: Any, subtree_path: str) -> ColumnElement[bool]:
     """``path_column`` lies at or below the unit whose path is ``subtree_path``."""
     return col(path_column).like(f"{escape_like(subtree_path)}%", escape=LIKE_ESCAPE)
+
+
+def path_in_subtree_text(path: str, subtree_path: str) -> bool:
+    """``path_in_subtree`` for a path already read: the unit lies at or below the other."""
+    return path.startswith(subtree_path)
 
 
 def ancestor_ids(path: str) -> list[uuid.UUID]:
@@ -47,12 +52,14 @@ class ScopeRule:
     path: Any  # the unit path column that is matched against the caller's subtree
     joins: tuple[tuple[Any, Any], ...] = ()  # (table, on clause) to reach that column
     team: Any = None  # the row's team: a team leader reaches only their own team's rows
-    ancestors_readable: bool = False  # a team leader also reads the ancestors (units)
+    # Who also reads the rows above the scope unit: "team_leader" (the names of the units
+    # above a team), or "everyone" (a province campaign, read in all of its communes).
+    ancestors_readable: str | None = None
     live: Any = None  # rows that exist for the API at all (users not deleted)
 
 
 RULES: dict[type[Any], ScopeRule] = {
-    Unit: ScopeRule("unit", Unit.path, ancestors_readable=True),
+    Unit: ScopeRule("unit", Unit.path, ancestors_readable="team_leader"),
     Team: ScopeRule("team", Unit.path, ((Unit, Unit.id == Team.unit_id),), team=Team.id),
     Member: ScopeRule(
         "member",
@@ -68,20 +75,30 @@ RULES: dict[type[Any], ScopeRule] = {
     ),
     ApiClient: ScopeRule("api_client", Unit.path, ((Unit, Unit.id == ApiClient.scope_unit_id),)),
     AuditEvent: ScopeRule("audit_event", AuditEvent.unit_path),
+    Campaign: ScopeRule(
+        "campaign",
+        Unit.path,
+        ((Unit, Unit.id == Campaign.scope_unit_id),),
+        ancestors_readable="everyone",
+    ),
 }
 
 
 def reach(principal: Principal, model: type[Any], *, write: bool = False) -> ColumnElement[bool]:
     """The WHERE clause of the rows of ``model`` the caller may read (or, ``write``,
     change): the scope subtree; for a team leader their own team's rows, and when
-    reading units also the ancestors of their team's unit (PERMISSIONS.md: names)."""
+    reading units also the ancestors of their team's unit (PERMISSIONS.md: names); and
+    when reading campaigns, those of the units above the caller too."""
     rule = RULES[model]
     clause = path_in_subtree(rule.path, principal.scope_path)
-    if principal.role is Role.TEAM_LEADER:
-        if rule.team is not None:
-            clause = clause & (col(rule.team) == principal.team_id)
-        if rule.ancestors_readable and not write:
-            clause = or_(clause, col(Unit.id).in_(ancestor_ids(principal.scope_path)))
+    leader = principal.role is Role.TEAM_LEADER
+    if leader and rule.team is not None:
+        clause = clause & (col(rule.team) == principal.team_id)
+    if not write and (
+        rule.ancestors_readable == "everyone"
+        or (rule.ancestors_readable == "team_leader" and leader)
+    ):
+        clause = or_(clause, col(Unit.id).in_(ancestor_ids(principal.scope_path)))
     if rule.live is not None:
         clause = clause & rule.live
     return clause
@@ -147,6 +164,7 @@ __all__ = [
     "ancestor_ids",
     "get_or_404",
     "path_in_subtree",
+    "path_in_subtree_text",
     "reach",
     "scoped",
     "scoped_columns",

@@ -2,6 +2,17 @@
 
 from cnscd_api.models.audit import AuditAction, AuditEntity, AuditEvent, AuditSequence
 from cnscd_api.models.base import Versioned, utcnow
+from cnscd_api.models.campaign import (
+    Campaign,
+    CampaignCategory,
+    CampaignIndicator,
+    CampaignStatus,
+    CampaignTarget,
+    CampaignTargetSet,
+    ContentCategory,
+    Indicator,
+    IndicatorCategory,
+)
 from cnscd_api.models.team import (
     Affiliation,
     Gender,
@@ -29,8 +40,17 @@ __all__ = [
     "AuditEntity",
     "AuditEvent",
     "AuditSequence",
+    "Campaign",
+    "CampaignCategory",
+    "CampaignIndicator",
+    "CampaignStatus",
+    "CampaignTarget",
+    "CampaignTargetSet",
+    "ContentCategory",
     "DivisionType",
     "Gender",
+    "Indicator",
+    "IndicatorCategory",
     "LineageKind",
     "LoginAddressBudget",
     "LoginThrottle",

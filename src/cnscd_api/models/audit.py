@@ -26,6 +26,10 @@ class AuditEntity(StrEnum):
     API_CLIENT = "api_client"
     TEAM = "team"
     MEMBER = "member"
+    CONTENT_CATEGORY = "content_category"
+    INDICATOR = "indicator"
+    CAMPAIGN = "campaign"
+    CAMPAIGN_TARGETS = "campaign_targets"
 
 
 class AuditAction(StrEnum):
@@ -42,6 +46,8 @@ class AuditAction(StrEnum):
     ROTATE_SECRET = "rotate_secret"  # noqa: S105 -- not a secret
     REVOKE = "revoke"
     PERMISSION_DENIED = "permission_denied"
+    CLOSE = "close"
+    REOPEN = "reopen"
 
 
 class AuditEvent(SQLModel, table=True):

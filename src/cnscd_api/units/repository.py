@@ -96,6 +96,15 @@ def path_of(session: Session, unit_id: uuid.UUID) -> str | None:
     return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()
 
 
+@unscoped("the names of a unit the caller already reached through another object")
+def names_of(session: Session, unit_id: uuid.UUID) -> tuple[str, list[str]]:
+    """A unit's name and its names from the province down."""
+    name, path_names = session.execute(
+        select(Unit.name, Unit.path_names).where(col(Unit.id) == unit_id)
+    ).one()
+    return name, path_names
+
+
 @unscoped("the subtree of a unit the caller was allowed to rename")
 def rename_in_subtree(session: Session, unit: Unit, new_name: str) -> None:
     """Keep ``path_names`` true below a renamed unit: its name is at the same depth in

@@ -149,6 +149,12 @@ def update_unit(
     return unit
 
 
+def unit_names(session: Session, unit_id: uuid.UUID) -> tuple[str, list[str]]:
+    """The name, and the names from the province down, of a unit the caller already
+    reached through another object (a campaign's scope unit)."""
+    return repository.names_of(session, unit_id)
+
+
 def unit_path(session: Session, unit_id: uuid.UUID) -> str:
     """The materialised path of a unit the caller already reached through a scoped query."""
     path = repository.path_of(session, unit_id)
