@@ -15,6 +15,10 @@ from cnscd_api.core import clock
 from cnscd_api.core.security import create_access_token, hash_password
 from cnscd_api.core.text import fold
 from cnscd_api.models import (
+    Activity,
+    ActivityCategory,
+    ActivityStatus,
+    ActivityValue,
     Affiliation,
     Campaign,
     CampaignCategory,
@@ -246,3 +250,45 @@ def give_target(
         )
     )
     session.flush()
+
+
+def make_activity(
+    session: Session,
+    team: Team,
+    recorder: User,
+    *,
+    day: date | None = None,
+    values: dict[str, int] | None = None,
+    categories: tuple[str, ...] = ("vneid",),
+    campaign: Campaign | None = None,
+    status: ActivityStatus = ActivityStatus.SUBMITTED,
+    organisation: str | None = None,
+) -> Activity:
+    """An activity of ``team`` at the team's unit, recorded by ``recorder``."""
+    counted = values if values is not None else {"people_guided": 10}
+    activity = Activity(
+        team_id=team.id,
+        unit_id=team.unit_id,
+        activity_date=day or clock.today() - timedelta(days=1),
+        campaign_id=campaign.id if campaign else None,
+        organisation=organisation,
+        status=status,
+        recorded_by_user_id=recorder.id,
+        recorded_by_name=recorder.username,
+        recorded_role=recorder.role,
+        content_hash="0" * 64,
+    )
+    session.add(activity)
+    session.flush()
+    for category in session.exec(
+        select(ContentCategory).where(col(ContentCategory.code).in_(categories))
+    ).all():
+        session.add(ActivityCategory(activity_id=activity.id, category_id=category.id))
+    for indicator in session.exec(select(Indicator).where(col(Indicator.code).in_(counted))).all():
+        session.add(
+            ActivityValue(
+                activity_id=activity.id, indicator_id=indicator.id, value=counted[indicator.code]
+            )
+        )
+    session.flush()
+    return activity

@@ -152,7 +152,7 @@ def test_the_province_admin_extends_renames_and_retires_the_catalogue(
         },
     )
     assert unknown.status_code == 422
-    assert unknown.json()["errors"][0]["field"] == "body.categories[0]"
+    assert unknown.json()["errors"][0]["field"] == "body.categories.0"
 
 
 def test_officers_read_the_catalogue_but_do_not_edit_it(
@@ -198,11 +198,11 @@ def test_the_province_admin_creates_a_campaign_with_its_own_targets(
     ("overrides", "field", "code"),
     [
         ({"ends_on": "2026-03-01"}, "body.ends_on", "ends_before_start"),
-        ({"categories": ["vneid", "vneid"]}, "body.categories[1]", "duplicate_code"),
-        ({"categories": ["nope"]}, "body.categories[0]", "unknown_category"),
+        ({"categories": ["vneid", "vneid"]}, "body.categories.1", "duplicate_code"),
+        ({"categories": ["nope"]}, "body.categories.0", "unknown_category"),
         (
             {"indicators": [{"code": "public_service_dossiers"}], "categories": ["vneid"]},
-            "body.indicators[0].code",
+            "body.indicators.0.code",
             "indicator_outside_categories",
         ),
         ({"grace_days": -1}, "body.grace_days", "greater_than_equal"),

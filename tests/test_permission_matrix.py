@@ -21,12 +21,23 @@ from cnscd_api.auth.dependencies import current_principal
 from cnscd_api.config import Settings
 from cnscd_api.core.permissions import ROLE_PERMISSIONS, Permission
 from cnscd_api.core.security import opaque_token, token_digest
-from cnscd_api.models import ApiClient, Campaign, Member, Role, Team, Unit, User
+from cnscd_api.models import (
+    Activity,
+    ActivityStatus,
+    ApiClient,
+    Campaign,
+    Member,
+    Role,
+    Team,
+    Unit,
+    User,
+)
 from tests.factories import (
     PASSWORD,
     Tree,
     bearer,
     give_target,
+    make_activity,
     make_campaign,
     make_member,
     make_team,
@@ -54,6 +65,8 @@ class Targets:
     member: dict[bool, Member]
     campaign: dict[bool, Campaign]
     closed_campaign: dict[bool, Campaign]
+    activity: dict[bool, Activity]
+    approved_activity: dict[bool, Activity]
     dak_pek: Unit
     dak_pek_village: Unit
 
@@ -109,10 +122,38 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
         },
         member={True: make_member(session, team[True]), False: make_member(session, team[False])},
         campaign=campaigns(session, tree, role, closed=False),
+        activity={
+            inside: reported(session, team[inside], ActivityStatus.SUBMITTED)
+            for inside in (True, False)
+        },
+        approved_activity={
+            inside: reported(session, team[inside], ActivityStatus.APPROVED)
+            for inside in (True, False)
+        },
         closed_campaign=campaigns(session, tree, role, closed=True),
         dak_pek=tree.dak_pek,
         dak_pek_village=tree.dak_pek_village,
     )
+
+
+PARTNER_ORGANISATION = "VNPT Kon Tum"
+
+
+def reported(session: Session, team: Team, status: ActivityStatus) -> Activity:
+    """An activity a team leader of ``team`` recorded with the partner's support (so that
+    the matrix's partner reads it), approved by a commune officer when asked."""
+    unit = session.get(Unit, team.unit_id)
+    assert unit is not None
+    recorder = make_user(session, Role.TEAM_LEADER, unit, team_id=team.id)
+    activity = make_activity(
+        session, team, recorder, status=status, organisation=PARTNER_ORGANISATION
+    )
+    if status is ActivityStatus.APPROVED:
+        activity.reviewed_role = Role.COMMUNE_OFFICER
+        activity.reviewed_by_name = "xa.duyet"
+        session.add(activity)
+        session.flush()
+    return activity
 
 
 def campaigns(session: Session, tree: Tree, role: Role, *, closed: bool) -> dict[bool, Campaign]:
@@ -625,7 +666,116 @@ CASES += [
         200,
         True,
     ),
+    Case(
+        "GET",
+        "/api/v1/activities",
+        lambda t, i: ("GET", f"/api/v1/activities?team_id={t.team[i].id}", None),
+        P.ACTIVITIES_READ,
+        200,
+        False,
+    ),
+    Case(
+        "GET",
+        "/api/v1/activities/export",
+        lambda t, i: ("GET", f"/api/v1/activities/export?format=csv&team_id={t.team[i].id}", None),
+        P.ACTIVITIES_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities",
+        lambda t, i: ("POST", "/api/v1/activities", new_activity_body(t, i)),
+        P.ACTIVITIES_RECORD,
+        201,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities/batch",
+        lambda t, i: (
+            "POST",
+            "/api/v1/activities/batch",
+            {"activities": [{**new_activity_body(t, i), "id": str(uuid.uuid4())}]},
+        ),
+        P.ACTIVITIES_RECORD,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities/approve",
+        lambda t, i: ("POST", "/api/v1/activities/approve", {"ids": [str(t.activity[i].id)]}),
+        P.ACTIVITIES_APPROVE,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/activities/{activity_id}",
+        lambda t, i: ("GET", f"/api/v1/activities/{t.activity[i].id}", None),
+        P.ACTIVITIES_READ,
+        200,
+        True,
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/activities/{activity_id}",
+        lambda t, i: (
+            "PATCH",
+            f"/api/v1/activities/{t.activity[i].id}",
+            {"description": "Bổ sung"},
+        ),
+        P.ACTIVITIES_RECORD,
+        200,
+        True,
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/activities/{activity_id}",
+        lambda t, i: ("DELETE", f"/api/v1/activities/{t.activity[i].id}", None),
+        P.ACTIVITIES_RECORD,
+        204,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities/{activity_id}/approve",
+        lambda t, i: ("POST", f"/api/v1/activities/{t.activity[i].id}/approve", None),
+        P.ACTIVITIES_APPROVE,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities/{activity_id}/reject",
+        lambda t, i: (
+            "POST",
+            f"/api/v1/activities/{t.activity[i].id}/reject",
+            {"reason": "Chưa đủ minh chứng"},
+        ),
+        P.ACTIVITIES_APPROVE,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities/{activity_id}/reopen",
+        lambda t, i: ("POST", f"/api/v1/activities/{t.approved_activity[i].id}/reopen", None),
+        P.ACTIVITIES_APPROVE,
+        200,
+        True,
+    ),
 ]
+
+
+def new_activity_body(targets: Targets, inside: bool) -> dict[str, Any]:
+    return {
+        "team_id": str(targets.team[inside].id),
+        "activity_date": "2024-10-05",
+        "categories": ["vneid"],
+        "values": {"people_guided": 12},
+    }
 
 
 def new_campaign_body(targets: Targets, inside: bool) -> dict[str, Any]:
@@ -661,9 +811,22 @@ BODY_REFERENCE_ROUTES = {
     ("POST", "/api/v1/members"),
     ("POST", "/api/v1/members/import"),
     ("POST", "/api/v1/campaigns"),
+    ("GET", "/api/v1/activities"),
+    ("GET", "/api/v1/activities/export"),
+    ("POST", "/api/v1/activities"),
+    ("POST", "/api/v1/activities/batch"),
+    ("POST", "/api/v1/activities/approve"),
 }
 # An import names its teams in the file: a team outside the scope is a bad row (422).
-OUTSIDE_STATUS = {("POST", "/api/v1/members/import"): 422}
+OUTSIDE_STATUS = {
+    ("POST", "/api/v1/members/import"): 422,
+    # Offline batches and approving a list answer item by item: an item outside the
+    # scope is invalid or not found within a 200.
+    ("POST", "/api/v1/activities/batch"): 200,
+    ("POST", "/api/v1/activities/approve"): 200,
+}
+# A commune officer reopens only what it approved itself (another officer did here).
+ROLE_STATUS = {(("POST", "/api/v1/activities/{activity_id}/reopen"), Role.COMMUNE_OFFICER): 403}
 
 
 def expected_status(case: Case, role: Role, inside: bool) -> int:
@@ -674,6 +837,8 @@ def expected_status(case: Case, role: Role, inside: bool) -> int:
         return case.success if inside else OUTSIDE_STATUS.get((case.method, case.path), 404)
     if case.on_object and not inside:
         return 404
+    if allowed and inside:
+        return ROLE_STATUS.get(((case.method, case.path), role), case.success)
     return case.success if allowed else 403
 
 
@@ -702,7 +867,8 @@ def test_matrix(
     targets = targets_for(session, tree, role)
     # A team leader leads the team in their scope.
     team_id = targets.team[True].id if role is Role.TEAM_LEADER else None
-    caller = make_user(session, role, targets.scope, team_id=team_id)
+    organisation = PARTNER_ORGANISATION if role is Role.PARTNER else None
+    caller = make_user(session, role, targets.scope, team_id=team_id, organisation=organisation)
     session.commit()
     method, url, body = case.request(targets, inside)
     files = body if case.path == "/api/v1/members/import" else None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from cnscd_api import __version__
+from cnscd_api.activities.router import router as activities_router
 from cnscd_api.api_clients.router import router as api_clients_router
 from cnscd_api.audit.router import router as audit_router
 from cnscd_api.auth.router import router as auth_router
@@ -50,6 +51,7 @@ def api_router() -> APIRouter:
         members_router,
         catalogue_router,
         campaigns_router,
+        activities_router,
         audit_router,
     ):
         router.include_router(feature_router)

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from cnscd_api.activities.schemas import ActivityBatchItem
 from cnscd_api.core.errors import FieldError, Problem, problem_content
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -37,6 +38,13 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components["Problem"].pop("$defs", None)
     components["FieldError"] = FieldError.model_json_schema()
+    # Models a body refers to without FastAPI seeing them (an offline batch's items are
+    # parsed one by one, so that one bad item does not refuse the others).
+    for model in (ActivityBatchItem,):
+        schema_of = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema_of.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components[model.__name__] = schema_of
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     for path_item in schema.get("paths", {}).values():

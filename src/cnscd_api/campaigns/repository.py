@@ -107,6 +107,11 @@ def list_campaigns(
     return fetch_page(session, statement, page, SORTING.order(sort))
 
 
+@unscoped("the campaign an activity the caller reached counts for")
+def campaign_by_id(session: Session, campaign_id: uuid.UUID) -> Campaign:
+    return session.exec(select(Campaign).where(col(Campaign.id) == campaign_id)).one()
+
+
 @unscoped("official codes of campaigns are unique across the whole system")
 def code_taken(session: Session, code: str) -> bool:
     return session.exec(select(Campaign.id).where(col(Campaign.code) == code)).first() is not None

@@ -91,6 +91,15 @@ def get_campaign_for_write(session: Session, actor: Principal, campaign_id: uuid
     return campaign
 
 
+def campaign_of_record(session: Session, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign an object the caller already reached points at (an activity's)."""
+    return repository.campaign_by_id(session, campaign_id)
+
+
+def categories_of(session: Session, campaign: Campaign) -> list[ContentCategory]:
+    return repository.categories_of(session, campaign.id)
+
+
 def list_campaigns(
     session: Session,
     actor: Principal,
@@ -144,7 +153,7 @@ def _no_duplicates(codes: Sequence[str], field: str) -> None:
     errors = []
     for index, code in enumerate(codes):
         if code in seen:
-            errors.append(FieldError.of(f"{field}[{index}]", "duplicate_code", code_value=code))
+            errors.append(FieldError.of(f"{field}.{index}", "duplicate_code", code_value=code))
         seen.add(code)
     if errors:
         raise Unprocessable(errors=errors)
@@ -163,7 +172,7 @@ def _catalogue_choice(
         session, indicator_codes, "body.indicators"
     )
     errors = [
-        FieldError.of(f"body.categories[{index}]", "catalogue_entry_retired", code_value=code)
+        FieldError.of(f"body.categories.{index}", "catalogue_entry_retired", code_value=code)
         for index, code in enumerate(categories)
         if found_categories[code].retired
     ]
@@ -174,13 +183,13 @@ def _catalogue_choice(
         if indicator.retired:
             errors.append(
                 FieldError.of(
-                    f"body.indicators[{index}]", "catalogue_entry_retired", code_value=code
+                    f"body.indicators.{index}", "catalogue_entry_retired", code_value=code
                 )
             )
         elif not chosen.intersection(links[indicator.id]):
             errors.append(
                 FieldError.of(
-                    f"body.indicators[{index}].code",
+                    f"body.indicators.{index}.code",
                     "indicator_outside_categories",
                     code_value=code,
                 )
@@ -472,11 +481,11 @@ def write_targets(
     chosen: list[tuple[uuid.UUID, uuid.UUID, int]] = []
     for index, target in enumerate(data.targets):
         if target.unit_id not in children:
-            errors.append(FieldError.of(f"body.targets[{index}].unit_id", "not_a_child"))
+            errors.append(FieldError.of(f"body.targets.{index}.unit_id", "not_a_child"))
         if target.indicator not in tracked:
             errors.append(
                 FieldError.of(
-                    f"body.targets[{index}].indicator",
+                    f"body.targets.{index}.indicator",
                     "indicator_not_tracked",
                     code_value=target.indicator,
                 )

@@ -95,7 +95,7 @@ def resolve_categories(
     """The categories named by ``codes``; unknown codes are a 422 naming each one."""
     found = repository.categories_by_code(session, codes)
     errors = [
-        FieldError.of(f"{field}[{index}]", "unknown_category", code_value=code)
+        FieldError.of(f"{field}.{index}", "unknown_category", code_value=code)
         for index, code in enumerate(codes)
         if code not in found
     ]
@@ -107,7 +107,7 @@ def resolve_categories(
 def resolve_indicators(session: Session, codes: Sequence[str], field: str) -> dict[str, Indicator]:
     found = repository.indicators_by_code(session, codes)
     errors = [
-        FieldError.of(f"{field}[{index}]", "unknown_indicator", code_value=code)
+        FieldError.of(f"{field}.{index}", "unknown_indicator", code_value=code)
         for index, code in enumerate(codes)
         if code not in found
     ]

@@ -31,6 +31,7 @@ from cnscd_api.core.masking import mask_value
 from cnscd_api.core.permissions import Permission, Principal, PrincipalKind
 from cnscd_api.core.request_context import current_request_id
 from cnscd_api.models import (
+    Activity,
     ApiClient,
     AuditAction,
     AuditEntity,
@@ -58,6 +59,7 @@ ENTITY: dict[type[Versioned], AuditEntity] = {
     ContentCategory: AuditEntity.CONTENT_CATEGORY,
     Indicator: AuditEntity.INDICATOR,
     Campaign: AuditEntity.CAMPAIGN,
+    Activity: AuditEntity.ACTIVITY,
 }
 
 

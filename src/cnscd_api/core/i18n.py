@@ -459,6 +459,74 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Tổng chỉ tiêu giao cho các đơn vị trực thuộc {unit} là {total} cho chỉ số "
         "{indicator}, vượt chỉ tiêu của đơn vị ({limit}).",
     },
+    "activity_exists": {
+        "en": "An activity with this id already exists; send it to /activities/batch to learn "
+        "whether it is the same.",
+        "vi": "Đã có hoạt động mang mã này; gửi qua /activities/batch để biết có trùng nội dung "
+        "không.",
+    },
+    "place_outside_commune": {
+        "en": "The place must be the team's commune or one of its villages.",
+        "vi": "Địa điểm phải là xã của tổ hoặc một thôn thuộc xã đó.",
+    },
+    "member_not_in_team": {
+        "en": "This member did not belong to the team on that day.",
+        "vi": "Thành viên này không thuộc tổ vào ngày đó.",
+    },
+    "duplicate_member": {
+        "en": "A member is listed twice.",
+        "vi": "Một thành viên bị liệt kê hai lần.",
+    },
+    "organisation_not_yours": {
+        "en": "A partner records support by its own organisation only.",
+        "vi": "Đối tác chỉ ghi nhận hỗ trợ của chính tổ chức mình.",
+    },
+    "partner_staff_without_partner": {
+        "en": "Staff of a partner need the partner's organisation.",
+        "vi": "Cần ghi tên đơn vị hỗ trợ khi nhập số cán bộ hỗ trợ.",
+    },
+    "date_outside_campaign": {
+        "en": "The day is outside the campaign ({starts_on} to {ends_on}).",
+        "vi": "Ngày này nằm ngoài thời gian của đợt cao điểm (từ {starts_on} đến {ends_on}).",
+    },
+    "category_not_in_campaign": {
+        "en": "{code_value} is not one of the campaign's contents.",
+        "vi": "{code_value} không thuộc nội dung của đợt cao điểm.",
+    },
+    "team_outside_campaign": {
+        "en": "The team works outside the campaign's scope.",
+        "vi": "Tổ hoạt động ngoài phạm vi của đợt cao điểm.",
+    },
+    "batch_too_large": {
+        "en": "A batch holds at most {limit} activities.",
+        "vi": "Mỗi lần gửi tối đa {limit} hoạt động.",
+    },
+    "duplicate_id": {
+        "en": "This id is used twice in the batch.",
+        "vi": "Mã này bị dùng hai lần trong cùng một lần gửi.",
+    },
+    "activity_approved": {
+        "en": "The activity is approved and frozen; ask its approver or a higher tier to reopen "
+        "it.",
+        "vi": "Hoạt động đã được duyệt nên không thể thay đổi; đề nghị người duyệt hoặc cấp trên "
+        "mở lại.",
+    },
+    "activity_rejected": {
+        "en": "The activity was sent back; its recorder edits it to submit it again.",
+        "vi": "Hoạt động đã bị trả lại; người ghi nhận cần sửa để gửi lại.",
+    },
+    "activity_not_approved": {
+        "en": "Only an approved activity can be reopened.",
+        "vi": "Chỉ hoạt động đã duyệt mới có thể mở lại.",
+    },
+    "own_report": {
+        "en": "Nobody reviews or reopens a report they recorded.",
+        "vi": "Không ai được tự duyệt hoặc mở lại báo cáo do chính mình ghi nhận.",
+    },
+    "review_tier": {
+        "en": "This report is reviewed by a higher tier than yours.",
+        "vi": "Báo cáo này do cấp cao hơn cấp của bạn duyệt.",
+    },
 }
 
 RESOURCE_NAMES_VI: dict[str, str] = {
@@ -471,6 +539,7 @@ RESOURCE_NAMES_VI: dict[str, str] = {
     "content_category": "nội dung hướng dẫn",
     "indicator": "chỉ số",
     "campaign": "đợt cao điểm",
+    "activity": "hoạt động",
     "resource": "đối tượng",
 }
 

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     CAMPAIGN_TARGETS_WRITE = "campaign_targets:write"
     CAMPAIGNS_REOPEN = "campaigns:reopen"
     CATALOGUE_WRITE = "catalogue:write"
+    ACTIVITIES_READ = "activities:read"
     ACTIVITIES_RECORD = "activities:record"
     ACTIVITIES_APPROVE = "activities:approve"
     STATS_READ = "stats:read"
@@ -52,6 +53,7 @@ _OFFICER = _PERSON | {
     P.MEMBERS_WRITE,
     P.MEMBERS_EXPORT,
     P.AUDIT_READ,
+    P.ACTIVITIES_READ,
     P.ACTIVITIES_RECORD,
     P.ACTIVITIES_APPROVE,
 }
@@ -71,9 +73,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISTRICT_OFFICER: frozenset(_OFFICER | {P.CAMPAIGNS_WRITE, P.CAMPAIGN_TARGETS_WRITE}),
     Role.COMMUNE_OFFICER: frozenset(_OFFICER | {P.CAMPAIGN_TARGETS_WRITE}),
     Role.TEAM_LEADER: frozenset(
-        _PERSON | {P.MEMBERS_READ, P.MEMBERS_PERSONAL_DATA, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}
+        _PERSON
+        | {
+            P.MEMBERS_READ,
+            P.MEMBERS_PERSONAL_DATA,
+            P.MEMBERS_EXPORT,
+            P.ACTIVITIES_READ,
+            P.ACTIVITIES_RECORD,
+        }
     ),
-    Role.PARTNER: frozenset(_READ_ALL | {P.MEMBERS_READ, P.MEMBERS_EXPORT, P.ACTIVITIES_RECORD}),
+    Role.PARTNER: frozenset(
+        _READ_ALL | {P.MEMBERS_READ, P.MEMBERS_EXPORT, P.ACTIVITIES_READ, P.ACTIVITIES_RECORD}
+    ),
     Role.VIEWER: frozenset(_PERSON | {P.MEMBERS_READ, P.MEMBERS_EXPORT}),
 }
 

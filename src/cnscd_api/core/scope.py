@@ -23,7 +23,17 @@ from sqlmodel.sql.expression import SelectOfScalar
 from cnscd_api.core.errors import NotFound
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like
-from cnscd_api.models import ApiClient, AuditEvent, Campaign, Member, Role, Team, Unit, User
+from cnscd_api.models import (
+    Activity,
+    ApiClient,
+    AuditEvent,
+    Campaign,
+    Member,
+    Role,
+    Team,
+    Unit,
+    User,
+)
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,6 +66,7 @@ class ScopeRule:
     # above a team), or "everyone" (a province campaign, read in all of its communes).
     ancestors_readable: str | None = None
     live: Any = None  # rows that exist for the API at all (users not deleted)
+    organisation: Any = None  # the row's partner: a partner reaches only its own's rows
 
 
 RULES: dict[type[Any], ScopeRule] = {
@@ -75,6 +86,13 @@ RULES: dict[type[Any], ScopeRule] = {
     ),
     ApiClient: ScopeRule("api_client", Unit.path, ((Unit, Unit.id == ApiClient.scope_unit_id),)),
     AuditEvent: ScopeRule("audit_event", AuditEvent.unit_path),
+    Activity: ScopeRule(
+        "activity",
+        Unit.path,
+        ((Unit, Unit.id == Activity.unit_id),),
+        team=Activity.team_id,
+        organisation=Activity.organisation,
+    ),
     Campaign: ScopeRule(
         "campaign",
         Unit.path,
@@ -86,7 +104,8 @@ RULES: dict[type[Any], ScopeRule] = {
 
 def reach(principal: Principal, model: type[Any], *, write: bool = False) -> ColumnElement[bool]:
     """The WHERE clause of the rows of ``model`` the caller may read (or, ``write``,
-    change): the scope subtree; for a team leader their own team's rows, and when
+    change): the scope subtree; for a team leader their own team's rows, for a partner
+    its own organisation's (where rows name one); and when
     reading units also the ancestors of their team's unit (PERMISSIONS.md: names); and
     when reading campaigns, those of the units above the caller too."""
     rule = RULES[model]
@@ -94,6 +113,8 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     leader = principal.role is Role.TEAM_LEADER
     if leader and rule.team is not None:
         clause = clause & (col(rule.team) == principal.team_id)
+    if principal.role is Role.PARTNER and rule.organisation is not None:
+        clause = clause & (col(rule.organisation) == principal.organisation)
     if not write and (
         rule.ancestors_readable == "everyone"
         or (rule.ancestors_readable == "team_leader" and leader)

@@ -1,5 +1,12 @@
 """Every table, imported here so that one metadata holds them all (Alembic reads it)."""
 
+from cnscd_api.models.activity import (
+    Activity,
+    ActivityCategory,
+    ActivityMember,
+    ActivityStatus,
+    ActivityValue,
+)
 from cnscd_api.models.audit import AuditAction, AuditEntity, AuditEvent, AuditSequence
 from cnscd_api.models.base import Versioned, utcnow
 from cnscd_api.models.campaign import (
@@ -34,6 +41,11 @@ from cnscd_api.models.user import (
 )
 
 __all__ = [
+    "Activity",
+    "ActivityCategory",
+    "ActivityMember",
+    "ActivityStatus",
+    "ActivityValue",
     "Affiliation",
     "ApiClient",
     "AuditAction",

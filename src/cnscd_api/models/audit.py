@@ -30,6 +30,7 @@ class AuditEntity(StrEnum):
     INDICATOR = "indicator"
     CAMPAIGN = "campaign"
     CAMPAIGN_TARGETS = "campaign_targets"
+    ACTIVITY = "activity"
 
 
 class AuditAction(StrEnum):
@@ -48,6 +49,8 @@ class AuditAction(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     CLOSE = "close"
     REOPEN = "reopen"
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
 class AuditEvent(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""Activity reports: what teams did, reviewed up the tiers, recorded safely from phones."""

@@ -1,0 +1,340 @@
+"""What makes an activity report valid, checked against the data it names.
+
+A ``Checker`` serves one request: it remembers the teams, places, campaigns, catalogue
+and memberships it has looked up, so an offline batch of 500 reports costs a handful of
+queries, not thousands. ``check`` raises the problem a single request answers (404 for a
+team or campaign out of reach, 409 for a closed campaign or a dissolved team, 422 with
+every field error); a batch turns the same problems into per-item errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session
+
+from cnscd_api.activities import repository
+from cnscd_api.activities.schemas import ActivityFields
+from cnscd_api.campaigns import service as campaign_service
+from cnscd_api.catalogue import repository as catalogue_repository
+from cnscd_api.core import clock
+from cnscd_api.core.errors import Conflict, FieldError, ProblemError, Unprocessable
+from cnscd_api.core.permissions import Principal
+from cnscd_api.core.scope import path_in_subtree_text
+from cnscd_api.models import (
+    Campaign,
+    CampaignStatus,
+    ContentCategory,
+    Indicator,
+    Role,
+    Team,
+    TeamStatus,
+    Unit,
+    UnitLevel,
+)
+from cnscd_api.teams import service as team_service
+from cnscd_api.units import service as unit_service
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A valid report, with everything it names resolved to ids."""
+
+    team: Team
+    place: Unit
+    activity_date: date
+    campaign: Campaign | None
+    category_ids: list[uuid.UUID]
+    member_ids: list[uuid.UUID]
+    values: dict[uuid.UUID, int]
+    organisation: str | None
+    partner_staff: int | None
+    description: str | None
+    content_hash: str
+
+
+def content_hash(
+    *,
+    team_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    activity_date: date,
+    categories: list[str],
+    member_ids: list[uuid.UUID],
+    values: dict[str, int],
+    campaign_id: uuid.UUID | None,
+    organisation: str | None,
+    partner_staff: int | None,
+    description: str | None,
+) -> str:
+    """A fingerprint of what a report says, the same however its lists are ordered."""
+    canonical = {
+        "team": str(team_id),
+        "unit": str(unit_id),
+        "date": activity_date.isoformat(),
+        "categories": sorted(categories),
+        "members": sorted(str(m) for m in member_ids),
+        "values": sorted(values.items()),
+        "campaign": str(campaign_id) if campaign_id else None,
+        "organisation": organisation,
+        "partner_staff": partner_staff,
+        "description": description,
+    }
+    encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+@dataclass
+class Checker:
+    session: Session
+    actor: Principal
+    _teams: dict[uuid.UUID, Team | ProblemError] = field(default_factory=dict)
+    _places: dict[uuid.UUID, Unit | ProblemError] = field(default_factory=dict)
+    _communes: dict[uuid.UUID, str] = field(default_factory=dict)
+    _campaigns: dict[uuid.UUID, tuple[Campaign, set[str]] | ProblemError] = field(
+        default_factory=dict
+    )
+    _campaign_scopes: dict[uuid.UUID, str] = field(default_factory=dict)
+    _memberships: set[tuple[uuid.UUID, uuid.UUID, date]] | None = None
+    _categories: dict[str, ContentCategory] | None = None
+    _indicators: dict[str, tuple[Indicator, set[str]]] | None = None
+
+    # --- lookups, each remembered for the request ----------------------------------------
+
+    def team(self, team_id: uuid.UUID) -> Team:
+        if team_id not in self._teams:
+            try:
+                self._teams[team_id] = team_service.get_team(self.session, self.actor, team_id)
+            except ProblemError as problem:
+                self._teams[team_id] = problem
+        found = self._teams[team_id]
+        if isinstance(found, ProblemError):
+            raise found
+        return found
+
+    def _unit(self, unit_id: uuid.UUID) -> Unit:
+        if unit_id not in self._places:
+            try:
+                self._places[unit_id] = unit_service.get_unit_for_write(
+                    self.session, self.actor, unit_id
+                )
+            except ProblemError as problem:
+                self._places[unit_id] = problem
+        found = self._places[unit_id]
+        if isinstance(found, ProblemError):
+            raise found
+        return found
+
+    def commune_path(self, team: Team) -> str:
+        """The path of the commune a team works in (its own unit, or its village's)."""
+        if team.id not in self._communes:
+            unit = self._unit(team.unit_id)
+            path = unit.path
+            if unit.level is UnitLevel.VILLAGE:
+                path = path[: path.rstrip("/").rfind("/") + 1]
+            self._communes[team.id] = path
+        return self._communes[team.id]
+
+    def campaign(self, campaign_id: uuid.UUID) -> tuple[Campaign, set[str]]:
+        if campaign_id not in self._campaigns:
+            try:
+                campaign = campaign_service.get_campaign(self.session, self.actor, campaign_id)
+                codes = {c.code for c in campaign_service.categories_of(self.session, campaign)}
+                self._campaigns[campaign_id] = (campaign, codes)
+                self._campaign_scopes[campaign_id] = unit_service.unit_path(
+                    self.session, campaign.scope_unit_id
+                )
+            except ProblemError as problem:
+                self._campaigns[campaign_id] = problem
+        found = self._campaigns[campaign_id]
+        if isinstance(found, ProblemError):
+            raise found
+        return found
+
+    def categories(self) -> dict[str, ContentCategory]:
+        if self._categories is None:
+            found = catalogue_repository.categories(self.session, include_retired=True)
+            self._categories = {c.code: c for c in found}
+        return self._categories
+
+    def indicators(self) -> dict[str, tuple[Indicator, set[str]]]:
+        if self._indicators is None:
+            found = catalogue_repository.indicators(self.session, include_retired=True)
+            links = catalogue_repository.category_codes_of(self.session, [i.id for i in found])
+            self._indicators = {i.code: (i, set(links[i.id])) for i in found}
+        return self._indicators
+
+    def prefetch_memberships(self, wanted: list[tuple[uuid.UUID, uuid.UUID, date]]) -> None:
+        """Look up at once every (team, member, day) a batch names."""
+        self._memberships = repository.members_on(self.session, wanted)
+
+    def belonged(self, team_id: uuid.UUID, member_id: uuid.UUID, day: date) -> bool:
+        if self._memberships is None or (team_id, member_id, day) not in self._memberships:
+            return bool(repository.members_on(self.session, [(team_id, member_id, day)]))
+        return True
+
+    # --- the rules ----------------------------------------------------------------------
+
+    def place(self, team: Team, unit_id: uuid.UUID | None, prefix: str) -> Unit:
+        """Where it took place: the team's unit by default, else a unit in its commune."""
+        place = self._unit(unit_id or team.unit_id)
+        if not path_in_subtree_text(place.path, self.commune_path(team)):
+            raise Unprocessable(
+                errors=[FieldError.of(f"{prefix}.unit_id", "place_outside_commune")]
+            )
+        return place
+
+    def organisation(self, given: str | None) -> str | None:
+        """A partner's reports are its organisation's; others name a partner or none."""
+        if self.actor.role is Role.PARTNER:
+            return self.actor.organisation
+        return given
+
+    def check(
+        self,
+        fields: ActivityFields,
+        team_id: uuid.UUID,
+        prefix: str = "body",
+        *,
+        closed_ok: bool = False,
+    ) -> Checked:
+        team = self.team(team_id)
+        if team.status is TeamStatus.DISSOLVED:
+            raise Conflict("team_not_open")
+        place = self.place(team, fields.unit_id, prefix)
+        errors: list[FieldError] = []
+        today = clock.today()
+        if fields.activity_date > today:
+            errors.append(FieldError.of(f"{prefix}.activity_date", "date_in_future"))
+        category_ids = self._check_categories(fields.categories, prefix, errors)
+        values = self._check_values(fields, prefix, errors)
+        for index, member_id in enumerate(fields.member_ids):
+            if not self.belonged(team.id, member_id, fields.activity_date):
+                errors.append(FieldError.of(f"{prefix}.member_ids.{index}", "member_not_in_team"))
+        if len(set(fields.member_ids)) != len(fields.member_ids):
+            errors.append(FieldError.of(f"{prefix}.member_ids", "duplicate_member"))
+        campaign = None
+        if fields.campaign_id is not None:
+            campaign = self._check_campaign(fields, team, prefix, errors, closed_ok=closed_ok)
+        organisation = self.organisation(fields.organisation)
+        if self.actor.role is Role.PARTNER and fields.organisation not in (None, organisation):
+            errors.append(FieldError.of(f"{prefix}.organisation", "organisation_not_yours"))
+        if fields.partner_staff is not None and organisation is None:
+            errors.append(FieldError.of(f"{prefix}.partner_staff", "partner_staff_without_partner"))
+        if errors:
+            raise Unprocessable(errors=errors)
+        return Checked(
+            team=team,
+            place=place,
+            activity_date=fields.activity_date,
+            campaign=campaign,
+            category_ids=category_ids,
+            member_ids=sorted(set(fields.member_ids)),
+            values=values,
+            organisation=organisation,
+            partner_staff=fields.partner_staff,
+            description=fields.description,
+            content_hash=content_hash(
+                team_id=team.id,
+                unit_id=place.id,
+                activity_date=fields.activity_date,
+                categories=fields.categories,
+                member_ids=fields.member_ids,
+                values=fields.values,
+                campaign_id=fields.campaign_id,
+                organisation=organisation,
+                partner_staff=fields.partner_staff,
+                description=fields.description,
+            ),
+        )
+
+    def _check_categories(
+        self, codes: list[str], prefix: str, errors: list[FieldError]
+    ) -> list[uuid.UUID]:
+        known = self.categories()
+        ids: list[uuid.UUID] = []
+        for index, code in enumerate(codes):
+            category = known.get(code)
+            where = f"{prefix}.categories.{index}"
+            if category is None:
+                errors.append(FieldError.of(where, "unknown_category", code_value=code))
+            elif category.retired:
+                errors.append(FieldError.of(where, "catalogue_entry_retired", code_value=code))
+            elif category.id in ids:
+                errors.append(FieldError.of(where, "duplicate_code", code_value=code))
+            else:
+                ids.append(category.id)
+        return ids
+
+    def _check_values(
+        self, fields: ActivityFields, prefix: str, errors: list[FieldError]
+    ) -> dict[uuid.UUID, int]:
+        known = self.indicators()
+        chosen = set(fields.categories)
+        values: dict[uuid.UUID, int] = {}
+        for code, value in fields.values.items():
+            where = f"{prefix}.values.{code}"
+            found = known.get(code)
+            if found is None:
+                errors.append(FieldError.of(where, "unknown_indicator", code_value=code))
+                continue
+            indicator, categories = found
+            if indicator.retired:
+                errors.append(FieldError.of(where, "catalogue_entry_retired", code_value=code))
+            elif not categories & chosen:
+                errors.append(FieldError.of(where, "indicator_outside_categories", code_value=code))
+            else:
+                values[indicator.id] = value
+        return values
+
+    def _check_campaign(
+        self,
+        fields: ActivityFields,
+        team: Team,
+        prefix: str,
+        errors: list[FieldError],
+        *,
+        closed_ok: bool,
+    ) -> Campaign:
+        assert fields.campaign_id is not None
+        campaign, codes = self.campaign(fields.campaign_id)
+        if not closed_ok and campaign_service.status_of(campaign) is CampaignStatus.CLOSED:
+            raise Conflict("campaign_closed")
+        if not campaign.starts_on <= fields.activity_date <= campaign.ends_on:
+            errors.append(
+                FieldError.of(
+                    f"{prefix}.activity_date",
+                    "date_outside_campaign",
+                    starts_on=campaign.starts_on.isoformat(),
+                    ends_on=campaign.ends_on.isoformat(),
+                )
+            )
+        for index, code in enumerate(fields.categories):
+            if code not in codes:
+                errors.append(
+                    FieldError.of(
+                        f"{prefix}.categories.{index}", "category_not_in_campaign", code_value=code
+                    )
+                )
+        scope_path = self._campaign_scopes[campaign.id]
+        if not path_in_subtree_text(self.commune_path(team), scope_path):
+            errors.append(FieldError.of(f"{prefix}.campaign_id", "team_outside_campaign"))
+        return campaign
+
+
+def as_field_errors(problem: ProblemError, prefix: str) -> list[FieldError]:
+    """A problem as the errors of one batch item (its own field errors, or itself)."""
+    if problem.errors:
+        return problem.errors
+    where = {"not_found": f"{prefix}.team_id"}.get(problem.code, prefix)
+    if problem.code == "not_found" and problem.params.get("resource") == "campaign":
+        where = f"{prefix}.campaign_id"
+    elif problem.code == "not_found" and problem.params.get("resource") == "unit":
+        where = f"{prefix}.unit_id"
+    return [FieldError.of(where, problem.code, **problem.params)]
+
+
+__all__ = ["Checked", "Checker", "as_field_errors", "content_hash"]

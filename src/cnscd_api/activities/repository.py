@@ -1,0 +1,250 @@
+"""Activity queries. Reads start from ``core.scope``: activities held in the caller's
+subtree (a team leader: their team's; a partner: its own organisation's)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, delete, exists, insert, or_
+from sqlmodel import Session, col, select
+
+from cnscd_api.activities.schemas import ActivityFilters, ActivitySort
+from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
+from cnscd_api.core.permissions import Principal
+from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
+from cnscd_api.models import (
+    Activity,
+    ActivityCategory,
+    ActivityMember,
+    ActivityValue,
+    ContentCategory,
+    Indicator,
+    Membership,
+    Team,
+    Unit,
+)
+
+SORTING = Sorting(
+    ActivitySort,
+    {"activity_date": col(Activity.activity_date), "created_at": col(Activity.created_at)},
+    default=(col(Activity.activity_date).desc(), col(Activity.created_at).desc()),
+    tiebreaker=col(Activity.id),
+)
+READ_COLUMNS: tuple[Any, ...] = (
+    Activity.id,
+    Activity.team_id,
+    Team.name.label("team_name"),  # type: ignore[attr-defined]
+    Activity.unit_id,
+    Unit.name.label("unit_name"),  # type: ignore[attr-defined]
+    Unit.path_names.label("unit_path_names"),  # type: ignore[attr-defined]
+    Activity.activity_date,
+    Activity.campaign_id,
+    Activity.organisation,
+    Activity.partner_staff,
+    Activity.description,
+    Activity.status,
+    Activity.rejection_reason,
+    Activity.recorded_by_user_id,
+    Activity.recorded_by_client_id,
+    Activity.recorded_by_name,
+    Activity.recorded_role,
+    Activity.reviewed_by_user_id,
+    Activity.reviewed_by_name,
+    Activity.reviewed_role,
+    Activity.reviewed_at,
+    Activity.version,
+    Activity.created_at,
+    Activity.updated_at,
+)
+
+
+def _read_statement(principal: Principal) -> Select[Any]:
+    return scoped_columns(principal, Activity, *READ_COLUMNS).join(
+        Team, col(Team.id) == col(Activity.team_id)
+    )
+
+
+def filtered(
+    principal: Principal,
+    filters: ActivityFilters,
+    *,
+    unit_path: str | None,
+    category_id: uuid.UUID | None,
+    indicator_id: uuid.UUID | None,
+) -> Select[Any]:
+    statement = _read_statement(principal)
+    conditions: list[ColumnElement[bool]] = []
+    if filters.team_id is not None:
+        conditions.append(col(Activity.team_id) == filters.team_id)
+    if unit_path is not None:
+        conditions.append(path_in_subtree(Unit.path, unit_path))
+    if filters.campaign_id is not None:
+        conditions.append(col(Activity.campaign_id) == filters.campaign_id)
+    if category_id is not None:
+        conditions.append(
+            exists().where(
+                col(ActivityCategory.activity_id) == col(Activity.id),
+                col(ActivityCategory.category_id) == category_id,
+            )
+        )
+    if indicator_id is not None:
+        conditions.append(
+            exists().where(
+                col(ActivityValue.activity_id) == col(Activity.id),
+                col(ActivityValue.indicator_id) == indicator_id,
+            )
+        )
+    if filters.status is not None:
+        conditions.append(col(Activity.status) == filters.status)
+    if filters.recorded_by is not None:
+        conditions.append(
+            or_(
+                col(Activity.recorded_by_user_id) == filters.recorded_by,
+                col(Activity.recorded_by_client_id) == filters.recorded_by,
+            )
+        )
+    if filters.organisation is not None:
+        conditions.append(col(Activity.organisation) == filters.organisation)
+    if filters.date_from is not None:
+        conditions.append(col(Activity.activity_date) >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(col(Activity.activity_date) <= filters.date_to)
+    return statement.where(*conditions)
+
+
+def list_activities(
+    session: Session, statement: Select[Any], page: PageParams, sort: ActivitySort | None
+) -> tuple[list[Row[Any]], int]:
+    return fetch_page(session, statement, page, SORTING.order(sort))
+
+
+def read_row(session: Session, principal: Principal, activity_id: uuid.UUID) -> Row[Any]:
+    statement = _read_statement(principal).where(col(Activity.id) == activity_id)
+    return session.execute(statement).one()
+
+
+def stream_activities(session: Session, statement: Select[Any]) -> Iterator[Row[Any]]:
+    ordered = statement.order_by(col(Activity.activity_date), col(Activity.id))
+    yield from session.execute(ordered.execution_options(yield_per=1000))
+
+
+def details(
+    session: Session, activity_ids: list[uuid.UUID]
+) -> tuple[
+    dict[uuid.UUID, list[str]], dict[uuid.UUID, dict[str, int]], dict[uuid.UUID, list[uuid.UUID]]
+]:
+    """Categories (codes), values (code → count) and member ids of each activity."""
+    categories: dict[uuid.UUID, list[str]] = defaultdict(list)
+    values: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    members: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    if not activity_ids:
+        return categories, values, members
+    for activity_id, code in session.execute(
+        select(ActivityCategory.activity_id, ContentCategory.code)
+        .join(ContentCategory, col(ContentCategory.id) == col(ActivityCategory.category_id))
+        .where(col(ActivityCategory.activity_id).in_(activity_ids))
+        .order_by(col(ContentCategory.position))
+    ).all():
+        categories[activity_id].append(code)
+    for activity_id, code, value in session.execute(
+        select(ActivityValue.activity_id, Indicator.code, ActivityValue.value)
+        .join(Indicator, col(Indicator.id) == col(ActivityValue.indicator_id))
+        .where(col(ActivityValue.activity_id).in_(activity_ids))
+        .order_by(col(Indicator.position))
+    ).all():
+        values[activity_id][code] = value
+    for activity_id, member_id in session.execute(
+        select(ActivityMember.activity_id, ActivityMember.member_id)
+        .where(col(ActivityMember.activity_id).in_(activity_ids))
+        .order_by(col(ActivityMember.member_id))
+    ).all():
+        members[activity_id].append(member_id)
+    return categories, values, members
+
+
+@unscoped("re-sent ids: whether they exist at all, before telling unchanged from conflict")
+def existing(session: Session, activity_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Activity]:
+    ids = list(activity_ids)
+    if not ids:
+        return {}
+    rows = session.exec(select(Activity).where(col(Activity.id).in_(ids))).all()
+    return {activity.id: activity for activity in rows}
+
+
+@unscoped("memberships of teams the caller already reached")
+def members_on(
+    session: Session, team_member_dates: Iterable[tuple[uuid.UUID, uuid.UUID, date]]
+) -> set[tuple[uuid.UUID, uuid.UUID, date]]:
+    """Which (team, member, day) triples are real: the member belonged to the team that
+    day (a membership period covering it)."""
+    wanted = set(team_member_dates)
+    if not wanted:
+        return set()
+    member_ids = {member_id for _, member_id, _ in wanted}
+    periods = session.exec(
+        select(
+            col(Membership.team_id),
+            col(Membership.member_id),
+            col(Membership.joined_on),
+            col(Membership.left_on),
+        ).where(col(Membership.member_id).in_(member_ids))
+    ).all()
+    by_member: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[date, date | None]]] = defaultdict(list)
+    for team_id, member_id, joined_on, left_on in periods:
+        by_member[(team_id, member_id)].append((joined_on, left_on))
+    return {
+        (team_id, member_id, day)
+        for team_id, member_id, day in wanted
+        if any(
+            joined <= day and (left is None or day <= left)
+            for joined, left in by_member.get((team_id, member_id), [])
+        )
+    }
+
+
+def insert_activities(
+    session: Session,
+    activities: list[dict[str, Any]],
+    categories: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    values: list[dict[str, Any]],
+) -> None:
+    """Many activities and their parts, as multi-row INSERTs (offline batches); with no
+    activities, only the parts (of one activity being edited)."""
+    if activities:
+        session.execute(insert(Activity), activities)
+    if categories:
+        session.execute(insert(ActivityCategory), categories)
+    if members:
+        session.execute(insert(ActivityMember), members)
+    if values:
+        session.execute(insert(ActivityValue), values)
+
+
+def replace_parts(
+    session: Session,
+    activity_id: uuid.UUID,
+    categories: list[uuid.UUID],
+    members: list[uuid.UUID],
+    values: dict[uuid.UUID, int],
+) -> None:
+    delete_parts(session, activity_id)
+    insert_activities(
+        session,
+        [],
+        [{"activity_id": activity_id, "category_id": c} for c in categories],
+        [{"activity_id": activity_id, "member_id": m} for m in members],
+        [{"activity_id": activity_id, "indicator_id": i, "value": v} for i, v in values.items()],
+    )
+
+
+def delete_parts(session: Session, activity_id: uuid.UUID) -> None:
+    session.execute(
+        delete(ActivityCategory).where(col(ActivityCategory.activity_id) == activity_id)
+    )
+    session.execute(delete(ActivityMember).where(col(ActivityMember.activity_id) == activity_id))
+    session.execute(delete(ActivityValue).where(col(ActivityValue.activity_id) == activity_id))

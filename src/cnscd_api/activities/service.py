@@ -1,0 +1,642 @@
+"""Activity rules.
+
+- Team leaders record and edit their own team's activities, officers those of teams in
+  their scope, partners support activities for teams in their scope (attributed to their
+  organisation; they read only their own organisation's reports).
+- Review goes up the tiers: a commune officer approves what team leaders and partners
+  recorded in the commune, a district officer what was recorded at commune level or
+  below, the province admin anything; nobody reviews their own report. An approved
+  report is frozen (409 ``activity_approved``) until its approver or a higher tier
+  reopens it. A closed campaign takes no new or changed reports (409 ``campaign_closed``).
+- Every write is conditional on the version read, audited, and (``stats``) counted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Row, Select
+from sqlmodel import Session
+
+from cnscd_api.activities import repository
+from cnscd_api.activities.checks import Checked, Checker, as_field_errors, content_hash
+from cnscd_api.activities.schemas import (
+    MAX_BATCH,
+    ActivityBatchItem,
+    ActivityCreate,
+    ActivityFields,
+    ActivityFilters,
+    ActivityRead,
+    ActivitySort,
+    ActivityUpdate,
+    ApproveManyResult,
+    ApproveResult,
+    BatchItemResult,
+    BatchItemStatus,
+    BatchResult,
+    Person,
+)
+from cnscd_api.campaigns import service as campaign_service
+from cnscd_api.catalogue import repository as catalogue_repository
+from cnscd_api.core import audit, scope
+from cnscd_api.core.concurrency import ExpectedVersion, delete_versioned, update_versioned
+from cnscd_api.core.errors import (
+    Conflict,
+    FieldError,
+    PayloadTooLarge,
+    ProblemError,
+    Unprocessable,
+    field_errors,
+)
+from cnscd_api.core.pagination import PageParams
+from cnscd_api.core.permissions import RANK, Permission, Principal, PrincipalKind
+from cnscd_api.db import Database
+from cnscd_api.models import (
+    Activity,
+    ActivityStatus,
+    AuditAction,
+    AuditEntity,
+    CampaignStatus,
+    Role,
+    utcnow,
+)
+from cnscd_api.teams import service as team_service
+from cnscd_api.units import service as unit_service
+
+# Partners record at the same tier as team leaders: commune officers review both.
+RECORDING_RANK = {**RANK, Role.PARTNER: RANK[Role.TEAM_LEADER]}
+ITEM = TypeAdapter(ActivityBatchItem)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_activity(session: Session, actor: Principal, activity_id: uuid.UUID) -> Activity:
+    """An activity the caller reaches (a team leader: its team's; a partner: its
+    organisation's), else 404."""
+    return scope.get_or_404(session, actor, Activity, activity_id)
+
+
+def filtered_statement(session: Session, actor: Principal, filters: ActivityFilters) -> Select[Any]:
+    """The scoped query with the filters; a team, unit or campaign the caller cannot reach
+    is a 404, an unknown category or indicator code a 422."""
+    if filters.team_id is not None:
+        team_service.get_team(session, actor, filters.team_id)
+    if filters.campaign_id is not None:
+        campaign_service.get_campaign(session, actor, filters.campaign_id)
+    unit_path = None
+    if filters.unit_id is not None:
+        unit_path = unit_service.get_unit(session, actor, filters.unit_id).path
+    category_id = indicator_id = None
+    if filters.category is not None:
+        found = catalogue_repository.categories_by_code(session, [filters.category])
+        if filters.category not in found:
+            error = FieldError.of("query.category", "unknown_category", code_value=filters.category)
+            raise Unprocessable(errors=[error])
+        category_id = found[filters.category].id
+    if filters.indicator is not None:
+        indicators = catalogue_repository.indicators_by_code(session, [filters.indicator])
+        if filters.indicator not in indicators:
+            error = FieldError.of(
+                "query.indicator", "unknown_indicator", code_value=filters.indicator
+            )
+            raise Unprocessable(errors=[error])
+        indicator_id = indicators[filters.indicator].id
+    return repository.filtered(
+        actor, filters, unit_path=unit_path, category_id=category_id, indicator_id=indicator_id
+    )
+
+
+def present(session: Session, rows: list[Row[Any]]) -> list[ActivityRead]:
+    """Activities with their categories, values and members (three queries a page)."""
+    categories, values, members = repository.details(session, [row.id for row in rows])
+    return [_read(row, categories, values, members) for row in rows]
+
+
+def _read(
+    row: Row[Any],
+    categories: dict[uuid.UUID, list[str]],
+    values: dict[uuid.UUID, dict[str, int]],
+    members: dict[uuid.UUID, list[uuid.UUID]],
+) -> ActivityRead:
+    recorder = row.recorded_by_user_id or row.recorded_by_client_id
+    reviewer = (
+        Person(id=row.reviewed_by_user_id, name=row.reviewed_by_name, role=row.reviewed_role)
+        if row.reviewed_role is not None
+        else None
+    )
+    return ActivityRead(
+        id=row.id,
+        team_id=row.team_id,
+        team_name=row.team_name,
+        unit_id=row.unit_id,
+        unit_name=row.unit_name,
+        unit_path_names=row.unit_path_names,
+        activity_date=row.activity_date,
+        categories=categories.get(row.id, []),
+        member_ids=members.get(row.id, []),
+        values=values.get(row.id, {}),
+        campaign_id=row.campaign_id,
+        organisation=row.organisation,
+        partner_staff=row.partner_staff,
+        description=row.description,
+        status=row.status,
+        rejection_reason=row.rejection_reason,
+        recorded_by=Person(id=recorder, name=row.recorded_by_name, role=row.recorded_role),
+        reviewed_by=reviewer,
+        reviewed_at=row.reviewed_at,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def list_activities(
+    session: Session,
+    actor: Principal,
+    filters: ActivityFilters,
+    page: PageParams,
+    sort: ActivitySort | None,
+) -> tuple[list[ActivityRead], int]:
+    statement = filtered_statement(session, actor, filters)
+    rows, total = repository.list_activities(session, statement, page, sort)
+    return present(session, rows), total
+
+
+def read_activity(session: Session, actor: Principal, activity_id: uuid.UUID) -> ActivityRead:
+    return present(session, [repository.read_row(session, actor, activity_id)])[0]
+
+
+# --- recording --------------------------------------------------------------------------------
+
+
+def _recorder(actor: Principal) -> dict[str, Any]:
+    return {
+        "recorded_by_user_id": actor.id if actor.kind is PrincipalKind.USER else None,
+        "recorded_by_client_id": actor.id if actor.kind is PrincipalKind.CLIENT else None,
+        "recorded_by_name": actor.name,
+        "recorded_role": actor.role,
+    }
+
+
+def _rows(activity_id: uuid.UUID, checked: Checked, actor: Principal) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": activity_id,
+        "team_id": checked.team.id,
+        "unit_id": checked.place.id,
+        "activity_date": checked.activity_date,
+        "campaign_id": checked.campaign.id if checked.campaign else None,
+        "organisation": checked.organisation,
+        "partner_staff": checked.partner_staff,
+        "description": checked.description,
+        "status": ActivityStatus.SUBMITTED,
+        "rejection_reason": None,
+        **_recorder(actor),
+        "reviewed_by_user_id": None,
+        "reviewed_by_name": None,
+        "reviewed_role": None,
+        "reviewed_at": None,
+        "content_hash": checked.content_hash,
+        "is_demo": False,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _snapshot(checked: Checked, status: ActivityStatus) -> dict[str, Any]:
+    return {
+        "team_id": checked.team.id,
+        "unit_id": checked.place.id,
+        "activity_date": checked.activity_date,
+        "campaign_id": checked.campaign.id if checked.campaign else None,
+        "organisation": checked.organisation,
+        "partner_staff": checked.partner_staff,
+        "description": checked.description,
+        "status": status,
+        "values": {str(i): v for i, v in checked.values.items()},
+    }
+
+
+def _insert(session: Session, actor: Principal, entries: list[tuple[uuid.UUID, Checked]]) -> None:
+    """Write new activities and their parts in multi-row INSERTs, audited."""
+    activities, categories, members, values, events = [], [], [], [], []
+    for activity_id, checked in entries:
+        activities.append(_rows(activity_id, checked, actor))
+        categories += [{"activity_id": activity_id, "category_id": c} for c in checked.category_ids]
+        members += [{"activity_id": activity_id, "member_id": m} for m in checked.member_ids]
+        values += [
+            {"activity_id": activity_id, "indicator_id": i, "value": v}
+            for i, v in checked.values.items()
+        ]
+        events.append(
+            audit.event_row(
+                actor=actor,
+                action=AuditAction.CREATE,
+                entity=AuditEntity.ACTIVITY,
+                entity_id=activity_id,
+                unit_path=checked.place.path,
+                after=_snapshot(checked, ActivityStatus.SUBMITTED),
+            )
+        )
+    repository.insert_activities(session, activities, categories, members, values)
+    audit.add_rows(session, events)
+
+
+def record_activity(session: Session, actor: Principal, data: ActivityCreate) -> uuid.UUID:
+    checker = Checker(session, actor)
+    activity_id = data.id or uuid.uuid4()
+    existing = repository.existing(session, [activity_id]).get(activity_id)
+    if existing is not None:
+        raise Conflict("activity_exists")
+    checked = checker.check(data, data.team_id)
+    _insert(session, actor, [(activity_id, checked)])
+    return activity_id
+
+
+def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]) -> BatchResult:
+    """Record what phones kept while offline: each item on its own (``created``,
+    ``unchanged``, ``conflict`` or ``invalid``); re-sending creates nothing twice."""
+    if len(items) > MAX_BATCH:
+        raise PayloadTooLarge("batch_too_large", limit=MAX_BATCH)
+    results: list[BatchItemResult | None] = [None] * len(items)
+    parsed: list[tuple[int, ActivityBatchItem]] = []
+    for index, raw in enumerate(items):
+        try:
+            parsed.append((index, ITEM.validate_python(raw)))
+        except ValidationError as error:
+            located = [
+                {**e, "loc": ("activities", index, *e.get("loc", ()))} for e in error.errors()
+            ]
+            results[index] = _invalid(index, raw, field_errors(located))
+    checker = Checker(session, actor)
+    checker.prefetch_memberships(
+        [(item.team_id, m, item.activity_date) for _, item in parsed for m in item.member_ids]
+    )
+    stored = repository.existing(session, [item.id for _, item in parsed])
+    new: list[tuple[uuid.UUID, Checked]] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in parsed:
+        if item.id in seen:
+            results[index] = BatchItemResult(
+                index=index,
+                id=item.id,
+                status=BatchItemStatus.INVALID,
+                errors=[FieldError.of(f"activities.{index}.id", "duplicate_id")],
+            )
+            continue
+        seen.add(item.id)
+        if item.id in stored:
+            results[index] = _resent(session, actor, checker, index, item, stored[item.id])
+            continue
+        try:
+            checked = checker.check(item, item.team_id, f"activities.{index}")
+        except ProblemError as problem:
+            results[index] = BatchItemResult(
+                index=index,
+                id=item.id,
+                status=BatchItemStatus.INVALID,
+                errors=as_field_errors(problem, f"activities.{index}"),
+            )
+            continue
+        new.append((item.id, checked))
+        results[index] = BatchItemResult(
+            index=index, id=item.id, status=BatchItemStatus.CREATED, version=1
+        )
+    _insert(session, actor, new)
+    done = [result for result in results if result is not None]
+    counts = dict.fromkeys(BatchItemStatus, 0)
+    for result in done:
+        counts[result.status] += 1
+    return BatchResult(
+        created=counts[BatchItemStatus.CREATED],
+        unchanged=counts[BatchItemStatus.UNCHANGED],
+        conflict=counts[BatchItemStatus.CONFLICT],
+        invalid=counts[BatchItemStatus.INVALID],
+        items=done,
+    )
+
+
+def _invalid(index: int, raw: Any, errors: list[FieldError]) -> BatchItemResult:
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        item_id = uuid.UUID(str(raw_id)) if raw_id is not None else None
+    except ValueError:
+        item_id = None
+    return BatchItemResult(index=index, id=item_id, status=BatchItemStatus.INVALID, errors=errors)
+
+
+def _resent(
+    session: Session,
+    actor: Principal,
+    checker: Checker,
+    index: int,
+    item: ActivityBatchItem,
+    stored: Activity,
+) -> BatchItemResult:
+    """An id already stored: the same report sent again (unchanged), or another one
+    (conflict, with the stored version when the caller may see it)."""
+    try:
+        reachable = get_activity(session, actor, stored.id)
+    except ProblemError:
+        return BatchItemResult(index=index, id=item.id, status=BatchItemStatus.CONFLICT)
+    try:
+        team = checker.team(item.team_id)
+        same = (
+            content_hash(
+                team_id=item.team_id,
+                unit_id=item.unit_id or team.unit_id,
+                activity_date=item.activity_date,
+                categories=item.categories,
+                member_ids=item.member_ids,
+                values=item.values,
+                campaign_id=item.campaign_id,
+                organisation=checker.organisation(item.organisation),
+                partner_staff=item.partner_staff,
+                description=item.description,
+            )
+            == reachable.content_hash
+        )
+    except ProblemError:
+        same = False
+    status = BatchItemStatus.UNCHANGED if same else BatchItemStatus.CONFLICT
+    return BatchItemResult(index=index, id=item.id, status=status, version=reachable.version)
+
+
+# --- editing ----------------------------------------------------------------------------------
+
+
+def _check_open(session: Session, activity: Activity) -> None:
+    if activity.status is ActivityStatus.APPROVED:
+        raise Conflict("activity_approved")
+    campaign_open(session, activity)
+
+
+def _fields_of(session: Session, activity: Activity) -> dict[str, Any]:
+    categories, values, members = repository.details(session, [activity.id])
+    return {
+        "activity_date": activity.activity_date,
+        "unit_id": activity.unit_id,
+        "categories": categories.get(activity.id, []),
+        "member_ids": members.get(activity.id, []),
+        "values": values.get(activity.id, {}),
+        "campaign_id": activity.campaign_id,
+        "organisation": activity.organisation,
+        "partner_staff": activity.partner_staff,
+        "description": activity.description,
+    }
+
+
+def update_activity(
+    session: Session,
+    actor: Principal,
+    activity: Activity,
+    data: ActivityUpdate,
+    expected: ExpectedVersion,
+) -> Activity:
+    """Change a report that is not approved; a rejected one is submitted again."""
+    expected.check(activity.version)
+    _check_open(session, activity)
+    current = _fields_of(session, activity)
+    requested = data.model_dump(exclude_unset=True)
+    nullable = {"campaign_id", "organisation", "partner_staff", "description", "unit_id"}
+    merged = {
+        **current,
+        **{k: v for k, v in requested.items() if v is not None or k in nullable},
+    }
+    checked = Checker(session, actor).check(ActivityFields(**merged), activity.team_id)
+    before = audit.snapshot(activity)
+    repository.replace_parts(
+        session, activity.id, checked.category_ids, checked.member_ids, checked.values
+    )
+    update_versioned(
+        session,
+        activity,
+        {
+            "unit_id": checked.place.id,
+            "activity_date": checked.activity_date,
+            "campaign_id": checked.campaign.id if checked.campaign else None,
+            "organisation": checked.organisation,
+            "partner_staff": checked.partner_staff,
+            "description": checked.description,
+            "content_hash": checked.content_hash,
+            "status": ActivityStatus.SUBMITTED,
+            "rejection_reason": None,
+            "reviewed_by_user_id": None,
+            "reviewed_by_name": None,
+            "reviewed_role": None,
+            "reviewed_at": None,
+        },
+    )
+    audit.updated(
+        session,
+        actor,
+        activity,
+        before,
+        checked.place.path,
+        extra_before={"parts": _parts(current)},
+        extra_after={"parts": _parts(_fields_of(session, activity))},
+    )
+    return activity
+
+
+def _parts(fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "categories": sorted(fields["categories"]),
+        "member_ids": sorted(str(m) for m in fields["member_ids"]),
+        "values": dict(sorted(fields["values"].items())),
+    }
+
+
+def delete_activity(
+    session: Session, actor: Principal, activity: Activity, expected: ExpectedVersion
+) -> None:
+    expected.check(activity.version)
+    _check_open(session, activity)
+    before, activity_id = audit.snapshot(activity), activity.id
+    path = unit_service.unit_path(session, activity.unit_id)
+    repository.delete_parts(session, activity.id)
+    delete_versioned(session, activity)
+    audit.deleted(session, actor, Activity, activity_id, before, path)
+
+
+# --- review -------------------------------------------------------------------------------------
+
+
+def _may_review(session: Session, actor: Principal, activity: Activity) -> None:
+    """Above the recorder's tier, and not the recorder."""
+    if actor.kind is PrincipalKind.USER and activity.recorded_by_user_id == actor.id:
+        raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "own_report")
+    if actor.role is Role.PROVINCE_ADMIN:
+        return
+    if RANK.get(actor.role, 0) <= RECORDING_RANK[activity.recorded_role]:
+        raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "review_tier")
+
+
+def _review(
+    session: Session,
+    actor: Principal,
+    activity: Activity,
+    status: ActivityStatus,
+    action: AuditAction,
+    reason: str | None = None,
+) -> Activity:
+    before = audit.snapshot(activity)
+    reviewed = status is not ActivityStatus.SUBMITTED
+    update_versioned(
+        session,
+        activity,
+        {
+            "status": status,
+            "rejection_reason": reason,
+            "reviewed_by_user_id": actor.id
+            if reviewed and actor.kind is PrincipalKind.USER
+            else None,
+            "reviewed_by_name": actor.name if reviewed else None,
+            "reviewed_role": actor.role if reviewed else None,
+            "reviewed_at": utcnow() if reviewed else None,
+        },
+    )
+    audit.updated(
+        session,
+        actor,
+        activity,
+        before,
+        unit_service.unit_path(session, activity.unit_id),
+        action=action,
+    )
+    return activity
+
+
+def approve(session: Session, actor: Principal, activity: Activity) -> Activity:
+    _may_review(session, actor, activity)
+    if activity.status is ActivityStatus.APPROVED:
+        raise Conflict("activity_approved")
+    if activity.status is ActivityStatus.REJECTED:
+        raise Conflict("activity_rejected")
+    _check_open(session, activity)
+    return _review(session, actor, activity, ActivityStatus.APPROVED, AuditAction.APPROVE)
+
+
+def reject(session: Session, actor: Principal, activity: Activity, reason: str) -> Activity:
+    _may_review(session, actor, activity)
+    if activity.status is ActivityStatus.APPROVED:
+        raise Conflict("activity_approved")
+    if activity.status is ActivityStatus.REJECTED:
+        raise Conflict("activity_rejected")
+    _check_open(session, activity)
+    return _review(session, actor, activity, ActivityStatus.REJECTED, AuditAction.REJECT, reason)
+
+
+def reopen(session: Session, actor: Principal, activity: Activity) -> Activity:
+    """Back to submitted: by its approver, or a tier above the approver's."""
+    if activity.status is not ActivityStatus.APPROVED:
+        raise Conflict("activity_not_approved")
+    if actor.kind is PrincipalKind.USER and activity.recorded_by_user_id == actor.id:
+        raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "own_report")
+    approver = activity.reviewed_by_user_id == actor.id
+    above = actor.role is Role.PROVINCE_ADMIN or RANK.get(actor.role, 0) > RANK.get(
+        activity.reviewed_role or Role.PROVINCE_ADMIN, 0
+    )
+    if not (approver or above):
+        raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "review_tier")
+    campaign_open(session, activity)
+    return _review(session, actor, activity, ActivityStatus.SUBMITTED, AuditAction.REOPEN)
+
+
+def campaign_open(session: Session, activity: Activity) -> None:
+    """409 when the activity counts for a campaign that is closed."""
+    if activity.campaign_id is not None:
+        campaign = campaign_service.campaign_of_record(session, activity.campaign_id)
+        if campaign_service.status_of(campaign) is CampaignStatus.CLOSED:
+            raise Conflict("campaign_closed")
+
+
+def approve_many(
+    session: Session, actor: Principal, activity_ids: list[uuid.UUID]
+) -> ApproveManyResult:
+    """Approve a list at once (a commune officer's day of reports); each id answers on its
+    own, and one that cannot be approved does not hold back the others."""
+    results: list[ApproveResult] = []
+    for activity_id in dict.fromkeys(activity_ids):
+        try:
+            activity = get_activity(session, actor, activity_id)
+            approve(session, actor, activity)
+            results.append(
+                ApproveResult(id=activity_id, status="approved", version=activity.version)
+            )
+        except ProblemError as problem:
+            results.append(ApproveResult(id=activity_id, status=problem.code))
+    approved = sum(1 for result in results if result.status == "approved")
+    return ApproveManyResult(approved=approved, items=results)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+EXPORT_HEADERS = (
+    "Mã hoạt động",
+    "Ngày",
+    "Tổ",
+    "Địa điểm",
+    "Tỉnh",
+    "Huyện",
+    "Xã",
+    "Thôn",
+    "Nội dung",
+    "Số liệu",
+    "Số thành viên tham gia",
+    "Đơn vị hỗ trợ",
+    "Số cán bộ hỗ trợ",
+    "Mô tả",
+    "Trạng thái",
+    "Lý do trả lại",
+    "Người ghi nhận",
+    "Người duyệt",
+)
+STATUS_VI = {
+    ActivityStatus.SUBMITTED: "Chờ duyệt",
+    ActivityStatus.APPROVED: "Đã duyệt",
+    ActivityStatus.REJECTED: "Trả lại",
+}
+
+
+def export_rows(database: Database, statement: Select[Any]) -> Iterator[list[Any]]:
+    """Rows of the activities export, read in batches on a session of their own."""
+    with database.session() as session:
+        batch: list[Row[Any]] = []
+        for row in repository.stream_activities(session, statement):
+            batch.append(row)
+            if len(batch) == 1000:
+                yield from _export_batch(session, batch)
+                batch = []
+        yield from _export_batch(session, batch)
+
+
+def _export_batch(session: Session, rows: list[Row[Any]]) -> Iterable[list[Any]]:
+    for activity in present(session, rows):
+        names = [*activity.unit_path_names, "", "", "", ""]
+        yield [
+            str(activity.id),
+            activity.activity_date.isoformat(),
+            activity.team_name,
+            activity.unit_name,
+            names[0],
+            names[1],
+            names[2],
+            names[3],
+            ", ".join(activity.categories),
+            ", ".join(f"{code}: {value}" for code, value in activity.values.items()),
+            len(activity.member_ids),
+            activity.organisation,
+            activity.partner_staff,
+            activity.description,
+            STATUS_VI[activity.status],
+            activity.rejection_reason,
+            activity.recorded_by.name,
+            activity.reviewed_by.name if activity.reviewed_by else None,
+        ]
