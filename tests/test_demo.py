@@ -87,3 +87,30 @@ def test_demo_users_cannot_log_in_in_production(
         )
         with TestClient(create_app(settings, database)) as client:  # type: ignore[arg-type]
             assert client.post("/api/v1/auth/token", data=form).status_code == expected
+
+
+def test_the_2024_peak_has_targets_and_most_teams_reporting_on_most_days(
+    session: Session,
+) -> None:
+    from datetime import date
+
+    from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
+    from cnscd_api.models import Activity, ActivityStatus, CampaignTarget
+
+    seed_demo_data(session)
+    assert seed_demo_campaign(session)
+    reports = seed_demo_activities(session)
+    # 566 teams over ten days, about four in five reporting each day.
+    assert 566 * 10 * 0.75 < reports < 566 * 10 * 0.85
+    days = session.exec(
+        select(func.min(Activity.activity_date), func.max(Activity.activity_date))
+    ).one()
+    assert days == (date(2024, 10, 1), date(2024, 10, 10))
+    statuses = Counter(session.exec(select(Activity.status)).all())
+    assert statuses[ActivityStatus.APPROVED] > 0.8 * reports
+    assert 0 < statuses[ActivityStatus.REJECTED] < statuses[ActivityStatus.SUBMITTED]
+    # Targets reach every district and commune; running again adds nothing.
+    targeted = session.exec(select(func.count(func.distinct(CampaignTarget.unit_id)))).one()
+    assert targeted == 10 + 102
+    assert not seed_demo_campaign(session)
+    assert seed_demo_activities(session) == 0

@@ -107,7 +107,7 @@ def demo() -> None:
     refused in production)."""
     from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
     from cnscd_api.demo_campaign import NAME as CAMPAIGN_NAME
-    from cnscd_api.demo_campaign import seed_demo_campaign
+    from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
     from cnscd_api.demo_data import seed_demo_data
 
     settings = Settings()
@@ -118,6 +118,7 @@ def demo() -> None:
     with database.transaction() as session:
         data = seed_demo_data(session)
         campaign = seed_demo_campaign(session)
+        reports = seed_demo_activities(session)
         created = seed_demo_users(session)
     database.dispose()
     if data.skipped:
@@ -127,6 +128,7 @@ def demo() -> None:
             f"demo data: {data.villages} villages, {data.teams} teams, {data.members} members"
         )
     typer.echo(f"demo campaign: {CAMPAIGN_NAME} ({'created' if campaign else 'already present'})")
+    typer.echo(f"demo activities: {reports} reports of the 2024 peak created")
     typer.echo(f"demo users: {len(created)} created")
     typer.echo(f"demo logins (password {DEMO_PASSWORD}):")
     for user in DEMO_USERS:

@@ -7,15 +7,24 @@ targets on every machine.
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import defaultdict
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
+from cnscd_api.activities.checks import content_hash
+from cnscd_api.catalogue import repository as catalogue_repository
 from cnscd_api.core.text import fold
 from cnscd_api.models import (
+    Activity,
+    ActivityCategory,
+    ActivityMember,
+    ActivityStatus,
+    ActivityValue,
     Campaign,
     CampaignCategory,
     CampaignIndicator,
@@ -23,6 +32,10 @@ from cnscd_api.models import (
     CampaignTargetSet,
     ContentCategory,
     Indicator,
+    Member,
+    Role,
+    Team,
+    TeamRole,
     Unit,
     UnitLevel,
     utcnow,
@@ -168,3 +181,150 @@ def _cascade(
                 )
     session.execute(insert(CampaignTargetSet), sets)
     session.execute(insert(CampaignTarget), targets)
+
+
+# --- the activities teams reported during the peak ------------------------------------------
+
+ACTIVITY_SEED = 20241010
+REPORTING_SHARE = 0.8  # most teams report on most days
+SUBMITTED_SHARE, REJECTED_SHARE = 0.12, 0.03  # still waiting, sent back; the rest approved
+REJECTION = "Số liệu chưa khớp với danh sách ký nhận"
+REVIEWER = "Cán bộ xã (demo)"
+# indicator code: (usual low, usual high) per activity, and the contents that report it
+COUNTS = {
+    "people_guided": (8, 60),
+    "households_visited": (4, 30),
+    "vneid_level2_activated": (2, 20),
+    "payment_accounts_opened": (0, 8),
+    "public_service_dossiers": (0, 6),
+    "ecommerce_listings": (0, 3),
+    "people_trained_basic_skills": (0, 15),
+}
+
+
+@dataclass
+class _Peak:
+    """What every report of the demo peak shares, and the rows being built."""
+
+    campaign: Campaign
+    categories: dict[str, uuid.UUID]
+    indicators: dict[str, uuid.UUID]
+    links: dict[uuid.UUID, list[str]]
+    rng: random.Random
+    now: datetime
+    rows: dict[type[SQLModel], list[dict[str, object]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def report(self, team: Team, crew: list[tuple[uuid.UUID, str, TeamRole]], day: date) -> None:
+        rng = self.rng
+        leader = next((name for _, name, role in crew if role is TeamRole.LEADER), crew[0][1])
+        chosen = sorted(rng.sample(CATEGORIES, rng.randint(1, 3)))
+        counted = {
+            code: rng.randint(*COUNTS[code])
+            for code in COUNTS
+            if set(self.links[self.indicators[code]]) & set(chosen)
+        }
+        took_part = sorted(m for m, _, _ in rng.sample(crew, min(len(crew), rng.randint(2, 4))))
+        roll = rng.random()
+        status = (
+            ActivityStatus.REJECTED
+            if roll < REJECTED_SHARE
+            else ActivityStatus.SUBMITTED
+            if roll < REJECTED_SHARE + SUBMITTED_SHARE
+            else ActivityStatus.APPROVED
+        )
+        reviewed = status is not ActivityStatus.SUBMITTED
+        activity_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        self.rows[Activity].append(
+            {
+                "id": activity_id,
+                "team_id": team.id,
+                "unit_id": team.unit_id,
+                "activity_date": day,
+                "campaign_id": self.campaign.id,
+                "organisation": None,
+                "partner_staff": None,
+                "description": None,
+                "status": status,
+                "rejection_reason": REJECTION if status is ActivityStatus.REJECTED else None,
+                "recorded_by_user_id": None,
+                "recorded_by_client_id": None,
+                "recorded_by_name": leader,
+                "recorded_role": Role.TEAM_LEADER,
+                "reviewed_by_user_id": None,
+                "reviewed_by_name": REVIEWER if reviewed else None,
+                "reviewed_role": Role.COMMUNE_OFFICER if reviewed else None,
+                "reviewed_at": self.now if reviewed else None,
+                "content_hash": content_hash(
+                    team_id=team.id,
+                    unit_id=team.unit_id,
+                    activity_date=day,
+                    categories=chosen,
+                    member_ids=took_part,
+                    values=counted,
+                    campaign_id=self.campaign.id,
+                    organisation=None,
+                    partner_staff=None,
+                    description=None,
+                ),
+                "is_demo": True,
+                "version": 1,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+        )
+        self.rows[ActivityCategory] += [
+            {"activity_id": activity_id, "category_id": self.categories[c]} for c in chosen
+        ]
+        self.rows[ActivityMember] += [
+            {"activity_id": activity_id, "member_id": m} for m in took_part
+        ]
+        self.rows[ActivityValue] += [
+            {"activity_id": activity_id, "indicator_id": self.indicators[c], "value": v}
+            for c, v in counted.items()
+        ]
+
+
+def seed_demo_activities(session: Session) -> int:
+    """Reports of the 2024 peak: most teams on most of its ten days, with realistic
+    counts; most approved by their commune, some still waiting, a few sent back.
+    Deterministic; does nothing if the campaign already has reports."""
+    campaign = session.exec(select(Campaign).where(col(Campaign.code) == CODE)).first()
+    if campaign is None:
+        return 0
+    if session.exec(select(Activity.id).where(col(Activity.campaign_id) == campaign.id)).first():
+        return 0
+    indicators = {
+        i.code: i.id
+        for i in session.exec(select(Indicator).where(col(Indicator.code).in_(list(COUNTS)))).all()
+    }
+    peak = _Peak(
+        campaign=campaign,
+        categories={
+            c.code: c.id
+            for c in session.exec(
+                select(ContentCategory).where(col(ContentCategory.code).in_(CATEGORIES))
+            ).all()
+        },
+        indicators=indicators,
+        links=catalogue_repository.category_codes_of(session, indicators.values()),
+        rng=random.Random(ACTIVITY_SEED),  # noqa: S311 -- demo data, deterministic on purpose
+        now=utcnow(),
+    )
+    crews: dict[uuid.UUID, list[tuple[uuid.UUID, str, TeamRole]]] = defaultdict(list)
+    for member_id, team_id, name, role in session.exec(
+        select(Member.id, Member.team_id, Member.full_name, Member.role).where(col(Member.is_demo))
+    ).all():
+        crews[team_id].append((member_id, name, TeamRole(role)))
+    days = [STARTS_ON + timedelta(days=n) for n in range((ENDS_ON - STARTS_ON).days + 1)]
+    for team in session.exec(select(Team).where(col(Team.is_demo)).order_by(col(Team.name))):
+        crew = sorted(crews.get(team.id, []))
+        for day in days:
+            if crew and peak.rng.random() <= REPORTING_SHARE:
+                peak.report(team, crew, day)
+    for table in (Activity, ActivityCategory, ActivityMember, ActivityValue):
+        chunk = peak.rows[table]
+        for start in range(0, len(chunk), 2000):
+            session.execute(insert(table), chunk[start : start + 2000])
+    return len(peak.rows[Activity])
