@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from cnscd_api.catalogue.service import forget_catalogue
 from cnscd_api.config import Settings
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
@@ -70,6 +71,12 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
             seed_units(session, {KON_TUM, GIA_LAI})
         yield engine
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_catalogue() -> None:
+    """Each test reads the catalogue of its own database (the process keeps a copy)."""
+    forget_catalogue()
 
 
 @pytest.fixture

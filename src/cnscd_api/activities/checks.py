@@ -20,16 +20,14 @@ from sqlmodel import Session
 from cnscd_api.activities import repository
 from cnscd_api.activities.schemas import ActivityFields
 from cnscd_api.campaigns import service as campaign_service
-from cnscd_api.catalogue import repository as catalogue_repository
+from cnscd_api.catalogue import service as catalogue_service
 from cnscd_api.core import clock
-from cnscd_api.core.errors import Conflict, FieldError, ProblemError, Unprocessable
+from cnscd_api.core.errors import Conflict, FieldError, NotFound, ProblemError, Unprocessable
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree_text
 from cnscd_api.models import (
     Campaign,
     CampaignStatus,
-    ContentCategory,
-    Indicator,
     Role,
     Team,
     TeamStatus,
@@ -99,8 +97,6 @@ class Checker:
     )
     _campaign_scopes: dict[uuid.UUID, str] = field(default_factory=dict)
     _memberships: set[tuple[uuid.UUID, uuid.UUID, date]] | None = None
-    _categories: dict[str, ContentCategory] | None = None
-    _indicators: dict[str, tuple[Indicator, set[str]]] | None = None
 
     # --- lookups, each remembered for the request ----------------------------------------
 
@@ -154,18 +150,16 @@ class Checker:
             raise found
         return found
 
-    def categories(self) -> dict[str, ContentCategory]:
-        if self._categories is None:
-            found = catalogue_repository.categories(self.session, include_retired=True)
-            self._categories = {c.code: c for c in found}
-        return self._categories
-
-    def indicators(self) -> dict[str, tuple[Indicator, set[str]]]:
-        if self._indicators is None:
-            found = catalogue_repository.indicators(self.session, include_retired=True)
-            links = catalogue_repository.category_codes_of(self.session, [i.id for i in found])
-            self._indicators = {i.code: (i, set(links[i.id])) for i in found}
-        return self._indicators
+    def prefetch(self, team_ids: set[uuid.UUID], unit_ids: set[uuid.UUID]) -> None:
+        """Look up at once the teams a batch names and the units they and it name: the
+        ones out of reach are simply not found, like one by one."""
+        teams = team_service.teams_by_id(self.session, self.actor, team_ids - set(self._teams))
+        for team_id in team_ids:
+            self._teams.setdefault(team_id, teams.get(team_id) or NotFound(resource="team"))
+        wanted = (unit_ids | {t.unit_id for t in teams.values()}) - set(self._places)
+        units = unit_service.units_for_write(self.session, self.actor, wanted)
+        for unit_id in wanted:
+            self._places[unit_id] = units.get(unit_id) or NotFound(resource="unit")
 
     def prefetch_memberships(self, wanted: list[tuple[uuid.UUID, uuid.UUID, date]]) -> None:
         """Look up at once every (team, member, day) a batch names."""
@@ -254,7 +248,7 @@ class Checker:
     def _check_categories(
         self, codes: list[str], prefix: str, errors: list[FieldError]
     ) -> list[uuid.UUID]:
-        known = self.categories()
+        known = catalogue_service.catalogue(self.session).categories
         ids: list[uuid.UUID] = []
         for index, code in enumerate(codes):
             category = known.get(code)
@@ -272,16 +266,16 @@ class Checker:
     def _check_values(
         self, fields: ActivityFields, prefix: str, errors: list[FieldError]
     ) -> dict[uuid.UUID, int]:
-        known = self.indicators()
+        catalogue = catalogue_service.catalogue(self.session)
         chosen = set(fields.categories)
         values: dict[uuid.UUID, int] = {}
         for code, value in fields.values.items():
             where = f"{prefix}.values.{code}"
-            found = known.get(code)
-            if found is None:
+            indicator = catalogue.indicators.get(code)
+            if indicator is None:
                 errors.append(FieldError.of(where, "unknown_indicator", code_value=code))
                 continue
-            indicator, categories = found
+            categories = catalogue.links[code]
             if indicator.retired:
                 errors.append(FieldError.of(where, "catalogue_entry_retired", code_value=code))
             elif not categories & chosen:

@@ -167,12 +167,11 @@ def details(
 
 
 @unscoped("re-sent ids: whether they exist at all, before telling unchanged from conflict")
-def existing(session: Session, activity_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Activity]:
+def existing(session: Session, activity_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     ids = list(activity_ids)
     if not ids:
-        return {}
-    rows = session.exec(select(Activity).where(col(Activity.id).in_(ids))).all()
-    return {activity.id: activity for activity in rows}
+        return set()
+    return set(session.exec(select(Activity.id).where(col(Activity.id).in_(ids))).all())
 
 
 @unscoped("memberships of teams the caller already reached")
@@ -215,14 +214,17 @@ def insert_activities(
 ) -> None:
     """Many activities and their parts, as multi-row INSERTs (offline batches); with no
     activities, only the parts (of one activity being edited)."""
-    if activities:
-        session.execute(insert(Activity), activities)
-    if categories:
-        session.execute(insert(ActivityCategory), categories)
-    if members:
-        session.execute(insert(ActivityMember), members)
-    if values:
-        session.execute(insert(ActivityValue), values)
+    # Plain Core INSERTs on the session's connection: the rows are complete, nothing of
+    # the ORM's unit of work is needed, and psycopg pipelines the executemany.
+    connection = session.connection()
+    for model, rows in (
+        (Activity, activities),
+        (ActivityCategory, categories),
+        (ActivityMember, members),
+        (ActivityValue, values),
+    ):
+        if rows:
+            connection.execute(insert(model.__table__), rows)  # type: ignore[union-attr]
 
 
 def replace_parts(

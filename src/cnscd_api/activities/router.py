@@ -93,8 +93,7 @@ def record_activity(
     scope, partners support they gave (attributed to their organisation). The activity is
     `submitted` until an officer above the recorder's tier reviews it. Send your own `id`
     (a UUID) and an `Idempotency-Key` to retry safely."""
-    activity_id = service.record_activity(session, actor, body)
-    created = service.read_activity(session, actor, activity_id)
+    created = service.record_activity(session, actor, body)
     set_etag(response, created.version)
     return created
 

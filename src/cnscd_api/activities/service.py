@@ -247,15 +247,46 @@ def _insert(session: Session, actor: Principal, entries: list[tuple[uuid.UUID, C
     audit.add_rows(session, events)
 
 
-def record_activity(session: Session, actor: Principal, data: ActivityCreate) -> uuid.UUID:
+def record_activity(session: Session, actor: Principal, data: ActivityCreate) -> ActivityRead:
     checker = Checker(session, actor)
     activity_id = data.id or uuid.uuid4()
-    existing = repository.existing(session, [activity_id]).get(activity_id)
-    if existing is not None:
+    if repository.existing(session, [activity_id]):
         raise Conflict("activity_exists")
     checked = checker.check(data, data.team_id)
     _insert(session, actor, [(activity_id, checked)])
-    return activity_id
+    return _recorded(activity_id, checked, data, actor)
+
+
+def _recorded(
+    activity_id: uuid.UUID, checked: Checked, data: ActivityFields, actor: Principal
+) -> ActivityRead:
+    """The new activity as a read would show it, from what was just checked and written
+    (no second trip to the database)."""
+    now = utcnow()
+    return ActivityRead(
+        id=activity_id,
+        team_id=checked.team.id,
+        team_name=checked.team.name,
+        unit_id=checked.place.id,
+        unit_name=checked.place.name,
+        unit_path_names=checked.place.path_names,
+        activity_date=checked.activity_date,
+        categories=sorted(dict.fromkeys(data.categories), key=data.categories.index),
+        member_ids=checked.member_ids,
+        values=dict(data.values),
+        campaign_id=checked.campaign.id if checked.campaign else None,
+        organisation=checked.organisation,
+        partner_staff=checked.partner_staff,
+        description=checked.description,
+        status=ActivityStatus.SUBMITTED,
+        rejection_reason=None,
+        recorded_by=Person(id=actor.id, name=actor.name, role=actor.role),
+        reviewed_by=None,
+        reviewed_at=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]) -> BatchResult:
@@ -274,6 +305,10 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
             ]
             results[index] = _invalid(index, raw, field_errors(located))
     checker = Checker(session, actor)
+    checker.prefetch(
+        {item.team_id for _, item in parsed},
+        {item.unit_id for _, item in parsed if item.unit_id is not None},
+    )
     checker.prefetch_memberships(
         [(item.team_id, m, item.activity_date) for _, item in parsed for m in item.member_ids]
     )
@@ -291,7 +326,7 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
             continue
         seen.add(item.id)
         if item.id in stored:
-            results[index] = _resent(session, actor, checker, index, item, stored[item.id])
+            results[index] = _resent(session, actor, checker, index, item)
             continue
         try:
             checked = checker.check(item, item.team_id, f"activities.{index}")
@@ -331,17 +366,12 @@ def _invalid(index: int, raw: Any, errors: list[FieldError]) -> BatchItemResult:
 
 
 def _resent(
-    session: Session,
-    actor: Principal,
-    checker: Checker,
-    index: int,
-    item: ActivityBatchItem,
-    stored: Activity,
+    session: Session, actor: Principal, checker: Checker, index: int, item: ActivityBatchItem
 ) -> BatchItemResult:
     """An id already stored: the same report sent again (unchanged), or another one
     (conflict, with the stored version when the caller may see it)."""
     try:
-        reachable = get_activity(session, actor, stored.id)
+        reachable = get_activity(session, actor, item.id)
     except ProblemError:
         return BatchItemResult(index=index, id=item.id, status=BatchItemStatus.CONFLICT)
     try:

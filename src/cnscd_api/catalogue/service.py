@@ -3,10 +3,14 @@ for the reports that used it; only the province admin edits the catalogue."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from cnscd_api.catalogue import repository
@@ -31,6 +35,67 @@ def _get(session: Session, model: type[Any], object_id: uuid.UUID, resource: str
     if found is None:
         raise NotFound(resource=resource)
     return found
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The whole catalogue as one object: what every activity report is checked against."""
+
+    categories: dict[str, CatalogueEntry]
+    indicators: dict[str, CatalogueEntry]
+    # indicator code → the codes of the categories it belongs to
+    links: dict[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    id: uuid.UUID
+    code: str
+    retired: bool
+
+
+# The catalogue changes a few times a year and is read by every activity write: each
+# process keeps a copy for CACHE_SECONDS and drops it at once when it writes the
+# catalogue itself. Another process sees a change within that time.
+CACHE_SECONDS = 30.0
+CATALOGUE_CHANGED = "cnscd_catalogue_changed"
+_cached: tuple[float, Catalogue] | None = None
+
+
+def catalogue(session: Session) -> Catalogue:
+    global _cached
+    now = time.monotonic()
+    if _cached is not None and now - _cached[0] < CACHE_SECONDS:
+        return _cached[1]
+    categories = repository.categories(session, include_retired=True)
+    indicators = repository.indicators(session, include_retired=True)
+    codes = repository.category_codes_of(session, [i.id for i in indicators])
+    loaded = Catalogue(
+        categories={c.code: CatalogueEntry(c.id, c.code, c.retired) for c in categories},
+        indicators={i.code: CatalogueEntry(i.id, i.code, i.retired) for i in indicators},
+        links={i.code: frozenset(codes[i.id]) for i in indicators},
+    )
+    _cached = (now, loaded)
+    return loaded
+
+
+def forget_catalogue() -> None:
+    """Drop this process's copy (after a catalogue write, or between tests)."""
+    global _cached
+    _cached = None
+
+
+def _changing(session: Session) -> None:
+    """The catalogue is being written: forget the copy now and again once the write has
+    committed (a request reading meanwhile must not keep the old one)."""
+    forget_catalogue()
+    session.info[CATALOGUE_CHANGED] = True
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _forget_after_commit(session: OrmSession) -> None:
+    if session.info.pop(CATALOGUE_CHANGED, False):
+        forget_catalogue()
 
 
 def get_category(session: Session, actor: Principal, category_id: uuid.UUID) -> ContentCategory:
@@ -122,6 +187,7 @@ def _check_code_free(session: Session, model: type[Any], code: str) -> None:
 
 
 def create_category(session: Session, actor: Principal, data: CategoryCreate) -> ContentCategory:
+    _changing(session)
     _check_code_free(session, ContentCategory, data.code)
     category = ContentCategory(
         **data.model_dump(), position=repository.next_position(session, ContentCategory)
@@ -138,6 +204,7 @@ def update_category(
     data: CategoryUpdate,
     expected: ExpectedVersion,
 ) -> ContentCategory:
+    _changing(session)
     expected.check(category.version)
     changes = _changes(data.model_dump(exclude_unset=True), nullable={"description"})
     before = audit.snapshot(category)
@@ -152,6 +219,7 @@ def _changes(requested: dict[str, Any], nullable: Iterable[str]) -> dict[str, An
 
 
 def create_indicator(session: Session, actor: Principal, data: IndicatorCreate) -> Indicator:
+    _changing(session)
     _check_code_free(session, Indicator, data.code)
     categories = resolve_categories(session, data.categories, "body.categories")
     indicator = Indicator(
@@ -173,6 +241,7 @@ def update_indicator(
     data: IndicatorUpdate,
     expected: ExpectedVersion,
 ) -> Indicator:
+    _changing(session)
     expected.check(indicator.version)
     requested = data.model_dump(exclude_unset=True)
     codes = requested.pop("categories", None)

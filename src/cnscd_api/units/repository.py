@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
+from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
 from cnscd_api.models import Unit, UnitLevel
 from cnscd_api.units.schemas import UnitFilters, UnitSort
@@ -62,6 +62,16 @@ def list_units(
     if filters.q:
         statement = statement.where(search_clause(col(Unit.search_name), filters.q))
     return fetch_page(session, statement, page, SORTING.order(sort))
+
+
+def units_in_subtree(
+    session: Session, principal: Principal, unit_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, Unit]:
+    """The units among ``unit_ids`` in the caller's own subtree."""
+    if not unit_ids:
+        return {}
+    statement = scoped(principal, Unit, write=True).where(col(Unit.id).in_(unit_ids))
+    return {unit.id: unit for unit in session.exec(statement).all()}
 
 
 @unscoped("official codes are unique across the whole tree, not per caller")

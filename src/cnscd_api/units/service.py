@@ -59,6 +59,13 @@ def get_unit_for_write(session: Session, actor: Principal, unit_id: uuid.UUID) -
     return scope.get_or_404(session, actor, Unit, unit_id, write=True)
 
 
+def units_for_write(
+    session: Session, actor: Principal, unit_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, Unit]:
+    """``get_unit_for_write`` for many at once: those out of reach are left out."""
+    return repository.units_in_subtree(session, actor, unit_ids)
+
+
 def list_units(
     session: Session,
     actor: Principal,

@@ -1,0 +1,191 @@
+"""Benchmark: sustained activity writes through the HTTP API, on one uvicorn worker.
+
+    .venv/bin/python bench/activities.py [--database postgresql|sqlite] [--seconds 20]
+
+Builds a throwaway database with the Kon Tum demo (566 teams), starts one worker and
+records activities as team leaders' phones would: single ``POST /api/v1/activities``
+(each with its own ``Idempotency-Key``) from 1 and 16 clients, then ``POST
+/api/v1/activities/batch`` with 100 activities a batch from 1 and 4 clients. It reports
+activities/s, p50/p95 latency per request and the server's CPU milliseconds per
+activity (its CPU time before and after each run, divided by the activities written),
+checks that every 2xx answer's activities are in the database afterwards, and writes the
+table to ``bench/results/activities-<database>-<date>.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from harness import Request, Result, drive, machine_line, serve, table, throwaway_database
+
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+BATCH = 100
+CATEGORIES = ["vneid", "online_public_services", "cashless_payment"]
+
+
+def prepare(url: str) -> tuple[str, list[str]]:
+    """Migrate, seed Kon Tum and its demo; an admin's token and the demo teams' ids."""
+    from sqlmodel import col, select
+    from tests.databases import migrated_engine, settings_for
+    from tests.factories import make_user, unit_by_code
+
+    from cnscd_api.core.security import create_access_token
+    from cnscd_api.db import Database
+    from cnscd_api.demo_data import seed_demo_data
+    from cnscd_api.models import Role, Team, UnitLevel
+    from cnscd_api.units.seed import seed_units
+
+    engine = migrated_engine(url)
+    with Database(engine).transaction() as session:
+        seed_units(session, {62})
+        seed_demo_data(session)
+        admin = make_user(
+            session, Role.PROVINCE_ADMIN, unit_by_code(session, UnitLevel.PROVINCE, "62")
+        )
+        admin_id = admin.id
+        teams = [str(t) for t in session.exec(select(Team.id).order_by(col(Team.name))).all()]
+    engine.dispose()
+    settings = settings_for(url).model_copy(update={"secret_key": SecretStr(SECRET)})
+    token, _ = create_access_token(settings, f"user:{admin_id}")
+    return token, teams
+
+
+def count_activities(url: str) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+    from tests.databases import settings_for
+
+    from cnscd_api.db import Database, create_db_engine
+    from cnscd_api.models import Activity
+
+    database = Database(create_db_engine(settings_for(url)))
+    with database.session() as session:
+        total: int = session.exec(select(func.count()).select_from(Activity)).one()
+    database.dispose()
+    return total
+
+
+def activity(teams: list[str], rng: random.Random) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "team_id": rng.choice(teams),
+        "activity_date": "2024-10-0" + str(rng.randint(1, 9)),
+        "categories": sorted(rng.sample(CATEGORIES, rng.randint(1, 2))),
+        "values": {"people_guided": rng.randint(5, 60), "households_visited": rng.randint(2, 30)},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per run")
+    args = parser.parse_args()
+    rng = random.Random(7)
+    rows: list[dict[str, Any]] = []
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        throwaway_database(args.database, Path(workdir)) as url,
+    ):
+        token, teams = prepare(url)
+        env = {
+            "CNSCD_DATABASE_URL": url,
+            "CNSCD_SECRET_KEY": SECRET,
+            "CNSCD_ENVIRONMENT": "test",
+            "CNSCD_LOG_LEVEL": "WARNING",
+            "CNSCD_ACCESS_TOKEN_MINUTES": "600",
+        }
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        accepted = 0
+
+        def single() -> Request:
+            body = json.dumps(activity(teams, rng)).encode()
+            headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
+            return Request("POST", "/api/v1/activities", headers, body)
+
+        def batch() -> Request:
+            items = [activity(teams, rng) for _ in range(BATCH)]
+            body = json.dumps({"activities": items}).encode()
+            return Request("POST", "/api/v1/activities/batch", auth, body)
+
+        created = itertools.count()
+
+        def check(request: Request, status: int, body: bytes) -> None:
+            if status == 201:
+                next(created)
+            elif status == 200 and request.path.endswith("/batch"):
+                for _ in range(json.loads(body)["created"]):
+                    next(created)
+
+        runs: list[tuple[str, int, Any, int]] = [
+            ("single POST", 1, single, 1),
+            ("single POST", 16, single, 1),
+            (f"batch of {BATCH}", 1, batch, BATCH),
+            (f"batch of {BATCH}", 4, batch, BATCH),
+        ]
+        with serve("cnscd_api.main:create_app", env) as server:
+            drive(server, single, concurrency=4, seconds=2, check=check)
+            for name, concurrency, make, per_request in runs:
+                result: Result = drive(
+                    server, make, concurrency=concurrency, seconds=args.seconds, check=check
+                )
+                activities = sum(
+                    per_request * n for status, n in result.statuses.items() if status < 300
+                )
+                rows.append(
+                    {
+                        "run": name,
+                        "c": concurrency,
+                        "requests": result.count,
+                        "acts": activities / result.elapsed,
+                        "p50": 1000 * result.median,
+                        "p95": 1000 * result.percentile(0.95),
+                        "cpu": 1000 * result.cpu_seconds / activities if activities else 0,
+                        "errors": sum(n for status, n in result.statuses.items() if status >= 300),
+                    }
+                )
+        accepted = next(created)
+        stored = count_activities(url)
+    report = "\n".join(
+        [
+            f"bench/activities.py --database {args.database} --seconds {args.seconds:g}",
+            machine_line(),
+            "",
+            table(
+                rows,
+                [
+                    ("run", "run            ", ""),
+                    ("c", "clients", "d"),
+                    ("requests", "requests", ",d"),
+                    ("acts", "activities/s", ",.0f"),
+                    ("p50", "p50 ms", ".1f"),
+                    ("p95", "p95 ms", ".1f"),
+                    ("cpu", "CPU ms/activity", ".3f"),
+                    ("errors", "non-2xx", "d"),
+                ],
+            ),
+            "",
+            f"activities answered 2xx: {accepted:,}; in the database afterwards: {stored:,}"
+            + (" (all there)" if stored == accepted else " (MISMATCH)"),
+        ]
+    )
+    print(report)
+    results_dir = Path(__file__).resolve().parent / "results"
+    results_dir.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M")
+    (results_dir / f"activities-{args.database}-{stamp}.txt").write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
