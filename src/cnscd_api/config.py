@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     token_issuer: str = "cnscd-api"  # noqa: S105 -- not a secret
     token_audience: str = "cnscd-api"  # noqa: S105 -- not a secret
+    idempotency_retention_hours: int = Field(default=24, ge=1, le=24 * 30)
+    idempotency_wait_seconds: float = Field(default=10.0, ge=0, le=60)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)

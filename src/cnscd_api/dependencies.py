@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cnscd_api.core.errors import ProblemError
 from cnscd_api.core.i18n import Language, preferred_language
+from cnscd_api.core.idempotency import pending_claim
 from cnscd_api.db import Database
 
 
@@ -45,6 +46,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         await run_in_threadpool(_finish, session, False)
         raise
+    claim = pending_claim(request)
+    if claim is not None:
+        # An idempotent POST: the answer is stored in this transaction, which commits
+        # once the answer is ready (core.idempotency).
+        claim.session = session
+        return
     await run_in_threadpool(_finish, session, True)
 
 

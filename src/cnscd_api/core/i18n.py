@@ -527,6 +527,20 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This report is reviewed by a higher tier than yours.",
         "vi": "Báo cáo này do cấp cao hơn cấp của bạn duyệt.",
     },
+    "idempotency_key_invalid": {
+        "en": "Idempotency-Key must be 1 to 200 visible ASCII characters.",
+        "vi": "Idempotency-Key phải gồm 1 đến 200 ký tự ASCII nhìn thấy được.",
+    },
+    "idempotency_key_reused": {
+        "en": "This Idempotency-Key was used for another request; use a new key for a new request.",
+        "vi": "Idempotency-Key này đã dùng cho một yêu cầu khác; hãy dùng khoá mới cho yêu cầu "
+        "mới.",
+    },
+    "idempotency_key_in_progress": {
+        "en": "A request with this Idempotency-Key is still running; retry shortly.",
+        "vi": "Một yêu cầu mang Idempotency-Key này vẫn đang được xử lý; vui lòng thử lại sau "
+        "giây lát.",
+    },
 }
 
 RESOURCE_NAMES_VI: dict[str, str] = {

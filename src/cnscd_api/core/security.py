@@ -21,6 +21,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -185,3 +188,24 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
         generation=generation,
     )
+
+
+# --- sealing stored answers ---------------------------------------------------------------
+
+
+def _sealing_key(settings: Settings) -> bytes:
+    """A key of its own for stored answers, derived from the signing secret."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"cnscd idempotent answers"
+    ).derive(settings.signing_key().encode())
+
+
+def seal(settings: Settings, data: bytes) -> bytes:
+    """Encrypt and authenticate ``data`` (AES-256-GCM): kept answers may hold tokens or
+    personal data, and the database is not where those should be readable."""
+    nonce = secrets.token_bytes(12)
+    return nonce + AESGCM(_sealing_key(settings)).encrypt(nonce, data, None)
+
+
+def unseal(settings: Settings, sealed: bytes) -> bytes:
+    return AESGCM(_sealing_key(settings)).decrypt(sealed[:12], sealed[12:], None)

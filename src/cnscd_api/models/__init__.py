@@ -20,6 +20,7 @@ from cnscd_api.models.campaign import (
     Indicator,
     IndicatorCategory,
 )
+from cnscd_api.models.idempotency import IdempotencyRecord, IdempotencyState
 from cnscd_api.models.team import (
     Affiliation,
     Gender,
@@ -61,6 +62,8 @@ __all__ = [
     "ContentCategory",
     "DivisionType",
     "Gender",
+    "IdempotencyRecord",
+    "IdempotencyState",
     "Indicator",
     "IndicatorCategory",
     "LineageKind",
