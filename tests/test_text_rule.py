@@ -6,6 +6,7 @@ database sees the value, so SQLite and PostgreSQL behave alike."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -205,9 +206,12 @@ def _good_value(field: StringField) -> str:
     if schema.get("format") in formats:
         return formats[schema["format"]]
     name = str(field.loc[-1])
+    sample = SAMPLES.get(name, "Nguyễn Văn An")
     if "pattern" in schema:
-        assert name in SAMPLES, f"{field}: add a valid sample of its pattern to SAMPLES"
-    return SAMPLES.get(name, "Nguyễn Văn An")
+        assert re.search(schema["pattern"], sample), (
+            f"{field}: add a valid sample of its pattern to SAMPLES"
+        )
+    return sample
 
 
 def _body(loc: tuple[str | int, ...], value: str) -> Any:

@@ -145,7 +145,6 @@ def test_unknown_unit_is_404_problem(admin_client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "field", "code"),
     [
-        (f"{UNITS}/not-a-uuid", {}, "path.unit_id", "uuid_parsing"),
         (UNITS, {"parent_id": "123"}, "query.parent_id", "uuid_parsing"),
         (UNITS, {"level": "hamlet"}, "query.level", "enum"),
         (UNITS, {"sort": "password"}, "query.sort", "enum"),
@@ -169,6 +168,14 @@ def test_bad_input_is_422_with_field_errors(
     assert {"field": field, "code": code} in [
         {"field": e["field"], "code": e["code"]} for e in body["errors"]
     ]
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+def test_an_id_that_is_not_a_uuid_names_no_route(admin_client: TestClient, method: str) -> None:
+    """Ids are UUIDs at routing: anything else is a path that does not exist."""
+    response = admin_client.request(method, f"{UNITS}/not-a-uuid", json={})
+    assert response.status_code == 404
+    assert response.json()["code"] == "route_not_found"
 
 
 def test_problem_detail_in_vietnamese(admin_client: TestClient) -> None:

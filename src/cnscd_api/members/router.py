@@ -11,7 +11,8 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportFormat, download
+from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import DatabaseDep, SessionDep
 from cnscd_api.members import importer, service
 from cnscd_api.members.dependencies import (
@@ -31,7 +32,12 @@ from cnscd_api.members.schemas import (
     MemberUpdate,
 )
 
-router = APIRouter(prefix="/members", tags=["members"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/members",
+    tags=["members"],
+    responses=problem_responses(401, 403),
+)
 
 MemberQuery = Annotated[MemberFilters, Query()]
 
@@ -62,7 +68,7 @@ def export_members(
     database: DatabaseDep,
     actor: MemberExporter,
     filters: MemberQuery,
-    format: ExportFormat = ExportFormat.XLSX,
+    format: ExportDep,
 ) -> StreamingResponse:
     statement = service.filtered_statement(session, actor, filters)
     rows = service.export_rows(database, statement, actor)
@@ -79,7 +85,7 @@ def export_members(
 )
 def member_import_template(
     actor: MemberWriter,
-    format: ExportFormat = ExportFormat.XLSX,
+    format: ExportDep,
 ) -> StreamingResponse:
     """Columns: Họ và tên*, Giới tính, Năm sinh, Số điện thoại, Email, Thành phần*,
     Đơn vị công tác, Vai trò trong tổ, Trình độ kỹ năng số, Mã tổ*, Ngày tham gia

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from cnscd_api.core.fields import Email, MobilePhone, PersonName, PlainText, invalid
+from cnscd_api.core.fields import Email, IsoDate, MobilePhone, PersonName, PlainText, invalid
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -35,7 +35,7 @@ def _not_future(value: date) -> date:
     return value
 
 
-NotFuture = Annotated[date, AfterValidator(_not_future)]
+NotFuture = Annotated[IsoDate, AfterValidator(_not_future)]
 BirthYear = Annotated[int, Field(ge=1920, le=2015, description="Year of birth (personal data).")]
 Organisation = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), PlainText]
 
@@ -118,7 +118,7 @@ class MemberUpdate(BaseModel):
     @model_validator(mode="after")
     def _leave_or_move(self) -> MemberUpdate:
         if self.left_on is not None and (self.team_id is not None or self.role is not None):
-            raise invalid("left_on_with_move")
+            raise invalid("left_on_with_move", at="left_on")
         return self
 
 

@@ -11,9 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cnscd_api.core.errors import ServiceUnavailable, problem_responses
 from cnscd_api.core.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import DatabaseDep
 
-router = APIRouter(tags=["service"])
+router = APIRouter(route_class=ContractRoute, tags=["service"])
 logger = logging.getLogger("cnscd_api.readiness")
 
 

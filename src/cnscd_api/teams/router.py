@@ -11,7 +11,8 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportFormat, download
+from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import DatabaseDep, SessionDep
 from cnscd_api.members import service as member_service
 from cnscd_api.members.schemas import MemberFilters, MemberRead, MemberSort
@@ -19,7 +20,12 @@ from cnscd_api.teams import service
 from cnscd_api.teams.dependencies import TeamForRead, TeamForWrite, TeamReader, TeamWriter
 from cnscd_api.teams.schemas import TeamCreate, TeamFilters, TeamRead, TeamSort, TeamUpdate
 
-router = APIRouter(prefix="/teams", tags=["teams"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/teams",
+    tags=["teams"],
+    responses=problem_responses(401, 403),
+)
 
 TeamQuery = Annotated[TeamFilters, Query()]
 
@@ -51,7 +57,7 @@ def export_teams(
     database: DatabaseDep,
     actor: TeamReader,
     filters: TeamQuery,
-    format: ExportFormat = ExportFormat.XLSX,
+    format: ExportDep,
 ) -> StreamingResponse:
     statement = service.filtered_statement(session, actor, filters)
     rows = service.export_rows(database, statement)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from cnscd_api.core.fields import MultilineText, PlainText
+from cnscd_api.core.fields import IsoDate, MultilineText, PlainText
 from cnscd_api.core.labels import TEAM_STATUS_VI, describe, labels_extra
 from cnscd_api.models import TeamStatus
 
@@ -52,7 +52,7 @@ class TeamCreate(BaseModel):
     unit_id: uuid.UUID = Field(description="The commune or village the team serves.")
     name: TeamName = Field(examples=["Tổ CNSCĐ thôn Đắk Ung"])
     decision_number: DecisionNumber | None = Field(default=None, examples=["125/QĐ-UBND"])
-    decision_date: date | None = None
+    decision_date: IsoDate | None = None
     status: TeamStatus = Field(
         default=TeamStatus.ACTIVE,
         description=STATUS_DESCRIPTION,
@@ -67,7 +67,7 @@ class TeamUpdate(BaseModel):
     unit_id: uuid.UUID | None = None
     name: TeamName | None = None
     decision_number: DecisionNumber | None = None
-    decision_date: date | None = None
+    decision_date: IsoDate | None = None
     status: TeamStatus | None = Field(default=None, description=STATUS_DESCRIPTION)
     note: Note | None = None
 

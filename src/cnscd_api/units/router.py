@@ -10,6 +10,7 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import SessionDep
 from cnscd_api.units import service
 from cnscd_api.units.dependencies import UnitForRead, UnitForWrite, UnitReader, UnitWriter
@@ -22,7 +23,12 @@ from cnscd_api.units.schemas import (
     UnitUpdate,
 )
 
-router = APIRouter(prefix="/units", tags=["units"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/units",
+    tags=["units"],
+    responses=problem_responses(401, 403),
+)
 
 SortQuery = Annotated[
     UnitSort | None, Query(description="Sort field; a leading `-` sorts descending.")

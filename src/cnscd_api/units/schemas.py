@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, PlainText
+from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, IsoDate, PlainText
 from cnscd_api.models import DivisionType, UnitLevel
 
 
@@ -100,7 +100,7 @@ class UnitCreate(BaseModel):
     )
     code: OfficialCode | None = None
     households: int | None = Field(default=None, ge=0, le=10_000_000)
-    valid_from: date | None = None
+    valid_from: IsoDate | None = None
 
 
 class UnitUpdate(BaseModel):
@@ -110,5 +110,5 @@ class UnitUpdate(BaseModel):
     division_type: DivisionType | None = None
     code: OfficialCode | None = None
     households: int | None = Field(default=None, ge=0, le=10_000_000)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None

@@ -10,12 +10,18 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import SessionDep
 from cnscd_api.users import service
 from cnscd_api.users.dependencies import UserForRead, UserForWrite, UserReader, UserWriter
 from cnscd_api.users.schemas import UserCreate, UserFilters, UserRead, UserSort, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/users",
+    tags=["users"],
+    responses=problem_responses(401, 403),
+)
 
 
 @router.get(
