@@ -101,7 +101,7 @@ def create_api_client(
     "/{client_id:client_ref}/rotate-secret",
     response_model=ApiClientWithSecret,
     summary="Replace the client's secret; the old one stops working",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, codes=["api_client_revoked"]),
 )
 def rotate_api_client_secret(
     client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal, response: Response

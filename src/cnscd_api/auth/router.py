@@ -201,7 +201,7 @@ def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change your own password",
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, codes=["weak_password"]),
 )
 def change_password(body: PasswordChange, principal: CurrentPrincipal, session: SessionDep) -> None:
     """Needs the current password. Every session of the account ends, this one included:

@@ -138,6 +138,12 @@ class PayloadTooLarge(ProblemError):
 class Unprocessable(ProblemError):
     status, code = 422, "validation_failed"
 
+    @classmethod
+    def at(cls, field: str, code: str, **params: Any) -> Unprocessable:
+        """A rule across fields, blaming ``field`` (``body.team_id``): the problem's code
+        is ``code``, and ``errors`` names the field with the same message."""
+        return cls(code, errors=[FieldError.of(field, code, **params)], **params)
+
 
 class TooManyRequests(ProblemError):
     status, code = 429, "too_many_requests"

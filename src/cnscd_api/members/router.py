@@ -104,7 +104,9 @@ def member_import_template(
     "/import",
     response_model=ImportResult,
     summary="Import members from XLSX or UTF-8 CSV",
-    responses=problem_responses(413),
+    responses=problem_responses(
+        404, codes=["import_invalid", "import_unreadable", "import_too_many_rows"]
+    ),
 )
 def import_members(
     session: SessionDep,
@@ -139,7 +141,9 @@ def import_members(
     response_model=MemberDetail,
     status_code=status.HTTP_201_CREATED,
     summary="Add a member to a team",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404, codes=["leader_exists", "member_phone_exists", "team_not_open"]
+    ),
 )
 def create_member(
     body: MemberCreate, session: SessionDep, actor: MemberWriter, response: Response
@@ -166,7 +170,11 @@ def get_member(
     "/{member_id}",
     response_model=MemberDetail,
     summary="Edit a member, move them to another team, or mark them as having left",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(
+        404,
+        412,
+        codes=["leader_exists", "member_phone_exists", "team_not_open", "member_already_left"],
+    ),
 )
 def update_member(
     body: MemberUpdate,

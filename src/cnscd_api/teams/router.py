@@ -69,7 +69,7 @@ def export_teams(
     response_model=TeamRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a team",
-    responses=problem_responses(404),
+    responses=problem_responses(404, codes=["team_unit_level"]),
 )
 def create_team(
     body: TeamCreate, session: SessionDep, actor: TeamWriter, response: Response
@@ -93,7 +93,7 @@ def get_team(
     "/{team_id}",
     response_model=TeamRead,
     summary="Edit, suspend or dissolve a team",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404, 412, codes=["team_unit_level"]),
 )
 def update_team(
     body: TeamUpdate,
@@ -114,7 +114,7 @@ def update_team(
     "/{team_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a team that never had members (otherwise dissolve it)",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412, codes=["team_has_history"]),
 )
 def delete_team(
     team: TeamForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep

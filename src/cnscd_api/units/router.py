@@ -52,7 +52,9 @@ def list_units(
     response_model=UnitRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a village (officers) or a commune or district (province admin)",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404, codes=["code_taken", "invalid_parent", "division_type_unknown"]
+    ),
 )
 def create_unit(
     body: UnitCreate, session: SessionDep, actor: UnitWriter, response: Response
@@ -74,7 +76,7 @@ def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
     "/{unit_id}",
     response_model=UnitRead,
     summary="Edit a unit",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412, codes=["code_taken", "division_type_unknown"]),
 )
 def update_unit(
     body: UnitUpdate,

@@ -46,7 +46,18 @@ def list_users(
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a user",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404,
+        codes=[
+            "username_taken",
+            "role_not_grantable",
+            "scope_level_mismatch",
+            "scope_unit_required",
+            "team_required",
+            "team_only_for_leaders",
+            "weak_password",
+        ],
+    ),
 )
 def create_user(
     body: UserCreate, session: SessionDep, actor: UserWriter, response: Response
@@ -68,7 +79,19 @@ def get_user(user: UserForRead, response: Response) -> UserRead:
     "/{user_id}",
     response_model=UserRead,
     summary="Edit, deactivate or reactivate a user, or reset their password",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(
+        404,
+        412,
+        codes=[
+            "own_account_change",
+            "role_not_grantable",
+            "scope_level_mismatch",
+            "scope_unit_required",
+            "team_required",
+            "team_only_for_leaders",
+            "weak_password",
+        ],
+    ),
 )
 def update_user(
     body: UserUpdate,
@@ -89,7 +112,7 @@ def update_user(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a user (their history stays in the audit log)",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404, 412, codes=["own_account_change", "role_not_grantable"]),
 )
 def delete_user(
     user: UserForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
