@@ -31,6 +31,7 @@ from cnscd_api.members.schemas import (
     MemberSort,
     MemberUpdate,
 )
+from cnscd_api.openapi import form_body
 
 router = APIRouter(
     route_class=ContractRoute,
@@ -104,6 +105,7 @@ def member_import_template(
     "/import",
     response_model=ImportResult,
     summary="Import members from XLSX or UTF-8 CSV",
+    openapi_extra=form_body({"file": "members.xlsx"}),
     responses=problem_responses(
         404, codes=["import_invalid", "import_unreadable", "import_too_many_rows"]
     ),

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from cnscd_api.core import examples
 from cnscd_api.core.fields import Email, IsoDate, MobilePhone, PersonName, PlainText, invalid
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
@@ -74,7 +75,26 @@ class MemberFilters(BaseModel):
 
 
 class MemberCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Nguyễn Văn An",
+                    "gender": "male",
+                    "birth_year": 1995,
+                    "phone": "0912345678",
+                    "email": "an.nguyen@kontum.gov.vn",
+                    "affiliation": "youth_union",
+                    "organisation": "Đoàn xã Đắk Pék",
+                    "skill_level": "intermediate",
+                    "team_id": examples.TEAM_ID,
+                    "role": "member",
+                    "joined_on": "2024-09-01",
+                }
+            ]
+        },
+    )
 
     full_name: PersonName = Field(examples=["Nguyễn Văn An"])
     gender: Gender | None = labelled(GENDER_VI, default=None)
@@ -96,7 +116,33 @@ class MemberCreate(BaseModel):
 
 
 class MemberUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"skill_level": "advanced", "phone": "+84 987 654 321"}],
+            # Leaving (left_on) ends the membership: no move or new role with it.
+            "allOf": [
+                {
+                    "not": {
+                        "properties": {
+                            "left_on": {"type": "string"},
+                            "team_id": {"type": "string"},
+                        },
+                        "required": ["left_on", "team_id"],
+                    }
+                },
+                {
+                    "not": {
+                        "properties": {
+                            "left_on": {"type": "string"},
+                            "role": {"type": "string"},
+                        },
+                        "required": ["left_on", "role"],
+                    }
+                },
+            ],
+        },
+    )
 
     full_name: PersonName | None = None
     gender: Gender | None = None

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from cnscd_api.core import examples
 from cnscd_api.core.fields import IsoDate, MultilineText, PlainText
 from cnscd_api.core.labels import TEAM_STATUS_VI, describe, labels_extra
 from cnscd_api.models import TeamStatus
@@ -47,7 +48,21 @@ class TeamFilters(BaseModel):
 
 
 class TeamCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit_id": examples.VILLAGE_ID,
+                    "name": "Tổ CNSCĐ thôn Đắk Ung",
+                    "decision_number": "125/QĐ-UBND",
+                    "decision_date": "2024-09-15",
+                    "status": "active",
+                    "note": "Thành lập theo Kế hoạch 01/KH-UBND.\nHọp tổ ngày thứ Hai đầu tháng.",
+                }
+            ]
+        },
+    )
 
     unit_id: uuid.UUID = Field(description="The commune or village the team serves.")
     name: TeamName = Field(examples=["Tổ CNSCĐ thôn Đắk Ung"])
@@ -62,7 +77,12 @@ class TeamCreate(BaseModel):
 
 
 class TeamUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision_number": "126/QĐ-UBND", "decision_date": "2024-10-01"}]
+        },
+    )
 
     unit_id: uuid.UUID | None = None
     name: TeamName | None = None

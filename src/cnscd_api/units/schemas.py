@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cnscd_api.core import examples
 from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, IsoDate, PlainText
 from cnscd_api.models import DivisionType, UnitLevel
 
@@ -84,7 +85,19 @@ OfficialCode = Annotated[
 
 
 class UnitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "parent_id": examples.COMMUNE_ID,
+                    "name": "Thôn Đắk Ung",
+                    "households": 120,
+                    "valid_from": "2024-01-01",
+                }
+            ]
+        },
+    )
 
     parent_id: uuid.UUID = Field(
         description="The commune of a new village; the district or province of a new commune."
@@ -104,7 +117,10 @@ class UnitCreate(BaseModel):
 
 
 class UnitUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"households": 135, "valid_from": "2024-01-01"}]},
+    )
 
     name: UnitName | None = None
     division_type: DivisionType | None = None
