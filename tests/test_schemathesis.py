@@ -40,7 +40,7 @@ MAX_EXAMPLES = 25
 # rule's pattern (planes 15 and 16 among its ranges) costs a tenth of a second a time,
 # on every string field of every operation. The strategy depends only on the pattern,
 # its flags and the alphabet, so each is built once.
-_build_regex_strategy = hypothesis_regex.regex_strategy
+_build_regex_strategy: Any = hypothesis_regex.regex_strategy
 _regex_strategies: dict[tuple[Any, ...], Any] = {}
 
 
@@ -117,7 +117,7 @@ def _problem(response: schemathesis.Response) -> dict[str, Any] | None:
 
 @schemathesis.check
 def positive_data_acceptance_beyond_the_schema(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """``positive_data_acceptance``, except for a 422 that only enforces rules no schema
     can state."""
@@ -133,7 +133,7 @@ def positive_data_acceptance_beyond_the_schema(
 
 @schemathesis.check
 def problem_code_documented(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """A problem's ``code`` is one that the operation lists for its status."""
     problem = _problem(response)
@@ -167,11 +167,11 @@ def api_schema(app: FastAPI, settings: Settings, caller: Any) -> schemathesis.Ba
 
     @loaded.auth()
     class Caller:
-        def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
+        def get(self, case: schemathesis.Case[Any], context: schemathesis.AuthContext) -> str:
             return authorization
 
         def set(
-            self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext
+            self, case: schemathesis.Case[Any], data: str, context: schemathesis.AuthContext
         ) -> None:
             case.headers["Authorization"] = data
 
@@ -183,7 +183,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api(case: schemathesis.Case) -> None:
+def test_api(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(
         excluded_checks=[positive_data_acceptance],
         additional_checks=[positive_data_acceptance_beyond_the_schema, problem_code_documented],
