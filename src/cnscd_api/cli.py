@@ -104,10 +104,19 @@ def create_admin(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset",
+            help="Also restore the demo users: undelete, reactivate, give back their role, "
+            "unit and the demo password (their sessions end).",
+        ),
+    ] = False,
+) -> None:
     """Add the Kon Tum demo: villages, teams, members and one user per tier (idempotent;
     refused in production)."""
-    from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+    from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, reset_demo_users, seed_demo_users
     from cnscd_api.demo_data import seed_demo_data
 
     settings = Settings()
@@ -117,6 +126,7 @@ def demo() -> None:
     database = _database()
     with database.transaction() as session:
         data = seed_demo_data(session)
+        restored = reset_demo_users(session) if reset else []
         created = seed_demo_users(session)
     database.dispose()
     if data.skipped:
@@ -126,6 +136,8 @@ def demo() -> None:
             f"demo data: {data.villages} villages, {data.teams} teams, {data.members} members"
         )
     typer.echo(f"demo users: {len(created)} created")
+    if reset:
+        typer.echo(f"demo users: {len(restored)} restored")
     typer.echo(f"demo logins (password {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         typer.echo(f"  {user.username:<15} {user.role.value}")
