@@ -79,3 +79,13 @@ def test_uploads_are_binary_and_downloads_are_bytes(app: FastAPI) -> None:
     export = schema["paths"]["/api/v1/members/export"]["get"]["responses"]["200"]["content"]
     assert all(media["schema"]["format"] == "binary" for media in export.values())
     assert "application/octet-stream" in export
+
+
+def test_every_operation_is_described(app: FastAPI) -> None:
+    undescribed = [
+        operation["operationId"]
+        for item in app.openapi()["paths"].values()
+        for operation in item.values()
+        if not operation.get("description") or not operation.get("summary")
+    ]
+    assert undescribed == []

@@ -78,6 +78,8 @@ def _with_secret(client: ApiClient, secret: str) -> ApiClientWithSecret:
 
 @router.get("", response_model=Page[ApiClientRead], summary="List API clients")
 def list_api_clients(session: SessionDep, actor: ClientManager, page: PageParamsDep) -> Response:
+    """The partners' clients scoped inside your unit, oldest first. Secrets are never shown
+    again; `client_id` is what the partner logs in with."""
     rows, total = service.list_clients(session, actor, page)
     return page.response(ApiClientRead, rows, total)
 
@@ -92,6 +94,9 @@ def list_api_clients(session: SessionDep, actor: ClientManager, page: PageParams
 def create_api_client(
     body: ApiClientCreate, session: SessionDep, actor: ClientManager, response: Response
 ) -> ApiClientWithSecret:
+    """The answer holds `client_secret`, shown this once (only its hash is kept): hand it
+    to the partner with `client_id`. The client reads, with masked personal data, what
+    lies in `scope_unit_id`'s subtree."""
     client, secret = service.create_client(session, actor, body)
     set_etag(response, client.version)
     return _with_secret(client, secret)
@@ -106,6 +111,9 @@ def create_api_client(
 def rotate_api_client_secret(
     client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal, response: Response
 ) -> ApiClientWithSecret:
+    """A new secret, shown this once; the old one can no longer log in (access tokens
+    already issued work until they expire, `CNSCD_ACCESS_TOKEN_MINUTES`). A revoked
+    client is a 409. The path takes the `id` or the `client_id`."""
     secret = service.rotate_secret(session, actor, client)
     set_etag(response, client.version)
     return _with_secret(client, secret)
@@ -120,4 +128,6 @@ def rotate_api_client_secret(
 def revoke_api_client(
     client: ClientForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """Its tokens stop working at once and it can no longer log in; revoking a revoked
+    client changes nothing. The path takes the `id` or the `client_id`."""
     service.revoke(session, actor, client, expected)

@@ -169,6 +169,8 @@ def refresh_token(
     responses=problem_responses(codes=["invalid_refresh_token"]),
 )
 def logout(body: RefreshRequest, principal: CurrentPrincipal, session: SessionDep) -> None:
+    """Ends the session the refresh token belongs to: it and every token of its family stop
+    working. The access token in use runs out on its own (15 minutes)."""
     service.logout(session, principal, body.refresh_token)
 
 
@@ -179,6 +181,8 @@ def logout(body: RefreshRequest, principal: CurrentPrincipal, session: SessionDe
     responses=problem_responses(401),
 )
 def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
+    """Your account (or API client), its role, the unit whose subtree you work in (with its
+    names from the province down) and the permissions the role gives."""
     unit = service.scope_unit(session, principal)
     return Me(
         kind=principal.kind,

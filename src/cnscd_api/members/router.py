@@ -71,6 +71,8 @@ def export_members(
     filters: MemberQuery,
     format: ExportDep,
 ) -> StreamingResponse:
+    """The members the same filters as the list select, in one file with Vietnamese
+    headers, streamed; phone, e-mail and birth year masked for partners and viewers."""
     statement = service.filtered_statement(session, actor, filters)
     rows = service.export_rows(database, statement, actor)
     return download(
@@ -150,6 +152,9 @@ def import_members(
 def create_member(
     body: MemberCreate, session: SessionDep, actor: MemberWriter, response: Response
 ) -> MemberDetail:
+    """Opens the member's first membership in `team_id` on `joined_on` (today by default).
+    The same phone twice in one team is a 409; a second active leader is a 409 unless
+    `replace_leader` is true."""
     member = service.create_member(session, actor, body)
     set_etag(response, member.version)
     return service.detail(session, member, actor)
@@ -164,6 +169,8 @@ def create_member(
 def get_member(
     member: MemberForRead, session: SessionDep, actor: CurrentPrincipal, response: Response
 ) -> MemberDetail:
+    """The member with every period in a team, oldest first (a period in a team outside
+    your scope shows without the team). Answers an `ETag` for `If-Match`."""
     set_etag(response, member.version)
     return service.detail(session, member, actor)
 
@@ -204,4 +211,7 @@ def update_member(
 def delete_member(
     member: MemberForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """Erases the member and their membership history (a person's request to delete their
+    data); the audit log keeps the deletion with personal data masked. To record that
+    someone left, `PATCH` `left_on` instead."""
     service.delete_member(session, actor, member, expected)

@@ -39,6 +39,7 @@ async def healthz() -> Response:
     responses=problem_responses(503),
 )
 def readyz(database: DatabaseDep) -> Status:
+    """200 while the database answers, 503 (with `Retry-After`) while it does not."""
     try:
         with database.session() as session:
             session.execute(text("SELECT 1"))
@@ -55,5 +56,7 @@ def readyz(database: DatabaseDep) -> Status:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 def metrics(request: Request) -> Response:
+    """Prometheus text format: `cnscd_http_requests_total` and
+    `cnscd_http_request_duration_seconds` by method, route template and status."""
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=PROMETHEUS_CONTENT_TYPE)

@@ -59,6 +59,8 @@ def export_teams(
     filters: TeamQuery,
     format: ExportDep,
 ) -> StreamingResponse:
+    """The teams the same filters as the list select, with their unit names, member counts
+    and leaders, in one file with Vietnamese headers, streamed."""
     statement = service.filtered_statement(session, actor, filters)
     rows = service.export_rows(database, statement)
     return download(format, service.EXPORT_HEADERS, rows, sheet_title="To CNSCD", filename="teams")
@@ -74,6 +76,8 @@ def export_teams(
 def create_team(
     body: TeamCreate, session: SessionDep, actor: TeamWriter, response: Response
 ) -> TeamRead:
+    """A team serves a commune or a village in your scope. Answers the team with its
+    `ETag`."""
     team = service.create_team(session, actor, body)
     set_etag(response, team.version)
     return service.read_team(session, actor, team)
@@ -85,6 +89,8 @@ def create_team(
 def get_team(
     team: TeamForRead, session: SessionDep, actor: CurrentPrincipal, response: Response
 ) -> TeamRead:
+    """The team with its unit's names from the province down, its current member count and
+    its leader. Answers an `ETag` for `If-Match`."""
     set_etag(response, team.version)
     return service.read_team(session, actor, team)
 
@@ -119,6 +125,9 @@ def update_team(
 def delete_team(
     team: TeamForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """Only a team that never had members; one that had is dissolved instead (`PATCH
+    {"status": "dissolved"}`), 409 otherwise. Send `If-Match` to delete only the version
+    you read."""
     service.delete_team(session, actor, team, expected)
 
 
@@ -138,6 +147,8 @@ def list_team_members(
     ] = None,
     sort: MemberSort | None = None,
 ) -> Response:
+    """The team's members, current and former (`active` chooses), with the same masking as
+    `GET /members`."""
     filters = MemberFilters(team_id=team.id, active=active)
     rows, total = member_service.list_members(session, actor, filters, page, sort)
     return page.response(MemberRead, rows, total)

@@ -43,6 +43,8 @@ def list_units(
     filters: Annotated[UnitFilters, Query()],
     sort: SortQuery = None,
 ) -> Response:
+    """Units in your subtree, filtered by `level`, `parent_id` (direct children) and `q`
+    (accent-insensitive on the name)."""
     rows, total = service.list_units(session, actor, page, filters, sort)
     return page.response(UnitRead, rows, total)
 
@@ -59,6 +61,9 @@ def list_units(
 def create_unit(
     body: UnitCreate, session: SessionDep, actor: UnitWriter, response: Response
 ) -> UnitRead:
+    """Officers add villages under a commune of their scope; the province admin also
+    communes and districts. The level defaults to the one below the parent and the
+    division type is read from the name (`Thôn …`, `Xã …`)."""
     unit = service.create_unit(session, actor, body)
     set_etag(response, unit.version)
     return UnitRead.model_validate(unit)
@@ -68,6 +73,7 @@ def create_unit(
     "/{unit_id}", response_model=UnitRead, summary="Get a unit", responses=problem_responses(404)
 )
 def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
+    """The unit with its names from the province down. Answers an `ETag` for `If-Match`."""
     set_etag(response, unit.version)
     return UnitRead.model_validate(unit)
 
@@ -107,6 +113,7 @@ def list_unit_children(
     filters: Annotated[UnitSearch, Query()],
     sort: SortQuery = None,
 ) -> Response:
+    """The unit's direct children, optionally searched by name."""
     rows, total = service.list_units(
         session, actor, page, UnitFilters(q=filters.q), sort, parent=unit
     )

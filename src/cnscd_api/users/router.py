@@ -37,6 +37,8 @@ def list_users(
     filters: Annotated[UserFilters, Query()],
     sort: UserSort | None = None,
 ) -> Response:
+    """Accounts scoped inside your unit, filtered by `role`, `scope_unit_id` (its subtree)
+    and `q` (username and name)."""
     rows, total = service.list_users(session, actor, page, filters, sort)
     return page.response(UserRead, rows, total)
 
@@ -62,6 +64,10 @@ def list_users(
 def create_user(
     body: UserCreate, session: SessionDep, actor: UserWriter, response: Response
 ) -> UserRead:
+    """A team leader is placed by `team_id` (their scope is their team's unit); every other
+    role by `scope_unit_id`, of the level the role needs. You may give only the roles
+    below yours. The password must be strong (10+ characters of three kinds, or 16+; not
+    common; not the username)."""
     user = service.create_user(session, actor, body)
     set_etag(response, user.version)
     return UserRead.model_validate(user)
@@ -71,6 +77,7 @@ def create_user(
     "/{user_id}", response_model=UserRead, summary="Get a user", responses=problem_responses(404)
 )
 def get_user(user: UserForRead, response: Response) -> UserRead:
+    """The account (never its password). Answers an `ETag` for `If-Match`."""
     set_etag(response, user.version)
     return UserRead.model_validate(user)
 
@@ -81,6 +88,7 @@ def get_user(user: UserForRead, response: Response) -> UserRead:
     summary="Edit, deactivate or reactivate a user, or reset their password",
     responses=problem_responses(
         404,
+        409,
         412,
         codes=[
             "own_account_change",
@@ -117,4 +125,6 @@ def update_user(
 def delete_user(
     user: UserForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """The account can no longer log in and its sessions end; its history stays in the
+    audit log, and its username is never given again. Nobody deletes their own account."""
     service.delete_user(session, actor, user, expected)
