@@ -22,6 +22,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from hypothesis.internal import charmap
 from hypothesis.internal.intervalsets import IntervalSet
 from hypothesis.strategies._internal import regex as hypothesis_regex
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -101,7 +102,7 @@ class _CharactersBuilder(hypothesis_regex.CharactersBuilder):
                 ranges.append([point, point])
         intervals = self._intervals | IntervalSet(ranges)
         if self._negate:
-            intervals = hypothesis_regex.charmap.query() - intervals
+            intervals = charmap.query() - intervals
         intervals &= self._alphabet.intervals
         return hypothesis_regex._intervals_to_strategy(
             intervals, description="This character class"
