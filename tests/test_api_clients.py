@@ -277,3 +277,18 @@ def test_invalid_client_body_is_422(
     response = admin_client.post(CLIENTS, json=body)
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_paths_take_the_id_or_the_client_id(admin_client: TestClient, tree: Tree) -> None:
+    """An integrator holds the `client_id` it logs in with; the list shows the `id`."""
+    first = create_client(admin_client, tree.kon_tum)
+    second = create_client(admin_client, tree.kon_tum)
+    by_client_id = admin_client.post(f"{CLIENTS}/{first['client_id']}/rotate-secret")
+    assert by_client_id.status_code == 200
+    assert by_client_id.json()["id"] == first["id"]
+    assert admin_client.delete(f"{CLIENTS}/{second['id']}").status_code == 204
+    assert admin_client.delete(f"{CLIENTS}/{first['client_id']}").status_code == 204
+    unknown = admin_client.delete(f"{CLIENTS}/cnscd_0123456789abcdef")
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "not_found"
+    assert admin_client.delete(f"{CLIENTS}/not-a-client").status_code == 404

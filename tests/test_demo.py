@@ -114,3 +114,35 @@ def test_the_2024_peak_has_targets_and_most_teams_reporting_on_most_days(
     assert targeted == 10 + 102
     assert not seed_demo_campaign(session)
     assert seed_demo_activities(session) == 0
+
+
+def test_reset_restores_a_deleted_demo_user_with_the_demo_password(
+    session: Session, client: object, settings: object
+) -> None:
+    """An officer deleted a demo user and changed another's password: the reset gives
+    both back, and the demo password logs in again."""
+    from fastapi.testclient import TestClient
+
+    from cnscd_api.config import Settings
+    from cnscd_api.demo import DEMO_PASSWORD, reset_demo_users, seed_demo_users
+    from cnscd_api.models import User
+    from tests.factories import bearer
+
+    assert isinstance(client, TestClient)
+    assert isinstance(settings, Settings)
+    seed_demo_users(session)
+    session.commit()
+    admin = session.exec(select(User).where(col(User.username) == "tinh.kontum")).one()
+    officer = session.exec(select(User).where(col(User.username) == "xa.dakpek")).one()
+    client.headers.update(bearer(settings, admin))
+    assert client.delete(f"/api/v1/users/{officer.id}").status_code == 204
+    assert (
+        client.patch(f"/api/v1/users/{officer.id}", json={"full_name": "Đã xoá"}).status_code == 404
+    )
+    form = {"grant_type": "password", "username": "xa.dakpek", "password": DEMO_PASSWORD}
+    assert client.post("/api/v1/auth/token", data=form).status_code == 401
+
+    assert sorted(reset_demo_users(session)) == ["huyen.dakglei", "tinh.kontum", "xa.dakpek"]
+    session.commit()
+    assert seed_demo_users(session) == []
+    assert client.post("/api/v1/auth/token", data=form).status_code == 200

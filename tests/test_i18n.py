@@ -105,7 +105,8 @@ def message_sites() -> Iterator[Site | str]:
                 code = _literal(args[3]) if len(args) > 3 else "forbidden"
             elif name in {"Text", "invalid"}:
                 code = _literal(args[0]) if args else None
-            elif name == "of" and isinstance(func, ast.Attribute):
+            elif name in {"of", "at"} and isinstance(func, ast.Attribute):
+                # FieldError.of(field, code, …) and Unprocessable.at(field, code, …)
                 if len(args) > 2:
                     continue  # FieldError.of(field, code, Text(…)): the Text is a site
                 code = _literal(args[1]) if len(args) == 2 else None
@@ -130,13 +131,14 @@ def message_sites() -> Iterator[Site | str]:
 def test_every_code_in_the_source_has_both_languages_and_renders_with_its_params() -> None:
     sites = list(message_sites())
     dynamic = [site for site in sites if isinstance(site, str)]
-    # audit.denied forwards its callers' code and params, FieldError.of and the
-    # validation handler those of theirs; the callers are sites.
+    # audit.denied forwards its callers' code and params, FieldError.of, Unprocessable.at
+    # and the validation handler those of theirs; the callers are sites.
     assert {(d.split(":")[0], d.split(" ")[-1]) for d in dynamic} == {
         ("core/audit.py", "Forbidden"),
         ("core/errors.py", "Text"),
         # A batch item's error repeats the problem a single request would have answered.
         ("activities/checks.py", "of"),
+        ("core/errors.py", "of"),
     }, dynamic
     checked = [site for site in sites if isinstance(site, Site)]
     assert {

@@ -41,3 +41,51 @@ def test_validation_errors_are_documented_as_problems(app: FastAPI) -> None:
         "detail",
         "code",
     ]
+
+
+def test_every_path_parameter_is_constrained_at_routing(app: FastAPI) -> None:
+    """No path parameter takes any segment: ids are UUIDs (or name their convertor)."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.convertors import StringConvertor
+
+    loose = [
+        f"{route.path_format} {name}"
+        for route in iter_route_contexts(app.routes)
+        for name, convertor in (getattr(route, "param_convertors", None) or {}).items()
+        if isinstance(convertor, StringConvertor)
+    ]
+    assert loose == []
+
+
+def test_responses_declare_the_headers_they_send(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    get_team = paths["/api/v1/teams/{team_id}"]["get"]["responses"]
+    assert set(get_team["200"]["headers"]) == {"ETag", "X-Request-ID"}
+    assert set(get_team["401"]["headers"]) == {"WWW-Authenticate", "X-Request-ID"}
+    assert "Retry-After" in get_team["503"]["headers"]
+    token = paths["/api/v1/auth/token"]["post"]["responses"]
+    assert "Retry-After" in token["429"]["headers"]
+    assert "too_many_failed_logins" in token["429"]["x-problem-codes"]
+    assert "ETag" not in paths["/api/v1/teams"]["get"]["responses"]["200"]["headers"]
+    create_member = paths["/api/v1/members"]["post"]["responses"]
+    assert {"leader_exists", "conflict"} <= set(create_member["409"]["x-problem-codes"])
+
+
+def test_uploads_are_binary_and_downloads_are_bytes(app: FastAPI) -> None:
+    schema = app.openapi()
+    upload = schema["components"]["schemas"]["Body_import_members"]["properties"]["file"]
+    assert upload == {**upload, "type": "string", "format": "binary"}
+    assert "contentMediaType" not in upload
+    export = schema["paths"]["/api/v1/members/export"]["get"]["responses"]["200"]["content"]
+    assert all(media["schema"]["format"] == "binary" for media in export.values())
+    assert "application/octet-stream" in export
+
+
+def test_every_operation_is_described(app: FastAPI) -> None:
+    undescribed = [
+        operation["operationId"]
+        for item in app.openapi()["paths"].values()
+        for operation in item.values()
+        if not operation.get("description") or not operation.get("summary")
+    ]
+    assert undescribed == []

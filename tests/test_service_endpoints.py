@@ -192,3 +192,34 @@ def test_docs_page_loads_no_cdn_asset(client: TestClient) -> None:
     assert "https://" not in page.text
     script = page.text.split('src="', 1)[1].split('"', 1)[0]
     assert client.get(script).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/api/v1/members/export", "GET"),
+        ("DELETE", "/api/v1/members/import-template", "GET"),
+        ("GET", "/api/v1/members/import", "POST"),
+        ("PUT", "/api/v1/teams/export", "GET"),
+        ("OPTIONS", "/api/v1/users", "GET, POST"),
+        ("OPTIONS", "/api/v1/units/3fa85f64-5717-4562-b3fc-2c963f66afa6", "GET, PATCH"),
+        ("PUT", "/api/v1/teams/3fa85f64-5717-4562-b3fc-2c963f66afa6", "DELETE, GET, PATCH"),
+        ("POST", "/healthz", "GET"),
+    ],
+)
+def test_a_wrong_method_is_405_naming_every_allowed_one(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_octet_stream_is_served_when_asked_for(admin_client: TestClient) -> None:
+    response = admin_client.get(
+        "/api/v1/members/export", headers={"Accept": "application/octet-stream"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.content[:2] == b"PK"

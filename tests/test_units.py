@@ -145,7 +145,6 @@ def test_unknown_unit_is_404_problem(admin_client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "field", "code"),
     [
-        (f"{UNITS}/not-a-uuid", {}, "path.unit_id", "uuid_parsing"),
         (UNITS, {"parent_id": "123"}, "query.parent_id", "uuid_parsing"),
         (UNITS, {"level": "hamlet"}, "query.level", "enum"),
         (UNITS, {"sort": "password"}, "query.sort", "enum"),
@@ -171,6 +170,14 @@ def test_bad_input_is_422_with_field_errors(
     ]
 
 
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+def test_an_id_that_is_not_a_uuid_names_no_route(admin_client: TestClient, method: str) -> None:
+    """Ids are UUIDs at routing: anything else is a path that does not exist."""
+    response = admin_client.request(method, f"{UNITS}/not-a-uuid", json={})
+    assert response.status_code == 404
+    assert response.json()["code"] == "route_not_found"
+
+
 def test_problem_detail_in_vietnamese(admin_client: TestClient) -> None:
     response = admin_client.get(
         f"{UNITS}/{uuid.uuid4()}", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}
@@ -185,3 +192,28 @@ def test_problem_detail_in_vietnamese(admin_client: TestClient) -> None:
         f"{UNITS}/{uuid.uuid4()}", headers={"Accept-Language": "en-US,vi;q=0.5"}
     )
     assert english.json()["detail"].startswith("The unit you asked for")
+
+
+@pytest.mark.parametrize("value", [0, 1700000000, 0.5, True, "0", "20240101", "01/02/2024"])
+def test_dates_are_iso_8601_strings_only(admin_client: TestClient, value: object) -> None:
+    unit = admin_client.get(UNITS, params={"level": "commune", "limit": 1}).json()["items"][0]
+    response = admin_client.patch(f"{UNITS}/{unit['id']}", json={"valid_from": value})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.valid_from"
+    assert admin_client.get(f"{UNITS}/{unit['id']}").json()["valid_from"] is None
+
+
+@pytest.mark.parametrize("value", ["0.5", "0", "1700000000", "yesterday"])
+def test_date_times_in_queries_are_iso_8601_only(admin_client: TestClient, value: str) -> None:
+    response = admin_client.get("/api/v1/audit-events", params={"to": value})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.to"
+
+
+def test_valid_to_before_valid_from_names_the_field(admin_client: TestClient) -> None:
+    unit = admin_client.get(UNITS, params={"level": "commune", "limit": 1}).json()["items"][0]
+    response = admin_client.patch(
+        f"{UNITS}/{unit['id']}", json={"valid_from": "2024-05-01", "valid_to": "2024-01-01"}
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["body.valid_to"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cnscd_api.config import Settings
+from cnscd_api.core.fields import TEXT_CLASS
 from cnscd_api.db import Database, create_db_engine
 
 app = typer.Typer(help="cnscd-api administration.", no_args_is_help=True, add_completion=False)
@@ -102,10 +104,19 @@ def create_admin(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset",
+            help="Also restore the demo users: undelete, reactivate, give back their role, "
+            "unit and the demo password (their sessions end).",
+        ),
+    ] = False,
+) -> None:
     """Add the Kon Tum demo: villages, teams, members and one user per tier (idempotent;
     refused in production)."""
-    from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+    from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, reset_demo_users, seed_demo_users
     from cnscd_api.demo_campaign import NAME as CAMPAIGN_NAME
     from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
     from cnscd_api.demo_data import seed_demo_data
@@ -119,6 +130,7 @@ def demo() -> None:
         data = seed_demo_data(session)
         campaign = seed_demo_campaign(session)
         reports = seed_demo_activities(session)
+        restored = reset_demo_users(session) if reset else []
         created = seed_demo_users(session)
     database.dispose()
     if data.skipped:
@@ -130,6 +142,8 @@ def demo() -> None:
     typer.echo(f"demo campaign: {CAMPAIGN_NAME} ({'created' if campaign else 'already present'})")
     typer.echo(f"demo activities: {reports} reports of the 2024 peak created")
     typer.echo(f"demo users: {len(created)} created")
+    if reset:
+        typer.echo(f"demo users: {len(restored)} restored")
     typer.echo(f"demo logins (password {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         typer.echo(f"  {user.username:<15} {user.role.value}")
@@ -151,7 +165,15 @@ def openapi(
 
 
 def render_openapi(document: dict[str, object]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    """The document as committed: Vietnamese stays readable, characters that a reader
+    would not see (those the text rule's patterns name) are JSON escapes."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+    return _INVISIBLE.sub(lambda found: json.dumps(found.group())[1:-1], text) + "\n"
+
+
+# What the text rule refuses, as JSON escapes in the file (JSON already escapes control
+# characters, and the document's own line breaks must stay).
+_INVISIBLE = re.compile("[" + TEXT_CLASS.replace(r"\u0000-\u001F", "") + "]")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from cnscd_api.models import Role, Unit, UnitLevel, User
+from cnscd_api.auth import repository as auth_repository
+from cnscd_api.core import audit
+from cnscd_api.core.concurrency import update_versioned
+from cnscd_api.core.security import hash_password
+from cnscd_api.core.text import fold
+from cnscd_api.models import Role, Unit, UnitLevel, User, utcnow
 from cnscd_api.units import repository as unit_repository
 from cnscd_api.users import service as user_service
 
@@ -47,6 +52,46 @@ DEMO_USERS = (
 )
 
 
+def _demo_unit(session: Session, demo: DemoUser) -> Unit:
+    unit: Unit | None = unit_repository.current_unit_by_code(session, demo.level, demo.code)
+    if unit is None:
+        raise LookupError(f"unit {demo.level.value} {demo.code} is missing: seed province 62 first")
+    return unit
+
+
+def reset_demo_users(session: Session) -> list[str]:
+    """Put every demo user back as ``cnscd demo`` made them: restored if deleted,
+    active, with its role, unit and name, and the demo password; their sessions end.
+    Returns the usernames that were restored or changed (missing ones are created by
+    ``seed_demo_users``)."""
+    reset: list[str] = []
+    for demo in DEMO_USERS:
+        user = session.exec(
+            select(User)
+            .where(col(User.username) == demo.username, col(User.is_demo))
+            .execution_options(populate_existing=True)
+        ).first()
+        if user is None:
+            continue
+        unit = _demo_unit(session, demo)
+        before = audit.snapshot(user)
+        values = {
+            "full_name": demo.full_name,
+            "search_text": fold(f"{demo.username} {demo.full_name}"),
+            "role": demo.role,
+            "scope_unit_id": unit.id,
+            "team_id": None,
+            "is_active": True,
+            "deleted_at": None,
+            "password_hash": hash_password(DEMO_PASSWORD),
+        }
+        update_versioned(session, user, values)
+        auth_repository.end_sessions(session, user.id, utcnow())
+        audit.updated(session, None, user, before, unit.path, extra_after={"password": "demo"})
+        reset.append(demo.username)
+    return reset
+
+
 def seed_demo_users(session: Session) -> list[str]:
     """Create the demo users that do not exist yet; returns the usernames created."""
     created: list[str] = []
@@ -54,11 +99,7 @@ def seed_demo_users(session: Session) -> list[str]:
         exists = session.exec(select(User.id).where(col(User.username) == demo.username)).first()
         if exists is not None:
             continue
-        unit: Unit | None = unit_repository.current_unit_by_code(session, demo.level, demo.code)
-        if unit is None:
-            raise LookupError(
-                f"unit {demo.level.value} {demo.code} is missing: seed province 62 first"
-            )
+        unit = _demo_unit(session, demo)
         user_service.create_account(
             session,
             username=demo.username,

@@ -28,6 +28,13 @@ def _finish(session: Session, commit: bool) -> None:
         session.close()
 
 
+async def _release(request: Request) -> None:
+    """A failed idempotent POST gives its key back, once its own session is closed."""
+    claim = pending_claim(request)
+    if claim is not None:
+        await run_in_threadpool(claim.release)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed after the endpoint returns and before the
     response is sent (``scope="function"``); any exception rolls it back.
@@ -38,15 +45,17 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     writes = request.method not in {"GET", "HEAD", "OPTIONS"}
     database: Database = request.app.state.database
     session = database.session(write=writes)
+    claim = pending_claim(request)
     try:
         yield session
     except ProblemError as error:
         await run_in_threadpool(_finish, session, error.keep_changes)
+        await _release(request)
         raise
     except BaseException:
         await run_in_threadpool(_finish, session, False)
+        await _release(request)
         raise
-    claim = pending_claim(request)
     if claim is not None:
         # An idempotent POST: the answer is stored in this transaction, which commits
         # once the answer is ready (core.idempotency).

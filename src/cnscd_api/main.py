@@ -18,6 +18,7 @@ from cnscd_api.catalogue.router import router as catalogue_router
 from cnscd_api.config import Settings, get_settings
 from cnscd_api.core.cors import ProblemCORSMiddleware
 from cnscd_api.core.errors import install_error_handlers
+from cnscd_api.core.idempotency import IdempotencyMiddleware
 from cnscd_api.core.logging import configure_logging
 from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.middleware import RequestMiddleware
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_router())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
+    # Innermost: it holds an idempotent POST's answer back until it is stored.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -1,27 +1,174 @@
-"""The OpenAPI document: stable operation ids and problem+json everywhere.
+"""The OpenAPI document: what every route gets without writing it.
 
-FastAPI documents validation errors as ``HTTPValidationError`` in ``application/json``;
-this API answers them as problem+json, so every 422 is rewritten to say so, and the
-``Problem`` schema is added to the components.
+FastAPI writes the operations; ``build_openapi`` then adds, for every operation:
+
+- problem+json for every error (FastAPI documents validation errors as
+  ``HTTPValidationError`` in ``application/json``), with the machine ``code`` values the
+  operation may answer listed per status (``x-problem-codes`` and the description): the
+  common ones of the status (``COMMON_CODES``) and those the route declares with
+  ``problem_responses(…, codes=[…])``;
+- ``413`` on every operation with a body (the request-size limit) and ``503`` on every
+  operation that reads the database;
+- the headers its responses send: ``X-Request-ID`` on every response,
+  ``WWW-Authenticate`` on every 401, ``Retry-After`` on every 429 and 503, and ``ETag``
+  on the success of every route that answers one versioned object (its response model
+  has a ``version`` field; such routes call ``set_etag``);
+- uploads as ``format: binary`` (what generators turn into a file parameter).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
 
 from cnscd_api.activities.schemas import ActivityBatchItem
-from cnscd_api.core.errors import FieldError, Problem, problem_content
+from cnscd_api.core.errors import (
+    COMMON_CODES,
+    PROBLEM_CODES_KEY,
+    FieldError,
+    Problem,
+    problem_content,
+)
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+# Operations that answer without the database.
+NO_DATABASE = {"healthz", "metrics"}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id: the `X-Request-ID` you sent (1–128 letters, digits "
+        "and `._:-`), else a new one. Quote it when reporting a problem; logs carry it.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+    },
+    "WWW-Authenticate": {
+        "description": "The authentication scheme to use: `Bearer` (with "
+        '`error="invalid_token"` for a token that is no longer accepted), or `Basic` for '
+        "a client that sent wrong client credentials.",
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "ETag": {
+        "description": 'The version of the object (`"3"`): send it back as `If-Match` on '
+        "`PATCH` or `DELETE` to change only the version you read (412 otherwise).",
+        "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+    },
+}
+
+
+FORM_BODY_KEY = "x-form-body"
+
+
+def form_body(example: dict[str, Any], **schema_extra: Any) -> dict[str, Any]:
+    """``openapi_extra=`` of a route whose body is a form (its fields are ``Form()`` or
+    ``File()`` parameters, so no model of ours holds its schema): the body's example and
+    what else its schema states (``allOf`` rules across fields). A binary field's example
+    is a file name."""
+    return {FORM_BODY_KEY: {"examples": [example], **schema_extra}}
 
 
 def operation_id(route: APIRoute) -> str:
     """The endpoint function's name (``list_units``): readable and stable across releases."""
     return route.name
+
+
+def _header(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/headers/{name}", "required": True}
+
+
+def _answers_versioned_object(response_model: Any) -> bool:
+    return (
+        isinstance(response_model, type)
+        and issubclass(response_model, BaseModel)
+        and "version" in response_model.model_fields
+    )
+
+
+def _etag_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of the routes whose success answers one versioned object."""
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        response_model = getattr(route, "response_model", None)
+        path = getattr(route, "path_format", None)
+        if path and _answers_versioned_object(response_model):
+            found.update((path, method.lower()) for method in getattr(route, "methods", ()))
+    return found
+
+
+def _operations(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, path_item in schema.get("paths", {}).items():
+        for method, operation in path_item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def _problem(status: int, codes: list[str]) -> dict[str, Any]:
+    listed = ", ".join(f"`{code}`" for code in codes)
+    return {
+        "description": f"{HTTPStatus(status).phrase}. Problem codes: {listed}.",
+        "content": problem_content(),
+        PROBLEM_CODES_KEY: codes,
+    }
+
+
+def _binary_uploads(node: Any) -> None:
+    """``contentMediaType: application/octet-stream`` (OpenAPI 3.1's spelling of a file)
+    becomes ``format: binary``, which generators read as a file."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("contentMediaType"):
+            node.pop("contentMediaType")
+            node["format"] = "binary"
+        for value in node.values():
+            _binary_uploads(value)
+    elif isinstance(node, list):
+        for value in node:
+            _binary_uploads(value)
+
+
+def _complete_operation(
+    path: str, method: str, operation: dict[str, Any], etags: set[tuple[str, str]]
+) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    if "requestBody" in operation:
+        responses.setdefault("413", {})
+    if operation.get("operationId") not in NO_DATABASE:
+        responses.setdefault("503", {})
+    for key, response in list(responses.items()):
+        status = int(key) if key.isdigit() else None
+        headers = response.setdefault("headers", {})
+        headers["X-Request-ID"] = _header("X-Request-ID")
+        if status is None:
+            continue
+        if status >= 400:
+            own = response.get(PROBLEM_CODES_KEY, [])
+            # Without a bearer token to check, a 401 has only the route's own codes.
+            common = () if status == 401 and not operation.get("security") else None
+            codes = sorted({*(COMMON_CODES.get(status, ()) if common is None else common), *own})
+            responses[key] = {**_problem(status, codes), "headers": headers}
+        if status == 401:
+            headers["WWW-Authenticate"] = _header("WWW-Authenticate")
+        if status in (429, 503):
+            headers["Retry-After"] = _header("Retry-After")
+        if 200 <= status < 300 and (path, method) in etags:
+            headers["ETag"] = _header("ETag")
+    operation["responses"] = dict(sorted(responses.items()))
+
+
+def _complete_form_body(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    extra = operation.pop(FORM_BODY_KEY, None)
+    if extra is None:
+        return
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        reference = media.get("schema", {}).get("$ref", "")
+        schemas[reference.rsplit("/", 1)[-1]].update(extra)
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -34,25 +181,25 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=app.openapi_tags,
     )
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    components["Problem"].pop("$defs", None)
-    components["FieldError"] = FieldError.model_json_schema()
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["Problem"].pop("$defs", None)
+    schemas["FieldError"] = FieldError.model_json_schema()
     # Models a body refers to without FastAPI seeing them (an offline batch's items are
     # parsed one by one, so that one bad item does not refuse the others).
     for model in (ActivityBatchItem,):
         schema_of = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in schema_of.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components[model.__name__] = schema_of
+            schemas.setdefault(name, definition)
+        schemas[model.__name__] = schema_of
     for name in ("HTTPValidationError", "ValidationError"):
-        components.pop(name, None)
-    for path_item in schema.get("paths", {}).values():
-        for method, operation in path_item.items():
-            if method not in HTTP_METHODS:
-                continue
-            responses = operation.setdefault("responses", {})
-            if "422" in responses:
-                responses["422"] = {"description": "Validation Error", "content": problem_content()}
+        schemas.pop(name, None)
+    components["headers"] = HEADERS
+    etags = _etag_operations(app)
+    for path, method, operation in _operations(schema):
+        _complete_operation(path, method, operation, etags)
+        _complete_form_body(operation, schemas)
+    _binary_uploads(schemas)
     app.openapi_schema = schema
     return schema

@@ -33,10 +33,16 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportFormat, download
+from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import DatabaseDep, LanguageDep, SessionDep
 
-router = APIRouter(prefix="/activities", tags=["activities"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/activities",
+    tags=["activities"],
+    responses=problem_responses(401, 403),
+)
 
 ActivityQuery = Annotated[ActivityFilters, Query()]
 
@@ -70,8 +76,9 @@ def export_activities(
     database: DatabaseDep,
     actor: ActivityReader,
     filters: ActivityQuery,
-    format: ExportFormat = ExportFormat.XLSX,
+    format: ExportDep,
 ) -> StreamingResponse:
+    """The filtered list, streamed, one row per activity, with Vietnamese headers."""
     statement = service.filtered_statement(session, actor, filters)
     rows = service.export_rows(database, statement)
     return download(
@@ -84,7 +91,7 @@ def export_activities(
     response_model=ActivityRead,
     status_code=status.HTTP_201_CREATED,
     summary="Record an activity",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, codes=["activity_exists", "campaign_closed", "team_not_open"]),
 )
 def record_activity(
     body: ActivityCreate, session: SessionDep, actor: ActivityRecorder, response: Response
@@ -102,7 +109,7 @@ def record_activity(
     "/batch",
     response_model=BatchResult,
     summary="Record activities kept offline (at most 500)",
-    responses=problem_responses(413),
+    responses=problem_responses(codes=["batch_too_large"]),
 )
 def record_batch(
     body: ActivityBatch, session: SessionDep, actor: ActivityRecorder, language: LanguageDep
@@ -140,6 +147,8 @@ def approve_activities(
 def get_activity(
     activity: ActivityForRead, session: SessionDep, actor: CurrentPrincipal, response: Response
 ) -> ActivityRead:
+    """Its categories, counts per indicator, members, recorder and reviewer. The ETag is its
+    version."""
     set_etag(response, activity.version)
     return service.read_activity(session, actor, activity.id)
 
@@ -148,7 +157,9 @@ def get_activity(
     "/{activity_id}",
     response_model=ActivityRead,
     summary="Edit an activity that is not approved",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(
+        404, 412, codes=["activity_approved", "campaign_closed", "team_not_open"]
+    ),
 )
 def update_activity(
     body: ActivityUpdate,
@@ -169,11 +180,13 @@ def update_activity(
     "/{activity_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an activity that is not approved",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412, codes=["activity_approved", "campaign_closed"]),
 )
 def delete_activity(
     activity: ActivityForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """Only while it is not approved; send `If-Match` to be sure nobody changed it since you
+    read it."""
     service.delete_activity(session, actor, activity, expected)
 
 
@@ -181,7 +194,16 @@ def delete_activity(
     "/{activity_id}/approve",
     response_model=ActivityRead,
     summary="Approve an activity",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404,
+        codes=[
+            "activity_approved",
+            "activity_rejected",
+            "campaign_closed",
+            "own_report",
+            "review_tier",
+        ],
+    ),
 )
 def approve_activity(
     activity: ActivityForReview, session: SessionDep, actor: CurrentPrincipal, response: Response
@@ -198,7 +220,16 @@ def approve_activity(
     "/{activity_id}/reject",
     response_model=ActivityRead,
     summary="Send an activity back to its recorder, with a reason",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404,
+        codes=[
+            "activity_approved",
+            "activity_rejected",
+            "campaign_closed",
+            "own_report",
+            "review_tier",
+        ],
+    ),
 )
 def reject_activity(
     body: Reject,
@@ -207,6 +238,8 @@ def reject_activity(
     actor: CurrentPrincipal,
     response: Response,
 ) -> ActivityRead:
+    """By an officer above the recorder's tier, with a reason the recorder reads; editing it
+    submits it again."""
     rejected = service.reject(session, actor, activity, body.reason)
     set_etag(response, rejected.version)
     return service.read_activity(session, actor, rejected.id)
@@ -216,7 +249,9 @@ def reject_activity(
     "/{activity_id}/reopen",
     response_model=ActivityRead,
     summary="Reopen an approved activity (back to submitted)",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404, codes=["activity_not_approved", "campaign_closed", "own_report", "review_tier"]
+    ),
 )
 def reopen_activity(
     activity: ActivityForReview, session: SessionDep, actor: CurrentPrincipal, response: Response

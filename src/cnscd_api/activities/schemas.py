@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from cnscd_api.catalogue.schemas import CatalogueCode
+from cnscd_api.core import examples
 from cnscd_api.core.errors import FieldError
-from cnscd_api.core.fields import MultilineText, PlainText
+from cnscd_api.core.fields import IsoDate, MultilineText, PlainText
 from cnscd_api.models import ActivityStatus, Role
 
 MAX_BATCH = 500
@@ -55,8 +56,10 @@ class ActivityFilters(BaseModel):
     organisation: str | None = Field(
         default=None, max_length=200, description="The supporting partner, e.g. `VNPT Kon Tum`."
     )
-    date_from: date | None = Field(default=None, alias="from", description="First day (inclusive).")
-    date_to: date | None = Field(default=None, alias="to", description="Last day (inclusive).")
+    date_from: IsoDate | None = Field(
+        default=None, alias="from", description="First day (inclusive)."
+    )
+    date_to: IsoDate | None = Field(default=None, alias="to", description="Last day (inclusive).")
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -66,7 +69,7 @@ class ActivityFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    activity_date: date = Field(
+    activity_date: IsoDate = Field(
         description="The day it took place, in Asia/Ho_Chi_Minh; not in the future.",
         examples=["2024-10-05"],
     )
@@ -76,12 +79,16 @@ class ActivityFields(BaseModel):
         "villages); defaults to the unit the team serves.",
     )
     categories: list[CatalogueCode] = Field(
-        min_length=1, max_length=20, examples=[["vneid", "online_public_services"]]
+        min_length=1,
+        max_length=20,
+        examples=[["vneid", "online_public_services"]],
+        json_schema_extra={"uniqueItems": True},
     )
     member_ids: list[uuid.UUID] = Field(
         default_factory=list,
         max_length=100,
         description="Members who took part; each must belong to the team on that day.",
+        json_schema_extra={"uniqueItems": True},
     )
     values: dict[CatalogueCode, Count] = Field(
         default_factory=dict,
@@ -108,6 +115,21 @@ class ActivityFields(BaseModel):
 
 
 class ActivityCreate(ActivityFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "team_id": examples.TEAM_ID,
+                    "activity_date": "2024-10-05",
+                    "categories": ["vneid", "online_public_services"],
+                    "values": {"people_guided": 35, "vneid_level2_activated": 12},
+                    "description": "Hướng dẫn cài VNeID tại nhà văn hoá thôn",
+                }
+            ]
+        },
+    )
+
     id: uuid.UUID | None = Field(
         default=None,
         description="A UUID made by the client (phones recording offline); one is made otherwise.",
@@ -124,9 +146,19 @@ class ActivityUpdate(BaseModel):
     """Change any of the recorder's fields; the team stays. A rejected activity that is
     edited is submitted again."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "values": {"people_guided": 40},
+                    "description": "Bổ sung số liệu sau khi đối chiếu danh sách",
+                }
+            ]
+        },
+    )
 
-    activity_date: date | None = None
+    activity_date: IsoDate | None = None
     unit_id: uuid.UUID | None = None
     categories: list[CatalogueCode] | None = Field(default=None, min_length=1, max_length=20)
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
@@ -137,8 +169,18 @@ class ActivityUpdate(BaseModel):
     description: Description | None = None
 
 
+# Published as any object: each item is checked on its own and answered in the 200 (an
+# invalid item is reported, not refused with the batch). ``ActivityBatchItem`` in the
+# document says what a valid item is.
 BatchItem = Annotated[
-    dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/ActivityBatchItem"})
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "An activity as `ActivityBatchItem` describes it; an item that "
+            "is not one is answered `invalid` with its errors.",
+        }
+    ),
 ]
 
 
@@ -146,7 +188,24 @@ class ActivityBatch(BaseModel):
     """Activities recorded offline, sent together. Each item is checked on its own: valid
     items are kept when others are not; re-sending the batch creates nothing twice."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "activities": [
+                        {
+                            "id": "3f1c2b7e-8a4d-4e1f-9b2c-6d7e8f9a0b1c",
+                            "team_id": examples.TEAM_ID,
+                            "activity_date": "2024-10-05",
+                            "categories": ["vneid"],
+                            "values": {"people_guided": 35, "vneid_level2_activated": 12},
+                        }
+                    ]
+                }
+            ]
+        },
+    )
 
     activities: list[BatchItem] = Field(
         description=f"At most {MAX_BATCH} (413 past that).", min_length=1
@@ -161,13 +220,21 @@ class BatchItemStatus(StrEnum):
 
 
 class Reject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "Số người được hướng dẫn chưa khớp với danh sách ký nhận"}]
+        },
+    )
 
     reason: Reason = Field(examples=["Số người được hướng dẫn chưa khớp với danh sách ký nhận"])
 
 
 class ApproveMany(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ids": ["9b2c6d7e-3f1c-4e1f-8a4d-0b1c2b7e8f9a"]}]},
+    )
 
     ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_BATCH)
 

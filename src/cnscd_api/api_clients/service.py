@@ -20,9 +20,20 @@ from cnscd_api.core.security import opaque_token, token_digest
 from cnscd_api.models import ApiClient, AuditAction, utcnow
 from cnscd_api.units import service as unit_service
 
+CLIENT_ID_PREFIX = "cnscd_"
+
 
 def get_client(session: Session, actor: Principal, client_uuid: uuid.UUID) -> ApiClient:
     return scope.get_or_404(session, actor, ApiClient, client_uuid)
+
+
+def get_client_by_ref(session: Session, actor: Principal, reference: str) -> ApiClient:
+    """The client named by its id (a UUID) or by its OAuth ``client_id`` (``cnscd_…``)."""
+    if reference.startswith(CLIENT_ID_PREFIX):
+        return scope.get_or_404(
+            session, actor, ApiClient, repository.id_of(session, reference) or uuid.UUID(int=0)
+        )
+    return get_client(session, actor, uuid.UUID(reference))
 
 
 def list_clients(
@@ -37,7 +48,7 @@ def create_client(
     unit = unit_service.get_unit_for_write(session, actor, data.scope_unit_id)
     secret = opaque_token()
     client = ApiClient(
-        client_id=f"cnscd_{secrets.token_hex(8)}",
+        client_id=f"{CLIENT_ID_PREFIX}{secrets.token_hex(8)}",
         name=data.name,
         organisation=data.organisation,
         scope_unit_id=unit.id,

@@ -12,9 +12,15 @@ from cnscd_api.auth.dependencies import require
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.permissions import Permission, Principal
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import SessionDep
 
-router = APIRouter(prefix="/audit-events", tags=["audit"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/audit-events",
+    tags=["audit"],
+    responses=problem_responses(401, 403),
+)
 
 AuditReader = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cnscd_api.core.fields import IsoDateTime
+
 
 class AuditFilters(BaseModel):
     """Query parameters of the audit log."""
@@ -22,8 +24,12 @@ class AuditFilters(BaseModel):
     )
     entity_id: str | None = Field(default=None, max_length=64)
     actor: uuid.UUID | None = Field(default=None, description="User or API client id.")
-    since: datetime | None = Field(default=None, alias="from", description="Inclusive, ISO 8601.")
-    until: datetime | None = Field(default=None, alias="to", description="Exclusive, ISO 8601.")
+    since: IsoDateTime | None = Field(
+        default=None, alias="from", description="Inclusive, ISO 8601 (`2024-10-01T00:00:00+07:00`)."
+    )
+    until: IsoDateTime | None = Field(
+        default=None, alias="to", description="Exclusive, ISO 8601 (`2024-10-02T00:00:00+07:00`)."
+    )
     after_sequence: int | None = Field(
         default=None,
         ge=0,

@@ -8,22 +8,52 @@ import binascii
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response, status
+from pydantic import WithJsonSchema
 
 from cnscd_api.auth import service
 from cnscd_api.auth.dependencies import CurrentPrincipal, SettingsDep
 from cnscd_api.auth.schemas import Me, PasswordChange, RefreshRequest, ScopeUnit, TokenResponse
 from cnscd_api.auth.service import IssuedTokens
 from cnscd_api.core.errors import FieldError, Unprocessable, problem_responses
-from cnscd_api.core.fields import PlainText
+from cnscd_api.core.fields import TEXT_PATTERN, PlainText
 from cnscd_api.core.i18n import Text
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import SessionDep
+from cnscd_api.openapi import form_body
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(route_class=ContractRoute, prefix="/auth", tags=["auth"])
 
 # Usernames and client ids follow the text rule; secrets are only compared with what is
 # stored, so they are taken as sent (a password set before any rule must still log in).
-FormText = Annotated[Annotated[str, PlainText] | None, Form(max_length=200)]
-FormSecret = Annotated[str | None, Form(max_length=200)]
+# A form field is absent or a string (never null); which ones a grant needs is stated by
+# ``TOKEN_FORM_RULES`` below.
+FormText = Annotated[
+    Annotated[str, PlainText] | None,
+    Form(max_length=200),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": TEXT_PATTERN}),
+]
+FormSecret = Annotated[
+    str | None,
+    Form(max_length=200),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200}),
+]
+# The fields each grant requires, in the form's schema (JSON Schema if/then/else; client
+# credentials may come as HTTP Basic instead, which a body schema cannot say).
+TOKEN_FORM_RULES = [
+    {
+        "if": {
+            "properties": {"grant_type": {"const": "client_credentials"}},
+            "required": ["grant_type"],
+        },
+        "then": {"required": ["client_id", "client_secret"]},
+        "else": {"required": ["username", "password"]},
+    }
+]
+TOKEN_FORM_EXAMPLE = {
+    "grant_type": "password",
+    "username": "tinh.kontum",
+    "password": "KonTum-demo-2024",
+}
 
 
 def _token_response(tokens: IssuedTokens) -> TokenResponse:
@@ -58,7 +88,16 @@ def _missing(*fields: str) -> Unprocessable:
     response_model=TokenResponse,
     response_model_exclude_none=True,
     summary="Get an access token (password or client credentials grant)",
-    responses=problem_responses(401, 429),
+    responses=problem_responses(
+        401,
+        codes=[
+            "invalid_credentials",
+            "invalid_client",
+            "too_many_failed_logins",
+            "too_many_failed_logins_from_address",
+        ],
+    ),
+    openapi_extra=form_body(TOKEN_FORM_EXAMPLE, allOf=TOKEN_FORM_RULES),
 )
 def issue_token(
     request: Request,
@@ -109,7 +148,7 @@ def issue_token(
     "/refresh",
     response_model=TokenResponse,
     summary="Exchange a refresh token for new tokens (rotation)",
-    responses=problem_responses(401),
+    responses=problem_responses(codes=["invalid_refresh_token"]),
 )
 def refresh_token(
     body: RefreshRequest, response: Response, session: SessionDep, settings: SettingsDep
@@ -127,9 +166,11 @@ def refresh_token(
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke a refresh token and its family",
-    responses=problem_responses(401),
+    responses=problem_responses(codes=["invalid_refresh_token"]),
 )
 def logout(body: RefreshRequest, principal: CurrentPrincipal, session: SessionDep) -> None:
+    """Ends the session the refresh token belongs to: it and every token of its family stop
+    working. The access token in use runs out on its own (15 minutes)."""
     service.logout(session, principal, body.refresh_token)
 
 
@@ -140,6 +181,8 @@ def logout(body: RefreshRequest, principal: CurrentPrincipal, session: SessionDe
     responses=problem_responses(401),
 )
 def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
+    """Your account (or API client), its role, the unit whose subtree you work in (with its
+    names from the province down) and the permissions the role gives."""
     unit = service.scope_unit(session, principal)
     return Me(
         kind=principal.kind,
@@ -162,7 +205,7 @@ def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change your own password",
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, codes=["weak_password"]),
 )
 def change_password(body: PasswordChange, principal: CurrentPrincipal, session: SessionDep) -> None:
     """Needs the current password. Every session of the account ends, this one included:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from cnscd_api.core.examples import DEMO_PASSWORD, REFRESH_TOKEN
 from cnscd_api.core.fields import Password, PlainText, SecretText
 from cnscd_api.core.permissions import Permission, PrincipalKind
 from cnscd_api.models import Role, UnitLevel
@@ -23,6 +24,8 @@ class TokenResponse(BaseModel):
 
 
 class RefreshRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": REFRESH_TOKEN}]})
+
     refresh_token: Annotated[str, PlainText] = Field(
         min_length=1,
         max_length=200,
@@ -53,5 +56,11 @@ class Me(BaseModel):
 
 
 class PasswordChange(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"current_password": DEMO_PASSWORD, "new_password": "Mat-khau-moi-2025"}]
+        }
+    )
+
     current_password: Annotated[str, SecretText] = Field(min_length=1, max_length=200)
     new_password: Password

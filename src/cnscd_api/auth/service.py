@@ -397,7 +397,7 @@ def change_own_password(
         raise Unprocessable(errors=[FieldError.of("body.current_password", "wrong_password")])
     problems = password_weaknesses(new_password, user.username)
     if problems:
-        raise Unprocessable("weak_password", reasons=problems)
+        raise Unprocessable.at("body.new_password", "weak_password", reasons=problems)
     repository.set_password(session, user.id, hash_password(new_password))
     repository.end_sessions(session, user.id, utcnow())
     audit.record(

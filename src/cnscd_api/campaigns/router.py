@@ -32,9 +32,15 @@ from cnscd_api.campaigns.schemas import (
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import LanguageDep, SessionDep
 
-router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/campaigns",
+    tags=["campaigns"],
+    responses=problem_responses(401, 403),
+)
 
 
 @router.get(
@@ -60,7 +66,7 @@ def list_campaigns(
     response_model=CampaignRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a province-wide or district campaign",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, codes=["campaign_code_taken"]),
 )
 def create_campaign(
     body: CampaignCreate,
@@ -87,6 +93,8 @@ def create_campaign(
 def get_campaign(
     campaign: CampaignForRead, session: SessionDep, language: LanguageDep, response: Response
 ) -> CampaignRead:
+    """Its status today, its reporting days, and its own (scope unit's) target per
+    indicator. The ETag is its version."""
     set_etag(response, campaign.version)
     return service.read_campaign(session, campaign, language)
 
@@ -95,7 +103,7 @@ def get_campaign(
     "/{campaign_id}",
     response_model=CampaignRead,
     summary="Edit a campaign",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412, codes=["campaign_closed", "campaign_not_yours"]),
 )
 def update_campaign(
     body: CampaignUpdate,
@@ -117,7 +125,7 @@ def update_campaign(
     "/{campaign_id}/close",
     response_model=CampaignRead,
     summary="Close a campaign early (no more reports or changes)",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, codes=["campaign_closed", "campaign_not_yours"]),
 )
 def close_campaign(
     body: CampaignClose,
@@ -127,6 +135,8 @@ def close_campaign(
     language: LanguageDep,
     response: Response,
 ) -> CampaignRead:
+    """With a reason. A closed campaign takes no more reports and its dates, categories,
+    indicators and targets stay as they were; the province admin may reopen it."""
     closed = service.close_campaign(session, actor, campaign, body)
     set_etag(response, closed.version)
     return service.read_campaign(session, closed, language)
@@ -136,7 +146,7 @@ def close_campaign(
     "/{campaign_id}/reopen",
     response_model=CampaignRead,
     summary="Reopen a closed campaign (province admin)",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, codes=["campaign_not_closed", "campaign_not_yours"]),
 )
 def reopen_campaign(
     body: CampaignReopen,
@@ -157,7 +167,7 @@ def reopen_campaign(
     "/{campaign_id}/targets",
     response_model=TargetSetRead,
     summary="The targets a unit gave its direct children",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404),
 )
 def get_campaign_targets(
     campaign: CampaignForRead,
@@ -180,7 +190,7 @@ def get_campaign_targets(
     "/{campaign_id}/targets",
     response_model=TargetSetRead,
     summary="Set the targets of a unit's direct children (the whole set)",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412, codes=["campaign_closed", "targets_invalid"]),
 )
 def put_campaign_targets(
     body: TargetSetWrite,

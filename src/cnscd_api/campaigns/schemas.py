@@ -10,7 +10,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cnscd_api.catalogue.schemas import CatalogueCode
-from cnscd_api.core.fields import MultilineText, PlainText, invalid
+from cnscd_api.core import examples
+from cnscd_api.core.fields import IsoDate, MultilineText, PlainText, invalid
 from cnscd_api.models import CampaignStatus
 
 CAMPAIGN_CODE_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$"
@@ -46,7 +47,7 @@ class CampaignFilters(BaseModel):
     """Query parameters of the campaigns list."""
 
     status: CampaignStatus | None = Field(default=None, description=STATUS_DESCRIPTION)
-    active_on: date | None = Field(
+    active_on: IsoDate | None = Field(
         default=None, description="Campaigns whose days (first to last) include this date."
     )
     unit_id: uuid.UUID | None = Field(
@@ -68,7 +69,26 @@ class TrackedIndicator(BaseModel):
 
 
 class CampaignCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "cds-2030-kontum",
+                    "name": "Cao điểm chuyển đổi số 2030",
+                    "scope_unit_id": examples.PROVINCE_ID,
+                    "starts_on": "2030-10-01",
+                    "ends_on": "2030-10-10",
+                    "grace_days": 5,
+                    "categories": ["online_public_services", "vneid"],
+                    "indicators": [
+                        {"code": "people_guided", "target": 100000},
+                        {"code": "vneid_level2_activated", "target": 20000},
+                    ],
+                }
+            ]
+        },
+    )
 
     code: CampaignCode = Field(
         description="A short unique code, e.g. the year and the province.",
@@ -79,8 +99,10 @@ class CampaignCreate(BaseModel):
     scope_unit_id: uuid.UUID = Field(
         description="A province (province-wide campaign) or a district (district campaign)."
     )
-    starts_on: date = Field(description="First day, in Asia/Ho_Chi_Minh.", examples=["2024-10-01"])
-    ends_on: date = Field(description="Last day, in Asia/Ho_Chi_Minh.", examples=["2024-10-10"])
+    starts_on: IsoDate = Field(
+        description="First day, in Asia/Ho_Chi_Minh.", examples=["2024-10-01"]
+    )
+    ends_on: IsoDate = Field(description="Last day, in Asia/Ho_Chi_Minh.", examples=["2024-10-10"])
     grace_days: int = Field(
         default=0,
         ge=0,
@@ -97,28 +119,43 @@ class CampaignUpdate(BaseModel):
     """Any field of the campaign but its code and scope. The dates, categories and
     indicators of a closed campaign cannot change (409 `campaign_closed`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"description": "Đi từng ngõ, gõ từng nhà, hướng dẫn từng người dân."}]
+        },
+    )
 
     name: CampaignName | None = None
     description: Description | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: IsoDate | None = None
+    ends_on: IsoDate | None = None
     grace_days: int | None = Field(default=None, ge=0, le=MAX_GRACE_DAYS)
     categories: list[CatalogueCode] | None = Field(default=None, min_length=1, max_length=50)
     indicators: list[TrackedIndicator] | None = Field(default=None, min_length=1, max_length=50)
 
 
 class CampaignClose(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "Kết thúc sớm theo chỉ đạo của Ban chỉ đạo tỉnh"}]
+        },
+    )
 
     reason: Reason = Field(examples=["Kết thúc sớm theo chỉ đạo của Ban chỉ đạo tỉnh"])
 
 
 class CampaignReopen(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "Bổ sung báo cáo của các xã vùng sâu", "until": "2099-12-31"}]
+        },
+    )
 
     reason: Reason = Field(examples=["Bổ sung báo cáo của các xã vùng sâu"])
-    until: date | None = Field(
+    until: IsoDate | None = Field(
         default=None,
         description="The last day reports are accepted again; required when the campaign's "
         "own reporting days are over.",
@@ -194,7 +231,23 @@ class TargetSetWrite(BaseModel):
     """Every target one unit gives its direct children: the set replaces the previous one
     (a child or indicator left out has no target any more)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit_id": examples.PROVINCE_ID,
+                    "targets": [
+                        {
+                            "unit_id": examples.DISTRICT_ID,
+                            "indicator": "people_guided",
+                            "value": 100,
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     unit_id: uuid.UUID | None = Field(
         default=None, description="The parent unit; defaults to the campaign's scope unit."

@@ -27,9 +27,12 @@ from cnscd_api.catalogue.schemas import (
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import LanguageDep, SessionDep
 
-router = APIRouter(tags=["catalogue"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute, tags=["catalogue"], responses=problem_responses(401, 403)
+)
 CatalogueQuery = Annotated[CatalogueFilters, Query()]
 
 
@@ -57,7 +60,7 @@ def list_content_categories(
     response_model=CategoryRead,
     status_code=status.HTTP_201_CREATED,
     summary="Add a content category (province admin)",
-    responses=problem_responses(409),
+    responses=problem_responses(codes=["catalogue_code_taken"]),
 )
 def create_content_category(
     body: CategoryCreate,
@@ -66,6 +69,8 @@ def create_content_category(
     language: LanguageDep,
     response: Response,
 ) -> CategoryRead:
+    """A new content category with a stable code (lowercase letters, digits, `_`), in both
+    languages. Codes are never reused."""
     category = service.create_category(session, actor, body)
     set_etag(response, category.version)
     return service.present_category(category, language)
@@ -80,6 +85,7 @@ def create_content_category(
 def get_content_category(
     category: CategoryForRead, language: LanguageDep, response: Response
 ) -> CategoryRead:
+    """Retired categories stay readable: old reports refer to them."""
     set_etag(response, category.version)
     return service.present_category(category, language)
 
@@ -99,6 +105,8 @@ def update_content_category(
     language: LanguageDep,
     response: Response,
 ) -> CategoryRead:
+    """Send `If-Match` with the ETag of your GET (412 otherwise). `retired: true` hides it
+    from new campaigns and reports."""
     updated = service.update_category(session, actor, category, body, expected)
     set_etag(response, updated.version)
     return service.present_category(updated, language)
@@ -128,7 +136,7 @@ def list_indicators(
     response_model=IndicatorRead,
     status_code=status.HTTP_201_CREATED,
     summary="Add an indicator (province admin)",
-    responses=problem_responses(409),
+    responses=problem_responses(codes=["catalogue_code_taken"]),
 )
 def create_indicator(
     body: IndicatorCreate,
@@ -137,6 +145,7 @@ def create_indicator(
     language: LanguageDep,
     response: Response,
 ) -> IndicatorRead:
+    """A new count teams report, in the categories whose activities may report it."""
     indicator = service.create_indicator(session, actor, body)
     set_etag(response, indicator.version)
     return service.read_indicator(session, indicator, language)
@@ -151,6 +160,7 @@ def create_indicator(
 def get_indicator(
     indicator: IndicatorForRead, session: SessionDep, language: LanguageDep, response: Response
 ) -> IndicatorRead:
+    """Retired indicators stay readable: old reports refer to them."""
     set_etag(response, indicator.version)
     return service.read_indicator(session, indicator, language)
 
@@ -170,6 +180,7 @@ def update_indicator(
     language: LanguageDep,
     response: Response,
 ) -> IndicatorRead:
+    """Send `If-Match` with the ETag of your GET (412 otherwise). `categories` replaces the list."""
     updated = service.update_indicator(session, actor, indicator, body, expected)
     set_etag(response, updated.version)
     return service.read_indicator(session, updated, language)

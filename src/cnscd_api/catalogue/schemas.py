@@ -32,7 +32,18 @@ class CatalogueFilters(BaseModel):
 
 
 class CategoryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "digital_government_apps",
+                    "name_vi": "Hướng dẫn sử dụng ứng dụng chính quyền số",
+                    "name_en": "Using digital government apps",
+                }
+            ]
+        },
+    )
 
     code: CatalogueCode = Field(
         description="Stable machine code: lowercase letters, digits and `_`; never changes.",
@@ -46,7 +57,14 @@ class CategoryCreate(BaseModel):
 class CategoryUpdate(BaseModel):
     """Rename, describe or retire; the code cannot change."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name_en": "Installing VNeID and activating the electronic identity account"}
+            ]
+        },
+    )
 
     name_vi: CatalogueName | None = None
     name_en: CatalogueName | None = None
@@ -70,7 +88,21 @@ class CategoryRead(BaseModel):
 
 
 class IndicatorCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "digital_signatures_issued",
+                    "name_vi": "Số chữ ký số được cấp",
+                    "name_en": "Digital signatures issued",
+                    "unit_vi": "chữ ký",
+                    "unit_en": "signatures",
+                    "categories": ["online_public_services"],
+                }
+            ]
+        },
+    )
 
     code: CatalogueCode = Field(examples=["digital_signatures_issued"])
     name_vi: CatalogueName = Field(examples=["Số chữ ký số được cấp"])
@@ -86,7 +118,9 @@ class IndicatorCreate(BaseModel):
 
 
 class IndicatorUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"unit_en": "persons"}]}
+    )
 
     name_vi: CatalogueName | None = None
     name_en: CatalogueName | None = None

@@ -30,6 +30,7 @@ from cnscd_api.core.i18n import (
     shown,
 )
 from cnscd_api.core.request_context import current_request_id
+from cnscd_api.core.routing import allowed_methods
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -137,6 +138,12 @@ class PayloadTooLarge(ProblemError):
 class Unprocessable(ProblemError):
     status, code = 422, "validation_failed"
 
+    @classmethod
+    def at(cls, field: str, code: str, **params: Any) -> Unprocessable:
+        """A rule across fields, blaming ``field`` (``body.team_id``): the problem's code
+        is ``code``, and ``errors`` names the field with the same message."""
+        return cls(code, errors=[FieldError.of(field, code, **params)], **params)
+
 
 class TooManyRequests(ProblemError):
     status, code = 429, "too_many_requests"
@@ -210,11 +217,18 @@ def validation_text(error: Mapping[str, Any]) -> Localised:
     return ValidationText(error_type, str(error.get("msg", "")), context)
 
 
+def _location(error: Mapping[str, Any]) -> tuple[int | str, ...]:
+    """Where an error is; a rule across fields names the field it blames (``at``)."""
+    location = tuple(error.get("loc", ()))
+    at = (error.get("ctx") or {}).get("at")
+    return (*location, at) if isinstance(at, str) else location
+
+
 def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     """Field errors of pydantic's (or FastAPI's) validation errors, language-agnostic."""
     return [
         FieldError.of(
-            _field_path(tuple(error.get("loc", ()))),
+            _field_path(_location(error)),
             str(error.get("type", "value_error")),
             validation_text(error),
         )
@@ -226,12 +240,15 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     language = _language(request)
     detail = message(exc.code, language, **exc.params)
+    headers = dict(exc.headers or {})
+    if exc.status == 503:
+        headers.setdefault("Retry-After", "1")
     return problem_response(
         request,
         status=exc.status,
         code=exc.code,
         detail=detail,
-        headers=exc.headers,
+        headers=headers,
         errors=[error.in_language(language) for error in exc.errors]
         if exc.errors is not None
         else None,
@@ -263,9 +280,13 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
         status = 422
     code = _HTTP_CODES.get(status, "http_error")
     detail = message(code, _language(request), method=request.method)
-    return problem_response(
-        request, status=status, code=code, detail=detail, headers=dict(exc.headers or {})
-    )
+    headers = dict(exc.headers or {})
+    if status == 405:
+        # The route that answered knows only its own methods; the path may have others.
+        allowed = allowed_methods(request.app.routes, request.scope)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return problem_response(request, status=status, code=code, detail=detail, headers=headers)
 
 
 async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
@@ -304,12 +325,98 @@ def problem_content() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry that documents the problems a route may answer.
+# The status of every problem ``code``: what ``problem_responses(codes=…)`` files a code
+# under. A test checks it against every typed error raised in the source.
+PROBLEM_CODES: dict[str, int] = {
+    # any route
+    "not_authenticated": 401,
+    "invalid_token": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "precondition_failed": 412,
+    "payload_too_large": 413,
+    "validation_failed": 422,
+    "malformed_body": 422,
+    "invalid_value": 422,
+    "service_unavailable": 503,
+    # auth
+    "invalid_credentials": 401,
+    "invalid_client": 401,
+    "invalid_refresh_token": 401,
+    "too_many_failed_logins": 429,
+    "too_many_failed_logins_from_address": 429,
+    "own_account_change": 403,
+    # users, units, teams, members, API clients
+    "username_taken": 409,
+    "role_not_grantable": 403,
+    "scope_level_mismatch": 422,
+    "scope_unit_required": 422,
+    "team_required": 422,
+    "team_only_for_leaders": 422,
+    "weak_password": 422,
+    "invalid_parent": 422,
+    "division_type_unknown": 422,
+    "code_taken": 409,
+    "team_unit_level": 422,
+    "team_has_history": 409,
+    "team_not_open": 409,
+    "leader_exists": 409,
+    "member_phone_exists": 409,
+    "member_already_left": 409,
+    "api_client_revoked": 409,
+    "import_invalid": 422,
+    "import_unreadable": 422,
+    "import_too_many_rows": 413,
+    # catalogue and campaigns
+    "catalogue_code_taken": 409,
+    "campaign_code_taken": 409,
+    "campaign_closed": 409,
+    "campaign_not_closed": 409,
+    "campaign_not_yours": 403,
+    "targets_invalid": 422,
+    # activities
+    "activity_exists": 409,
+    "activity_approved": 409,
+    "activity_rejected": 409,
+    "activity_not_approved": 409,
+    "own_report": 403,
+    "review_tier": 403,
+    "batch_too_large": 413,
+    # any POST
+    "idempotency_key_reused": 422,
+    "idempotency_key_in_progress": 409,
+}
 
-    The ``Problem`` schema itself is added to the components by ``cnscd_api.openapi``.
+# Codes any operation answering that status may carry; routes add their own.
+COMMON_CODES: dict[int, tuple[str, ...]] = {
+    401: ("not_authenticated", "invalid_token"),
+    403: ("forbidden",),
+    404: ("not_found",),
+    409: ("conflict",),
+    412: ("precondition_failed",),
+    413: ("payload_too_large",),
+    422: ("validation_failed", "malformed_body", "invalid_value"),
+    503: ("service_unavailable",),
+}
+PROBLEM_CODES_KEY = "x-problem-codes"
+
+
+def problem_responses(*statuses: int, codes: Iterable[str] = ()) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry that documents the problems a route may answer: each
+    status, and the machine ``codes`` the route adds to the common ones (filed under
+    their status from ``PROBLEM_CODES``, which adds the status if it is not listed).
+
+    The ``Problem`` schema and the common codes are added by ``cnscd_api.openapi``.
     """
+    by_status: dict[int, list[str]] = {status: [] for status in statuses}
+    for code in codes:
+        by_status.setdefault(PROBLEM_CODES[code], []).append(code)
     return {
-        status: {"description": HTTPStatus(status).phrase, "content": problem_content()}
-        for status in statuses
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": problem_content(),
+            **({PROBLEM_CODES_KEY: sorted(own)} if own else {}),
+        }
+        for status, own in sorted(by_status.items())
     }

@@ -238,6 +238,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "{value} không phải mã đơn vị hợp lệ: 1 đến 16 chữ cái không dấu, chữ số, dấu "
         "chấm, gạch ngang hoặc gạch dưới.",
     },
+    "date_not_iso": {
+        "en": "Must be a date written as YYYY-MM-DD (ISO 8601), e.g. 2024-10-01.",
+        "vi": "Phải là ngày viết theo dạng YYYY-MM-DD (ISO 8601), ví dụ 2024-10-01.",
+    },
+    "datetime_not_iso": {
+        "en": "Must be a date and time in ISO 8601, e.g. 2024-10-01T08:00:00+07:00.",
+        "vi": "Phải là ngày giờ theo ISO 8601, ví dụ 2024-10-01T08:00:00+07:00.",
+    },
     "date_in_future": {
         "en": "The date is in the future.",
         "vi": "Ngày không được ở tương lai.",

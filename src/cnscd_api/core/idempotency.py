@@ -1,7 +1,7 @@
 """``Idempotency-Key`` for every POST: a retry gets the first answer again, not a second
 effect.
 
-How a POST with a key runs (``around``, applied by the route class every router uses):
+How a POST with a key runs (``IdempotencyMiddleware``):
 
 1. The caller is who the bearer token names (its signature checked here; the account is
    checked by the request as always), or, without a token, the client's address. Keys
@@ -31,7 +31,6 @@ import hashlib
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -41,12 +40,20 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import Headers, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cnscd_api.config import Settings
-from cnscd_api.core.errors import Conflict, FieldError, Unprocessable
+from cnscd_api.core.errors import (
+    Conflict,
+    FieldError,
+    ProblemError,
+    Unprocessable,
+    problem_response,
+)
+from cnscd_api.core.i18n import message, preferred_language
 from cnscd_api.core.security import InvalidToken, decode_access_token, seal, unseal
 from cnscd_api.db import Database
 from cnscd_api.models import IdempotencyRecord, IdempotencyState, utcnow
@@ -59,7 +66,6 @@ POLL_SECONDS = 0.05
 PURGE_CHANCE = 0.01
 # Headers an answer is replayed with; the rest (dates, lengths, request ids) are new.
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass
@@ -71,16 +77,15 @@ class Claim:
     caller: str
     key: str
     session: Session | None = field(default=None)
+    released: bool = False
 
-    def complete(self, response: Response) -> None:
+    def complete(self, status: int, headers: Headers, body: bytes) -> None:
         """Store the answer with the effect, in the request's transaction, and commit."""
         values = {
             "state": IdempotencyState.DONE,
-            "status_code": response.status_code,
-            "headers": {
-                name: value for name, value in response.headers.items() if name in KEPT_HEADERS
-            },
-            "body": seal(self.settings, bytes(response.body)),
+            "status_code": status,
+            "headers": {name: value for name, value in headers.items() if name in KEPT_HEADERS},
+            "body": seal(self.settings, body),
             "expires_at": utcnow() + timedelta(hours=self.settings.idempotency_retention_hours),
         }
         statement = (
@@ -90,11 +95,7 @@ class Claim:
             )
             .values(**values)
         )
-        if self.session is None:
-            with self.database.session(write=True) as session:
-                session.execute(statement)
-                session.commit()
-            return
+        assert self.session is not None  # the request's session waits for this
         try:
             self.session.execute(statement)
             self.session.commit()
@@ -102,7 +103,12 @@ class Claim:
             self.session.close()
 
     def release(self) -> None:
-        """The request failed: forget the claim, so that a retry runs again."""
+        """The request failed: forget the claim, so that a retry runs again. Called by the
+        request's session once it has rolled back, or by the middleware when the answer
+        is a failure (after closing the session the request left waiting)."""
+        if self.released:
+            return
+        self.released = True
         if self.session is not None:
             self.session.close()
         with self.database.session(write=True) as session:
@@ -122,34 +128,107 @@ def pending_claim(request: Request) -> Claim | None:
     return claim if isinstance(claim, Claim) else None
 
 
-async def around(request: Request, handler: Handler) -> Response:
-    key = request.headers.get(HEADER)
-    if request.method != "POST" or key is None:
-        return await handler(request)
-    if not KEY_PATTERN.match(key):
-        raise Unprocessable(errors=[FieldError.of(f"header.{HEADER}", "idempotency_key_invalid")])
-    settings: Settings = request.app.state.settings
-    database: Database = request.app.state.database
-    caller = _caller(request, settings)
-    if caller is None:
-        return await handler(request)  # a bad token: the request answers 401 by itself
-    fingerprint = await _fingerprint(request)
-    found = await _claim_or_replay(database, settings, caller, key, fingerprint)
-    if isinstance(found, Response):
-        return found
-    request.state.idempotency = found
-    try:
-        response = await handler(request)
-    except BaseException:
-        await run_in_threadpool(found.release)
-        raise
-    if response.status_code >= 400 or not hasattr(response, "body"):
-        await run_in_threadpool(found.release)
-        if found.session is not None:
-            await run_in_threadpool(found.session.close)
-        return response
-    await run_in_threadpool(found.complete, response)
-    return response
+class IdempotencyMiddleware:
+    """Applies ``Idempotency-Key`` to every POST (see the module's docstring).
+
+    A middleware rather than a route wrapper because the request's session ends after the
+    endpoint but before the answer goes out: here the answer is held back until it is
+    stored with the effect and both have committed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        key = request.headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        replay = _replaying(body)
+        try:
+            claim = await self._claim(request, key, body)
+        except ProblemError as problem:
+            await _problem(request, problem)(scope, replay, send)
+            return
+        if isinstance(claim, Response):
+            await claim(scope, replay, send)
+            return
+        if claim is None:  # a bad token: the request answers 401 by itself
+            await self.app(scope, replay, send)
+            return
+        scope.setdefault("state", {})["idempotency"] = claim
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        try:
+            await self.app(scope, replay, hold)
+        finally:
+            status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
+            answer = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+            if status < 400 and claim.session is not None:
+                headers = Headers(raw=next(m["headers"] for m in held if "headers" in m))
+                await run_in_threadpool(claim.complete, status, headers, answer)
+            else:
+                await run_in_threadpool(claim.release)
+        for held_message in held:
+            await send(held_message)
+
+    async def _claim(self, request: Request, key: str, body: bytes) -> Claim | Response | None:
+        if not KEY_PATTERN.match(key):
+            raise Unprocessable(
+                errors=[FieldError.of(f"header.{HEADER}", "idempotency_key_invalid")]
+            )
+        settings: Settings = request.app.state.settings
+        database: Database = request.app.state.database
+        caller = _caller(request, settings)
+        if caller is None:
+            return None
+        fingerprint = await _fingerprint(request, body)
+        return await _claim_or_replay(database, settings, caller, key, fingerprint)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes) -> Receive:
+    """A ``receive`` that gives the app the body read here, then waits for disconnect."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _problem(request: Request, problem: ProblemError) -> Response:
+    language = preferred_language(request.headers.get("accept-language"))
+    return problem_response(
+        request,
+        status=problem.status,
+        code=problem.code,
+        detail=message(problem.code, language, **problem.params),
+        headers=problem.headers,
+        errors=[e.in_language(language) for e in problem.errors] if problem.errors else None,
+    )
 
 
 def _caller(request: Request, settings: Settings) -> str | None:
@@ -163,22 +242,22 @@ def _caller(request: Request, settings: Settings) -> str | None:
         return None
 
 
-async def _fingerprint(request: Request) -> str:
+async def _fingerprint(request: Request, body: bytes) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
+        form = await Request(request.scope, _replaying(body)).form()
         for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
             digest.update(name.encode() + b"\0")
             if isinstance(value, UploadFile):
                 digest.update((value.filename or "").encode() + b"\0")
                 digest.update(await value.read())
-                await value.seek(0)
             else:
                 digest.update(value.encode())
             digest.update(b"\0")
+        await form.close()
     else:
-        digest.update(await request.body())
+        digest.update(body)
     return digest.hexdigest()
 
 
@@ -203,12 +282,35 @@ async def _claim_or_replay(
 def _try_claim(
     database: Database, caller: str, key: str, fingerprint: str
 ) -> bool | IdempotencyRecord:
-    """True when this request now holds the key; else the key's record as it stands."""
+    """True when this request now holds the key; else the key's record as it stands.
+
+    The key is read first, without taking a write lock: duplicates waiting for the first
+    request only read (on SQLite a writer would queue them all behind one lock)."""
     now = utcnow()
+    with database.session() as session:
+        record = session.get(IdempotencyRecord, (caller, key))
+        if record is not None:
+            session.expunge(record)
+    if (
+        record is not None
+        and record.expires_at >= now
+        and (record.state is IdempotencyState.DONE or record.locked_until >= now)
+    ):
+        return record
     with database.session(write=True) as session:
         if random.random() < PURGE_CHANCE:  # noqa: S311 -- housekeeping, not security
             session.execute(
                 delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) < now)
+            )
+        if record is not None:
+            # Expired, or claimed by a request that died: take it over, if nobody else did.
+            session.execute(
+                delete(IdempotencyRecord).where(
+                    col(IdempotencyRecord.caller) == caller,
+                    col(IdempotencyRecord.key) == key,
+                    col(IdempotencyRecord.expires_at) == record.expires_at,
+                    col(IdempotencyRecord.locked_until) == record.locked_until,
+                )
             )
         table: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
         dialect = session.get_bind().dialect.name
@@ -226,33 +328,16 @@ def _try_claim(
             .on_conflict_do_nothing(index_elements=[table.c.caller, table.c.key])
             .returning(table.c.key)
         ).first()
-        if claimed is not None:
-            session.commit()
-            return True
-        record = session.get(IdempotencyRecord, (caller, key))
-        if record is None or record.expires_at < now:
-            if record is not None:
-                session.delete(record)
-            session.commit()
+        session.commit()
+    if claimed is not None:
+        return True
+    # Someone claimed it between the read and the insert: read it again.
+    with database.session() as session:
+        again = session.get(IdempotencyRecord, (caller, key))
+        if again is None:
             return _try_claim(database, caller, key, fingerprint)
-        if record.state is IdempotencyState.IN_PROGRESS and record.locked_until < now:
-            taken = session.execute(
-                update(IdempotencyRecord)
-                .where(
-                    col(IdempotencyRecord.caller) == caller,
-                    col(IdempotencyRecord.key) == key,
-                    col(IdempotencyRecord.locked_until) == record.locked_until,
-                )
-                .values(
-                    request_hash=fingerprint,
-                    locked_until=now + timedelta(seconds=CLAIM_SECONDS),
-                    expires_at=now + timedelta(seconds=CLAIM_SECONDS),
-                )
-            )
-            session.commit()
-            return getattr(taken, "rowcount", 0) == 1 or record
-        session.expunge(record)
-        return record
+        session.expunge(again)
+        return again
 
 
 def _replay(settings: Settings, record: IdempotencyRecord) -> Response:

@@ -14,10 +14,12 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from xml.etree import ElementTree
 
+from fastapi import Depends, Query, Request
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -107,19 +109,57 @@ def export_chunks(
     return csv_chunks(headers, rows)
 
 
-# The ``responses=`` entry of a route that answers a spreadsheet.
+OCTET_STREAM = "application/octet-stream"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+# The ``responses=`` entry of a route that answers a spreadsheet. Each media type is a
+# binary string, and ``application/octet-stream`` is listed too (served when the client
+# asks for it with ``Accept``): generators return the raw bytes for it, so a workbook is
+# never decoded as text.
 SPREADSHEET_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {
-            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-            "text/csv": {"schema": {"type": "string"}},
-        }
+        "description": "The file, as an attachment (`Content-Disposition`): XLSX or CSV as "
+        "`format` asks, under its own media type, or under `application/octet-stream` when "
+        "the request's `Accept` names only that.",
+        "content": {XLSX_MEDIA_TYPE: _BINARY, "text/csv": _BINARY, OCTET_STREAM: _BINARY},
+        "headers": {
+            "Content-Disposition": {
+                "description": 'The file name: `attachment; filename="members.xlsx"`.',
+                "schema": {"type": "string"},
+                "required": True,
+            }
+        },
     }
 }
 
 
+@dataclass(frozen=True)
+class Export:
+    """What a download answers: the file's format, and the media type to send it as."""
+
+    format: ExportFormat
+    media_type: str
+
+
+async def export_format(
+    request: Request,
+    format: Annotated[
+        ExportFormat, Query(description="`xlsx` (Excel workbook) or `csv` (UTF-8 with BOM).")
+    ] = ExportFormat.XLSX,
+) -> Export:
+    """The ``format`` query parameter, and the media type ``Accept`` asks for."""
+    accept = {
+        part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(",")
+    }
+    wanted = OCTET_STREAM if accept == {OCTET_STREAM} else media_type(format)
+    return Export(format, wanted)
+
+
+ExportDep = Annotated[Export, Depends(export_format)]
+
+
 def download(
-    fmt: ExportFormat,
+    export: Export | ExportFormat,
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
@@ -127,9 +167,12 @@ def download(
     filename: str,
 ) -> StreamingResponse:
     """A spreadsheet streamed as an attachment named ``filename.<format>``."""
+    if isinstance(export, ExportFormat):
+        export = Export(export, media_type(export))
+    fmt = export.format
     return StreamingResponse(
         export_chunks(fmt, headers, rows, sheet_title),
-        media_type=media_type(fmt),
+        media_type=export.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt.value}"'},
     )
 

@@ -11,7 +11,8 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportFormat, download
+from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import DatabaseDep, SessionDep
 from cnscd_api.members import importer, service
 from cnscd_api.members.dependencies import (
@@ -30,8 +31,14 @@ from cnscd_api.members.schemas import (
     MemberSort,
     MemberUpdate,
 )
+from cnscd_api.openapi import form_body
 
-router = APIRouter(prefix="/members", tags=["members"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/members",
+    tags=["members"],
+    responses=problem_responses(401, 403),
+)
 
 MemberQuery = Annotated[MemberFilters, Query()]
 
@@ -62,8 +69,10 @@ def export_members(
     database: DatabaseDep,
     actor: MemberExporter,
     filters: MemberQuery,
-    format: ExportFormat = ExportFormat.XLSX,
+    format: ExportDep,
 ) -> StreamingResponse:
+    """The members the same filters as the list select, in one file with Vietnamese
+    headers, streamed; phone, e-mail and birth year masked for partners and viewers."""
     statement = service.filtered_statement(session, actor, filters)
     rows = service.export_rows(database, statement, actor)
     return download(
@@ -79,7 +88,7 @@ def export_members(
 )
 def member_import_template(
     actor: MemberWriter,
-    format: ExportFormat = ExportFormat.XLSX,
+    format: ExportDep,
 ) -> StreamingResponse:
     """Columns: Họ và tên*, Giới tính, Năm sinh, Số điện thoại, Email, Thành phần*,
     Đơn vị công tác, Vai trò trong tổ, Trình độ kỹ năng số, Mã tổ*, Ngày tham gia
@@ -98,7 +107,10 @@ def member_import_template(
     "/import",
     response_model=ImportResult,
     summary="Import members from XLSX or UTF-8 CSV",
-    responses=problem_responses(413),
+    openapi_extra=form_body({"file": "members.xlsx"}),
+    responses=problem_responses(
+        404, codes=["import_invalid", "import_unreadable", "import_too_many_rows"]
+    ),
 )
 def import_members(
     session: SessionDep,
@@ -133,11 +145,16 @@ def import_members(
     response_model=MemberDetail,
     status_code=status.HTTP_201_CREATED,
     summary="Add a member to a team",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404, codes=["leader_exists", "member_phone_exists", "team_not_open"]
+    ),
 )
 def create_member(
     body: MemberCreate, session: SessionDep, actor: MemberWriter, response: Response
 ) -> MemberDetail:
+    """Opens the member's first membership in `team_id` on `joined_on` (today by default).
+    The same phone twice in one team is a 409; a second active leader is a 409 unless
+    `replace_leader` is true."""
     member = service.create_member(session, actor, body)
     set_etag(response, member.version)
     return service.detail(session, member, actor)
@@ -152,6 +169,8 @@ def create_member(
 def get_member(
     member: MemberForRead, session: SessionDep, actor: CurrentPrincipal, response: Response
 ) -> MemberDetail:
+    """The member with every period in a team, oldest first (a period in a team outside
+    your scope shows without the team). Answers an `ETag` for `If-Match`."""
     set_etag(response, member.version)
     return service.detail(session, member, actor)
 
@@ -160,7 +179,11 @@ def get_member(
     "/{member_id}",
     response_model=MemberDetail,
     summary="Edit a member, move them to another team, or mark them as having left",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(
+        404,
+        412,
+        codes=["leader_exists", "member_phone_exists", "team_not_open", "member_already_left"],
+    ),
 )
 def update_member(
     body: MemberUpdate,
@@ -188,4 +211,7 @@ def update_member(
 def delete_member(
     member: MemberForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """Erases the member and their membership history (a person's request to delete their
+    data); the audit log keeps the deletion with personal data masked. To record that
+    someone left, `PATCH` `left_on` instead."""
     service.delete_member(session, actor, member, expected)

@@ -17,7 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-from cnscd_api.core.fields import Email, MobilePhone, PersonName, PlainText, invalid
+from cnscd_api.core import examples
+from cnscd_api.core.fields import Email, IsoDate, MobilePhone, PersonName, PlainText, invalid
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -35,7 +36,7 @@ def _not_future(value: date) -> date:
     return value
 
 
-NotFuture = Annotated[date, AfterValidator(_not_future)]
+NotFuture = Annotated[IsoDate, AfterValidator(_not_future)]
 BirthYear = Annotated[int, Field(ge=1920, le=2015, description="Year of birth (personal data).")]
 Organisation = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), PlainText]
 
@@ -74,7 +75,26 @@ class MemberFilters(BaseModel):
 
 
 class MemberCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Nguyễn Văn An",
+                    "gender": "male",
+                    "birth_year": 1995,
+                    "phone": "0912345678",
+                    "email": "an.nguyen@kontum.gov.vn",
+                    "affiliation": "youth_union",
+                    "organisation": "Đoàn xã Đắk Pék",
+                    "skill_level": "intermediate",
+                    "team_id": examples.TEAM_ID,
+                    "role": "member",
+                    "joined_on": "2024-09-01",
+                }
+            ]
+        },
+    )
 
     full_name: PersonName = Field(examples=["Nguyễn Văn An"])
     gender: Gender | None = labelled(GENDER_VI, default=None)
@@ -96,7 +116,33 @@ class MemberCreate(BaseModel):
 
 
 class MemberUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"skill_level": "advanced", "phone": "+84 987 654 321"}],
+            # Leaving (left_on) ends the membership: no move or new role with it.
+            "allOf": [
+                {
+                    "not": {
+                        "properties": {
+                            "left_on": {"type": "string"},
+                            "team_id": {"type": "string"},
+                        },
+                        "required": ["left_on", "team_id"],
+                    }
+                },
+                {
+                    "not": {
+                        "properties": {
+                            "left_on": {"type": "string"},
+                            "role": {"type": "string"},
+                        },
+                        "required": ["left_on", "role"],
+                    }
+                },
+            ],
+        },
+    )
 
     full_name: PersonName | None = None
     gender: Gender | None = None
@@ -118,7 +164,7 @@ class MemberUpdate(BaseModel):
     @model_validator(mode="after")
     def _leave_or_move(self) -> MemberUpdate:
         if self.left_on is not None and (self.team_id is not None or self.role is not None):
-            raise invalid("left_on_with_move")
+            raise invalid("left_on_with_move", at="left_on")
         return self
 
 

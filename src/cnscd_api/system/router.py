@@ -11,9 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cnscd_api.core.errors import ServiceUnavailable, problem_responses
 from cnscd_api.core.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import DatabaseDep
 
-router = APIRouter(tags=["service"])
+router = APIRouter(route_class=ContractRoute, tags=["service"])
 logger = logging.getLogger("cnscd_api.readiness")
 
 
@@ -38,6 +39,7 @@ async def healthz() -> Response:
     responses=problem_responses(503),
 )
 def readyz(database: DatabaseDep) -> Status:
+    """200 while the database answers, 503 (with `Retry-After`) while it does not."""
     try:
         with database.session() as session:
             session.execute(text("SELECT 1"))
@@ -54,5 +56,7 @@ def readyz(database: DatabaseDep) -> Status:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 def metrics(request: Request) -> Response:
+    """Prometheus text format: `cnscd_http_requests_total` and
+    `cnscd_http_request_duration_seconds` by method, route template and status."""
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=PROMETHEUS_CONTENT_TYPE)

@@ -11,7 +11,8 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportFormat, download
+from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import DatabaseDep, SessionDep
 from cnscd_api.members import service as member_service
 from cnscd_api.members.schemas import MemberFilters, MemberRead, MemberSort
@@ -19,7 +20,12 @@ from cnscd_api.teams import service
 from cnscd_api.teams.dependencies import TeamForRead, TeamForWrite, TeamReader, TeamWriter
 from cnscd_api.teams.schemas import TeamCreate, TeamFilters, TeamRead, TeamSort, TeamUpdate
 
-router = APIRouter(prefix="/teams", tags=["teams"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/teams",
+    tags=["teams"],
+    responses=problem_responses(401, 403),
+)
 
 TeamQuery = Annotated[TeamFilters, Query()]
 
@@ -51,8 +57,10 @@ def export_teams(
     database: DatabaseDep,
     actor: TeamReader,
     filters: TeamQuery,
-    format: ExportFormat = ExportFormat.XLSX,
+    format: ExportDep,
 ) -> StreamingResponse:
+    """The teams the same filters as the list select, with their unit names, member counts
+    and leaders, in one file with Vietnamese headers, streamed."""
     statement = service.filtered_statement(session, actor, filters)
     rows = service.export_rows(database, statement)
     return download(format, service.EXPORT_HEADERS, rows, sheet_title="To CNSCD", filename="teams")
@@ -63,11 +71,13 @@ def export_teams(
     response_model=TeamRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a team",
-    responses=problem_responses(404),
+    responses=problem_responses(404, codes=["team_unit_level"]),
 )
 def create_team(
     body: TeamCreate, session: SessionDep, actor: TeamWriter, response: Response
 ) -> TeamRead:
+    """A team serves a commune or a village in your scope. Answers the team with its
+    `ETag`."""
     team = service.create_team(session, actor, body)
     set_etag(response, team.version)
     return service.read_team(session, actor, team)
@@ -79,6 +89,8 @@ def create_team(
 def get_team(
     team: TeamForRead, session: SessionDep, actor: CurrentPrincipal, response: Response
 ) -> TeamRead:
+    """The team with its unit's names from the province down, its current member count and
+    its leader. Answers an `ETag` for `If-Match`."""
     set_etag(response, team.version)
     return service.read_team(session, actor, team)
 
@@ -87,7 +99,7 @@ def get_team(
     "/{team_id}",
     response_model=TeamRead,
     summary="Edit, suspend or dissolve a team",
-    responses=problem_responses(404, 412),
+    responses=problem_responses(404, 412, codes=["team_unit_level"]),
 )
 def update_team(
     body: TeamUpdate,
@@ -108,11 +120,14 @@ def update_team(
     "/{team_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a team that never had members (otherwise dissolve it)",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412, codes=["team_has_history"]),
 )
 def delete_team(
     team: TeamForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """Only a team that never had members; one that had is dissolved instead (`PATCH
+    {"status": "dissolved"}`), 409 otherwise. Send `If-Match` to delete only the version
+    you read."""
     service.delete_team(session, actor, team, expected)
 
 
@@ -132,6 +147,8 @@ def list_team_members(
     ] = None,
     sort: MemberSort | None = None,
 ) -> Response:
+    """The team's members, current and former (`active` chooses), with the same masking as
+    `GET /members`."""
     filters = MemberFilters(team_id=team.id, active=active)
     rows, total = member_service.list_members(session, actor, filters, page, sort)
     return page.response(MemberRead, rows, total)

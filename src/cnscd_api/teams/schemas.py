@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from cnscd_api.core.fields import MultilineText, PlainText
+from cnscd_api.core import examples
+from cnscd_api.core.fields import IsoDate, MultilineText, PlainText
 from cnscd_api.core.labels import TEAM_STATUS_VI, describe, labels_extra
 from cnscd_api.models import TeamStatus
 
@@ -47,12 +48,26 @@ class TeamFilters(BaseModel):
 
 
 class TeamCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit_id": examples.VILLAGE_ID,
+                    "name": "Tổ CNSCĐ thôn Đắk Ung",
+                    "decision_number": "125/QĐ-UBND",
+                    "decision_date": "2024-09-15",
+                    "status": "active",
+                    "note": "Thành lập theo Kế hoạch 01/KH-UBND.\nHọp tổ ngày thứ Hai đầu tháng.",
+                }
+            ]
+        },
+    )
 
     unit_id: uuid.UUID = Field(description="The commune or village the team serves.")
     name: TeamName = Field(examples=["Tổ CNSCĐ thôn Đắk Ung"])
     decision_number: DecisionNumber | None = Field(default=None, examples=["125/QĐ-UBND"])
-    decision_date: date | None = None
+    decision_date: IsoDate | None = None
     status: TeamStatus = Field(
         default=TeamStatus.ACTIVE,
         description=STATUS_DESCRIPTION,
@@ -62,12 +77,17 @@ class TeamCreate(BaseModel):
 
 
 class TeamUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision_number": "126/QĐ-UBND", "decision_date": "2024-10-01"}]
+        },
+    )
 
     unit_id: uuid.UUID | None = None
     name: TeamName | None = None
     decision_number: DecisionNumber | None = None
-    decision_date: date | None = None
+    decision_date: IsoDate | None = None
     status: TeamStatus | None = Field(default=None, description=STATUS_DESCRIPTION)
     note: Note | None = None
 

@@ -43,7 +43,7 @@ def teams_by_id(
 def _served_unit(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
     unit = unit_service.get_unit_for_write(session, actor, unit_id)
     if unit.level not in TEAM_UNIT_LEVELS:
-        raise Unprocessable("team_unit_level")
+        raise Unprocessable.at("body.unit_id", "team_unit_level")
     return unit
 
 

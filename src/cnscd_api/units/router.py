@@ -10,6 +10,7 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
+from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import SessionDep
 from cnscd_api.units import service
 from cnscd_api.units.dependencies import UnitForRead, UnitForWrite, UnitReader, UnitWriter
@@ -22,7 +23,12 @@ from cnscd_api.units.schemas import (
     UnitUpdate,
 )
 
-router = APIRouter(prefix="/units", tags=["units"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/units",
+    tags=["units"],
+    responses=problem_responses(401, 403),
+)
 
 SortQuery = Annotated[
     UnitSort | None, Query(description="Sort field; a leading `-` sorts descending.")
@@ -37,6 +43,8 @@ def list_units(
     filters: Annotated[UnitFilters, Query()],
     sort: SortQuery = None,
 ) -> Response:
+    """Units in your subtree, filtered by `level`, `parent_id` (direct children) and `q`
+    (accent-insensitive on the name)."""
     rows, total = service.list_units(session, actor, page, filters, sort)
     return page.response(UnitRead, rows, total)
 
@@ -46,11 +54,16 @@ def list_units(
     response_model=UnitRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a village (officers) or a commune or district (province admin)",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404, codes=["code_taken", "invalid_parent", "division_type_unknown"]
+    ),
 )
 def create_unit(
     body: UnitCreate, session: SessionDep, actor: UnitWriter, response: Response
 ) -> UnitRead:
+    """Officers add villages under a commune of their scope; the province admin also
+    communes and districts. The level defaults to the one below the parent and the
+    division type is read from the name (`Thôn …`, `Xã …`)."""
     unit = service.create_unit(session, actor, body)
     set_etag(response, unit.version)
     return UnitRead.model_validate(unit)
@@ -60,6 +73,7 @@ def create_unit(
     "/{unit_id}", response_model=UnitRead, summary="Get a unit", responses=problem_responses(404)
 )
 def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
+    """The unit with its names from the province down. Answers an `ETag` for `If-Match`."""
     set_etag(response, unit.version)
     return UnitRead.model_validate(unit)
 
@@ -68,7 +82,7 @@ def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
     "/{unit_id}",
     response_model=UnitRead,
     summary="Edit a unit",
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412, codes=["code_taken", "division_type_unknown"]),
 )
 def update_unit(
     body: UnitUpdate,
@@ -99,6 +113,7 @@ def list_unit_children(
     filters: Annotated[UnitSearch, Query()],
     sort: SortQuery = None,
 ) -> Response:
+    """The unit's direct children, optionally searched by name."""
     rows, total = service.list_units(
         session, actor, page, UnitFilters(q=filters.q), sort, parent=unit
     )

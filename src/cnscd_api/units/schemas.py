@@ -9,7 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, PlainText
+from cnscd_api.core import examples
+from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, IsoDate, PlainText
 from cnscd_api.models import DivisionType, UnitLevel
 
 
@@ -84,7 +85,19 @@ OfficialCode = Annotated[
 
 
 class UnitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "parent_id": examples.COMMUNE_ID,
+                    "name": "Thôn Đắk Ung",
+                    "households": 120,
+                    "valid_from": "2024-01-01",
+                }
+            ]
+        },
+    )
 
     parent_id: uuid.UUID = Field(
         description="The commune of a new village; the district or province of a new commune."
@@ -100,15 +113,18 @@ class UnitCreate(BaseModel):
     )
     code: OfficialCode | None = None
     households: int | None = Field(default=None, ge=0, le=10_000_000)
-    valid_from: date | None = None
+    valid_from: IsoDate | None = None
 
 
 class UnitUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"households": 135, "valid_from": "2024-01-01"}]},
+    )
 
     name: UnitName | None = None
     division_type: DivisionType | None = None
     code: OfficialCode | None = None
     households: int | None = Field(default=None, ge=0, le=10_000_000)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None

@@ -83,7 +83,7 @@ def list_units(
 def _division_type(name: str, given: object) -> Any:
     division_type = given or division_type_from_name(name)
     if division_type is None:
-        raise Unprocessable("division_type_unknown")
+        raise Unprocessable.at("body.division_type", "division_type_unknown")
     return division_type
 
 
@@ -91,8 +91,11 @@ def create_unit(session: Session, actor: Principal, data: UnitCreate) -> Unit:
     parent = get_unit_for_write(session, actor, data.parent_id)
     level = data.level or LEVEL_BELOW.get(parent.level)
     if level is None or parent.level not in ALLOWED_PARENTS.get(level, frozenset()):
-        raise Unprocessable(
-            "invalid_parent", level=(level or parent.level).value, parent_level=parent.level.value
+        raise Unprocessable.at(
+            "body.parent_id",
+            "invalid_parent",
+            level=(level or parent.level).value,
+            parent_level=parent.level.value,
         )
     _check_may_write(session, actor, level)
     if data.code and repository.code_taken(session, level, data.code):

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cnscd_api.core import examples
 from cnscd_api.core.fields import (
     USERNAME_REGEX,
     Email,
@@ -50,7 +51,39 @@ class UserFilters(BaseModel):
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "xa.dakpek.lan",
+                    "full_name": "Nguyễn Thị Lan",
+                    "email": "lan.nguyen@kontum.gov.vn",
+                    "phone": "0912345678",
+                    "role": "commune_officer",
+                    "scope_unit_id": examples.COMMUNE_ID,
+                    "password": "Dak-Pek-an-toan-2024",
+                }
+            ],
+            # A team leader is placed by the team they lead; anyone else by a unit.
+            "allOf": [
+                {
+                    "if": {"properties": {"role": {"const": "team_leader"}}},
+                    "then": {
+                        "properties": {"team_id": {"type": "string"}},
+                        "required": ["team_id"],
+                    },
+                    "else": {
+                        "properties": {
+                            "scope_unit_id": {"type": "string"},
+                            "team_id": {"type": "null"},
+                        },
+                        "required": ["scope_unit_id"],
+                    },
+                }
+            ],
+        },
+    )
 
     username: Username = Field(examples=["xa.dakpek"])
     full_name: Name
@@ -61,15 +94,25 @@ class UserCreate(BaseModel):
     role: Role
     scope_unit_id: uuid.UUID | None = Field(
         default=None,
-        description="Required except for team leaders, whose scope is their team's unit.",
+        description="The unit whose subtree the user works in: required for every role but "
+        "team_leader (whose scope is their team's unit), and of the level the role needs "
+        "(district_officer a district, commune_officer a commune …).",
     )
-    team_id: uuid.UUID | None = Field(default=None, description="The team a team_leader leads.")
+    team_id: uuid.UUID | None = Field(
+        default=None,
+        description="The team a team_leader leads: required for them, refused for any other role.",
+    )
     organisation: Organisation | None = None
     password: Password
 
 
 class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"full_name": "Nguyễn Thị Lan Anh", "phone": "+84 987 654 321"}]
+        },
+    )
 
     full_name: Name | None = None
     email: Email | None = None

@@ -62,7 +62,8 @@ def _scope_unit(session: Session, actor: Principal, role: Role, unit_id: uuid.UU
     unit = unit_service.get_unit_for_write(session, actor, unit_id)
     levels = SCOPE_LEVELS[role]
     if levels is not None and unit.level not in levels:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            "body.scope_unit_id",
             "scope_level_mismatch",
             role=role.value,
             levels=", ".join(sorted(level.value for level in levels)),
@@ -81,20 +82,20 @@ def _placement(
     their team, which must be reachable by the actor; everyone else by a unit."""
     if role is Role.TEAM_LEADER:
         if team_id is None:
-            raise Unprocessable("team_required")
+            raise Unprocessable.at("body.team_id", "team_required")
         team = team_service.get_team(session, actor, team_id)
         return _scope_unit(session, actor, role, team.unit_id), team.id
     if team_id is not None:
-        raise Unprocessable("team_only_for_leaders")
+        raise Unprocessable.at("body.team_id", "team_only_for_leaders")
     if scope_unit_id is None:
-        raise Unprocessable("scope_unit_required")
+        raise Unprocessable.at("body.scope_unit_id", "scope_unit_required")
     return _scope_unit(session, actor, role, scope_unit_id), None
 
 
 def _check_password(password: str, username: str) -> None:
     problems = password_weaknesses(password, username)
     if problems:
-        raise Unprocessable("weak_password", reasons=problems)
+        raise Unprocessable.at("body.password", "weak_password", reasons=problems)
 
 
 def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
@@ -148,7 +149,7 @@ def update_user(
     _check_role_grantable(session, actor, new_role)
     new_team = changes.get("team_id", user.team_id) if new_role is Role.TEAM_LEADER else None
     if new_role is not Role.TEAM_LEADER and changes.get("team_id") is not None:
-        raise Unprocessable("team_only_for_leaders")
+        raise Unprocessable.at("body.team_id", "team_only_for_leaders")
     unit, team_id = _placement(
         session, actor, new_role, changes.get("scope_unit_id") or user.scope_unit_id, new_team
     )
