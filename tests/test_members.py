@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from datetime import date
 from typing import Any
 
@@ -664,3 +665,16 @@ def test_joining_in_the_future_is_refused(
     )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["body.joined_on"]
+
+
+def test_leaving_with_a_move_names_left_on(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    member = make_member(session, make_team(session, tree.dak_pek_village))
+    session.commit()
+    response = admin_client.patch(
+        f"/api/v1/members/{member.id}",
+        json={"left_on": "2024-10-01", "team_id": str(uuid.uuid4())},
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["body.left_on"]

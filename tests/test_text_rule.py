@@ -402,3 +402,38 @@ def test_notes_keep_line_breaks_but_not_invisible_characters(
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "body.note"
     assert admin_client.get(url).json()["note"] == "dòng 1\r\ndòng 2\tcột"
+
+
+def test_the_published_pattern_is_the_rule() -> None:
+    """What the OpenAPI document states (`TEXT_PATTERN`, `MULTILINE_PATTERN`) admits a
+    character exactly when the server does, for every code point but surrogates."""
+    from cnscd_api.core.fields import MULTILINE_PATTERN, TEXT_PATTERN
+
+    text, multiline = re.compile(TEXT_PATTERN), re.compile(MULTILINE_PATTERN)
+    for point in range(0x110000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue
+        ch = chr(point)
+        assert (text.fullmatch(ch) is not None) == (forbidden_character(ch) is None), hex(point)
+        assert (multiline.fullmatch(ch) is not None) == (
+            forbidden_character(ch, multiline=True) is None
+        ), hex(point)
+
+
+def test_the_table_of_refused_characters_follows_unicode() -> None:
+    """The fixed table is Unicode 14.0's categories Cc, Cf, Co, Zl, Zp and noncharacters
+    (checked where Python's tables are that version)."""
+    import unicodedata
+
+    from cnscd_api.core.fields import REFUSED_RANGES, UNICODE_VERSION, is_noncharacter
+
+    if unicodedata.unidata_version != UNICODE_VERSION:
+        pytest.skip(f"Python's Unicode tables are {unicodedata.unidata_version}")
+    table = {point for start, end in REFUSED_RANGES for point in range(start, end + 1)}
+    categories = {
+        point
+        for point in range(0x110000)
+        if unicodedata.category(chr(point)) in {"Cc", "Cf", "Co", "Zl", "Zp"}
+        or is_noncharacter(chr(point))
+    }
+    assert table == categories
