@@ -379,3 +379,14 @@ def test_failed_logins_are_recorded(
     # The successful login is visible to the officers of the user's unit.
     logins = events(client, bearer(settings, province_admin), entity_id=str(officer.id))
     assert "login" in [e["action"] for e in logins]
+
+
+@pytest.mark.parametrize("value", ["user\x00", "us\u202eer"])
+def test_filters_compared_with_stored_values_follow_the_text_rule(
+    admin_client: TestClient, value: str
+) -> None:
+    """The same 422 on both databases (PostgreSQL cannot even compare with a NUL)."""
+    for name in ("entity", "entity_id"):
+        response = admin_client.get(AUDIT, params={name: value})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == f"query.{name}"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cnscd_api.core.fields import IsoDateTime
+from cnscd_api.core.fields import IsoDateTime, PlainText
 
 
 class AuditFilters(BaseModel):
@@ -16,13 +16,14 @@ class AuditFilters(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    entity: str | None = Field(
+    # Compared with stored values, so under the text rule (PostgreSQL refuses NUL).
+    entity: Annotated[str, PlainText] | None = Field(
         default=None,
         max_length=64,
         examples=["user"],
         description="unit, user, api_client, team, member; for denials the permission.",
     )
-    entity_id: str | None = Field(default=None, max_length=64)
+    entity_id: Annotated[str, PlainText] | None = Field(default=None, max_length=64)
     actor: uuid.UUID | None = Field(default=None, description="User or API client id.")
     since: IsoDateTime | None = Field(
         default=None, alias="from", description="Inclusive, ISO 8601 (`2024-10-01T00:00:00+07:00`)."
