@@ -156,6 +156,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "team_outside_campaign",  # the campaign's stored scope
     "organisation_not_yours",  # the caller's organisation
     "partner_staff_without_partner",  # with the organisation a partner's report gets
+    "idempotency_key_reused",  # the keys the caller used before, with other bodies
 }
 
 

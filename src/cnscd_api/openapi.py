@@ -61,6 +61,22 @@ HEADERS: dict[str, dict[str, Any]] = {
         "`PATCH` or `DELETE` to change only the version you read (412 otherwise).",
         "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
     },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the answer first given to an earlier request "
+        "with the same `Idempotency-Key` and body: nothing was done again.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: a request repeated with the same key and body gets "
+    "the first answer again (with `Idempotent-Replayed: true`) instead of a second effect; "
+    "the same key with another body is 422 `idempotency_key_reused`; a duplicate sent while "
+    "the first still runs waits for it (409 `idempotency_key_in_progress` after 10 s). Keys "
+    "are the caller's own and kept 24 hours.",
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
 }
 
 
@@ -139,6 +155,12 @@ def _complete_operation(
     responses: dict[str, Any] = operation.setdefault("responses", {})
     if "requestBody" in operation:
         responses.setdefault("413", {})
+    if method == "post":
+        operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+        responses.setdefault("409", {PROBLEM_CODES_KEY: []})
+        responses["409"].setdefault(PROBLEM_CODES_KEY, []).append("idempotency_key_in_progress")
+        responses.setdefault("422", {PROBLEM_CODES_KEY: []})
+        responses["422"].setdefault(PROBLEM_CODES_KEY, []).append("idempotency_key_reused")
     if operation.get("operationId") not in NO_DATABASE:
         responses.setdefault("503", {})
     for key, response in list(responses.items()):
@@ -159,6 +181,8 @@ def _complete_operation(
             headers["Retry-After"] = _header("Retry-After")
         if 200 <= status < 300 and (path, method) in etags:
             headers["ETag"] = _header("ETag")
+        if 200 <= status < 300 and method == "post":
+            headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
     operation["responses"] = dict(sorted(responses.items()))
 
 

@@ -7,7 +7,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from cnscd_api.catalogue.schemas import CatalogueCode
 from cnscd_api.core import examples
@@ -17,6 +26,20 @@ from cnscd_api.models import ActivityStatus, Role
 
 MAX_BATCH = 500
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class _OnlyCodeKeys:
+    """Publish that a map accepts no key outside the catalogue code pattern."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["additionalProperties"] = False
+        return schema
+
+
+IndicatorValues = Annotated[dict[CatalogueCode, Count], _OnlyCodeKeys()]
 Organisation = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PlainText
 ]
@@ -90,7 +113,7 @@ class ActivityFields(BaseModel):
         description="Members who took part; each must belong to the team on that day.",
         json_schema_extra={"uniqueItems": True},
     )
-    values: dict[CatalogueCode, Count] = Field(
+    values: IndicatorValues = Field(
         default_factory=dict,
         max_length=50,
         description="How many were counted per indicator code; each indicator must belong to "
@@ -162,7 +185,7 @@ class ActivityUpdate(BaseModel):
     unit_id: uuid.UUID | None = None
     categories: list[CatalogueCode] | None = Field(default=None, min_length=1, max_length=20)
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
-    values: dict[CatalogueCode, Count] | None = Field(default=None, max_length=50)
+    values: IndicatorValues | None = Field(default=None, max_length=50)
     campaign_id: uuid.UUID | None = None
     organisation: Organisation | None = None
     partner_staff: int | None = Field(default=None, ge=0, le=1000)

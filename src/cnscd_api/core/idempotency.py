@@ -245,8 +245,13 @@ def _caller(request: Request, settings: Settings) -> str | None:
 async def _fingerprint(request: Request, body: bytes) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    form = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await Request(request.scope, _replaying(body)).form()
+        try:
+            form = await Request(request.scope, _replaying(body)).form()
+        except Exception:  # any broken form: the request answers it itself
+            form = None
+    if form is not None:
         for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
             digest.update(name.encode() + b"\0")
             if isinstance(value, UploadFile):
