@@ -393,8 +393,8 @@ def test_a_batch_is_answered_item_by_item_and_can_be_resent(
         "invalid",
         "invalid",
     ]
-    assert result["items"][3]["errors"][0]["field"] == "activities.3.activity_date"
-    assert result["items"][4]["errors"][0]["field"].startswith("activities.4")
+    assert result["items"][3]["errors"][0]["field"] == "body.activities.3.activity_date"
+    assert result["items"][4]["errors"][0]["field"].startswith("body.activities.4")
     # Sent again, with one item changed since: nothing is created twice.
     items[1] = {**items[1], "values": {"people_guided": 99}}
     again = client.post(

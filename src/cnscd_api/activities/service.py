@@ -301,7 +301,8 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
             parsed.append((index, ITEM.validate_python(raw)))
         except ValidationError as error:
             located = [
-                {**e, "loc": ("activities", index, *e.get("loc", ()))} for e in error.errors()
+                {**e, "loc": ("body", "activities", index, *e.get("loc", ()))}
+                for e in error.errors()
             ]
             results[index] = _invalid(index, raw, field_errors(located))
     checker = Checker(session, actor)
@@ -321,7 +322,7 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
                 index=index,
                 id=item.id,
                 status=BatchItemStatus.INVALID,
-                errors=[FieldError.of(f"activities.{index}.id", "duplicate_id")],
+                errors=[FieldError.of(f"body.activities.{index}.id", "duplicate_id")],
             )
             continue
         seen.add(item.id)
@@ -329,13 +330,13 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
             results[index] = _resent(session, actor, checker, index, item)
             continue
         try:
-            checked = checker.check(item, item.team_id, f"activities.{index}")
+            checked = checker.check(item, item.team_id, f"body.activities.{index}")
         except ProblemError as problem:
             results[index] = BatchItemResult(
                 index=index,
                 id=item.id,
                 status=BatchItemStatus.INVALID,
-                errors=as_field_errors(problem, f"activities.{index}"),
+                errors=as_field_errors(problem, f"body.activities.{index}"),
             )
             continue
         new.append((item.id, checked))

@@ -394,8 +394,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "{code_value} đã ngừng sử dụng, không thể chọn nữa.",
     },
     "indicator_outside_categories": {
-        "en": "Indicator {code_value} belongs to none of the campaign's categories.",
-        "vi": "Chỉ số {code_value} không thuộc nội dung nào của đợt cao điểm.",
+        "en": "Indicator {code_value} belongs to none of the chosen categories.",
+        "vi": "Chỉ số {code_value} không thuộc nội dung nào đã chọn.",
     },
     "ends_before_start": {
         "en": "The last day is before the first ({starts_on}).",
