@@ -103,9 +103,13 @@ class Checker:
     def team(self, team_id: uuid.UUID) -> Team:
         if team_id not in self._teams:
             try:
-                self._teams[team_id] = team_service.get_team(self.session, self.actor, team_id)
+                team, unit = team_service.get_team_with_unit(self.session, self.actor, team_id)
             except ProblemError as problem:
                 self._teams[team_id] = problem
+            else:
+                # Reaching the team is reaching its unit (the team's scope is its unit's).
+                self._teams[team_id] = team
+                self._places.setdefault(unit.id, unit)
         found = self._teams[team_id]
         if isinstance(found, ProblemError):
             raise found

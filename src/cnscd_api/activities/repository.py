@@ -10,6 +10,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, delete, exists, insert, or_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from cnscd_api.activities.schemas import ActivityFilters, ActivitySort
@@ -28,6 +30,8 @@ from cnscd_api.models import (
     Unit,
 )
 
+# SQLite's default limit of bound parameters is 32,766; PostgreSQL's is 65,535.
+MAX_PARAMETERS = 30_000
 SORTING = Sorting(
     ActivitySort,
     {"activity_date": col(Activity.activity_date), "created_at": col(Activity.created_at)},
@@ -214,17 +218,41 @@ def insert_activities(
 ) -> None:
     """Many activities and their parts, as multi-row INSERTs (offline batches); with no
     activities, only the parts (of one activity being edited)."""
-    # Plain Core INSERTs on the session's connection: the rows are complete, nothing of
-    # the ORM's unit of work is needed, and psycopg pipelines the executemany.
+    # Plain Core INSERTs on the session's connection: the rows are complete and nothing
+    # of the ORM's unit of work is needed. Many rows go as one statement with many VALUES
+    # (cheaper for both sides than one execution a row), in chunks that stay under the
+    # databases' limits on parameters.
     connection = session.connection()
-    for model, rows in (
+    parts: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
         (Activity, activities),
         (ActivityCategory, categories),
         (ActivityMember, members),
         (ActivityValue, values),
-    ):
-        if rows:
-            connection.execute(insert(model.__table__), rows)  # type: ignore[union-attr]
+    )
+    for model, rows in parts:
+        if not rows:
+            continue
+        table = model.__table__
+        if len(rows) == 1:
+            connection.execute(insert(table), rows)
+            continue
+        per_chunk = max(1, MAX_PARAMETERS // len(rows[0]))
+        for start in range(0, len(rows), per_chunk):
+            connection.execute(insert(table).values(rows[start : start + per_chunk]))
+
+
+def insert_if_new(session: Session, activity: dict[str, Any]) -> bool:
+    """Insert one activity's row unless its id is taken; whether it was inserted."""
+    connection = session.connection()
+    insert_into = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    table: Any = Activity.__table__  # type: ignore[attr-defined]
+    inserted = connection.execute(
+        insert_into(table)
+        .values(**activity)
+        .on_conflict_do_nothing(index_elements=[table.c.id])
+        .returning(table.c.id)
+    ).first()
+    return inserted is not None
 
 
 def replace_parts(

@@ -222,11 +222,19 @@ def _snapshot(checked: Checked, status: ActivityStatus) -> dict[str, Any]:
     }
 
 
-def _insert(session: Session, actor: Principal, entries: list[tuple[uuid.UUID, Checked]]) -> None:
-    """Write new activities and their parts in multi-row INSERTs, audited."""
+def _insert(
+    session: Session,
+    actor: Principal,
+    entries: list[tuple[uuid.UUID, Checked]],
+    *,
+    parts_only: bool = False,
+) -> None:
+    """Write new activities (unless already written: ``parts_only``) and their parts in
+    multi-row INSERTs, audited."""
     activities, categories, members, values, events = [], [], [], [], []
     for activity_id, checked in entries:
-        activities.append(_rows(activity_id, checked, actor))
+        if not parts_only:
+            activities.append(_rows(activity_id, checked, actor))
         categories += [{"activity_id": activity_id, "category_id": c} for c in checked.category_ids]
         members += [{"activity_id": activity_id, "member_id": m} for m in checked.member_ids]
         values += [
@@ -250,10 +258,13 @@ def _insert(session: Session, actor: Principal, entries: list[tuple[uuid.UUID, C
 def record_activity(session: Session, actor: Principal, data: ActivityCreate) -> ActivityRead:
     checker = Checker(session, actor)
     activity_id = data.id or uuid.uuid4()
-    if repository.existing(session, [activity_id]):
-        raise Conflict("activity_exists")
     checked = checker.check(data, data.team_id)
-    _insert(session, actor, [(activity_id, checked)])
+    # The activity's row goes first, and only if its id is new: the id taken is one
+    # statement's answer, not a read before the write (and a race between two is decided
+    # by the primary key).
+    if not repository.insert_if_new(session, _rows(activity_id, checked, actor)):
+        raise Conflict("activity_exists")
+    _insert(session, actor, [(activity_id, checked)], parts_only=True)
     return _recorded(activity_id, checked, data, actor)
 
 

@@ -32,7 +32,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -65,6 +65,7 @@ CLAIM_SECONDS = 60
 POLL_SECONDS = 0.05
 PURGE_CHANCE = 0.01
 # Headers an answer is replayed with; the rest (dates, lengths, request ids) are new.
+RECORDS: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
 
 
@@ -89,15 +90,13 @@ class Claim:
             "expires_at": utcnow() + timedelta(hours=self.settings.idempotency_retention_hours),
         }
         statement = (
-            update(IdempotencyRecord)
-            .where(
-                col(IdempotencyRecord.caller) == self.caller, col(IdempotencyRecord.key) == self.key
-            )
+            update(RECORDS)
+            .where(RECORDS.c.caller == self.caller, RECORDS.c.key == self.key)
             .values(**values)
         )
         assert self.session is not None  # the request's session waits for this
         try:
-            self.session.execute(statement)
+            self.session.connection().execute(statement)
             self.session.commit()
         finally:
             self.session.close()
@@ -289,39 +288,67 @@ def _try_claim(
 ) -> bool | IdempotencyRecord:
     """True when this request now holds the key; else the key's record as it stands.
 
-    The key is read first, without taking a write lock: duplicates waiting for the first
-    request only read (on SQLite a writer would queue them all behind one lock)."""
+    On SQLite the key is read first, without taking the write lock: duplicates waiting
+    for the first request only read (a writer would queue them all behind one lock). On
+    PostgreSQL the claim is tried first, as one statement that does nothing when the key
+    is taken: a new key, the usual case, costs one trip."""
     now = utcnow()
+    stale: IdempotencyRecord | None = None
+    if database.bind.dialect.name != "postgresql":
+        stale = _read_record(database, caller, key)
+        if stale is not None and _alive(stale, now):
+            return stale
+    for _ in range(3):
+        if _insert_claim(database, caller, key, fingerprint, now, stale):
+            return True
+        found = _read_record(database, caller, key)
+        if found is not None and _alive(found, now):
+            return found
+        # Gone in between, expired, or claimed by a request that died: try to take it.
+        stale = found
+    raise Conflict("idempotency_key_in_progress", headers={"Retry-After": "1"})
+
+
+def _alive(record: IdempotencyRecord, now: datetime) -> bool:
+    """An answer still kept, or a claim whose request is still running."""
+    return record.expires_at >= now and (
+        record.state is IdempotencyState.DONE or record.locked_until >= now
+    )
+
+
+def _read_record(database: Database, caller: str, key: str) -> IdempotencyRecord | None:
     with database.session() as session:
         record = session.get(IdempotencyRecord, (caller, key))
         if record is not None:
             session.expunge(record)
-    if (
-        record is not None
-        and record.expires_at >= now
-        and (record.state is IdempotencyState.DONE or record.locked_until >= now)
-    ):
         return record
+
+
+def _insert_claim(
+    database: Database,
+    caller: str,
+    key: str,
+    fingerprint: str,
+    now: datetime,
+    stale: IdempotencyRecord | None,
+) -> bool:
+    """Claim the key, replacing ``stale`` (its record as last read) if nobody else did."""
     with database.session(write=True) as session:
+        connection = session.connection()
         if random.random() < PURGE_CHANCE:  # noqa: S311 -- housekeeping, not security
-            session.execute(
-                delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) < now)
-            )
-        if record is not None:
-            # Expired, or claimed by a request that died: take it over, if nobody else did.
-            session.execute(
-                delete(IdempotencyRecord).where(
-                    col(IdempotencyRecord.caller) == caller,
-                    col(IdempotencyRecord.key) == key,
-                    col(IdempotencyRecord.expires_at) == record.expires_at,
-                    col(IdempotencyRecord.locked_until) == record.locked_until,
+            connection.execute(delete(RECORDS).where(RECORDS.c.expires_at < now))
+        if stale is not None:
+            connection.execute(
+                delete(RECORDS).where(
+                    RECORDS.c.caller == caller,
+                    RECORDS.c.key == key,
+                    RECORDS.c.expires_at == stale.expires_at,
+                    RECORDS.c.locked_until == stale.locked_until,
                 )
             )
-        table: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-        dialect = session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        claimed = session.execute(
-            insert(table)
+        insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        claimed = connection.execute(
+            insert(RECORDS)
             .values(
                 caller=caller,
                 key=key,
@@ -330,19 +357,11 @@ def _try_claim(
                 locked_until=now + timedelta(seconds=CLAIM_SECONDS),
                 expires_at=now + timedelta(seconds=CLAIM_SECONDS),
             )
-            .on_conflict_do_nothing(index_elements=[table.c.caller, table.c.key])
-            .returning(table.c.key)
+            .on_conflict_do_nothing(index_elements=[RECORDS.c.caller, RECORDS.c.key])
+            .returning(RECORDS.c.key)
         ).first()
         session.commit()
-    if claimed is not None:
-        return True
-    # Someone claimed it between the read and the insert: read it again.
-    with database.session() as session:
-        again = session.get(IdempotencyRecord, (caller, key))
-        if again is None:
-            return _try_claim(database, caller, key, fingerprint)
-        session.expunge(again)
-        return again
+    return claimed is not None
 
 
 def _replay(settings: Settings, record: IdempotencyRecord) -> Response:

@@ -109,6 +109,16 @@ def teams_by_id(
     return {team.id: team for team in session.exec(statement).all()}
 
 
+def team_with_unit(
+    session: Session, principal: Principal, team_id: uuid.UUID
+) -> tuple[Team, Unit] | None:
+    """A team the caller reaches and the unit it serves, in one query (the scope's join
+    to the team's unit is the one that fetches it)."""
+    statement = scoped_columns(principal, Team, Team, Unit).where(col(Team.id) == team_id)
+    row = session.exec(statement).one_or_none()  # type: ignore[call-overload]
+    return None if row is None else (row[0], row[1])
+
+
 @unscoped("a team the caller already reached")
 def has_history(session: Session, team_id: uuid.UUID) -> bool:
     """Whether anyone ever belonged to the team or a user account points at it."""

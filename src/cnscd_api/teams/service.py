@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from cnscd_api.core import audit, scope
 from cnscd_api.core.concurrency import ExpectedVersion, delete_versioned, update_versioned
-from cnscd_api.core.errors import Conflict, Unprocessable
+from cnscd_api.core.errors import Conflict, NotFound, Unprocessable
 from cnscd_api.core.labels import TEAM_STATUS_VI
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import Principal
@@ -31,6 +31,14 @@ NULLABLE_FIELDS = frozenset({"note", "decision_number", "decision_date"})
 def get_team(session: Session, actor: Principal, team_id: uuid.UUID) -> Team:
     """A team the caller reaches (a team leader: their own), else 404."""
     return scope.get_or_404(session, actor, Team, team_id)
+
+
+def get_team_with_unit(session: Session, actor: Principal, team_id: uuid.UUID) -> tuple[Team, Unit]:
+    """``get_team`` and the unit the team serves, in one query."""
+    found = repository.team_with_unit(session, actor, team_id)
+    if found is None:
+        raise NotFound(resource="team")
+    return found
 
 
 def teams_by_id(
