@@ -40,6 +40,7 @@ from cnscd_api.models import (
     User,
     utcnow,
 )
+from cnscd_api.stats import aggregates
 from cnscd_api.units.naming import division_type_from_name
 
 PASSWORD = "Test-password-2024"
@@ -291,4 +292,6 @@ def make_activity(
             )
         )
     session.flush()
+    # Counted in the dashboards as the API would have counted it.
+    aggregates.change(session, [], aggregates.facts_of(session, [activity.id]).values())
     return activity

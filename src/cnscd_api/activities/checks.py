@@ -43,6 +43,7 @@ class Checked:
     """A valid report, with everything it names resolved to ids."""
 
     team: Team
+    home: Unit  # the team's own unit
     place: Unit
     activity_date: date
     campaign: Campaign | None
@@ -226,6 +227,7 @@ class Checker:
             raise Unprocessable(errors=errors)
         return Checked(
             team=team,
+            home=self._unit(team.unit_id),
             place=place,
             activity_date=fields.activity_date,
             campaign=campaign,

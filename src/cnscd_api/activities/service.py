@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -63,6 +64,7 @@ from cnscd_api.models import (
     Role,
     utcnow,
 )
+from cnscd_api.stats import aggregates
 from cnscd_api.teams import service as team_service
 from cnscd_api.units import service as unit_service
 
@@ -222,6 +224,19 @@ def _snapshot(checked: Checked, status: ActivityStatus) -> dict[str, Any]:
     }
 
 
+def _facts(checked: Checked, status: ActivityStatus) -> aggregates.Facts:
+    """What a checked report counts for in the dashboards."""
+    return aggregates.Facts(
+        team_id=checked.team.id,
+        team_path=checked.home.path,
+        place_path=checked.place.path,
+        day=checked.activity_date,
+        campaign_id=checked.campaign.id if checked.campaign else None,
+        status=status,
+        values=dict(checked.values),
+    )
+
+
 def _insert(
     session: Session,
     actor: Principal,
@@ -253,6 +268,9 @@ def _insert(
         )
     repository.insert_activities(session, activities, categories, members, values)
     audit.add_rows(session, events)
+    aggregates.change(
+        session, [], [_facts(checked, ActivityStatus.SUBMITTED) for _, checked in entries]
+    )
 
 
 def record_activity(session: Session, actor: Principal, data: ActivityCreate) -> ActivityRead:
@@ -452,6 +470,7 @@ def update_activity(
     }
     checked = Checker(session, actor).check(ActivityFields(**merged), activity.team_id)
     before = audit.snapshot(activity)
+    counted = aggregates.facts_of(session, [activity.id])[activity.id]
     repository.replace_parts(
         session, activity.id, checked.category_ids, checked.member_ids, checked.values
     )
@@ -483,6 +502,7 @@ def update_activity(
         extra_before={"parts": _parts(current)},
         extra_after={"parts": _parts(_fields_of(session, activity))},
     )
+    aggregates.change(session, [counted], [_facts(checked, ActivityStatus.SUBMITTED)])
     return activity
 
 
@@ -500,10 +520,11 @@ def delete_activity(
     expected.check(activity.version)
     _check_open(session, activity)
     before, activity_id = audit.snapshot(activity), activity.id
-    path = unit_service.unit_path(session, activity.unit_id)
+    counted = aggregates.facts_of(session, [activity_id])[activity_id]
     repository.delete_parts(session, activity.id)
     delete_versioned(session, activity)
-    audit.deleted(session, actor, Activity, activity_id, before, path)
+    audit.deleted(session, actor, Activity, activity_id, before, counted.place_path)
+    aggregates.change(session, [counted], [])
 
 
 # --- review -------------------------------------------------------------------------------------
@@ -528,6 +549,7 @@ def _review(
     reason: str | None = None,
 ) -> Activity:
     before = audit.snapshot(activity)
+    counted = aggregates.facts_of(session, [activity.id])[activity.id]
     reviewed = status is not ActivityStatus.SUBMITTED
     update_versioned(
         session,
@@ -548,9 +570,10 @@ def _review(
         actor,
         activity,
         before,
-        unit_service.unit_path(session, activity.unit_id),
+        counted.place_path,
         action=action,
     )
+    aggregates.change(session, [counted], [replace(counted, status=status)])
     return activity
 
 

@@ -21,6 +21,12 @@ from cnscd_api.models.campaign import (
     IndicatorCategory,
 )
 from cnscd_api.models.idempotency import IdempotencyRecord, IdempotencyState
+from cnscd_api.models.stats import (
+    StatReporting,
+    StatTeamDay,
+    StatTeamTotal,
+    StatUnitDay,
+)
 from cnscd_api.models.team import (
     Affiliation,
     Gender,
@@ -74,6 +80,10 @@ __all__ = [
     "RefreshToken",
     "Role",
     "SkillLevel",
+    "StatReporting",
+    "StatTeamDay",
+    "StatTeamTotal",
+    "StatUnitDay",
     "Team",
     "TeamRole",
     "TeamStatus",

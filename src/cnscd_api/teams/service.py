@@ -19,6 +19,7 @@ from cnscd_api.core.permissions import Principal
 from cnscd_api.core.text import fold
 from cnscd_api.db import Database
 from cnscd_api.models import AuditAction, AuditEntity, Team, Unit, UnitLevel
+from cnscd_api.stats import aggregates
 from cnscd_api.teams import repository
 from cnscd_api.teams.schemas import TeamCreate, TeamFilters, TeamRead, TeamSort, TeamUpdate
 from cnscd_api.units import service as unit_service
@@ -112,6 +113,8 @@ def update_team(
     audit.updated(session, actor, team, before, unit.path)
     if before["unit_id"] != team.unit_id:
         _move_leaders(session, actor, team, before["unit_id"], unit.path)
+        old_path = unit_service.unit_path(session, before["unit_id"])
+        aggregates.team_moved(session, team.id, old_path, unit.path)
     return team
 
 

@@ -1,0 +1,81 @@
+"""Aggregates behind the dashboards, kept exact in the transaction of every activity write.
+
+Four tables, each a sum that a write moves by a signed delta (``INSERT … ON CONFLICT DO
+UPDATE SET n = n + excluded.n``), so that reading a dashboard never groups raw reports:
+
+- ``StatUnitDay``: per unit on the place's path (and the whole country, ``NATION``) ×
+  day × campaign × indicator × status, the indicator total and how many activities
+  counted it; the row with indicator ``ALL`` counts activities whatever they reported.
+- ``StatTeamTotal``: per team × campaign × indicator × status, for rankings.
+- ``StatTeamDay``: per team × day × campaign, how many activities the team recorded
+  (any status): a team "reported" that day when it is above zero.
+- ``StatReporting``: per unit on the team's path (and ``NATION``) × day × campaign, how
+  many teams reported; moved when a team's day count leaves or reaches zero.
+
+"No campaign" is the key ``NONE``, not NULL, so that every key is a primary key. Rows
+that fall back to zero stay (a dashboard sums them as nothing); ``cnscd stats rebuild``
+recomputes a subtree from the raw rows and drops them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from cnscd_api.models.activity import ActivityStatus
+from cnscd_api.models.base import enum_column
+
+NATION = uuid.UUID(int=0)  # the unit key of the whole country
+NONE = uuid.UUID(int=0)  # the campaign key of activities outside any campaign
+ALL = uuid.UUID(int=0)  # the indicator key of the rows that count activities
+
+
+class StatUnitDay(SQLModel, table=True):
+    __tablename__ = "stat_unit_day"
+
+    unit_key: uuid.UUID = Field(primary_key=True)
+    campaign_key: uuid.UUID = Field(primary_key=True)
+    indicator_key: uuid.UUID = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    status: ActivityStatus = Field(
+        sa_column=enum_column(ActivityStatus, nullable=False, primary_key=True)
+    )
+    total: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    activities: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+class StatTeamTotal(SQLModel, table=True):
+    __tablename__ = "stat_team_total"
+    __table_args__ = (
+        sa.Index("ix_stat_team_total_ranking", "campaign_key", "indicator_key", "status"),
+    )
+
+    team_id: uuid.UUID = Field(primary_key=True)
+    campaign_key: uuid.UUID = Field(primary_key=True)
+    indicator_key: uuid.UUID = Field(primary_key=True)
+    status: ActivityStatus = Field(
+        sa_column=enum_column(ActivityStatus, nullable=False, primary_key=True)
+    )
+    total: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    activities: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+class StatTeamDay(SQLModel, table=True):
+    __tablename__ = "stat_team_day"
+
+    team_id: uuid.UUID = Field(primary_key=True)
+    campaign_key: uuid.UUID = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    activities: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+class StatReporting(SQLModel, table=True):
+    __tablename__ = "stat_reporting"
+
+    unit_key: uuid.UUID = Field(primary_key=True)
+    campaign_key: uuid.UUID = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    teams: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))

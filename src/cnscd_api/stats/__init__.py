@@ -1,0 +1,1 @@
+"""Dashboard statistics: aggregates kept with every write, and the endpoints reading them."""
