@@ -149,6 +149,44 @@ def demo(
         typer.echo(f"  {user.username:<15} {user.role.value}")
 
 
+stats_app = typer.Typer(help="Dashboard aggregates.", no_args_is_help=True)
+app.add_typer(stats_app, name="stats")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild(
+    unit_id: Annotated[
+        str | None,
+        typer.Option("--unit-id", help="Only this unit's subtree (default: the whole country)."),
+    ] = None,
+) -> None:
+    """Recompute the dashboard aggregates from the reports themselves, for a subtree or
+    the whole country; the API keeps answering (writers wait for the end)."""
+    import uuid
+
+    from cnscd_api.models import Unit
+    from cnscd_api.stats.rebuild import rebuild
+
+    database = _database()
+    with database.transaction() as session:
+        unit = None
+        if unit_id is not None:
+            try:
+                unit = session.get(Unit, uuid.UUID(unit_id))
+            except ValueError:
+                unit = None
+            if unit is None:
+                typer.echo(f"no unit with id {unit_id}", err=True)
+                raise typer.Exit(code=2)
+        done = rebuild(session, unit)
+    database.dispose()
+    where = unit.name if unit is not None else "the whole country"
+    typer.echo(
+        f"rebuilt the aggregates of {where}: {done.activities} activities, "
+        f"{done.rows} rows, {done.seconds} s"
+    )
+
+
 @app.command()
 def openapi(
     output: Annotated[

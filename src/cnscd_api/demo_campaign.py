@@ -40,6 +40,7 @@ from cnscd_api.models import (
     UnitLevel,
     utcnow,
 )
+from cnscd_api.stats.rebuild import rebuild
 
 CODE = "cds-2024-kontum"
 NAME = "Cao điểm Ngày Chuyển đổi số quốc gia 2024"
@@ -327,4 +328,6 @@ def seed_demo_activities(session: Session) -> int:
         chunk = peak.rows[table]
         for start in range(0, len(chunk), 2000):
             session.execute(insert(table), chunk[start : start + 2000])
+    # Written in bulk, so counted for the dashboards in bulk too.
+    rebuild(session, session.get(Unit, campaign.scope_unit_id))
     return len(peak.rows[Activity])
