@@ -102,13 +102,13 @@ def password_hash(password: str) -> str:
 def make_user(
     session: Session,
     role: Role,
-    unit: Unit,
+    unit: Unit | None,
     username: str | None = None,
     password: str = PASSWORD,
     **fields: Any,
 ) -> User:
     username = username or f"{role.value.replace('_', '.')}.{uuid.uuid4().hex[:8]}"
-    if role is Role.TEAM_LEADER and "team_id" not in fields:
+    if role is Role.TEAM_LEADER and "team_id" not in fields and unit is not None:
         # A team leader leads a team; give them one in their unit.
         fields["team_id"] = make_team(session, unit).id
     user = User(
@@ -116,7 +116,7 @@ def make_user(
         full_name=f"Test {role.value}",
         search_text=fold(f"{username} test {role.value}"),
         role=role,
-        scope_unit_id=unit.id,
+        scope_unit_id=unit.id if unit else None,
         password_hash=password_hash(password),
         **fields,
     )

@@ -6,7 +6,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,10 +65,42 @@ def create_admin(
     ] = None,
 ) -> None:
     """Create a province_admin: the first account of a province."""
+    from cnscd_api.models import Role
+
+    _create_account(username, Role.PROVINCE_ADMIN, unit_code, full_name, password)
+
+
+@app.command("create-viewer")
+def create_viewer(
+    username: Annotated[str, typer.Argument(help="Login name, e.g. bo.tttt")],
+    unit_code: Annotated[
+        str | None,
+        typer.Option("--unit-code", help="GSO code of a province; omit with --national."),
+    ] = None,
+    national: Annotated[
+        bool, typer.Option("--national", help="Read the whole country (ministry dashboards).")
+    ] = False,
+    full_name: Annotated[str | None, typer.Option("--full-name")] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="Prompted for (hidden) when not given.")
+    ] = None,
+) -> None:
+    """Create a viewer of a province, or with --national of the whole country (read-only;
+    a national viewer is managed here only, out of every API caller's reach)."""
+    from cnscd_api.models import Role
+
+    if national == (unit_code is not None):
+        raise typer.BadParameter("give either --national or --unit-code")
+    _create_account(username, Role.VIEWER, unit_code, full_name, password)
+
+
+def _create_account(
+    username: str, role: Any, unit_code: str | None, full_name: str | None, password: str | None
+) -> None:
     from cnscd_api.core.errors import ProblemError
     from cnscd_api.core.i18n import message
     from cnscd_api.core.security import password_problems
-    from cnscd_api.models import Role, UnitLevel
+    from cnscd_api.models import UnitLevel
     from cnscd_api.units import repository as unit_repository
     from cnscd_api.users import service as user_service
 
@@ -80,18 +112,20 @@ def create_admin(
         typer.echo(f"refused: the password is too weak ({'; '.join(problems)})", err=True)
         raise typer.Exit(code=2)
     database = _database()
+    unit = None
     try:
         with database.transaction() as session:
-            code = unit_code.zfill(2)
-            unit = unit_repository.current_unit_by_code(session, UnitLevel.PROVINCE, code)
-            if unit is None:
-                typer.echo(f"no province with code {code}: run `cnscd seed` first", err=True)
-                raise typer.Exit(code=2)
+            if unit_code is not None:
+                code = unit_code.zfill(2)
+                unit = unit_repository.current_unit_by_code(session, UnitLevel.PROVINCE, code)
+                if unit is None:
+                    typer.echo(f"no province with code {code}: run `cnscd seed` first", err=True)
+                    raise typer.Exit(code=2)
             user_service.create_account(
                 session,
                 username=username,
                 full_name=full_name or username,
-                role=Role.PROVINCE_ADMIN,
+                role=role,
                 unit=unit,
                 password=password,
             )
@@ -100,7 +134,7 @@ def create_admin(
         raise typer.Exit(code=2) from error
     finally:
         database.dispose()
-    typer.echo(f"created province_admin {username} for {unit.name}")
+    typer.echo(f"created {role.value} {username} for {unit.name if unit else 'the whole country'}")
 
 
 @app.command()

@@ -37,8 +37,8 @@ def active_user_with_path(
     """The active user and their scope unit's path; with ``generation``, only while the
     account's token generation is still that one (a token's ``gen``), in the same query."""
     statement = (
-        select(User, Unit.path)
-        .join(Unit, col(Unit.id) == col(User.scope_unit_id))
+        select(User, sa.func.coalesce(col(Unit.path), NATIONAL_PATH))
+        .outerjoin(Unit, col(Unit.id) == col(User.scope_unit_id))
         .where(col(User.id) == user_id, col(User.is_active), col(User.deleted_at).is_(None))
     )
     if generation is not None:
@@ -50,6 +50,8 @@ def active_user_with_path(
 # The caller of every request is read by these two statements. They are built once, with
 # bound parameters, so each request only binds values: no statement to build, no cache
 # key to compute, no ORM object to make (the principal needs six columns).
+# The scope path of a national viewer: every unit's path starts with it.
+NATIONAL_PATH = "/"
 _USER_PRINCIPAL = (
     sa.select(
         col(User.username),
@@ -57,9 +59,9 @@ _USER_PRINCIPAL = (
         col(User.scope_unit_id),
         col(User.organisation),
         col(User.team_id),
-        col(Unit.path),
+        sa.func.coalesce(col(Unit.path), NATIONAL_PATH).label("path"),
     )
-    .join(Unit, col(Unit.id) == col(User.scope_unit_id))
+    .outerjoin(Unit, col(Unit.id) == col(User.scope_unit_id))
     .where(
         col(User.id) == sa.bindparam("subject_id"),
         col(User.token_generation) == sa.bindparam("generation"),
@@ -82,7 +84,7 @@ _CLIENT_PRINCIPAL = (
 @unscoped("the caller behind a token, before any scope exists")
 def user_principal(
     session: Session, user_id: uuid.UUID, generation: int
-) -> sa.Row[str, Role, uuid.UUID, str | None, uuid.UUID | None, str] | None:
+) -> sa.Row[str, Role, uuid.UUID | None, str | None, uuid.UUID | None, str] | None:
     """What a request needs of its user (one indexed query): only while the account is
     active and still at the token's generation."""
     parameters = {"subject_id": user_id, "generation": generation}

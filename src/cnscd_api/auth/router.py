@@ -196,7 +196,9 @@ def read_me(principal: CurrentPrincipal, session: SessionDep) -> Me:
             name=unit.name,
             level=unit.level,
             path_names=service.scope_path_names(session, principal),
-        ),
+        )
+        if unit is not None
+        else None,
         permissions=sorted(principal.permissions),
     )
 

@@ -51,7 +51,10 @@ class Me(BaseModel):
     full_name: str | None
     role: Role
     organisation: str | None
-    scope_unit: ScopeUnit
+    scope_unit: ScopeUnit | None = Field(
+        description="The unit whose subtree you work in; null for a national viewer "
+        "(the whole country)."
+    )
     permissions: list[Permission]
 
 

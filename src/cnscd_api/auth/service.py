@@ -168,7 +168,7 @@ def login_with_password(
             entity_id=user.id if user else None,
             # Filed under the account's unit, so its officers see attempts on it; attempts
             # on unknown usernames have no unit and are visible to nobody through the API.
-            unit_path=unit_repository.path_of(session, user.scope_unit_id) if user else None,
+            unit_path=_path_of(session, user) if user else None,
         )
         raise Unauthorized("invalid_credentials", keep_changes=True, headers=BEARER_CHALLENGE)
     # A success clears the username's count and, once per window, pays back a failure of
@@ -177,7 +177,7 @@ def login_with_password(
         repository.credit_address(
             session, address_key, now.timestamp(), settings.login_address_refill_seconds
         )
-    path = unit_repository.path_of(session, user.scope_unit_id)
+    path = _path_of(session, user)
     audit.record(
         session,
         actor=None,
@@ -365,13 +365,26 @@ def load_principal(
     )
 
 
+def _path_of(session: Session, user: User) -> str:
+    """Where a user's events are filed: their scope unit's path (a national viewer's, the
+    whole country's)."""
+    if user.scope_unit_id is None:
+        return repository.NATIONAL_PATH
+    path = unit_repository.path_of(session, user.scope_unit_id)
+    assert path is not None  # the foreign key guarantees it
+    return path
+
+
 def scope_path_names(session: Session, principal: Principal) -> list[str]:
     ids = ancestor_ids(principal.scope_path)
     names = repository.unit_names(session, ids)
     return [names[unit_id] for unit_id in ids if unit_id in names]
 
 
-def scope_unit(session: Session, principal: Principal) -> Unit:
+def scope_unit(session: Session, principal: Principal) -> Unit | None:
+    """The caller's scope unit; ``None`` for a national viewer (the whole country)."""
+    if principal.scope_unit_id is None:
+        return None
     unit = repository.unit_by_id(session, principal.scope_unit_id)
     assert unit is not None  # the foreign key guarantees it
     return unit

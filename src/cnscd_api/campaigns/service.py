@@ -403,7 +403,7 @@ def _parent_unit(
     if unit_id is None:
         scope_path = unit_service.unit_path(session, campaign.scope_unit_id)
         if not path_in_subtree_text(scope_path, actor.scope_path):
-            wanted = actor.scope_unit_id
+            wanted = actor.scope_unit_id or wanted
     unit = (
         unit_service.get_unit_for_write(session, actor, wanted)
         if write

@@ -128,7 +128,7 @@ class Principal:
     id: uuid.UUID
     name: str
     role: Role
-    scope_unit_id: uuid.UUID
+    scope_unit_id: uuid.UUID | None  # None: the whole country (a national viewer)
     scope_path: str
     organisation: str | None = None
     permissions: frozenset[Permission] = field(default_factory=frozenset)

@@ -34,6 +34,11 @@ class User(Versioned, table=True):
         "organisation",
         "is_active",
     )
+    __table_args__ = (
+        sa.CheckConstraint(
+            "scope_unit_id IS NOT NULL OR role = 'viewer'", name="only_viewers_national"
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     username: str = Field(max_length=64, unique=True)
@@ -42,7 +47,10 @@ class User(Versioned, table=True):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     role: Role = Field(sa_column=enum_column(Role, nullable=False, index=True))
-    scope_unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    # None only for a national viewer (the whole country; created with the command line).
+    scope_unit_id: uuid.UUID | None = Field(
+        default=None, foreign_key="unit.id", index=True, ondelete="RESTRICT"
+    )
     # A team leader's team; their scope unit is the unit that team serves.
     team_id: uuid.UUID | None = Field(
         default=None, foreign_key="team.id", index=True, ondelete="RESTRICT"

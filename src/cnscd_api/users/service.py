@@ -185,6 +185,7 @@ def delete_user(session: Session, actor: Principal, user: User, expected: Expect
     now = utcnow()
     update_versioned(session, user, {"is_active": False, "deleted_at": now})
     auth_repository.end_sessions(session, user_id, now)
+    assert user.scope_unit_id is not None  # a national viewer is out of every API caller's reach
     audit.deleted(
         session, actor, User, user_id, before, unit_service.unit_path(session, user.scope_unit_id)
     )
@@ -196,12 +197,12 @@ def create_account(
     username: str,
     full_name: str,
     role: Role,
-    unit: Unit,
+    unit: Unit | None,
     password: str,
     is_demo: bool = False,
 ) -> User:
-    """An account made from the command line (the first admin, demo users): no actor,
-    the same password rules."""
+    """An account made from the command line (the first admin, demo users, national
+    viewers with no ``unit``): no actor, the same password rules."""
     _check_password(password, username)
     if repository.username_exists(session, username):
         raise Conflict("username_taken")
@@ -210,10 +211,11 @@ def create_account(
         full_name=full_name,
         search_text=fold(f"{username} {full_name}"),
         role=role,
-        scope_unit_id=unit.id,
+        scope_unit_id=unit.id if unit else None,
         password_hash=hash_password(password),
         is_demo=is_demo,
     )
     repository.add(session, user)
-    audit.created(session, None, user, unit.path, extra=PASSWORD_SET, actor_name="cli")
+    path = unit.path if unit else auth_repository.NATIONAL_PATH
+    audit.created(session, None, user, path, extra=PASSWORD_SET, actor_name="cli")
     return user
