@@ -276,6 +276,14 @@ def test_a_national_caller_reads_the_whole_country(session: Session, world: Worl
         session, national, TimeseriesQuery(indicator="people_guided", interval="month"), "en"
     )
     assert sum(p.approved for p in series.periods) == 137
+    # Without from and to: the last 12 months (30 days, 12 weeks) up to today.
+    assert [series.periods[0].period, series.periods[-1].period] == ["2025-04", "2026-03"]
+    days = service.timeseries(session, national, TimeseriesQuery(indicator="people_guided"), "en")
+    assert (days.date_from, days.date_to, len(days.periods)) == (
+        TODAY - timedelta(days=29),
+        TODAY,
+        30,
+    )
 
 
 # --- bad input ------------------------------------------------------------------------------

@@ -481,16 +481,13 @@ def timeseries(
     indicator = _indicator(session, query.indicator)
     place = place_of(session, actor, query.unit_id)
     interval = query.interval
-    date_to = query.date_to or (
-        campaign.ends_on
-        if campaign is not None
-        else max(clock.today(), query.date_from or date.min)
-    )
-    date_from = query.date_from or (
-        campaign.starts_on if campaign is not None else _default_from(date_to, interval)
-    )
-    if date_from > date_to:  # a default met a date sent
-        date_from = period_start(date_to, interval)
+    date_to, date_from = query.date_to, query.date_from
+    if date_to is None:
+        date_to = campaign.ends_on if campaign is not None else clock.today()
+        date_to = max(date_to, date_from) if date_from is not None else date_to
+    if date_from is None:
+        date_from = campaign.starts_on if campaign is not None else _default_from(date_to, interval)
+        date_from = min(date_from, date_to)
     if period_count(date_from, date_to, interval) > MAX_PERIODS:
         raise Unprocessable(
             errors=[
