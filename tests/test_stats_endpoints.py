@@ -5,6 +5,7 @@ what partners, viewers and team leaders read."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, event
 from sqlmodel import Session, col, func, select
 
 from cnscd_api.config import Settings
@@ -584,3 +586,47 @@ def test_max_age_is_a_setting(client: TestClient, world: World, settings: Settin
     settings.stats_max_age_seconds = 5
     response = client.get(f"{STATS}/overview", headers=world.headers["admin"])
     assert response.headers["cache-control"] == "private, max-age=5"
+
+
+# --- the shape of the reads -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "most"),
+    [
+        ("/overview", {}, 8),
+        ("/timeseries", {"indicator": "people_guided", "interval": "week"}, 4),
+        ("/teams/ranking", {"indicator": "people_guided"}, 4),
+        ("/campaigns/{campaign}/progress", {}, 8),
+        ("/campaigns/{campaign}/completeness", {"unit_id": "{dak_man}"}, 8),
+    ],
+)
+def test_reads_are_a_few_queries_on_the_aggregates(
+    client: TestClient,
+    connection: Connection,
+    world: World,
+    path: str,
+    params: dict[str, str],
+    most: int,
+) -> None:
+    """A handful of statements per answer (the caller's own lookup included), none of them
+    on the raw reports."""
+    url = STATS + path.format(campaign=world.campaign.id)
+    sent = {k: v.format(dak_man=world.tree.dak_man.id) for k, v in params.items()}
+    headers = world.headers["dak_man"]
+    client.get(url, params=sent, headers=headers)  # warm-up: per-process caches
+    statements: list[str] = []
+
+    def before_cursor_execute(*args: Any) -> None:
+        if str(args[2]).lstrip().upper().startswith("SELECT"):  # not savepoints
+            statements.append(str(args[2]))
+
+    event.listen(connection, "before_cursor_execute", before_cursor_execute)
+    try:
+        response = client.get(url, params=sent, headers=headers)
+    finally:
+        event.remove(connection, "before_cursor_execute", before_cursor_execute)
+    assert response.status_code == 200, response.text
+    assert 0 < len(statements) <= most, statements
+    raw = [s for s in statements if re.search(r"\b(activity|activity_value)\b(?!_)", s)]
+    assert raw == []
