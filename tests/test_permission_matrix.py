@@ -766,6 +766,54 @@ CASES += [
         200,
         True,
     ),
+    Case(
+        "GET",
+        "/api/v1/stats/overview",
+        lambda t, i: ("GET", f"/api/v1/stats/overview?unit_id={t.village[i].id}", None),
+        P.STATS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/stats/timeseries",
+        lambda t, i: (
+            "GET",
+            f"/api/v1/stats/timeseries?indicator=people_guided&unit_id={t.village[i].id}",
+            None,
+        ),
+        P.STATS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/stats/teams/ranking",
+        lambda t, i: (
+            "GET",
+            f"/api/v1/stats/teams/ranking?indicator=people_guided&unit_id={t.village[i].id}",
+            None,
+        ),
+        P.STATS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/stats/campaigns/{campaign_id}/progress",
+        lambda t, i: ("GET", f"/api/v1/stats/campaigns/{t.campaign[i].id}/progress", None),
+        P.STATS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/stats/campaigns/{campaign_id}/completeness",
+        lambda t, i: ("GET", f"/api/v1/stats/campaigns/{t.campaign[i].id}/completeness", None),
+        P.STATS_READ,
+        200,
+        True,
+    ),
 ]
 
 
@@ -816,6 +864,9 @@ BODY_REFERENCE_ROUTES = {
     ("POST", "/api/v1/activities"),
     ("POST", "/api/v1/activities/batch"),
     ("POST", "/api/v1/activities/approve"),
+    ("GET", "/api/v1/stats/overview"),
+    ("GET", "/api/v1/stats/timeseries"),
+    ("GET", "/api/v1/stats/teams/ranking"),
 }
 # An import names its teams in the file: a team outside the scope is a bad row (422).
 OUTSIDE_STATUS = {

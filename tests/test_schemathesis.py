@@ -157,6 +157,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "organisation_not_yours",  # the caller's organisation
     "partner_staff_without_partner",  # with the organisation a partner's report gets
     "idempotency_key_reused",  # the keys the caller used before, with other bodies
+    "from_after_to",  # the order of two dates (no JSON Schema compares parameters)
+    "too_many_periods",  # the days between two dates, counted in periods
 }
 
 

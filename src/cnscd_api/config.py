@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     login_address_failure_budget: int = Field(default=20, ge=1)
     login_address_refill_seconds: int = Field(default=120, ge=1, le=24 * 60 * 60)
     refresh_reuse_grace_seconds: int = Field(default=30, ge=0, le=10 * 60)
+    # How long a browser may keep a dashboard answer (Cache-Control: private, max-age).
+    stats_max_age_seconds: int = Field(default=60, ge=0, le=24 * 60 * 60)
 
     @model_validator(mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.db import Database, create_db_engine
 from cnscd_api.members.router import router as members_router
 from cnscd_api.openapi import build_openapi, operation_id
+from cnscd_api.stats.router import router as stats_router
 from cnscd_api.system.router import router as system_router
 from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
@@ -53,6 +54,7 @@ def api_router() -> APIRouter:
         catalogue_router,
         campaigns_router,
         activities_router,
+        stats_router,
         audit_router,
     ):
         router.include_router(feature_router)
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "Idempotency-Key",
             "X-Request-ID",
             "Accept-Language",
+            "If-None-Match",
         ],
         expose_headers=["X-Request-ID", "ETag", "Retry-After", "Idempotent-Replayed"],
     )

@@ -497,6 +497,15 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The day is outside the campaign ({starts_on} to {ends_on}).",
         "vi": "Ngày này nằm ngoài thời gian của đợt cao điểm (từ {starts_on} đến {ends_on}).",
     },
+    "from_after_to": {
+        "en": "Must not be after to ({to}).",
+        "vi": "Không được sau ngày kết thúc to ({to}).",
+    },
+    "too_many_periods": {
+        "en": "The days asked for span more than {limit} periods of one {interval}; "
+        "narrow from and to.",
+        "vi": "Khoảng ngày yêu cầu vượt quá {limit} kỳ (theo {interval}); hãy thu hẹp from và to.",
+    },
     "category_not_in_campaign": {
         "en": "{code_value} is not one of the campaign's contents.",
         "vi": "{code_value} không thuộc nội dung của đợt cao điểm.",

@@ -1,0 +1,338 @@
+"""Queries of ``/stats``.
+
+Activity figures come from the aggregate tables only (``models/stats.py``), filtered in
+their primary-key order (unit, campaign, indicator, day, status); no request groups raw
+activity rows. Teams, members and coverage are counted from the registry at query
+time, through the caller's scoped statements (``core.scope``): each is one grouped
+query over indexed columns (the unit path prefix, ``team.unit_id``, ``team.status``,
+``member.team_id``), cheap at a province's size; they can move to aggregates of their
+own if national dashboards need it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, or_, select
+
+from cnscd_api.core.permissions import Principal
+from cnscd_api.core.scope import path_in_subtree, scoped_columns
+from cnscd_api.models import (
+    ActivityStatus,
+    CampaignIndicator,
+    CampaignTarget,
+    Indicator,
+    Member,
+    Team,
+    TeamStatus,
+    Unit,
+    UnitLevel,
+)
+from cnscd_api.stats.aggregates import REPORTING, TEAM_DAY, TEAM_TOTAL, UNIT_DAY
+
+COUNTED = (ActivityStatus.APPROVED, ActivityStatus.SUBMITTED)
+
+
+def _current(today: date) -> Any:
+    return or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= today)
+
+
+def children(
+    session: Session, actor: Principal, parent_id: uuid.UUID | None, today: date
+) -> list[Any]:
+    """(id, name, path) of the units directly under ``parent_id`` (the provinces under
+    the whole country) that exist today, in the caller's reach."""
+    parent = (
+        col(Unit.parent_id).is_(None) if parent_id is None else col(Unit.parent_id) == parent_id
+    )
+    statement = (
+        scoped_columns(actor, Unit, Unit.id, Unit.name, Unit.path)
+        .where(parent, _current(today))
+        .order_by(col(Unit.code).asc().nulls_last(), col(Unit.name))
+    )
+    return list(session.execute(statement).all())
+
+
+# --- the registry ---------------------------------------------------------------------
+
+
+def team_counts(session: Session, actor: Principal, path: str) -> dict[TeamStatus, int]:
+    statement = (
+        scoped_columns(actor, Team, Team.status, func.count())
+        .where(path_in_subtree(Unit.path, path))
+        .group_by(col(Team.status))
+    )
+    return {status: int(count) for status, count in session.execute(statement).all()}
+
+
+def member_counts(session: Session, actor: Principal, path: str) -> list[Any]:
+    """(affiliation, gender, skill level, role, count) of current members."""
+    keys = (Member.affiliation, Member.gender, Member.skill_level, Member.role)
+    statement = (
+        scoped_columns(actor, Member, *keys, func.count())
+        .where(path_in_subtree(Unit.path, path), col(Member.left_on).is_(None))
+        .group_by(*(col(k) for k in keys))
+    )
+    return list(session.execute(statement).all())
+
+
+def unit_counts(session: Session, actor: Principal, path: str, today: date) -> dict[UnitLevel, int]:
+    """Communes and villages existing today in the subtree."""
+    statement = (
+        scoped_columns(actor, Unit, Unit.level, func.count())
+        .where(
+            path_in_subtree(Unit.path, path),
+            col(Unit.level).in_([UnitLevel.COMMUNE, UnitLevel.VILLAGE]),
+            _current(today),
+        )
+        .group_by(col(Unit.level))
+    )
+    return {level: int(count) for level, count in session.execute(statement).all()}
+
+
+def served_counts(session: Session, actor: Principal, path: str) -> tuple[int, int]:
+    """Communes and villages an active team serves (a village's team serves its commune)."""
+    village = col(Unit.level) == UnitLevel.VILLAGE
+    commune = sa.case((village, col(Unit.parent_id)), else_=col(Unit.id))
+    statement = scoped_columns(
+        actor,
+        Team,
+        func.count(sa.distinct(commune)),
+        func.count(sa.distinct(sa.case((village, col(Unit.id))))),
+    ).where(path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE)
+    communes, villages = session.execute(statement).one()
+    return int(communes), int(villages)
+
+
+def active_teams_by_unit(session: Session, actor: Principal, path: str) -> list[Any]:
+    """(unit path, active teams) per unit of the subtree that has any."""
+    statement = (
+        scoped_columns(actor, Team, Unit.path, func.count())
+        .where(path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE)
+        .group_by(col(Unit.path))
+    )
+    return list(session.execute(statement).all())
+
+
+def silent_teams(
+    session: Session, actor: Principal, path: str, campaign_id: uuid.UUID, day: date
+) -> list[Any]:
+    """(id, name, unit id, unit name) of the subtree's active teams that recorded nothing
+    for the campaign on ``day``."""
+    reported = (
+        sa.select(TEAM_DAY.c.team_id)
+        .where(
+            TEAM_DAY.c.team_id == Team.id,
+            TEAM_DAY.c.campaign_key == campaign_id,
+            TEAM_DAY.c.day == day,
+            TEAM_DAY.c.activities > 0,
+        )
+        .exists()
+    )
+    statement = (
+        scoped_columns(actor, Team, Team.id, Team.name, Unit.id, Unit.name)
+        .where(path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE, ~reported)
+        .order_by(col(Unit.name), col(Team.name), col(Team.id))
+    )
+    return list(session.execute(statement).all())
+
+
+# --- the catalogue and campaigns -----------------------------------------------------------
+
+
+def indicators_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Indicator]:
+    if not ids:
+        return {}
+    found = session.exec(select(Indicator).where(col(Indicator.id).in_(ids))).all()
+    return {indicator.id: indicator for indicator in found}
+
+
+def indicator_by_code(session: Session, code: str) -> Indicator | None:
+    return session.exec(select(Indicator).where(col(Indicator.code) == code)).first()
+
+
+def campaign_indicators(
+    session: Session, campaign_id: uuid.UUID
+) -> list[tuple[Indicator, int | None]]:
+    """The indicators a campaign tracks, with the campaign's own (scope unit's) target."""
+    statement = (
+        select(Indicator, CampaignIndicator.target)
+        .join(CampaignIndicator, col(CampaignIndicator.indicator_id) == col(Indicator.id))
+        .where(col(CampaignIndicator.campaign_id) == campaign_id)
+        .order_by(col(Indicator.position), col(Indicator.code))
+    )
+    return [(indicator, target) for indicator, target in session.exec(statement).all()]
+
+
+def targets_given(
+    session: Session, campaign_id: uuid.UUID, unit_ids: list[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """(unit, indicator) → the target the unit's parent gave it."""
+    if not unit_ids:
+        return {}
+    statement = select(
+        CampaignTarget.unit_id, CampaignTarget.indicator_id, CampaignTarget.value
+    ).where(
+        col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.unit_id).in_(unit_ids)
+    )
+    return {(unit, indicator): value for unit, indicator, value in session.exec(statement).all()}
+
+
+# --- the aggregates -------------------------------------------------------------------------
+
+
+def _campaign(table: Any, campaign_id: uuid.UUID | None) -> list[Any]:
+    """No campaign asked for: every campaign key (and none) is summed."""
+    return [] if campaign_id is None else [table.c.campaign_key == campaign_id]
+
+
+def _days(table: Any, date_from: date | None, date_to: date | None) -> list[Any]:
+    conditions = []
+    if date_from is not None:
+        conditions.append(table.c.day >= date_from)
+    if date_to is not None:
+        conditions.append(table.c.day <= date_to)
+    return conditions
+
+
+def unit_totals(
+    session: Session,
+    unit_key: uuid.UUID,
+    campaign_id: uuid.UUID | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> list[Any]:
+    """(indicator key, status, total, activities) of one unit over the days asked for."""
+    statement = (
+        sa.select(
+            UNIT_DAY.c.indicator_key,
+            UNIT_DAY.c.status,
+            func.sum(UNIT_DAY.c.total),
+            func.sum(UNIT_DAY.c.activities),
+        )
+        .where(
+            UNIT_DAY.c.unit_key == unit_key,
+            *_campaign(UNIT_DAY, campaign_id),
+            *_days(UNIT_DAY, date_from, date_to),
+        )
+        .group_by(UNIT_DAY.c.indicator_key, UNIT_DAY.c.status)
+    )
+    return list(session.execute(statement).all())
+
+
+def campaign_totals(
+    session: Session,
+    unit_keys: list[uuid.UUID],
+    campaign_id: uuid.UUID,
+    indicator_ids: list[uuid.UUID],
+) -> list[Any]:
+    """(unit key, indicator key, status, total) of units in a campaign, approved and
+    submitted."""
+    if not unit_keys or not indicator_ids:
+        return []
+    statement = (
+        sa.select(
+            UNIT_DAY.c.unit_key,
+            UNIT_DAY.c.indicator_key,
+            UNIT_DAY.c.status,
+            func.sum(UNIT_DAY.c.total),
+        )
+        .where(
+            UNIT_DAY.c.unit_key.in_(unit_keys),
+            UNIT_DAY.c.campaign_key == campaign_id,
+            UNIT_DAY.c.indicator_key.in_(indicator_ids),
+            UNIT_DAY.c.status.in_(COUNTED),
+        )
+        .group_by(UNIT_DAY.c.unit_key, UNIT_DAY.c.indicator_key, UNIT_DAY.c.status)
+    )
+    return list(session.execute(statement).all())
+
+
+def indicator_by_day(
+    session: Session,
+    unit_key: uuid.UUID,
+    campaign_id: uuid.UUID | None,
+    indicator_id: uuid.UUID,
+    date_from: date,
+    date_to: date,
+) -> list[Any]:
+    """(day, status, total) of one indicator in one unit, approved and submitted."""
+    statement = (
+        sa.select(UNIT_DAY.c.day, UNIT_DAY.c.status, func.sum(UNIT_DAY.c.total))
+        .where(
+            UNIT_DAY.c.unit_key == unit_key,
+            *_campaign(UNIT_DAY, campaign_id),
+            UNIT_DAY.c.indicator_key == indicator_id,
+            *_days(UNIT_DAY, date_from, date_to),
+            UNIT_DAY.c.status.in_(COUNTED),
+        )
+        .group_by(UNIT_DAY.c.day, UNIT_DAY.c.status)
+    )
+    return list(session.execute(statement).all())
+
+
+def reporting(
+    session: Session,
+    unit_keys: list[uuid.UUID],
+    campaign_id: uuid.UUID,
+    date_from: date,
+    date_to: date,
+) -> list[Any]:
+    """(unit key, day, teams that reported) for a campaign's days."""
+    if not unit_keys:
+        return []
+    statement = sa.select(REPORTING.c.unit_key, REPORTING.c.day, REPORTING.c.teams).where(
+        REPORTING.c.unit_key.in_(unit_keys),
+        REPORTING.c.campaign_key == campaign_id,
+        *_days(REPORTING, date_from, date_to),
+    )
+    return list(session.execute(statement).all())
+
+
+def ranking(
+    session: Session,
+    actor: Principal,
+    path: str,
+    campaign_id: uuid.UUID | None,
+    indicator_id: uuid.UUID,
+    limit: int,
+) -> list[Any]:
+    """(team id, team name, unit id, unit path names, approved, submitted) of the teams
+    in the subtree that counted the indicator, most approved first; ties by name, id."""
+
+    def summed(status: ActivityStatus) -> Any:
+        return func.sum(sa.case((TEAM_TOTAL.c.status == status, TEAM_TOTAL.c.total), else_=0))
+
+    teams = scoped_columns(actor, Team, Team.id).where(path_in_subtree(Unit.path, path))
+    approved, submitted = summed(ActivityStatus.APPROVED), summed(ActivityStatus.SUBMITTED)
+    totals = (
+        sa.select(TEAM_TOTAL.c.team_id, approved.label("approved"), submitted.label("submitted"))
+        .where(
+            *_campaign(TEAM_TOTAL, campaign_id),
+            TEAM_TOTAL.c.indicator_key == indicator_id,
+            TEAM_TOTAL.c.status.in_(COUNTED),
+            TEAM_TOTAL.c.team_id.in_(teams),
+        )
+        .group_by(TEAM_TOTAL.c.team_id)
+        .having(or_(approved != 0, submitted != 0))
+        .subquery()
+    )
+    statement = (
+        scoped_columns(
+            actor,
+            Team,
+            Team.id,
+            Team.name,
+            Unit.id,
+            Unit.path_names,
+            totals.c.approved,
+            totals.c.submitted,
+        )
+        .join(totals, totals.c.team_id == Team.id)
+        .order_by(totals.c.approved.desc(), col(Team.name), col(Team.id))
+        .limit(limit)
+    )
+    return list(session.execute(statement).all())

@@ -1,0 +1,236 @@
+"""Query parameters and answers of ``/stats``: counts only, never a member's name or
+personal data."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cnscd_api.catalogue.schemas import CatalogueCode
+from cnscd_api.core.fields import IsoDate
+from cnscd_api.models import UnitLevel
+
+Day = date  # for models with a field named ``date``
+
+UNIT_DESCRIPTION = (
+    "The unit whose subtree is counted; it must lie inside your scope. Defaults to your "
+    "scope unit (the whole country for a national account)."
+)
+
+
+class Interval(StrEnum):
+    DAY = "day"
+    WEEK = "week"  # ISO weeks, Monday to Sunday
+    MONTH = "month"
+
+
+class AreaQuery(BaseModel):
+    unit_id: uuid.UUID | None = Field(default=None, description=UNIT_DESCRIPTION)
+
+
+class PeriodQuery(AreaQuery):
+    campaign_id: uuid.UUID | None = Field(
+        default=None, description="Only what counted for this campaign; all reports without."
+    )
+    date_from: IsoDate | None = Field(
+        default=None, alias="from", description="First day (inclusive), Asia/Ho_Chi_Minh."
+    )
+    date_to: IsoDate | None = Field(
+        default=None, alias="to", description="Last day (inclusive); not before `from`."
+    )
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class OverviewQuery(PeriodQuery):
+    pass
+
+
+class TimeseriesQuery(PeriodQuery):
+    indicator: CatalogueCode = Field(description="The indicator's code, e.g. `people_guided`.")
+    interval: Interval = Field(
+        default=Interval.DAY, description="`day`, `week` (ISO, Monday first) or `month`."
+    )
+
+
+class RankingQuery(AreaQuery):
+    indicator: CatalogueCode = Field(description="The indicator's code, e.g. `people_guided`.")
+    campaign_id: uuid.UUID | None = Field(
+        default=None, description="Only what counted for this campaign; all reports without."
+    )
+    limit: int = Field(default=20, ge=1, le=500, description="How many teams (at most 500).")
+
+
+class CampaignAreaQuery(BaseModel):
+    unit_id: uuid.UUID | None = Field(
+        default=None,
+        description="A unit inside the campaign's scope and yours; defaults to the "
+        "campaign's scope unit, or to your own unit when the campaign's lies above it.",
+    )
+
+
+class CompletenessQuery(CampaignAreaQuery):
+    date: IsoDate | None = Field(
+        default=None,
+        description="The day whose silent units are ranked; defaults to today, brought "
+        "into the campaign's days.",
+    )
+
+
+# --- answers ----------------------------------------------------------------------------
+
+
+class Area(BaseModel):
+    unit_id: uuid.UUID | None = Field(description="Null for the whole country.")
+    unit_name: str
+    level: UnitLevel | None
+
+
+class IndicatorName(BaseModel):
+    code: str
+    name: str
+    unit: str = Field(description="What is counted: people, households, accounts …")
+
+
+class TeamCounts(BaseModel):
+    total: int
+    by_status: dict[str, int] = Field(description="`active`, `suspended`, `dissolved`.")
+
+
+class MemberCounts(BaseModel):
+    """Current members (who have not left), counted; no member is named."""
+
+    total: int
+    by_affiliation: dict[str, int]
+    by_gender: dict[str, int] = Field(description="`unknown` counts members without one.")
+    by_skill_level: dict[str, int]
+    by_role: dict[str, int]
+
+
+class ActivityCounts(BaseModel):
+    total: int
+    by_status: dict[str, int] = Field(description="`submitted`, `approved`, `rejected`.")
+
+
+class IndicatorTotal(IndicatorName):
+    approved: int
+    submitted: int = Field(description="Reported and waiting for review.")
+    approved_activities: int
+    submitted_activities: int
+
+
+class Coverage(BaseModel):
+    """Units that exist today, and those an active team serves (a commune counts when an
+    active team serves it or one of its villages)."""
+
+    communes: int
+    communes_with_team: int
+    commune_percentage: float | None = Field(description="Null when there is no commune.")
+    villages: int
+    villages_with_team: int
+    village_percentage: float | None = Field(description="Null when there is no village.")
+
+
+class Overview(BaseModel):
+    area: Area
+    campaign_id: uuid.UUID | None
+    date_from: date | None
+    date_to: date | None
+    teams: TeamCounts
+    members: MemberCounts
+    activities: ActivityCounts = Field(description="In the days and campaign asked for.")
+    indicators: list[IndicatorTotal] = Field(description="Every indicator reported.")
+    coverage: Coverage
+
+
+class IndicatorProgress(BaseModel):
+    indicator: str
+    target: int | None
+    achieved: int = Field(description="Approved.")
+    submitted: int = Field(description="Reported and waiting for review.")
+    percentage: float | None = Field(description="achieved / target × 100; null without target.")
+
+
+class UnitProgress(BaseModel):
+    unit_id: uuid.UUID
+    unit_name: str
+    indicators: list[IndicatorProgress]
+
+
+class Progress(BaseModel):
+    campaign_id: uuid.UUID
+    indicators: list[IndicatorName] = Field(description="The indicators the campaign tracks.")
+    unit: UnitProgress = Field(description="The unit asked for, with its own targets.")
+    children: list[UnitProgress] = Field(description="Its direct children existing today.")
+
+
+class CompletenessDay(BaseModel):
+    day: date
+    expected: int = Field(description="Active teams in the unit (today's registry).")
+    reported: int = Field(description="Teams that recorded an activity for that day.")
+    silent: int = Field(description="expected − reported, never below zero.")
+
+
+class SilentUnit(BaseModel):
+    unit_id: uuid.UUID
+    unit_name: str
+    expected: int
+    reported: int
+    silent: int
+
+
+class SilentTeam(BaseModel):
+    team_id: uuid.UUID
+    team_name: str
+    unit_id: uuid.UUID
+    unit_name: str
+
+
+class Completeness(BaseModel):
+    campaign_id: uuid.UUID
+    area: Area
+    expected_teams: int
+    days: list[CompletenessDay] = Field(description="Each campaign day up to today.")
+    date: Day = Field(description="The day the children and silent teams are ranked for.")
+    children: list[SilentUnit] = Field(description="Most silent first, on `date`.")
+    silent_teams: list[SilentTeam] | None = Field(
+        description="At commune or village level: the active teams silent on `date`."
+    )
+
+
+class Period(BaseModel):
+    period: str = Field(description="`2024-10-05`, `2024-W40` or `2024-10`.")
+    starts_on: date
+    ends_on: date
+    approved: int
+    submitted: int
+
+
+class Timeseries(BaseModel):
+    area: Area
+    indicator: IndicatorName
+    campaign_id: uuid.UUID | None
+    interval: Interval
+    date_from: date
+    date_to: date
+    periods: list[Period] = Field(description="Every period, zeros included.")
+
+
+class RankedTeam(BaseModel):
+    rank: int
+    team_id: uuid.UUID
+    team_name: str
+    unit_id: uuid.UUID
+    unit_names: list[str] = Field(description="From the province down to the team's unit.")
+    approved: int
+    submitted: int
+
+
+class Ranking(BaseModel):
+    area: Area
+    indicator: IndicatorName
+    campaign_id: uuid.UUID | None
+    items: list[RankedTeam]

@@ -1,0 +1,572 @@
+"""Dashboards: what the teams of a unit's subtree are and did, read from the aggregates
+kept with every activity write (``stats/aggregates.py``).
+
+- The unit asked for must lie inside the caller's subtree (404 otherwise, like any
+  object out of scope); without one it is the caller's scope unit, or the whole
+  country (``NATION``) for a national caller (scope path ``/``).
+- Partners and viewers read the same counts as officers: aggregates never name a
+  member. A team leader's team counts, member counts and ranking cover their own team
+  (the scoped statements of ``core.scope``); unit figures are their unit's.
+- Without a campaign, the figures of every campaign and of reports outside any are
+  summed. Days are Asia/Ho_Chi_Minh days (``core.clock``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session
+
+from cnscd_api.campaigns import service as campaign_service
+from cnscd_api.core import clock, scope
+from cnscd_api.core.errors import FieldError, Unprocessable
+from cnscd_api.core.i18n import Language
+from cnscd_api.core.permissions import Principal
+from cnscd_api.core.scope import ancestor_ids, path_in_subtree_text
+from cnscd_api.models import (
+    ActivityStatus,
+    Affiliation,
+    Campaign,
+    Gender,
+    Indicator,
+    SkillLevel,
+    TeamRole,
+    TeamStatus,
+    Unit,
+    UnitLevel,
+)
+from cnscd_api.models.stats import ALL, NATION
+from cnscd_api.stats import repository
+from cnscd_api.stats.schemas import (
+    ActivityCounts,
+    Area,
+    CampaignAreaQuery,
+    Completeness,
+    CompletenessDay,
+    CompletenessQuery,
+    Coverage,
+    IndicatorName,
+    IndicatorProgress,
+    IndicatorTotal,
+    Interval,
+    MemberCounts,
+    Overview,
+    OverviewQuery,
+    Period,
+    PeriodQuery,
+    Progress,
+    RankedTeam,
+    Ranking,
+    RankingQuery,
+    SilentTeam,
+    SilentUnit,
+    TeamCounts,
+    Timeseries,
+    TimeseriesQuery,
+    UnitProgress,
+)
+from cnscd_api.units import service as unit_service
+
+NATION_NAME = "Việt Nam"
+# Periods a time series may have: ten years of days.
+MAX_PERIODS = 3660
+# How far back a time series reaches without `from`.
+DEFAULT_PERIODS = {Interval.DAY: 30, Interval.WEEK: 12, Interval.MONTH: 12}
+
+
+@dataclass(frozen=True)
+class Place:
+    """The unit whose subtree is counted, and its key in the aggregates."""
+
+    key: uuid.UUID
+    unit: Unit | None  # None: the whole country
+    path: str
+
+    @property
+    def level(self) -> UnitLevel | None:
+        return self.unit.level if self.unit is not None else None
+
+    def area(self) -> Area:
+        if self.unit is None:
+            return Area(unit_id=None, unit_name=NATION_NAME, level=None)
+        return Area(unit_id=self.unit.id, unit_name=self.unit.name, level=self.unit.level)
+
+
+def place_of(session: Session, actor: Principal, unit_id: uuid.UUID | None) -> Place:
+    """The unit asked for, inside the caller's own subtree (404 otherwise: a team leader
+    may read the names of the units above their team, not count them)."""
+    if unit_id is None:
+        if actor.scope_path == "/":
+            return Place(NATION, None, "/")
+        unit_id = actor.scope_unit_id
+    unit = scope.get_or_404(session, actor, Unit, unit_id, write=True)
+    return Place(unit.id, unit, unit.path)
+
+
+def campaign_place(
+    session: Session, actor: Principal, campaign: Campaign, unit_id: uuid.UUID | None
+) -> Place:
+    """The unit a campaign's figures are read for: inside the campaign's scope (422
+    otherwise) and the caller's; by default the campaign's scope unit, or the caller's
+    own unit when the campaign's lies above it."""
+    scope_path = unit_service.unit_path(session, campaign.scope_unit_id)
+    if unit_id is None and path_in_subtree_text(scope_path, actor.scope_path):
+        unit_id = campaign.scope_unit_id
+    place = place_of(session, actor, unit_id)
+    if not path_in_subtree_text(place.path, scope_path):
+        raise Unprocessable(errors=[FieldError.of("query.unit_id", "unit_outside_campaign")])
+    return place
+
+
+def readable_campaign(
+    session: Session, actor: Principal, campaign_id: uuid.UUID | None
+) -> Campaign | None:
+    """The campaign a query names, if the caller reads it (404 otherwise)."""
+    if campaign_id is None:
+        return None
+    return campaign_service.get_campaign(session, actor, campaign_id)
+
+
+def _check_period(date_from: date | None, date_to: date | None) -> None:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise Unprocessable(
+            errors=[FieldError.of("query.from", "from_after_to", to=date_to.isoformat())]
+        )
+
+
+def _indicator(session: Session, code: str) -> Indicator:
+    indicator = repository.indicator_by_code(session, code)
+    if indicator is None:
+        raise Unprocessable(
+            errors=[FieldError.of("query.indicator", "unknown_indicator", code_value=code)]
+        )
+    return indicator
+
+
+def _ref(indicator: Indicator, language: Language) -> IndicatorName:
+    vietnamese = language == "vi"
+    return IndicatorName(
+        code=indicator.code,
+        name=indicator.name_vi if vietnamese else indicator.name_en,
+        unit=indicator.unit_vi if vietnamese else indicator.unit_en,
+    )
+
+
+def _percentage(part: int, whole: int | None) -> float | None:
+    if not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def _counted(keys: Iterable[str], found: dict[str, int]) -> dict[str, int]:
+    """Every key of an enumeration, zeros included, in its order."""
+    return {key: found.get(key, 0) for key in keys}
+
+
+# --- overview -------------------------------------------------------------------------------
+
+
+def overview(
+    session: Session,
+    actor: Principal,
+    query: OverviewQuery,
+    language: Language,
+) -> Overview:
+    _check_period(query.date_from, query.date_to)
+    campaign = readable_campaign(session, actor, query.campaign_id)
+    place = place_of(session, actor, query.unit_id)
+    campaign_id = campaign.id if campaign is not None else None
+    return Overview(
+        area=place.area(),
+        campaign_id=campaign_id,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        teams=_team_counts(session, actor, place),
+        members=_member_counts(session, actor, place),
+        **_activity_figures(session, place, campaign_id, query, language),
+        coverage=_coverage(session, actor, place),
+    )
+
+
+def _team_counts(session: Session, actor: Principal, place: Place) -> TeamCounts:
+    found = repository.team_counts(session, actor, place.path)
+    by_status = {status.value: found.get(status, 0) for status in TeamStatus}
+    return TeamCounts(total=sum(by_status.values()), by_status=by_status)
+
+
+def _member_counts(session: Session, actor: Principal, place: Place) -> MemberCounts:
+    affiliation: dict[str, int] = defaultdict(int)
+    gender: dict[str, int] = defaultdict(int)
+    skill: dict[str, int] = defaultdict(int)
+    role: dict[str, int] = defaultdict(int)
+    total = 0
+    for row_affiliation, row_gender, row_skill, row_role, count in repository.member_counts(
+        session, actor, place.path
+    ):
+        total += count
+        affiliation[row_affiliation.value] += count
+        gender[row_gender.value if row_gender is not None else "unknown"] += count
+        skill[row_skill.value] += count
+        role[row_role.value] += count
+    return MemberCounts(
+        total=total,
+        by_affiliation=_counted((a.value for a in Affiliation), affiliation),
+        by_gender=_counted([*(g.value for g in Gender), "unknown"], gender),
+        by_skill_level=_counted((s.value for s in SkillLevel), skill),
+        by_role=_counted((r.value for r in TeamRole), role),
+    )
+
+
+def _activity_figures(
+    session: Session,
+    place: Place,
+    campaign_id: uuid.UUID | None,
+    query: PeriodQuery,
+    language: Language,
+) -> dict[str, object]:
+    rows = repository.unit_totals(session, place.key, campaign_id, query.date_from, query.date_to)
+    activities: dict[str, int] = defaultdict(int)
+    sums: dict[uuid.UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for indicator_id, status, total, count in rows:
+        if indicator_id == ALL:
+            activities[status.value] += int(count)
+        elif status is not ActivityStatus.REJECTED:
+            sums[indicator_id][status.value] += int(total)
+            sums[indicator_id][f"{status.value}_activities"] += int(count)
+    indicators = repository.indicators_by_id(session, list(sums))
+    listed = sorted(
+        (indicators[i] for i, s in sums.items() if any(s.values())),
+        key=lambda indicator: (indicator.position, indicator.code),
+    )
+    by_status = _counted((s.value for s in ActivityStatus), activities)
+    return {
+        "activities": ActivityCounts(total=sum(by_status.values()), by_status=by_status),
+        "indicators": [
+            IndicatorTotal(
+                **_ref(indicator, language).model_dump(),
+                approved=sums[indicator.id]["approved"],
+                submitted=sums[indicator.id]["submitted"],
+                approved_activities=sums[indicator.id]["approved_activities"],
+                submitted_activities=sums[indicator.id]["submitted_activities"],
+            )
+            for indicator in listed
+        ],
+    }
+
+
+def _coverage(session: Session, actor: Principal, place: Place) -> Coverage:
+    units = repository.unit_counts(session, actor, place.path, clock.today())
+    communes, villages = units.get(UnitLevel.COMMUNE, 0), units.get(UnitLevel.VILLAGE, 0)
+    served_communes, served_villages = repository.served_counts(session, actor, place.path)
+    # A team of a unit that no longer exists is not counted against today's units.
+    served_communes, served_villages = (
+        min(served_communes, communes),
+        min(served_villages, villages),
+    )
+    return Coverage(
+        communes=communes,
+        communes_with_team=served_communes,
+        commune_percentage=_percentage(served_communes, communes),
+        villages=villages,
+        villages_with_team=served_villages,
+        village_percentage=_percentage(served_villages, villages),
+    )
+
+
+# --- campaign progress ----------------------------------------------------------------------
+
+
+def progress(
+    session: Session,
+    actor: Principal,
+    campaign: Campaign,
+    query: CampaignAreaQuery,
+    language: Language,
+) -> Progress:
+    place = campaign_place(session, actor, campaign, query.unit_id)
+    assert place.unit is not None  # a campaign's scope is a province or a district
+    unit = place.unit
+    tracked = repository.campaign_indicators(session, campaign.id)
+    children = repository.children(session, actor, unit.id, clock.today())
+    child_ids = [child.id for child in children]
+    # The unit's own targets are the campaign's for its scope unit, else what its parent
+    # gave it (campaigns.service reads them the same way); the children's, what it gave.
+    own_is_campaigns = unit.id == campaign.scope_unit_id
+    targets = repository.targets_given(
+        session, campaign.id, child_ids if own_is_campaigns else [unit.id, *child_ids]
+    )
+    if own_is_campaigns:
+        targets.update({(unit.id, i.id): t for i, t in tracked if t is not None})
+    sums: dict[tuple[uuid.UUID, uuid.UUID, ActivityStatus], int] = {}
+    for unit_key, indicator_id, status, total in repository.campaign_totals(
+        session, [unit.id, *child_ids], campaign.id, [i.id for i, _ in tracked]
+    ):
+        sums[(unit_key, indicator_id, status)] = int(total)
+
+    def of(unit_id: uuid.UUID, name: str) -> UnitProgress:
+        values = []
+        for indicator, _ in tracked:
+            target = targets.get((unit_id, indicator.id))
+            achieved = sums.get((unit_id, indicator.id, ActivityStatus.APPROVED), 0)
+            values.append(
+                IndicatorProgress(
+                    indicator=indicator.code,
+                    target=target,
+                    achieved=achieved,
+                    submitted=sums.get((unit_id, indicator.id, ActivityStatus.SUBMITTED), 0),
+                    percentage=_percentage(achieved, target),
+                )
+            )
+        return UnitProgress(unit_id=unit_id, unit_name=name, indicators=values)
+
+    return Progress(
+        campaign_id=campaign.id,
+        indicators=[_ref(indicator, language) for indicator, _ in tracked],
+        unit=of(unit.id, unit.name),
+        children=[of(child.id, child.name) for child in children],
+    )
+
+
+# --- campaign completeness ------------------------------------------------------------------
+
+
+def campaign_days(campaign: Campaign, today: date) -> tuple[date, date] | None:
+    """The campaign's days up to today, or None before it starts."""
+    last = min(campaign.ends_on, today)
+    return (campaign.starts_on, last) if campaign.starts_on <= last else None
+
+
+def completeness(
+    session: Session, actor: Principal, campaign: Campaign, query: CompletenessQuery
+) -> Completeness:
+    place = campaign_place(session, actor, campaign, query.unit_id)
+    today = clock.today()
+    if query.date is not None and not campaign.starts_on <= query.date <= campaign.ends_on:
+        raise Unprocessable(
+            errors=[
+                FieldError.of(
+                    "query.date",
+                    "date_outside_campaign",
+                    starts_on=campaign.starts_on.isoformat(),
+                    ends_on=campaign.ends_on.isoformat(),
+                )
+            ]
+        )
+    ranked_day = query.date or min(max(today, campaign.starts_on), campaign.ends_on)
+    days = campaign_days(campaign, today)
+    children = repository.children(session, actor, place.unit.id if place.unit else None, today)
+    depth = len(ancestor_ids(place.path))
+    expected_by_child: dict[uuid.UUID, int] = defaultdict(int)
+    expected = 0
+    for path, count in repository.active_teams_by_unit(session, actor, place.path):
+        expected += count
+        below = ancestor_ids(path)[depth:]
+        if below:
+            expected_by_child[below[0]] += count
+    first = days[0] if days else ranked_day
+    last = max(days[1], ranked_day) if days else ranked_day
+    reported: dict[tuple[uuid.UUID, date], int] = {}
+    for unit_key, day, teams in repository.reporting(
+        session, [place.key, *(c.id for c in children)], campaign.id, first, last
+    ):
+        reported[(unit_key, day)] = int(teams)
+    listed_days = []
+    if days is not None:
+        day = days[0]
+        while day <= days[1]:
+            count = reported.get((place.key, day), 0)
+            listed_days.append(
+                CompletenessDay(
+                    day=day, expected=expected, reported=count, silent=max(expected - count, 0)
+                )
+            )
+            day += timedelta(days=1)
+    silent_units = [
+        SilentUnit(
+            unit_id=child.id,
+            unit_name=child.name,
+            expected=expected_by_child[child.id],
+            reported=reported.get((child.id, ranked_day), 0),
+            silent=max(expected_by_child[child.id] - reported.get((child.id, ranked_day), 0), 0),
+        )
+        for child in children
+    ]
+    silent_units.sort(key=lambda unit: (-unit.silent, unit.unit_name, str(unit.unit_id)))
+    silent_teams = None
+    if place.level in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
+        silent_teams = [
+            SilentTeam(team_id=team_id, team_name=name, unit_id=unit_id, unit_name=unit_name)
+            for team_id, name, unit_id, unit_name in repository.silent_teams(
+                session, actor, place.path, campaign.id, ranked_day
+            )
+        ]
+    return Completeness(
+        campaign_id=campaign.id,
+        area=place.area(),
+        expected_teams=expected,
+        days=listed_days,
+        date=ranked_day,
+        children=silent_units,
+        silent_teams=silent_teams,
+    )
+
+
+# --- time series ----------------------------------------------------------------------------
+
+
+def _day(ordinal: int) -> date:
+    """The day of ``ordinal``, kept inside the calendar's range."""
+    return date.fromordinal(min(max(ordinal, 1), date.max.toordinal()))
+
+
+def period_start(day: date, interval: Interval) -> date:
+    if interval is Interval.WEEK:
+        return _day(day.toordinal() - day.weekday())
+    if interval is Interval.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def next_period(start: date, interval: Interval) -> date | None:
+    """The first day of the period after the one starting on ``start`` (None past the
+    calendar's end)."""
+    if interval is Interval.MONTH:
+        if start.year == date.max.year and start.month == 12:
+            return None
+        month = start.month % 12 + 1
+        return start.replace(year=start.year + (start.month == 12), month=month)
+    step = 7 if interval is Interval.WEEK else 1
+    if start.toordinal() + step > date.max.toordinal():
+        return None
+    return date.fromordinal(start.toordinal() + step)
+
+
+def period_label(start: date, interval: Interval) -> str:
+    if interval is Interval.WEEK:
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if interval is Interval.MONTH:
+        return f"{start.year:04d}-{start.month:02d}"
+    return start.isoformat()
+
+
+def period_count(date_from: date, date_to: date, interval: Interval) -> int:
+    if interval is Interval.MONTH:
+        return (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    days = (period_start(date_to, interval) - period_start(date_from, interval)).days
+    return days // (7 if interval is Interval.WEEK else 1) + 1
+
+
+def _default_from(date_to: date, interval: Interval) -> date:
+    back = DEFAULT_PERIODS[interval] - 1
+    start = period_start(date_to, interval)
+    if interval is Interval.MONTH:
+        months = start.year * 12 + start.month - 1 - back
+        return date(months // 12, months % 12 + 1, 1) if months >= 12 else date.min
+    return _day(start.toordinal() - back * (7 if interval is Interval.WEEK else 1))
+
+
+def timeseries(
+    session: Session,
+    actor: Principal,
+    query: TimeseriesQuery,
+    language: Language,
+) -> Timeseries:
+    _check_period(query.date_from, query.date_to)
+    campaign = readable_campaign(session, actor, query.campaign_id)
+    indicator = _indicator(session, query.indicator)
+    place = place_of(session, actor, query.unit_id)
+    interval = query.interval
+    date_to, date_from = query.date_to, query.date_from
+    if date_to is None:
+        date_to = campaign.ends_on if campaign is not None else clock.today()
+        date_to = max(date_to, date_from) if date_from is not None else date_to
+    if date_from is None:
+        date_from = campaign.starts_on if campaign is not None else _default_from(date_to, interval)
+        date_from = min(date_from, date_to)
+    if period_count(date_from, date_to, interval) > MAX_PERIODS:
+        raise Unprocessable(
+            errors=[
+                FieldError.of(
+                    "query.from", "too_many_periods", limit=MAX_PERIODS, interval=interval.value
+                )
+            ]
+        )
+    sums: dict[tuple[date, ActivityStatus], int] = defaultdict(int)
+    for day, status, total in repository.indicator_by_day(
+        session,
+        place.key,
+        campaign.id if campaign is not None else None,
+        indicator.id,
+        date_from,
+        date_to,
+    ):
+        sums[(period_start(day, interval), status)] += int(total)
+    periods = []
+    start: date | None = period_start(date_from, interval)
+    while start is not None and start <= date_to:
+        following = next_period(start, interval)
+        periods.append(
+            Period(
+                period=period_label(start, interval),
+                starts_on=start,
+                ends_on=_day(following.toordinal() - 1) if following else date.max,
+                approved=sums[(start, ActivityStatus.APPROVED)],
+                submitted=sums[(start, ActivityStatus.SUBMITTED)],
+            )
+        )
+        start = following
+    return Timeseries(
+        area=place.area(),
+        indicator=_ref(indicator, language),
+        campaign_id=campaign.id if campaign is not None else None,
+        interval=interval,
+        date_from=date_from,
+        date_to=date_to,
+        periods=periods,
+    )
+
+
+# --- ranking --------------------------------------------------------------------------------
+
+
+def ranking(
+    session: Session,
+    actor: Principal,
+    query: RankingQuery,
+    language: Language,
+) -> Ranking:
+    campaign = readable_campaign(session, actor, query.campaign_id)
+    indicator = _indicator(session, query.indicator)
+    place = place_of(session, actor, query.unit_id)
+    rows = repository.ranking(
+        session,
+        actor,
+        place.path,
+        campaign.id if campaign is not None else None,
+        indicator.id,
+        query.limit,
+    )
+    return Ranking(
+        area=place.area(),
+        indicator=_ref(indicator, language),
+        campaign_id=campaign.id if campaign is not None else None,
+        items=[
+            RankedTeam(
+                rank=rank,
+                team_id=team_id,
+                team_name=team_name,
+                unit_id=unit_id,
+                unit_names=unit_names,
+                approved=int(approved),
+                submitted=int(submitted),
+            )
+            for rank, (team_id, team_name, unit_id, unit_names, approved, submitted) in enumerate(
+                rows, start=1
+            )
+        ],
+    )
