@@ -78,3 +78,16 @@ def test_the_command_line_creates_national_and_province_viewers(
         cli, ["create-viewer", "tinh.viewer", "--unit-code", "62", "--password", "Strong-pass-2024"]
     )
     assert "created viewer tinh.viewer for Tỉnh Kon Tum" in province.output
+
+
+def test_a_national_viewer_s_dashboards_count_the_whole_country(
+    client: TestClient, session: Session, settings: Settings, tree: Tree
+) -> None:
+    viewer = make_user(session, Role.VIEWER, None, "bo.dashboards")
+    make_team(session, tree.dak_pek, "Tổ Đắk Pék")
+    session.commit()
+    overview = client.get("/api/v1/stats/overview", headers=bearer(settings, viewer))
+    assert overview.status_code == 200, overview.text
+    body = overview.json()
+    assert body["area"]["unit_id"] is None
+    assert body["teams"]["total"] >= 1

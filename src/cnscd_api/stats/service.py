@@ -100,7 +100,7 @@ def place_of(session: Session, actor: Principal, unit_id: uuid.UUID | None) -> P
     """The unit asked for, inside the caller's own subtree (404 otherwise: a team leader
     may read the names of the units above their team, not count them)."""
     if unit_id is None:
-        if actor.scope_path == "/":
+        if actor.scope_unit_id is None:  # a national viewer
             return Place(NATION, None, "/")
         unit_id = actor.scope_unit_id
     unit = scope.get_or_404(session, actor, Unit, unit_id, write=True)
