@@ -265,7 +265,7 @@ def test_a_national_caller_reads_the_whole_country(session: Session, world: Worl
         id=uuid.uuid4(),
         name="quoc.gia",
         role=Role.VIEWER,
-        scope_unit_id=NATION,
+        scope_unit_id=None,
         scope_path="/",
         permissions=permissions_for(Role.VIEWER),
     )

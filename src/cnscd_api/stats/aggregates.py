@@ -14,6 +14,7 @@ SQLite every write transaction already holds the database's one write lock.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -47,9 +48,6 @@ TEAM_TOTAL: Any = StatTeamTotal.__table__  # type: ignore[attr-defined]
 TEAM_DAY: Any = StatTeamDay.__table__  # type: ignore[attr-defined]
 REPORTING: Any = StatReporting.__table__  # type: ignore[attr-defined]
 TABLES = (UNIT_DAY, TEAM_TOTAL, TEAM_DAY, REPORTING)
-
-# Rows per upsert statement: well under both databases' limits on bound parameters.
-CHUNK = 2_000
 
 
 @dataclass(frozen=True)
@@ -153,24 +151,23 @@ def _upsert(
     ``returning``, the first measure's new value per key."""
     if not rows:
         return {}
+    # One statement whatever the number of rows: compiled once, then sent as multi-row
+    # VALUES ("insertmanyvalues", which a RETURNING clause turns on), not a row at a time.
+    statement = _upsert_statement(connection.dialect.name, table, measures)
+    result = connection.execute(statement, rows)
+    stored = {tuple(row[:-1]): row[-1] for row in result}
+    return stored if returning else {}
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: Any, measures: tuple[str, ...]) -> Any:
     keys = [column.name for column in table.primary_key.columns]
-    insert_into = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    stored: dict[tuple[Any, ...], int] = {}
-    for start in range(0, len(rows), CHUNK):
-        statement = insert_into(table).values(rows[start : start + CHUNK])
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_={m: table.c[m] + statement.excluded[m] for m in measures},
-        )
-        if returning:
-            result = connection.execute(
-                statement.returning(*(table.c[k] for k in keys), table.c[measures[0]])
-            )
-            for row in result:
-                stored[tuple(row[:-1])] = row[-1]
-        else:
-            connection.execute(statement)
-    return stored
+    insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    new = insert_into(table)
+    statement = new.on_conflict_do_update(
+        index_elements=keys, set_={m: table.c[m] + new.excluded[m] for m in measures}
+    )
+    return statement.returning(*(table.c[k] for k in keys), table.c[measures[0]])
 
 
 # --- facts of stored activities ---------------------------------------------------------------
