@@ -7,13 +7,21 @@ import time
 import uuid
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from cnscd_api.config import Settings
+from cnscd_api.db import Database, create_db_engine
+from cnscd_api.main import create_app
 from cnscd_api.models import Role
+from tests.databases import settings_for
 from tests.factories import Tree, bearer, make_member, make_team, make_user, make_village
 
 MEMBERS = "/api/v1/members"
@@ -325,3 +333,47 @@ def test_without_configured_origins_no_browser_origin_is_allowed(
     )
     assert "access-control-allow-origin" not in preflight.headers
     assert preflight.status_code in (400, 405)
+
+
+# --- the database's own limits ----------------------------------------------------------------
+
+
+def test_no_free_connection_in_time_is_a_503(tmp_path: Path) -> None:
+    """Every pooled connection busy past the pool's timeout: retry shortly, not a 500."""
+    engine = create_engine(
+        f"sqlite:///{tmp_path / 'busy.db'}",
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=0.1,
+    )
+    app = create_app(settings_for(str(engine.url)), Database(engine))
+    with engine.connect(), TestClient(app) as client:
+        form = {"grant_type": "password", "username": "tinh.admin", "password": "x" * 12}
+        response = client.post("/api/v1/auth/token", data=form)
+        keyed = client.post("/api/v1/auth/token", data=form, headers={"Idempotency-Key": "busy-1"})
+    engine.dispose()
+    for answer in (response, keyed):
+        assert answer.status_code == 503
+        assert answer.json()["code"] == "service_unavailable"
+        assert answer.headers["retry-after"] == "1"
+
+
+def test_a_runaway_statement_is_cancelled_on_postgresql(backend: str, engine: Engine) -> None:
+    if backend != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+    url = engine.url.render_as_string(hide_password=False)
+    settings = settings_for(url)
+    settings.db_statement_timeout_seconds = 1
+    serving = create_db_engine(settings, serving=True)
+    commands = create_db_engine(settings)
+    try:
+        with serving.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "1s"
+            with pytest.raises(OperationalError):
+                connection.execute(text("SELECT pg_sleep(3)"))
+        with commands.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+    finally:
+        serving.dispose()
+        commands.dispose()

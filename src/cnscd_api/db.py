@@ -119,7 +119,12 @@ def _configure_sqlite(engine: Engine) -> None:
             gate.leave(record.info)
 
 
-def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
+def create_db_engine(
+    settings: Settings, url: str | None = None, *, serving: bool = False
+) -> Engine:
+    """The engine for ``settings``. ``serving``: the API's own, whose PostgreSQL sessions
+    get ``statement_timeout`` (migrations and commands are left to run as long as they
+    need)."""
     database_url = normalise_url(url or settings.database_url)
     if database_url.startswith("sqlite"):
         engine = create_engine(
@@ -136,10 +141,22 @@ def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
         echo=settings.sql_echo,
         hide_parameters=True,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            **_server_options(settings, serving),
+        },
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
     )
+
+
+def _server_options(settings: Settings, serving: bool) -> dict[str, str]:
+    seconds = settings.db_statement_timeout_seconds
+    if not serving or seconds == 0:
+        return {}
+    # A query that runs away (a bug, a missing index) is cancelled instead of holding a
+    # connection and its locks: the request answers 503 and the pool stays usable.
+    return {"options": f"-c statement_timeout={seconds * 1000}"}
 
 
 def ensure_sqlite_directory(url: str) -> None:

@@ -40,6 +40,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
@@ -157,7 +158,7 @@ class IdempotencyMiddleware:
         except ProblemError as problem:
             await _problem(request, problem)(scope, replay, send)
             return
-        except OperationalError:
+        except (OperationalError, PoolTimeout):
             # The database is unreachable or stayed locked: the 503 any request gets.
             await _problem(request, _unavailable())(scope, replay, send)
             return
@@ -184,7 +185,7 @@ class IdempotencyMiddleware:
             headers = Headers(raw=next(m["headers"] for m in held if "headers" in m))
             try:
                 await run_in_threadpool(claim.complete, status, headers, answer)
-            except OperationalError:
+            except (OperationalError, PoolTimeout):
                 # Neither the effect nor its answer committed: the client retries.
                 await _let_go(claim)
                 await _problem(request, _unavailable())(scope, replay, send)
@@ -217,7 +218,7 @@ async def _let_go(claim: Claim) -> None:
     either, the claim expires by itself after ``CLAIM_SECONDS``."""
     try:
         await run_in_threadpool(claim.release)
-    except OperationalError:
+    except (OperationalError, PoolTimeout):
         logger.warning("idempotency claim left to expire", extra={"after_s": CLAIM_SECONDS})
 
 
