@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from cnscd_api.config import Settings
 from cnscd_api.db import Database
 from cnscd_api.models import Role, UnitLevel
 from cnscd_api.units.seed import seed_units
@@ -322,3 +323,12 @@ def test_a_full_scenario_logs_no_password_token_secret_or_phone(served: Served) 
     assert EMAIL not in log
     # Nor any other Vietnamese mobile number standing on its own.
     assert not re.search(r"(?<![0-9A-Za-z])0[35789]\d{8}(?![0-9A-Za-z])", log)
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    """Operators configure from the README's table: every ``CNSCD_`` setting is there."""
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `(CNSCD_[A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+    settings = {f"CNSCD_{name.upper()}" for name in Settings.model_fields}
+    assert settings - documented == set()
+    assert "CNSCD_HSTS_SECONDS" in documented
