@@ -14,9 +14,9 @@ FastAPI writes the operations; ``build_openapi`` then adds, for every operation:
   on the success of every route that answers one versioned object (its response model
   has a ``version`` field; such routes call ``set_etag``);
 - uploads as ``format: binary`` (what generators turn into a file parameter);
-- links from what creates or reads an object to what reads, changes or deletes it
-  (``links``: the new object's ``id`` as the path parameter, its ``ETag`` as
-  ``If-Match``), which clients and stateful testers follow.
+- links from what lists, creates or reads an object to what reads, changes or deletes
+  it (``links``: the object's ``id`` as the path parameter, its ``ETag`` as
+  ``If-Match`` where the answer carries one), which clients and stateful testers follow.
 """
 
 from __future__ import annotations
@@ -206,6 +206,18 @@ def _schema_has_id(schemas: dict[str, Any], response: dict[str, Any]) -> bool:
     return "id" in target.get("properties", {})
 
 
+def _lists_items(schemas: dict[str, Any], response: dict[str, Any]) -> bool:
+    """A page of objects with ids (``{"items": [{"id": …}, …], …}``)."""
+    reference = (
+        response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    )
+    items = schemas.get(reference.rsplit("/", 1)[-1], {}).get("properties", {}).get("items", {})
+    item_reference = items.get("items", {}).get("$ref", "")
+    return _schema_has_id(
+        schemas, {"content": {"application/json": {"schema": {"$ref": item_reference}}}}
+    )
+
+
 def _link(operation: dict[str, Any], parameter: str, source: str, etag: bool) -> dict[str, Any]:
     parameters = {parameter: source}
     takes_if_match = any(
@@ -218,8 +230,9 @@ def _link(operation: dict[str, Any], parameter: str, source: str, etag: bool) ->
 
 
 def _add_links(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
-    """Links between a collection's ``POST`` and its item's ``GET``/``PATCH``/``DELETE``,
-    from the item's ``GET`` to its ``PATCH`` and ``DELETE``, and from ``PATCH`` to ``GET``."""
+    """Links from a collection's ``GET`` (its first item) and ``POST`` (what it created) to
+    the item's ``GET``/``PATCH``/``DELETE``, from the item's ``GET`` to its ``PATCH`` and
+    ``DELETE``, and from its ``PATCH`` to its ``GET``."""
     for path, item in paths.items():
         for item_path, operations in paths.items():
             parameter = item_path.removeprefix(path + "/")
@@ -230,6 +243,17 @@ def _add_links(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
             ):
                 continue
             parameter = parameter.strip("{}")
+            listed = item.get("get", {}).get("responses", {}).get("200")
+            if listed is not None and _lists_items(schemas, listed):
+                links = {
+                    operations[method]["operationId"]: _link(
+                        operations[method], parameter, "$response.body#/items/0/id", False
+                    )
+                    for method in ("get", "patch", "delete")
+                    if method in operations
+                }
+                if links:
+                    listed["links"] = links
             created = item.get("post", {}).get("responses", {}).get("201")
             if created is not None and _schema_has_id(schemas, created):
                 etag = "ETag" in created.get("headers", {})
