@@ -30,7 +30,7 @@ seed: migrate
 	$(BIN)/cnscd demo
 
 run: seed
-	$(BIN)/uvicorn --factory cnscd_api.main:create_app --host $(HOST) --port $(PORT) --no-access-log
+	$(BIN)/uvicorn --factory cnscd_api.main:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

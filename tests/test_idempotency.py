@@ -3,6 +3,7 @@ duplicates, failures that release the key, and keys that are each caller's own."
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -12,9 +13,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
 from cnscd_api.config import Settings
+from cnscd_api.core import idempotency
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
 from cnscd_api.models import Activity, IdempotencyRecord, Role, Team, UnitLevel, User
@@ -162,10 +165,12 @@ def live(backend: str, tmp_path: Path) -> Iterator[tuple[FastAPI, Database, dict
 def test_concurrent_duplicates_create_one_object_and_get_the_same_answer(
     live: tuple[FastAPI, Database, dict[str, str], str],
 ) -> None:
+    """50 copies of one POST sent at once with one key (a phone retrying on a bad
+    line): one activity, and every copy gets the same answer, status, ETag and body."""
     app, database, headers, team_id = live
-    callers = 12
+    callers = 50
     barrier = threading.Barrier(callers)
-    answers: list[tuple[int, Any]] = []
+    answers: list[tuple[int, str | None, Any]] = []
     body = {
         "team_id": team_id,
         "activity_date": "2024-10-05",
@@ -178,16 +183,34 @@ def test_concurrent_duplicates_create_one_object_and_get_the_same_answer(
         with TestClient(app) as client:
             barrier.wait()
             response = client.post(ACTIVITIES, json=body, headers={**headers, **key})
-            answers.append((response.status_code, response.json()))
+            answers.append((response.status_code, response.headers.get("etag"), response.json()))
 
     threads = [threading.Thread(target=send) for _ in range(callers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert [status for status, _ in answers] == [201] * callers, [s for s, _ in answers]
-    assert len({answer["id"] for _, answer in answers}) == 1
+    assert [status for status, _, _ in answers] == [201] * callers, [s for s, _, _ in answers]
+    assert len({(etag, json.dumps(answer, sort_keys=True)) for _, etag, answer in answers}) == 1
     with database.session() as session:
         assert session.exec(select(func.count()).select_from(Activity)).one() == 1
         records = session.exec(select(IdempotencyRecord)).all()
         assert [record.state for record in records] == ["done"]
+
+
+def test_a_database_out_of_reach_while_claiming_is_a_503(
+    admin_client: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locked past its wait or unreachable: the client is told to retry, not a 500."""
+
+    def locked(*args: object) -> None:
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+
+    monkeypatch.setattr(idempotency, "_try_claim", locked)
+    response = admin_client.post(
+        ACTIVITIES, json=activity_body(team), headers={"Idempotency-Key": "k-locked"}
+    )
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response.headers["retry-after"] == "1"
+    assert "locked" not in response.text

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     sql_echo: bool = False
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_statement_timeout_seconds: int = Field(default=30, ge=0, le=3600)
+    # Strict-Transport-Security max-age; 0 sends none (set it only behind TLS).
+    hsts_seconds: int = Field(default=0, ge=0, le=2 * 365 * 24 * 60 * 60)
 
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=365)

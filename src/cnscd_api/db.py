@@ -2,27 +2,64 @@
 
 SQLite (the embedded default) runs with WAL, enforced foreign keys, a busy timeout and
 case-sensitive LIKE (so that ``path LIKE 'prefix%'`` uses the index); SQLAlchemy, not the
-sqlite3 module, decides where transactions begin, which makes SAVEPOINTs work.
+sqlite3 module, decides where transactions begin, which makes SAVEPOINTs work. Writing
+transactions of one process queue at a gate of their own (``WriterGate``) before they
+ask SQLite for its one write lock.
 PostgreSQL goes through psycopg 3 with ``pool_pre_ping`` so that a restarted server is
 picked up again without a restart of ours.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from cnscd_api.config import Settings
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a SQLite writer waits for its turn, at the gate and again at SQLite's lock,
+# before the request answers 503: several processes writing at once queue behind each
+# other, and a 503 after a wait of seconds is worse than the wait.
+SQLITE_WRITE_WAIT_S = 30
+SQLITE_BUSY_TIMEOUT_MS = SQLITE_WRITE_WAIT_S * 1000
 PG_CONNECT_TIMEOUT_S = 5
 SQLITE_IMMEDIATE_OPTION = "cnscd_sqlite_begin_immediate"
+_HOLDS_GATE = "cnscd_holds_writer_gate"
+
+
+class WriterGate:
+    """One writing transaction at a time per process on SQLite, the others waiting here.
+
+    SQLite lets one writer in and makes the others poll its lock (every 100 ms once they
+    have waited a little), so a busy process's writers mostly sleep while the lock is
+    free, and one of them may wait past any timeout while others get in. Queued at a
+    lock of the process instead, the next writer starts the moment the last one ends,
+    and SQLite's lock is contended only between processes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def enter(self, info: MutableMapping[Any, Any]) -> None:
+        if info.get(_HOLDS_GATE):
+            return
+        if not self._lock.acquire(timeout=SQLITE_WRITE_WAIT_S):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        info[_HOLDS_GATE] = True
+
+    def leave(self, info: MutableMapping[Any, Any]) -> None:
+        # A threading.Lock, not an RLock: the commit may run on another thread.
+        if info.pop(_HOLDS_GATE, False):
+            self._lock.release()
 
 
 def normalise_url(url: str) -> str:
@@ -46,16 +83,48 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA case_sensitive_like=ON")
         cursor.close()
 
+    gate = WriterGate()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Writing requests take the write lock up front (BEGIN IMMEDIATE): a transaction
         # that read first and writes later could otherwise fail at once with "database is
         # locked" when another writer got in between, instead of waiting its turn.
         immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            connection.exec_driver_sql("BEGIN")
+            return
+        gate.enter(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(connection.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        gate.leave(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # Whatever happened to the transaction, a connection back in the pool holds nothing.
+        if record is not None:
+            gate.leave(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _error: Any) -> None:
+        # A broken connection is closed and its record's info cleared: let go first.
+        if record is not None:
+            gate.leave(record.info)
 
 
-def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
+def create_db_engine(
+    settings: Settings, url: str | None = None, *, serving: bool = False
+) -> Engine:
+    """The engine for ``settings``. ``serving``: the API's own, whose PostgreSQL sessions
+    get ``statement_timeout`` (migrations and commands are left to run as long as they
+    need)."""
     database_url = normalise_url(url or settings.database_url)
     if database_url.startswith("sqlite"):
         engine = create_engine(
@@ -72,10 +141,22 @@ def create_db_engine(settings: Settings, url: str | None = None) -> Engine:
         echo=settings.sql_echo,
         hide_parameters=True,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            **_server_options(settings, serving),
+        },
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
     )
+
+
+def _server_options(settings: Settings, serving: bool) -> dict[str, str]:
+    seconds = settings.db_statement_timeout_seconds
+    if not serving or seconds == 0:
+        return {}
+    # A query that runs away (a bug, a missing index) is cancelled instead of holding a
+    # connection and its locks: the request answers 503 and the pool stays usable.
+    return {"options": f"-c statement_timeout={seconds * 1000}"}
 
 
 def ensure_sqlite_directory(url: str) -> None:

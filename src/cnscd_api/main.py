@@ -64,7 +64,7 @@ def api_router() -> APIRouter:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    database = database or Database(create_db_engine(settings))
+    database = database or Database(create_db_engine(settings, serving=True))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

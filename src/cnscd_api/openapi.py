@@ -13,7 +13,10 @@ FastAPI writes the operations; ``build_openapi`` then adds, for every operation:
   ``WWW-Authenticate`` on every 401, ``Retry-After`` on every 429 and 503, and ``ETag``
   on the success of every route that answers one versioned object (its response model
   has a ``version`` field; such routes call ``set_etag``);
-- uploads as ``format: binary`` (what generators turn into a file parameter).
+- uploads as ``format: binary`` (what generators turn into a file parameter);
+- links from what lists, creates or reads an object to what reads, changes or deletes
+  it (``links``: the object's ``id`` as the path parameter, its ``ETag`` as
+  ``If-Match`` where the answer carries one), which clients and stateful testers follow.
 """
 
 from __future__ import annotations
@@ -195,6 +198,88 @@ def _complete_form_body(operation: dict[str, Any], schemas: dict[str, Any]) -> N
         schemas[reference.rsplit("/", 1)[-1]].update(extra)
 
 
+def _schema_has_id(schemas: dict[str, Any], response: dict[str, Any]) -> bool:
+    reference = (
+        response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    )
+    target = schemas.get(reference.rsplit("/", 1)[-1], {})
+    return "id" in target.get("properties", {})
+
+
+def _lists_items(schemas: dict[str, Any], response: dict[str, Any]) -> bool:
+    """A page of objects with ids (``{"items": [{"id": …}, …], …}``)."""
+    reference = (
+        response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    )
+    items = schemas.get(reference.rsplit("/", 1)[-1], {}).get("properties", {}).get("items", {})
+    item_reference = items.get("items", {}).get("$ref", "")
+    return _schema_has_id(
+        schemas, {"content": {"application/json": {"schema": {"$ref": item_reference}}}}
+    )
+
+
+def _link(operation: dict[str, Any], parameter: str, source: str, etag: bool) -> dict[str, Any]:
+    parameters = {parameter: source}
+    takes_if_match = any(
+        p.get("name") == "If-Match" and p.get("in") == "header"
+        for p in operation.get("parameters", [])
+    )
+    if etag and takes_if_match:
+        parameters["header.If-Match"] = "$response.header.ETag"
+    return {"operationId": operation["operationId"], "parameters": parameters}
+
+
+def _add_links(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Links from a collection's ``GET`` (its first item) and ``POST`` (what it created) to
+    the item's ``GET``/``PATCH``/``DELETE``, from the item's ``GET`` to its ``PATCH`` and
+    ``DELETE``, and from its ``PATCH`` to its ``GET``."""
+    for path, item in paths.items():
+        for item_path, operations in paths.items():
+            parameter = item_path.removeprefix(path + "/")
+            if not (
+                item_path.startswith(path + "/{")
+                and parameter.endswith("}")
+                and "/" not in parameter
+            ):
+                continue
+            parameter = parameter.strip("{}")
+            listed = item.get("get", {}).get("responses", {}).get("200")
+            if listed is not None and _lists_items(schemas, listed):
+                links = {
+                    operations[method]["operationId"]: _link(
+                        operations[method], parameter, "$response.body#/items/0/id", False
+                    )
+                    for method in ("get", "patch", "delete")
+                    if method in operations
+                }
+                if links:
+                    listed["links"] = links
+            created = item.get("post", {}).get("responses", {}).get("201")
+            if created is not None and _schema_has_id(schemas, created):
+                etag = "ETag" in created.get("headers", {})
+                created["links"] = {
+                    operations[method]["operationId"]: _link(
+                        operations[method], parameter, "$response.body#/id", etag
+                    )
+                    for method in ("get", "patch", "delete")
+                    if method in operations
+                }
+            for source, targets in (("get", ("patch", "delete")), ("patch", ("get",))):
+                answered = operations.get(source, {}).get("responses", {}).get("200")
+                if answered is None:
+                    continue
+                etag = "ETag" in answered.get("headers", {})
+                links = {
+                    operations[method]["operationId"]: _link(
+                        operations[method], parameter, f"$request.path.{parameter}", etag
+                    )
+                    for method in targets
+                    if method in operations
+                }
+                if links:
+                    answered["links"] = links
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -225,5 +310,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         _complete_operation(path, method, operation, etags)
         _complete_form_body(operation, schemas)
     _binary_uploads(schemas)
+    _add_links(schema.get("paths", {}), schemas)
     app.openapi_schema = schema
     return schema

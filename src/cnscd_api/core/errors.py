@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, PrivateAttr
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnscd_api.core.fields import PATTERN_MESSAGES
@@ -303,7 +304,8 @@ async def _on_data(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    # The database went away or stayed locked past the busy timeout: try again shortly.
+    # The database went away, stayed locked past the busy timeout, cancelled a statement
+    # past its timeout, or no connection came free in time: try again shortly.
     detail = message("service_unavailable", _language(request))
     return problem_response(
         request, status=503, code="service_unavailable", detail=detail, headers={"Retry-After": "1"}
@@ -315,6 +317,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(DataError, _on_data)
     app.add_exception_handler(OperationalError, _on_database_unavailable)
+    # Every connection of the pool stayed busy past the pool's timeout.
+    app.add_exception_handler(PoolTimeout, _on_database_unavailable)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     # Unexpected exceptions are turned into a 500 problem by RequestMiddleware, which

@@ -178,8 +178,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Tệp có nhiều hơn {limit} dòng.",
     },
     "payload_too_large": {
-        "en": "The upload is larger than {limit_mb} MB.",
-        "vi": "Tệp tải lên lớn hơn {limit_mb} MB.",
+        "en": "The request is larger than {limit_mb} MB.",
+        "vi": "Dữ liệu gửi lên lớn hơn {limit_mb} MB.",
     },
     "conflict": {
         "en": "The change conflicts with the current state (another request changed it first).",

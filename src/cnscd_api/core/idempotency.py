@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import random
 import re
 import time
@@ -38,6 +39,8 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
@@ -50,6 +53,7 @@ from cnscd_api.core.errors import (
     Conflict,
     FieldError,
     ProblemError,
+    ServiceUnavailable,
     Unprocessable,
     problem_response,
 )
@@ -67,6 +71,7 @@ PURGE_CHANCE = 0.01
 # Headers an answer is replayed with; the rest (dates, lengths, request ids) are new.
 RECORDS: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -153,6 +158,10 @@ class IdempotencyMiddleware:
         except ProblemError as problem:
             await _problem(request, problem)(scope, replay, send)
             return
+        except (OperationalError, PoolTimeout):
+            # The database is unreachable or stayed locked: the 503 any request gets.
+            await _problem(request, _unavailable())(scope, replay, send)
+            return
         if isinstance(claim, Response):
             await claim(scope, replay, send)
             return
@@ -167,14 +176,22 @@ class IdempotencyMiddleware:
 
         try:
             await self.app(scope, replay, hold)
-        finally:
-            status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
-            answer = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
-            if status < 400 and claim.session is not None:
-                headers = Headers(raw=next(m["headers"] for m in held if "headers" in m))
+        except BaseException:
+            await _let_go(claim)
+            raise
+        status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
+        answer = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        if status < 400 and claim.session is not None:
+            headers = Headers(raw=next(m["headers"] for m in held if "headers" in m))
+            try:
                 await run_in_threadpool(claim.complete, status, headers, answer)
-            else:
-                await run_in_threadpool(claim.release)
+            except (OperationalError, PoolTimeout):
+                # Neither the effect nor its answer committed: the client retries.
+                await _let_go(claim)
+                await _problem(request, _unavailable())(scope, replay, send)
+                return
+        else:
+            await _let_go(claim)
         for held_message in held:
             await send(held_message)
 
@@ -190,6 +207,19 @@ class IdempotencyMiddleware:
             return None
         fingerprint = await _fingerprint(request, body)
         return await _claim_or_replay(database, settings, caller, key, fingerprint)
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(headers={"Retry-After": "1"})
+
+
+async def _let_go(claim: Claim) -> None:
+    """Release a failed request's claim; if the database cannot be reached for that
+    either, the claim expires by itself after ``CLAIM_SECONDS``."""
+    try:
+        await run_in_threadpool(claim.release)
+    except (OperationalError, PoolTimeout):
+        logger.warning("idempotency claim left to expire", extra={"after_s": CLAIM_SECONDS})
 
 
 async def _read_body(receive: Receive) -> bytes:

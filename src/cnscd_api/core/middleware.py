@@ -1,7 +1,13 @@
-"""The outermost layer of every request: id, timing, metrics, access log, last-resort 500.
+"""The outermost layer of every request: id, timing, metrics, access log, size limits,
+security headers, last-resort 500.
 
 A pure ASGI middleware (no BaseHTTPMiddleware) so that streaming responses pass through
 untouched and the request id is set before anything else runs.
+
+Size limits: a multipart upload may reach ``MAX_UPLOAD_BYTES`` (the 10 MB a file may have,
+plus room for the form around it), any other body (JSON, forms) ``MAX_BODY_BYTES`` (1 MB).
+A larger body is refused with 413 at once when ``Content-Length`` says so, else as soon as
+it grows past the limit, without reading the rest.
 """
 
 from __future__ import annotations
@@ -22,14 +28,39 @@ from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.request_context import reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = "x-request-id"
-# Above the largest upload any route accepts (10 MB imports); refused before parsing.
-MAX_REQUEST_BYTES = 11 * 1024 * 1024
+MB = 1024 * 1024
+# JSON and form bodies. A batch of 500 usual activity reports is a fifth of this; one
+# whose reports carry long descriptions is split by its sender.
+MAX_BODY_BYTES = 1 * MB
+# Multipart uploads: the largest file a route accepts (10 MB member imports) and its form.
+MAX_UPLOAD_BYTES = 10 * MB + 64 * 1024
+API_PREFIX = "/api/v1/"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 logger = logging.getLogger("cnscd_api.access")
 
 
 class BodyTooLarge(Exception):
-    """The request body grew past MAX_REQUEST_BYTES while it was being read."""
+    """The request body grew past its limit while it was being read."""
+
+
+def body_limit(headers: Headers) -> int:
+    """The most bytes a request with these headers may send."""
+    content_type = headers.get("content-type", "").lower()
+    return MAX_UPLOAD_BYTES if content_type.startswith("multipart/form-data") else MAX_BODY_BYTES
+
+
+def security_headers(path: str, hsts_seconds: int) -> list[tuple[bytes, bytes]]:
+    """Headers added to every answer (unless the route set its own).
+
+    ``nosniff`` on everything; ``no-store`` on the API, whose every answer is for its
+    caller alone (tokens, personal data, their scope's lists) and must not stay in a
+    browser's or a proxy's cache; HSTS when configured (behind TLS)."""
+    added = [(b"x-content-type-options", b"nosniff")]
+    if path.startswith(API_PREFIX):
+        added.append((b"cache-control", b"no-store"))
+    if hsts_seconds > 0:
+        added.append((b"strict-transport-security", f"max-age={hsts_seconds}".encode()))
+    return added
 
 
 def _request_id(headers: Headers) -> str:
@@ -51,6 +82,12 @@ def route_template(scope: Scope) -> str:
     return str(template or "unmatched")
 
 
+def _hsts_seconds(scope: Scope) -> int:
+    # Read per request from the application's settings (set once at start in production).
+    settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+    return int(getattr(settings, "hsts_seconds", 0) or 0)
+
+
 class RequestMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -66,6 +103,8 @@ class RequestMiddleware:
         started = time.perf_counter()
         status = 500
         response_started = False
+        limit = body_limit(headers)
+        extra_headers = security_headers(scope.get("path", ""), _hsts_seconds(scope))
 
         too_large = False
         replaced = False
@@ -75,9 +114,11 @@ class RequestMiddleware:
             if msg["type"] == "http.response.start":
                 status = msg["status"]
                 response_started = True
-                msg.setdefault("headers", [])
+                own = [(k, v) for k, v in msg.get("headers", []) if k.lower() != b"x-request-id"]
+                present = {k.lower() for k, _ in own}
                 msg["headers"] = [
-                    *[(k, v) for k, v in msg["headers"] if k.lower() != REQUEST_ID_HEADER.encode()],
+                    *own,
+                    *[(k, v) for k, v in extra_headers if k not in present],
                     (REQUEST_ID_HEADER.encode(), request_id.encode()),
                 ]
             await send(msg)
@@ -90,15 +131,17 @@ class RequestMiddleware:
                 # The body outgrew the limit and the app answered about a broken body
                 # instead (it reads bodies itself): answer 413 in its place.
                 replaced = True
-                await self._send_problem(scope, headers, forward, 413, "payload_too_large")
+                await self._send_problem(scope, headers, forward, 413, "payload_too_large", limit)
                 return
             await forward(msg)
 
         try:
             declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+            if declared.isdigit() and int(declared) > limit:
                 status = 413
-                await self._send_problem(scope, headers, send_with_id, 413, "payload_too_large")
+                await self._send_problem(
+                    scope, headers, send_with_id, 413, "payload_too_large", limit
+                )
                 return
             received = 0
 
@@ -108,7 +151,7 @@ class RequestMiddleware:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > MAX_REQUEST_BYTES:
+                    if received > limit:
                         too_large = True
                         raise BodyTooLarge
                 return message
@@ -117,14 +160,16 @@ class RequestMiddleware:
         except BodyTooLarge:
             status = 413
             if not response_started:
-                await self._send_problem(scope, headers, send_with_id, 413, "payload_too_large")
+                await self._send_problem(
+                    scope, headers, send_with_id, 413, "payload_too_large", limit
+                )
         except Exception:
             logger.exception(
                 "unhandled error", extra={"method": scope["method"], "route": route_template(scope)}
             )
             status = 500
             if not response_started:
-                await self._send_problem(scope, headers, send_with_id, 500, "internal_error")
+                await self._send_problem(scope, headers, send_with_id, 500, "internal_error", limit)
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
@@ -142,10 +187,10 @@ class RequestMiddleware:
 
     @staticmethod
     async def _send_problem(
-        scope: Scope, headers: Headers, send: Send, status: int, code: str
+        scope: Scope, headers: Headers, send: Send, status: int, code: str, limit: int
     ) -> None:
         language = preferred_language(headers.get("accept-language"))
-        detail = message(code, language, limit_mb=MAX_REQUEST_BYTES // (1024 * 1024))
+        detail = message(code, language, limit_mb=limit // MB)
         body = json.dumps(
             problem_document(status=status, code=code, detail=detail, instance=scope.get("path"))
         ).encode()
