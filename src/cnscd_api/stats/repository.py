@@ -93,8 +93,9 @@ def unit_counts(session: Session, actor: Principal, path: str, today: date) -> d
     return {level: int(count) for level, count in session.execute(statement).all()}
 
 
-def served_counts(session: Session, actor: Principal, path: str) -> tuple[int, int]:
-    """Communes and villages an active team serves (a village's team serves its commune)."""
+def served_counts(session: Session, actor: Principal, path: str, today: date) -> tuple[int, int]:
+    """Communes and villages existing today that an active team serves (a village's team
+    serves its commune)."""
     village = col(Unit.level) == UnitLevel.VILLAGE
     commune = sa.case((village, col(Unit.parent_id)), else_=col(Unit.id))
     statement = scoped_columns(
@@ -102,7 +103,9 @@ def served_counts(session: Session, actor: Principal, path: str) -> tuple[int, i
         Team,
         func.count(sa.distinct(commune)),
         func.count(sa.distinct(sa.case((village, col(Unit.id))))),
-    ).where(path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE)
+    ).where(
+        path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE, _current(today)
+    )
     communes, villages = session.execute(statement).one()
     return int(communes), int(villages)
 

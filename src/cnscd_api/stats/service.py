@@ -259,14 +259,10 @@ def _activity_figures(
 
 
 def _coverage(session: Session, actor: Principal, place: Place) -> Coverage:
-    units = repository.unit_counts(session, actor, place.path, clock.today())
+    today = clock.today()
+    units = repository.unit_counts(session, actor, place.path, today)
     communes, villages = units.get(UnitLevel.COMMUNE, 0), units.get(UnitLevel.VILLAGE, 0)
-    served_communes, served_villages = repository.served_counts(session, actor, place.path)
-    # A team of a unit that no longer exists is not counted against today's units.
-    served_communes, served_villages = (
-        min(served_communes, communes),
-        min(served_villages, villages),
-    )
+    served_communes, served_villages = repository.served_counts(session, actor, place.path, today)
     return Coverage(
         communes=communes,
         communes_with_team=served_communes,
