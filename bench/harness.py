@@ -275,6 +275,15 @@ def machine_line() -> str:
     )
 
 
+def save_report(name: str, report: str) -> Path:
+    """Write a report to ``bench/results/<name>-<date>.txt``; returns the file."""
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{name}-{time.strftime('%Y%m%d-%H%M')}.txt"
+    path.write_text(report + "\n")
+    return path
+
+
 def table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
     """A fixed-width text table: columns are (key, header, format)."""
     header = " | ".join(title for _, title, _ in columns)
