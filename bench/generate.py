@@ -182,19 +182,23 @@ class Steps:
     def step(self, name: str) -> Iterator[Step]:
         step = Step(name)
         print(f"{name} …", flush=True)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         yield step
         step.seconds = time.perf_counter() - started
+        step.cpu_seconds = time.process_time() - cpu_started
         self.done.append(step)
         print(f"{name}: {step.seconds:.1f} s {step.detail}".rstrip(), flush=True)
 
     def report(self) -> str:
         width = max(len(step.name) for step in self.done)
-        lines = [
-            f"{step.name:<{width}}  {step.seconds:8.1f} s  {step.detail}" for step in self.done
+        lines = [f"{'step':<{width}}  {'wall s':>8}  {'CPU s':>8}"]
+        lines += [
+            f"{s.name:<{width}}  {s.seconds:8.1f}  {s.cpu_seconds:8.1f}  {s.detail}"
+            for s in self.done
         ]
-        total = sum(step.seconds for step in self.done)
-        return "\n".join([*lines, f"{'total':<{width}}  {total:8.1f} s"])
+        wall = sum(step.seconds for step in self.done)
+        cpu = sum(step.cpu_seconds for step in self.done)
+        return "\n".join([*lines, f"{'total':<{width}}  {wall:8.1f}  {cpu:8.1f}"])
 
 
 # --- the database -------------------------------------------------------------------
