@@ -283,7 +283,8 @@ def machine_line() -> str:
     import sqlalchemy
 
     return (
-        f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs · "
+        f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[0]:.1f} when written: others' work shares them) · "
         f"Python {platform.python_version()} · FastAPI {fastapi.__version__} · "
         f"pydantic {pydantic.VERSION} · SQLAlchemy {sqlalchemy.__version__}"
     )

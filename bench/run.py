@@ -275,6 +275,9 @@ def main() -> None:
     parser.add_argument("--province-user", default="bench.province")
     parser.add_argument("--commune-user", default="bench.commune")
     parser.add_argument("--label", default="", help="names the results file (e.g. national)")
+    parser.add_argument(
+        "--only", nargs="+", metavar="WORD", help="the cases whose name has one of these words"
+    )
     args = parser.parse_args()
 
     from cnscd_api.db import normalise_url
@@ -302,6 +305,8 @@ def main() -> None:
             if caller.username and not caller.missing:
                 log_in(server, caller, args.password)
         for case in CASES:
+            if args.only and not any(word in case.name for word in args.only):
+                continue
             for scope in case.scopes:
                 caller = by_scope[scope]
                 if caller.headers is None:
