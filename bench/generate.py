@@ -114,16 +114,6 @@ RECORDERS = {
 }
 REVIEWER_NAMES = {"commune_officer": "Cán bộ xã", "district_officer": "Cán bộ huyện"}
 RECORDED_AT = time_of_day(10)  # 17:00 in Vietnam
-PEAK = (date(2025, 10, 1), date(2025, 10, 10))  # the yearly peak (same days every year)
-# The six contents of the yearly peak are what most reports are about.
-PEAK_CATEGORIES = {
-    "online_public_services",
-    "cashless_payment",
-    "vietnamese_ecommerce",
-    "online_safety",
-    "information_search",
-    "vneid",
-}
 REJECTION = "Số liệu chưa khớp với danh sách ký nhận"
 # Indicators the demo campaign does not count, with their usual range per report.
 MORE_COUNTS = {
@@ -696,7 +686,7 @@ class Generator:
 
     def reports(self) -> int:
         """The year's activities with their categories and values, in date order."""
-        from cnscd_api.demo_campaign import COUNTS
+        from cnscd_api.demo_campaign import CATEGORIES, COUNTS
         from cnscd_api.models import Activity, ActivityCategory, ActivityValue
 
         rng = self.rng("activities")
@@ -709,8 +699,9 @@ class Generator:
             self.teams,
             [0.0 if random_() < SILENT_SHARE else rng.lognormvariate(0, 0.6) for _ in self.teams],
         )
+        # The six contents of the yearly peak are what most reports are about.
         category_drawn = Weighted.of(
-            rng, {code: 3.0 if code in PEAK_CATEGORIES else 1.0 for code in sorted(self.categories)}
+            rng, {code: 3.0 if code in CATEGORIES else 1.0 for code in sorted(self.categories)}
         )
         status_drawn = Weighted.of(rng, STATUS_WEIGHTS)
         indicators_of: dict[tuple[str, ...], list[str]] = {}
@@ -872,7 +863,9 @@ class Generator:
 
 def day_weight(day: date) -> float:
     """How busy a day is: three times as busy in the October peak, less at weekends."""
-    peak = PEAK[0].replace(year=day.year) <= day <= PEAK[1].replace(year=day.year)
+    from cnscd_api.demo_campaign import ENDS_ON, STARTS_ON
+
+    peak = STARTS_ON.replace(year=day.year) <= day <= ENDS_ON.replace(year=day.year)
     return (3.0 if peak else 1.0) * (0.6 if day.weekday() >= 5 else 1.0)
 
 
