@@ -299,8 +299,10 @@ class Loader:
 
     @contextmanager
     def _copy(self, models: tuple[Any, ...]) -> Iterator[list[Write]]:
+        """Binary ``COPY``: about half the client's CPU of the text format per row, since
+        UUIDs, dates and numbers go as they are instead of being formatted as text."""
         import psycopg
-        from psycopg.types.json import Jsonb
+        from psycopg.types.json import Json
 
         url = self.engine.url.set(drivername="postgresql")
         conninfo = url.render_as_string(hide_password=False)
@@ -310,13 +312,19 @@ class Loader:
                 table: sa.Table = model.__table__
                 columns = [column.name for column in table.columns]
                 json = [c.name for c in table.columns if isinstance(c.type, sa.JSON)]
+                # "VARCHAR(64)" → "varchar", "TIMESTAMP WITH TIME ZONE" as it is
+                types = [
+                    c.type.compile(dialect=self.engine.dialect).split("(")[0].lower()
+                    for c in table.columns
+                ]
                 connection = stack.enter_context(psycopg.connect(conninfo))
                 connection.execute("SET synchronous_commit = off")
                 copy = stack.enter_context(
                     connection.cursor().copy(
-                        f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
+                        f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN (FORMAT BINARY)'
                     )
                 )
+                copy.set_types(types)
 
                 def write(
                     row: Row,
@@ -325,7 +333,7 @@ class Loader:
                     json: list[str] = json,
                 ) -> None:
                     for name in json:
-                        row[name] = Jsonb(row[name])
+                        row[name] = Json(row[name])
                     write_row([row[name] for name in columns])
 
                 writers.append(write)
