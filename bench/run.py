@@ -259,6 +259,9 @@ def row(case: Case, scope: str, concurrency: int | str, result: Result | None) -
         "p99": 1000 * result.percentile(0.99),
         "cpu": result.cpu_ms_per_request,
         "errors": sum(n for status, n in result.statuses.items() if status >= 300),
+        "note": ", ".join(
+            f"{n} × {status}" for status, n in sorted(result.statuses.items()) if status >= 300
+        ),
     }
 
 
