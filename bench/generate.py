@@ -41,13 +41,14 @@ The same ``--seed`` and ``--end-date`` give the same data (units' own ids come f
 project's seed and differ between runs).
 
 PostgreSQL: the database is created on the server of the URL (``--replace`` drops an
-existing one first) and migrated; rows go in with ``COPY``, the big tables' secondary
-indexes, keys and foreign keys dropped first and rebuilt afterwards (which validates
-every foreign key). SQLite: multi-row inserts in one transaction per table group. Then
-the stats aggregates are rebuilt (``cnscd stats rebuild``; skipped with a notice while
-``cnscd_api.stats`` does not exist), statistics are gathered (``VACUUM (ANALYZE)`` or
-``ANALYZE``), and the time of every step is printed and written to
-``bench/results/generate-<scale>-<database>-<date>.txt``.
+existing one first) and migrated; rows go in with binary ``COPY``, the big tables'
+secondary indexes, keys and foreign keys dropped first and rebuilt afterwards (which
+validates every foreign key). There is no sequence to move on: every key is a UUID (the
+one serial, ``audit_sequence.id``, is not written here). SQLite: multi-row inserts in one
+transaction per group of tables. Then the stats aggregates are rebuilt (``cnscd stats
+rebuild``; skipped with a notice while ``cnscd_api.stats`` does not exist), statistics
+are gathered (``VACUUM (ANALYZE)`` or ``ANALYZE``), and the time of every step is printed
+and written to ``bench/results/generate-<scale>-<database>-<date>.txt``.
 """
 
 from __future__ import annotations
