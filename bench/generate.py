@@ -388,6 +388,9 @@ class Place:
 
 @dataclass
 class TeamInfo:
+    """An active team as its reports need it: where it works, its province's campaign
+    and who leads it (the recorder's name)."""
+
     id: uuid.UUID
     unit: Place
     commune: Place
@@ -438,6 +441,9 @@ def apportion(total: int, weights: list[float]) -> list[int]:
 
 @dataclass
 class Generator:
+    """Generates the data set step by step, keeping what later steps need: the tree, the
+    active teams, the campaigns and the approved totals the targets are set from."""
+
     scale: Scale
     activities: int
     seed: int
