@@ -19,16 +19,25 @@ import itertools
 import json
 import random
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from harness import Request, Result, drive, machine_line, serve, table, throwaway_database
+from harness import (
+    SECRET,
+    Request,
+    Result,
+    drive,
+    machine_line,
+    save_report,
+    serve,
+    server_env,
+    table,
+    throwaway_database,
+)
 
-SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 BATCH = 100
 CATEGORIES = ["vneid", "online_public_services", "cashless_payment"]
 
@@ -99,13 +108,7 @@ def main() -> None:
         throwaway_database(args.database, Path(workdir)) as url,
     ):
         token, teams = prepare(url)
-        env = {
-            "CNSCD_DATABASE_URL": url,
-            "CNSCD_SECRET_KEY": SECRET,
-            "CNSCD_ENVIRONMENT": "test",
-            "CNSCD_LOG_LEVEL": "WARNING",
-            "CNSCD_ACCESS_TOKEN_MINUTES": "600",
-        }
+        env = server_env(url)
         auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         accepted = 0
 
@@ -181,10 +184,7 @@ def main() -> None:
         ]
     )
     print(report)
-    results_dir = Path(__file__).resolve().parent / "results"
-    results_dir.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M")
-    (results_dir / f"activities-{args.database}-{stamp}.txt").write_text(report + "\n")
+    save_report(f"activities-{args.database}", report)
 
 
 if __name__ == "__main__":

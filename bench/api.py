@@ -16,15 +16,23 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from harness import Request, drive, machine_line, serve, table, throwaway_database
+from harness import (
+    SECRET,
+    Request,
+    drive,
+    machine_line,
+    save_report,
+    serve,
+    server_env,
+    table,
+    throwaway_database,
+)
 
-SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 ROUTES = {
     "healthz": "/healthz",
     "floor (50 teams from memory)": "/bench/floor",
@@ -78,13 +86,7 @@ def main() -> None:
         throwaway_database(args.database, Path(workdir)) as url,
     ):
         token = prepare(url)
-        env = {
-            "CNSCD_DATABASE_URL": url,
-            "CNSCD_SECRET_KEY": SECRET,
-            "CNSCD_ENVIRONMENT": "test",
-            "CNSCD_LOG_LEVEL": "WARNING",
-            "CNSCD_ACCESS_TOKEN_MINUTES": "600",
-        }
+        env = server_env(url)
         headers = {"Authorization": f"Bearer {token}"}
         with serve("bench.apps:with_floor", env) as server:
             for concurrency in args.concurrency:
@@ -139,10 +141,7 @@ def main() -> None:
         ]
     )
     print(report)
-    results_dir = Path(__file__).resolve().parent / "results"
-    results_dir.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M")
-    (results_dir / f"api-{args.database}-{stamp}.txt").write_text(report + "\n")
+    save_report(f"api-{args.database}", report)
 
 
 if __name__ == "__main__":

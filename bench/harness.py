@@ -33,6 +33,8 @@ for entry in (str(ROOT), str(ROOT / "src")):
         sys.path.insert(0, entry)
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Signs the tokens of the servers the benchmarks start (never a real installation's).
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 
 
 # --- databases ----------------------------------------------------------------------
@@ -65,6 +67,18 @@ def throwaway_database(kind: str, workdir: Path) -> Iterator[str]:
 
 
 # --- the server ---------------------------------------------------------------------
+
+
+def server_env(url: str) -> dict[str, str]:
+    """The environment of a benchmark's server: its database, the benchmark's secret,
+    quiet logs and access tokens that outlast the run."""
+    return {
+        "CNSCD_DATABASE_URL": url,
+        "CNSCD_SECRET_KEY": SECRET,
+        "CNSCD_ENVIRONMENT": "test",
+        "CNSCD_LOG_LEVEL": "WARNING",
+        "CNSCD_ACCESS_TOKEN_MINUTES": "600",
+    }
 
 
 def free_port() -> int:
@@ -269,10 +283,20 @@ def machine_line() -> str:
     import sqlalchemy
 
     return (
-        f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs · "
+        f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[0]:.1f} when written: others' work shares them) · "
         f"Python {platform.python_version()} · FastAPI {fastapi.__version__} · "
         f"pydantic {pydantic.VERSION} · SQLAlchemy {sqlalchemy.__version__}"
     )
+
+
+def save_report(name: str, report: str) -> Path:
+    """Write a report to ``bench/results/<name>-<date>.txt``; returns the file."""
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{name}-{time.strftime('%Y%m%d-%H%M')}.txt"
+    path.write_text(report + "\n")
+    return path
 
 
 def table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
