@@ -31,7 +31,15 @@ from cnscd_api.models.team import (
     TeamRole,
     TeamStatus,
 )
-from cnscd_api.models.unit import DivisionType, LineageKind, Unit, UnitLevel, UnitLineage
+from cnscd_api.models.unit import (
+    DivisionType,
+    LineageKind,
+    Unit,
+    UnitLevel,
+    UnitLineage,
+    UnitMove,
+    UnitReorganisation,
+)
 from cnscd_api.models.user import (
     ApiClient,
     LoginAddressBudget,
@@ -80,6 +88,8 @@ __all__ = [
     "Unit",
     "UnitLevel",
     "UnitLineage",
+    "UnitMove",
+    "UnitReorganisation",
     "User",
     "Versioned",
     "utcnow",
