@@ -12,7 +12,7 @@ from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Unit, UnitLevel
+from cnscd_api.models import ApiClient, Team, Unit, UnitLevel, UnitLineage, User, utcnow
 from cnscd_api.units.schemas import UnitFilters, UnitSort
 
 SORTING = Sorting(
@@ -129,3 +129,83 @@ def rename_in_subtree(session: Session, unit: Unit, new_name: str) -> None:
     ]
     # An ORM bulk UPDATE by primary key: one executemany for the whole subtree.
     session.execute(update(Unit), updates)
+
+
+# --- reorganisations: the caller's scope was checked on every unit taken part ------------
+
+
+@unscoped("the children of a unit closed by a reorganisation, already checked in scope")
+def current_children(session: Session, unit_id: uuid.UUID) -> list[Unit]:
+    statement = (
+        select(Unit)
+        .where(col(Unit.parent_id) == unit_id, col(Unit.valid_to).is_(None))
+        .order_by(col(Unit.path))
+    )
+    return list(session.exec(statement).all())
+
+
+@unscoped("the subtree of a unit a reorganisation moves, already checked in scope")
+def move_subtree(session: Session, unit: Unit, parent: Unit) -> None:
+    """Hang ``unit`` under ``parent``: its path and names, and those of its descendants,
+    are rewritten (one executemany by primary key), each bumping its version."""
+    old_path, new_path = unit.path, f"{parent.path}{unit.id.hex}/"
+    depth = len(unit.path_names) - 1
+    rows = session.execute(
+        select(Unit.id, Unit.path, Unit.path_names, Unit.version).where(
+            path_in_subtree(Unit.path, old_path)
+        )
+    ).all()
+    now = utcnow()
+    updates = [
+        {
+            "id": unit_id,
+            "path": new_path + path[len(old_path) :],
+            "path_names": [*parent.path_names, *names[depth:]],
+            "version": version + 1,
+            "updated_at": now,
+            **({"parent_id": parent.id} if unit_id == unit.id else {}),
+        }
+        for unit_id, path, names, version in rows
+    ]
+    # The moved unit first: its parent changes, the others keep theirs.
+    updates.sort(key=lambda row: row["id"] != unit.id)
+    session.execute(update(Unit), updates[:1])
+    if len(updates) > 1:
+        session.execute(update(Unit), updates[1:])
+
+
+@unscoped("the teams of a unit closed by a reorganisation, already checked in scope")
+def teams_of_unit(session: Session, unit_id: uuid.UUID) -> list[Team]:
+    statement = select(Team).where(col(Team.unit_id) == unit_id).order_by(col(Team.name))
+    return list(session.exec(statement).all())
+
+
+@unscoped("the users of a unit closed by a reorganisation, already checked in scope")
+def users_scoped_to(session: Session, unit_id: uuid.UUID) -> list[User]:
+    statement = (
+        select(User)
+        .where(col(User.scope_unit_id) == unit_id, col(User.deleted_at).is_(None))
+        .order_by(col(User.username))
+    )
+    return list(session.exec(statement).all())
+
+
+@unscoped("the API clients of a unit closed by a reorganisation, already checked in scope")
+def clients_scoped_to(session: Session, unit_id: uuid.UUID) -> list[ApiClient]:
+    statement = (
+        select(ApiClient)
+        .where(col(ApiClient.scope_unit_id) == unit_id, col(ApiClient.revoked_at).is_(None))
+        .order_by(col(ApiClient.name))
+    )
+    return list(session.exec(statement).all())
+
+
+@unscoped("the command line acts outside any caller's scope")
+def closed_by_reorganisation(session: Session, level: UnitLevel, code: str) -> bool:
+    """Whether a closed unit of ``level`` with ``code`` has successors."""
+    statement = (
+        select(Unit.id)
+        .join(UnitLineage, col(UnitLineage.predecessor_id) == col(Unit.id))
+        .where(col(Unit.level) == level, col(Unit.code) == code, col(Unit.valid_to).is_not(None))
+    )
+    return session.exec(statement).first() is not None
