@@ -185,9 +185,7 @@ def apply_reform(
         session, UnitLevel.PROVINCE, plan.old_province_code
     )
     if old_province is None:
-        if repository.closed_by_reorganisation(
-            session, UnitLevel.PROVINCE, plan.old_province_code
-        ):
+        if repository.closed_by_reorganisation(session, UnitLevel.PROVINCE, plan.old_province_code):
             return ReformResult(None, plan)
         raise ReformDataError(f"no current province with code {plan.old_province_code}")
     continuing = plan.old_province_code == plan.new_province_code
@@ -236,8 +234,7 @@ def apply_reform(
                 name=plan.new_province_name,
                 level=UnitLevel.PROVINCE,
                 code=plan.new_province_code,
-                division_type=division_type_from_name(plan.new_province_name)
-                or DivisionType.TINH,
+                division_type=division_type_from_name(plan.new_province_name) or DivisionType.TINH,
             )
         )
     # Close first: the new communes reuse some of the old codes.

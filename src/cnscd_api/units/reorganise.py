@@ -338,9 +338,7 @@ class Reorganiser:
             self.outcome.rehomed.append(
                 Rehomed("team", team.id, team.name, ref(unit), ref(successor), "moved", review)
             )
-            for leader_id in user_repository.move_team_leaders(
-                self.session, team.id, successor.id
-            ):
+            for leader_id in user_repository.move_team_leaders(self.session, team.id, successor.id):
                 audit.record(
                     self.session,
                     actor=self.actor,

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, update
+from sqlalchemy import ColumnElement, Row, and_, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import ApiClient, Team, Unit, UnitLevel, UnitLineage, User, utcnow
+from cnscd_api.models import (
+    ApiClient,
+    Team,
+    Unit,
+    UnitLevel,
+    UnitLineage,
+    UnitMove,
+    User,
+    utcnow,
+)
 from cnscd_api.units.schemas import UnitFilters, UnitSort
 
 SORTING = Sorting(
@@ -51,17 +62,44 @@ def list_units(
     filters: UnitFilters,
     sort: UnitSort | None,
     *,
+    on: date,
+    today: date,
     parent_id: uuid.UUID | None = None,
 ) -> tuple[list[Row[Any]], int]:
-    statement = scoped_columns(principal, Unit, *READ_COLUMNS)
+    statement = scoped_columns(principal, Unit, *READ_COLUMNS).where(valid_on_clause(on))
     parent = parent_id or filters.parent_id
     if filters.level is not None:
         statement = statement.where(col(Unit.level) == filters.level)
     if parent is not None:
-        statement = statement.where(col(Unit.parent_id) == parent)
+        statement = statement.where(parent_on(on, today) == parent)
     if filters.q:
         statement = statement.where(search_clause(col(Unit.search_name), filters.q))
     return fetch_page(session, statement, page, SORTING.order(sort))
+
+
+def valid_on_clause(on: date) -> ColumnElement[bool]:
+    """Units valid on ``on`` (no dates: valid since before the records, until further notice)."""
+    return and_(
+        or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) <= on),
+        or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= on),
+    )
+
+
+def parent_on(on: date, today: date) -> Any:
+    """A unit's parent on ``on``: units that kept their id when their parent closed (a
+    village of a merged commune) hung under ``from_parent_id`` of their first move after
+    that date."""
+    if on >= today:
+        return col(Unit.parent_id)
+    earlier = (
+        select(UnitMove.from_parent_id)
+        .where(col(UnitMove.unit_id) == col(Unit.id), col(UnitMove.effective_date) > on)
+        .order_by(col(UnitMove.effective_date))
+        .limit(1)
+        .correlate(Unit)
+        .scalar_subquery()
+    )
+    return func.coalesce(earlier, col(Unit.parent_id))
 
 
 def units_in_subtree(
@@ -209,3 +247,31 @@ def closed_by_reorganisation(session: Session, level: UnitLevel, code: str) -> b
         .where(col(Unit.level) == level, col(Unit.code) == code, col(Unit.valid_to).is_not(None))
     )
     return session.exec(statement).first() is not None
+
+
+def lineage_of(
+    session: Session, principal: Principal, unit_id: uuid.UUID
+) -> list[tuple[UnitLineage, Unit, Unit]]:
+    """The lineage rows into and out of a unit, with both units, where the other unit
+    is one the caller may read (both ends are dated; the oldest first)."""
+    predecessor, successor = aliased(Unit), aliased(Unit)
+    readable = scoped_columns(principal, Unit, Unit.id)
+    statement = (
+        select(UnitLineage, predecessor, successor)
+        .join(predecessor, col(predecessor.id) == col(UnitLineage.predecessor_id))
+        .join(successor, col(successor.id) == col(UnitLineage.successor_id))
+        .where(
+            or_(
+                and_(
+                    col(UnitLineage.predecessor_id) == unit_id,
+                    col(UnitLineage.successor_id).in_(readable),
+                ),
+                and_(
+                    col(UnitLineage.successor_id) == unit_id,
+                    col(UnitLineage.predecessor_id).in_(readable),
+                ),
+            )
+        )
+        .order_by(col(UnitLineage.effective_date), col(predecessor.code), col(successor.code))
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
