@@ -51,6 +51,8 @@ class _Checker:
         unit = service.get_unit_for_write(self.session, self.actor, unit_id)
         if unit.level not in REORGANISABLE:
             raise Unprocessable.at(field, "unit_not_reorganisable", level=unit.level.value)
+        if unit.id in self.taken:
+            raise Unprocessable.at(field, "unit_listed_twice", name=unit.name)
         starts = unit.valid_from
         if unit.valid_to is not None or (starts is not None and starts >= self.effective_date):
             raise Unprocessable.at(
@@ -59,8 +61,6 @@ class _Checker:
                 name=unit.name,
                 date=self.effective_date.isoformat(),
             )
-        if unit.id in self.taken:
-            raise Unprocessable.at(field, "unit_listed_twice", name=unit.name)
         if closes:
             self.taken.add(unit.id)
         return unit
