@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,6 +32,15 @@ from tests.factories import Tree, bearer, make_activity, make_team, make_user, m
 UNITS = "/api/v1/units"
 REORGANISE = "/api/v1/units/reorganisations"
 CLOSING = EFFECTIVE_DATE - timedelta(days=1)
+
+
+T = TypeVar("T")
+
+
+def fetch(session: Session, model: type[T], object_id: uuid.UUID) -> T:
+    found = session.get(model, object_id)
+    assert found is not None
+    return found
 
 
 def count(session: Session, model: type[Any]) -> int:
@@ -69,7 +78,8 @@ def test_plan_for_kon_tum_comes_from_the_package() -> None:
     assert len(plan.communes) == 40
     old = {p.code for c in plan.communes for p in c.predecessors}
     assert len(old) == 102
-    assert "1677/NQ-UBTVQH15" in plan.legal_act and "202/2025/QH15" in plan.legal_act
+    assert "1677/NQ-UBTVQH15" in plan.legal_act
+    assert "202/2025/QH15" in plan.legal_act
     # Codes are reused: Phường Kon Tum takes the code of the old Phường Thắng Lợi.
     kon_tum = next(c for c in plan.communes if c.name == "Phường Kon Tum")
     assert kon_tum.code == "23293"
@@ -101,6 +111,10 @@ def people(session: Session, tree: Tree) -> dict[str, Any]:
 
 
 def test_reform_of_kon_tum(session: Session, tree: Tree, people: dict[str, Any]) -> None:
+    generations = {
+        key: people[key].token_generation
+        for key in ("province_admin", "district_officer", "leader")
+    }
     result = apply_reform(session, "62")
     session.commit()
     outcome = result.outcome
@@ -137,7 +151,8 @@ def test_reform_of_kon_tum(session: Session, tree: Tree, people: dict[str, Any])
 
     # The village kept its id and hangs under the new commune; the move is recorded.
     village = session.get(Unit, tree.dak_pek_village.id)
-    assert village is not None and village.parent_id == dak_pek.id
+    assert village is not None
+    assert village.parent_id == dak_pek.id
     assert village.path == f"{dak_pek.path}{village.id.hex}/"
     assert village.path_names == ["Tỉnh Quảng Ngãi", "Xã Đăk Pék", "Thôn Đắk Ung"]
     move = session.exec(select(UnitMove).where(col(UnitMove.unit_id) == village.id)).one()
@@ -145,41 +160,47 @@ def test_reform_of_kon_tum(session: Session, tree: Tree, people: dict[str, Any])
 
     # Teams: the commune's moved to the successor, the village's with its village.
     for team in session.exec(select(Team)).all():
-        unit = session.get(Unit, team.unit_id)
-        assert unit is not None and unit.valid_to is None
-    assert session.get(Team, people["commune_team"].id).unit_id == dak_pek.id  # type: ignore[union-attr]
+        unit = fetch(session, Unit, team.unit_id)
+        assert unit is not None
+        assert unit.valid_to is None
+    assert fetch(session, Team, people["commune_team"].id).unit_id == dak_pek.id
 
     # The 2024 report keeps the unit and team of its date.
     report = session.get(Activity, people["report"].id)
-    assert report is not None and report.unit_id == tree.dak_pek.id
+    assert report is not None
+    assert report.unit_id == tree.dak_pek.id
     assert report.team_id == people["commune_team"].id
 
     users = {
-        key: session.get(User, people[key].id)
-        for key in people
-        if key.endswith(("admin", "officer", "viewer", "leader"))
+        key: fetch(session, User, people[key].id)
+        for key in (
+            "province_admin",
+            "district_officer",
+            "commune_officer",
+            "leader",
+            "village_viewer",
+        )
     }
-    assert all(u is not None for u in users.values())
     # The province admin: Quảng Ngãi is new and made only of Kon Tum: moved, active.
     admin = users["province_admin"]
     assert (admin.scope_unit_id, admin.role, admin.is_active) == (
         province.id,
         Role.PROVINCE_ADMIN,
         True,
-    )  # type: ignore[union-attr]
+    )
     # The district officer: moved to the province as viewer, deactivated pending review.
     officer = users["district_officer"]
     assert (officer.scope_unit_id, officer.role, officer.is_active) == (
         province.id,
         Role.VIEWER,
         False,
-    )  # type: ignore[union-attr]
+    )
     # The commune officer: the new commune is bigger than theirs: deactivated.
     commune_officer = users["commune_officer"]
-    assert (commune_officer.scope_unit_id, commune_officer.is_active) == (dak_pek.id, False)  # type: ignore[union-attr]
+    assert (commune_officer.scope_unit_id, commune_officer.is_active) == (dak_pek.id, False)
     # The team leader follows the team; the village viewer keeps the village.
-    assert (users["leader"].scope_unit_id, users["leader"].is_active) == (dak_pek.id, True)  # type: ignore[union-attr]
-    assert users["village_viewer"].scope_unit_id == village.id  # type: ignore[union-attr]
+    assert (users["leader"].scope_unit_id, users["leader"].is_active) == (dak_pek.id, True)
+    assert users["village_viewer"].scope_unit_id == village.id
     # Nobody active is scoped to a closed unit.
     closed_scopes = session.exec(
         select(User.username)
@@ -187,8 +208,10 @@ def test_reform_of_kon_tum(session: Session, tree: Tree, people: dict[str, Any])
         .where(col(User.is_active), col(Unit.valid_to).is_not(None))
     ).all()
     assert closed_scopes == []
-    # Sessions ended for those whose scope changed.
-    assert officer.token_generation > people["district_officer"].token_generation or True  # type: ignore[union-attr]
+    # Sessions ended for those whose scope changed, not for the team leader.
+    assert officer.token_generation == generations["district_officer"] + 1
+    assert admin.token_generation == generations["province_admin"] + 1
+    assert users["leader"].token_generation == generations["leader"]
 
     # Audited: the reorganisation, 113 closings, 41 creations, user changes.
     actions = session.exec(select(AuditEvent.action, AuditEvent.entity)).all()
@@ -248,7 +271,8 @@ def test_history_is_read_through_today_s_units(
     new = client.get(f"{UNITS}/{tree.dak_pek.id}/lineage", headers=headers).json()
     assert new["predecessors"] == []
     (step,) = new["successors"]
-    assert step["kind"] == "merged_into" and step["is_default"] is True
+    assert step["kind"] == "merged_into"
+    assert step["is_default"] is True
     assert step["effective_date"] == "2025-07-01"
     assert "1677/NQ-UBTVQH15" in step["legal_act"]
     successor = client.get(f"{UNITS}/{step['successor']['id']}/lineage", headers=headers).json()
@@ -319,15 +343,15 @@ def test_merge_split_rename_move_at_once(
     north = next(u for u in answer["created"] if u["name"] == "Xã Đắk Pék Bắc")
     south = next(u for u in answer["created"] if u["name"] == "Xã Đắk Pék Nam")
     session.expire_all()
-    assert session.get(Unit, dak_man_village.id).parent_id == uuid.UUID(new_man["id"])  # type: ignore[union-attr]
-    assert session.get(Unit, second_village.id).parent_id == uuid.UUID(south["id"])  # type: ignore[union-attr]
-    assert session.get(Unit, tree.dak_pek_village.id).parent_id == uuid.UUID(north["id"])  # type: ignore[union-attr]
+    assert fetch(session, Unit, dak_man_village.id).parent_id == uuid.UUID(new_man["id"])
+    assert fetch(session, Unit, second_village.id).parent_id == uuid.UUID(south["id"])
+    assert fetch(session, Unit, tree.dak_pek_village.id).parent_id == uuid.UUID(north["id"])
     rehomed = {(r["entity"], r["name"]): r for r in answer["rehomed"]}
     assert rehomed["team", "Tổ xã Đắk Man"]["to_unit"]["id"] == new_man["id"]
     assert rehomed["user", leader.username]["action"] == "followed_team"
     # A merge of one commune into a new one of its own: nobody's reach grows.
     assert rehomed["user", man_officer.username]["action"] == "moved"
-    assert session.get(User, man_officer.id).is_active  # type: ignore[union-attr]
+    assert fetch(session, User, man_officer.id).is_active
 
     # Applied once: the same operations again name closed units.
     again = admin_client.post(REORGANISE, json=body)

@@ -134,7 +134,7 @@ def _create(
 
 def _parent_of(session: Session, unit: Unit) -> Unit:
     assert unit.parent_id is not None
-    parent = session.get(Unit, unit.parent_id)
+    parent = repository.unit_by_id(session, unit.parent_id)
     assert parent is not None
     return parent
 
@@ -283,7 +283,7 @@ def _read(session: Session, outcome: Outcome, data: ReorganisationCreate) -> Reo
     ids |= {item.from_unit.id for item in outcome.rehomed}
     ids |= {item.to_unit.id for item in outcome.rehomed if item.to_unit}
     session.flush()
-    units = {unit_id: session.get(Unit, unit_id) for unit_id in ids}
+    units = {unit_id: repository.unit_by_id(session, unit_id) for unit_id in ids}
 
     def brief(unit: UnitRef) -> UnitBrief:
         return UnitBrief.model_validate(units[unit.id])

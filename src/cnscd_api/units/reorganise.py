@@ -44,7 +44,6 @@ from cnscd_api.models import (
     UnitLineage,
     UnitMove,
     UnitReorganisation,
-    User,
     utcnow,
 )
 from cnscd_api.units import repository
@@ -305,7 +304,7 @@ class Reorganiser:
     def move(self, unit: Unit, parent: Unit) -> None:
         """Hang ``unit`` (which keeps its id) and its subtree under ``parent``."""
         old_parent_id = unit.parent_id
-        old_parent = self.session.get(Unit, old_parent_id) if old_parent_id else None
+        old_parent = repository.unit_by_id(self.session, old_parent_id) if old_parent_id else None
         before = audit.snapshot(unit) | {"parent_id": old_parent_id}
         repository.move_subtree(self.session, unit, parent)
         self.session.refresh(unit)
@@ -416,8 +415,7 @@ class Reorganiser:
 
 
 def _team_leader_name(session: Session, user_id: uuid.UUID) -> str:
-    user = session.get(User, user_id)
-    return user.username if user else str(user_id)
+    return repository.username_of(session, user_id) or str(user_id)
 
 
 __all__ = [

@@ -275,3 +275,13 @@ def lineage_of(
         .order_by(col(UnitLineage.effective_date), col(predecessor.code), col(successor.code))
     )
     return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
+
+
+@unscoped("a unit a reorganisation reached through a scoped read, or created or closed")
+def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
+@unscoped("a team leader who followed their team, already re-homed by the reorganisation")
+def username_of(session: Session, user_id: uuid.UUID) -> str | None:
+    return session.exec(select(User.username).where(col(User.id) == user_id)).one_or_none()
