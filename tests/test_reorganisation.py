@@ -516,3 +516,35 @@ def test_reorganising_takes_the_province_admin(
     assert (
         client.post(REORGANISE, json=outside, headers=bearer(settings, officer)).status_code == 404
     )
+
+
+def test_nothing_new_hangs_under_a_closed_unit(
+    session: Session, admin_client: TestClient, tree: Tree
+) -> None:
+    response = admin_client.post(
+        REORGANISE,
+        json={
+            "effective_date": clock.today().isoformat(),
+            "legal_act": "Quyết định 2/QĐ-UBND",
+            "operations": [
+                {"op": "merge", "unit_ids": [str(tree.dak_man.id)], "into_id": str(tree.dak_pek.id)}
+            ],
+        },
+    )
+    assert response.status_code == 201, response.text
+    village = admin_client.post(UNITS, json={"parent_id": str(tree.dak_man.id), "name": "Thôn Mới"})
+    assert village.status_code == 409
+    assert village.json()["code"] == "unit_closed"
+    team = admin_client.post(
+        "/api/v1/teams", json={"unit_id": str(tree.dak_man.id), "name": "Tổ mới"}
+    )
+    assert team.status_code == 409
+    assert team.json()["code"] == "unit_closed"
+    # The closed commune is history: listed on an earlier date, not today.
+    listed = admin_client.get(UNITS, params={"q": "dak man", "level": "commune"}).json()
+    assert listed["total"] == 0
+    earlier = (clock.today() - timedelta(days=1)).isoformat()
+    listed = admin_client.get(
+        UNITS, params={"q": "dak man", "level": "commune", "valid_on": earlier}
+    )
+    assert listed.json()["total"] == 1

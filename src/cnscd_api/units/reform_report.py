@@ -42,7 +42,8 @@ def describe(result: ReformResult, *, dry_run: bool) -> list[str]:
         f" districts, {closed[UnitLevel.COMMUNE]} communes",
         f"  lineage rows: {len(outcome.links)}",
         f"  villages moved: {villages}",
-        f"  teams moved: {rehomed['team', 'moved']}",
+        f"  teams re-homed: {rehomed['team', 'moved']} moved to a successor,"
+        f" {outcome.teams_carried} with their village",
         f"  users: {rehomed['user', 'followed_team']} team leaders followed their team,"
         f" {rehomed['user', 'moved']} moved, {rehomed['user', 'deactivated']} deactivated"
         " pending review",

@@ -114,6 +114,8 @@ class Outcome:
     links: list[Link] = field(default_factory=list)
     moved_units: list[tuple[UnitRef, UnitRef, UnitRef]] = field(default_factory=list)
     rehomed: list[Rehomed] = field(default_factory=list)
+    # Teams serving a unit that kept its id and moved (a village): re-homed with it.
+    teams_carried: int = 0
 
 
 class Reorganiser:
@@ -269,6 +271,8 @@ class Reorganiser:
             self._move_teams(unit, successor)
             self._move_users(unit, successor)
             self._move_clients(unit, successor)
+        moved = [unit.id for unit, _, _ in self.outcome.moved_units]
+        self.outcome.teams_carried = repository.count_teams_in(self.session, moved)
         return self.outcome
 
     def _review(self, unit: Unit) -> bool:

@@ -285,3 +285,19 @@ def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
 @unscoped("a team leader who followed their team, already re-homed by the reorganisation")
 def username_of(session: Session, user_id: uuid.UUID) -> str | None:
     return session.exec(select(User.username).where(col(User.id) == user_id)).one_or_none()
+
+
+@unscoped("the units a reorganisation moved, already checked in scope")
+def count_teams_in(session: Session, unit_ids: list[uuid.UUID]) -> int:
+    """Teams serving these units or units below them."""
+    total = 0
+    for start in range(0, len(unit_ids), 200):
+        paths = select(Unit.path).where(col(Unit.id).in_(unit_ids[start : start + 200]))
+        statement = (
+            select(func.count())
+            .select_from(Team)
+            .join(Unit, col(Unit.id) == col(Team.unit_id))
+            .where(or_(*(path_in_subtree(Unit.path, path) for path in session.exec(paths))))
+        )
+        total += session.exec(statement).one()
+    return total

@@ -60,7 +60,7 @@ def list_units(
     status_code=status.HTTP_201_CREATED,
     summary="Create a village (officers) or a commune or district (province admin)",
     responses=problem_responses(
-        404, codes=["code_taken", "invalid_parent", "division_type_unknown"]
+        404, codes=["code_taken", "invalid_parent", "division_type_unknown", "unit_closed"]
     ),
 )
 def create_unit(
