@@ -27,6 +27,7 @@ from cnscd_api.models import (
 )
 from cnscd_api.units.reform2025 import EFFECTIVE_DATE, apply_reform, load_plan
 from cnscd_api.units.reform_report import describe
+from cnscd_api.units.seed import seed_units
 from tests.factories import Tree, bearer, make_activity, make_team, make_user, make_village
 
 UNITS = "/api/v1/units"
@@ -231,6 +232,17 @@ def test_reform_twice_changes_nothing(session: Session, people: dict[str, Any]) 
     assert again.outcome is None
     assert describe(again, dry_run=False)[0].endswith("already applied; nothing changed")
     assert [count(session, model) for model in (Unit, UnitLineage, UnitMove, AuditEvent)] == before
+
+
+def test_seeding_again_leaves_a_reorganised_province_alone(
+    session: Session, people: dict[str, Any]
+) -> None:
+    apply_reform(session, "62")
+    session.commit()
+    before = count(session, Unit)
+    result = seed_units(session, {62})
+    assert (result.created, result.reorganised) == (0, ("62",))
+    assert count(session, Unit) == before
 
 
 def test_a_dry_run_is_the_reform_rolled_back(session: Session, people: dict[str, Any]) -> None:

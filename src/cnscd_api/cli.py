@@ -51,6 +51,11 @@ def seed(
     typer.echo(
         f"units: {result.created} created, {result.existing} already present ({elapsed:.1f} s)"
     )
+    if result.reorganised:
+        typer.echo(
+            f"left out (closed by a reorganisation, see `cnscd units`): "
+            f"{', '.join(result.reorganised)}"
+        )
 
 
 @app.command("create-admin")
