@@ -25,7 +25,7 @@ from cnscd_api.models import (
     UnitMove,
     User,
 )
-from cnscd_api.units.reform2025 import EFFECTIVE_DATE, apply_reform, load_plan
+from cnscd_api.units.reform2025 import EFFECTIVE_DATE, ReformDataError, apply_reform, load_plan
 from cnscd_api.units.reform_report import describe
 from cnscd_api.units.seed import seed_units
 from tests.factories import Tree, bearer, make_activity, make_team, make_user, make_village
@@ -243,6 +243,35 @@ def test_seeding_again_leaves_a_reorganised_province_alone(
     result = seed_units(session, {62})
     assert (result.created, result.reorganised) == (0, ("62",))
     assert count(session, Unit) == before
+
+
+def test_provinces_merged_in_either_order(session: Session, tree: Tree) -> None:
+    """Gia Lai (64) and Bình Định (52) form the new Tỉnh Gia Lai, code 52: Bình Định's
+    code, so Bình Định goes first; Gia Lai then joins the province it created."""
+    seed_units(session, {52})
+    with pytest.raises(ReformDataError, match="apply the reform to province 52 first"):
+        apply_reform(session, "64")
+    first = apply_reform(session, "52").outcome
+    assert first is not None
+    second = apply_reform(session, "64").outcome
+    assert second is not None
+    gia_lai = session.exec(
+        select(Unit).where(
+            col(Unit.level) == UnitLevel.PROVINCE,
+            col(Unit.code) == "52",
+            col(Unit.valid_to).is_(None),
+        )
+    ).one()
+    assert gia_lai.name == "Tỉnh Gia Lai"
+    assert [u.id for u in first.created if u.level is UnitLevel.PROVINCE] == [gia_lai.id]
+    assert [u.id for u in second.reused if u.level is UnitLevel.PROVINCE] == [gia_lai.id]
+    assert len(current_communes_under(session, gia_lai)) == 135
+    old_provinces = session.exec(
+        select(Unit).where(col(Unit.level) == UnitLevel.PROVINCE, col(Unit.valid_to) == CLOSING)
+    ).all()
+    assert {u.name for u in old_provinces} == {"Tỉnh Bình Định", "Tỉnh Gia Lai"}
+    assert apply_reform(session, "64").outcome is None
+    assert apply_reform(session, "52").outcome is None
 
 
 def test_a_dry_run_is_the_reform_rolled_back(session: Session, people: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,8 @@ class ReformDataError(Exception):
 class Predecessor:
     code: str
     default: bool  # the receiving commune of a divided one that takes its teams
+    # A whole district (the island districts that became special zones): its communes.
+    district: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,14 +66,6 @@ class ReformPlan:
     new_province_name: str
     legal_act: str
     communes: tuple[NewCommune, ...]
-
-    def successors(self) -> dict[str, list[tuple[str, bool]]]:
-        """Old commune code → [(new commune code, default)]."""
-        found: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-        for commune in self.communes:
-            for predecessor in commune.predecessors:
-                found[predecessor.code].append((commune.code, predecessor.default))
-        return found
 
 
 def _data_file(name: str) -> Path:
@@ -105,7 +100,8 @@ def load_plan(old_province_code: str) -> ReformPlan:
     """The new province and communes of one old province, from the package's data."""
     old_code = old_province_code.zfill(2)
     legacy = _rows(
-        "SELECT provinceKey, districtKey, wardKey, wardCode FROM admin_units_legacy"
+        "SELECT provinceKey, districtKey, wardKey, wardCode, districtCode"
+        " FROM admin_units_legacy"
         " WHERE provinceCode = ?",
         old_code,
     )
@@ -115,6 +111,13 @@ def load_plan(old_province_code: str) -> ReformPlan:
     old_codes: dict[str, str] = {
         f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"] for r in legacy
     }
+    district_codes = {f"{r['provinceKey']}_{r['districtKey']}_": r["districtCode"] for r in legacy}
+
+    def predecessor(old: str, default: bool) -> Predecessor:
+        if old in old_codes:
+            return Predecessor(old_codes[old], default)
+        return Predecessor(district_codes[old], default, district=True)
+
     converter = _converter()
     new_key = next(
         (new for new, olds in converter["DICT_PROVINCE"].items() if old_key in olds), None
@@ -134,12 +137,12 @@ def load_plan(old_province_code: str) -> ReformPlan:
     for ward_key, olds in converter["DICT_PROVINCE_WARD_NO_DIVIDED"][new_key].items():
         for old in olds:
             if old.startswith(prefix):
-                predecessors[ward_key].append(Predecessor(old_codes[old], True))
+                predecessors[ward_key].append(predecessor(old, True))
     for old, news in converter["DICT_PROVINCE_WARD_DIVIDED"].get(new_key, {}).items():
         if old.startswith(prefix):
             for new in news:
                 predecessors[new["newWardKey"]].append(
-                    Predecessor(old_codes[old], bool(new["isDefaultNewWard"]))
+                    predecessor(old, bool(new["isDefaultNewWard"]))
                 )
     communes = tuple(
         sorted(
@@ -167,13 +170,13 @@ class ReformResult:
 
 
 def _commune_kind(
-    commune: NewCommune, successors: dict[str, list[tuple[str, bool]]], old: Unit
+    olds: list[tuple[Unit, bool]], divided: bool, old: Unit, name: str
 ) -> LineageKind:
-    if len(successors[old.code or ""]) > 1:
+    if divided:
         return LineageKind.SPLIT_FROM
-    if len(commune.predecessors) > 1:
+    if len(olds) > 1:
         return LineageKind.MERGED_INTO
-    return LineageKind.MOVED if fold(old.name) == fold(commune.name) else LineageKind.RENAMED
+    return LineageKind.MOVED if fold(old.name) == fold(name) else LineageKind.RENAMED
 
 
 def apply_reform(
@@ -181,79 +184,80 @@ def apply_reform(
 ) -> ReformResult:
     """Apply the reform to one old province; a second run changes nothing."""
     plan = load_plan(old_province_code)
+    source = f"reform-2025:{plan.old_province_code}"
+    if repository.reorganisation_applied(session, source):
+        return ReformResult(None, plan)
     old_province = repository.current_unit_by_code(
         session, UnitLevel.PROVINCE, plan.old_province_code
     )
     if old_province is None:
-        if repository.closed_by_reorganisation(session, UnitLevel.PROVINCE, plan.old_province_code):
-            return ReformResult(None, plan)
         raise ReformDataError(f"no current province with code {plan.old_province_code}")
-    continuing = plan.old_province_code == plan.new_province_code
-    districts = repository.current_children(session, old_province.id)
-    communes = {
-        unit.code: unit
-        for district in districts
-        for unit in repository.current_children(session, district.id)
-        if unit.level is UnitLevel.COMMUNE
-    }
-    if continuing:
-        communes.update(
-            {
-                unit.code: unit
-                for unit in districts
-                if unit.level is UnitLevel.COMMUNE and unit.code is not None
-            }
-        )
-        districts = [unit for unit in districts if unit.level is UnitLevel.DISTRICT]
-    successors = plan.successors()
-    unknown = sorted(unit.name for code, unit in communes.items() if code not in successors)
+    children = repository.current_children(session, old_province.id)
+    districts = [unit for unit in children if unit.level is UnitLevel.DISTRICT]
+    communes = {unit.code: unit for unit in children if unit.level is UnitLevel.COMMUNE}
+    of_district: dict[str | None, list[Unit]] = {}
+    for district in districts:
+        of_district[district.code] = repository.current_children(session, district.id)
+        communes.update({unit.code: unit for unit in of_district[district.code]})
+
+    # New commune code → [(old commune, default)], whole districts expanded.
+    olds_of: dict[str, list[tuple[Unit, bool]]] = {}
+    for commune in plan.communes:
+        found: list[tuple[Unit, bool]] = []
+        for p in commune.predecessors:
+            units = of_district.get(p.code, []) if p.district else [communes.get(p.code)]
+            found += [(unit, p.default) for unit in units if unit is not None]
+        if found:
+            olds_of[commune.code] = found
+    successor_count: dict[uuid.UUID, int] = defaultdict(int)
+    for found in olds_of.values():
+        for unit, _ in found:
+            successor_count[unit.id] += 1
+    unknown = sorted(unit.name for unit in communes.values() if unit.id not in successor_count)
     if unknown:
         raise ReformDataError(
             "communes not in the 2025 conversion (end or rearrange them first): "
             + ", ".join(unknown)
         )
 
+    existing = repository.current_unit_by_code(session, UnitLevel.PROVINCE, plan.new_province_code)
+    same_name = existing is not None and fold(existing.name) == fold(plan.new_province_name)
+    if existing is not None and not same_name and existing.id != old_province.id:
+        raise ReformDataError(
+            f"code {plan.new_province_code} is held by {existing.name}: apply the reform to"
+            f" province {existing.code} first"
+        )
     reorganiser = Reorganiser(
         session,
         effective_date=EFFECTIVE_DATE,
         legal_act=plan.legal_act,
-        source=f"reform-2025:{plan.old_province_code}",
+        source=source,
         actor_name=actor_name,
     )
-    if continuing:
-        province = reorganiser.reuse(old_province)
-    else:
-        existing = repository.current_unit_by_code(
-            session, UnitLevel.PROVINCE, plan.new_province_code
-        )
-        province = (
-            reorganiser.reuse(existing)
-            if existing is not None
-            else reorganiser.create(
-                None,
-                name=plan.new_province_name,
-                level=UnitLevel.PROVINCE,
-                code=plan.new_province_code,
-                division_type=division_type_from_name(plan.new_province_name) or DivisionType.TINH,
-            )
-        )
-    # Close first: the new communes reuse some of the old codes.
+    # Close first: the new province and communes reuse old codes.
     for unit in communes.values():
         reorganiser.close(unit)
     for district in districts:
         reorganiser.close(district)
+    continuing = existing is not None and same_name and existing.id == old_province.id
+    if not continuing:
+        reorganiser.close(old_province)
     session.flush()
+    if existing is not None and same_name:
+        province = reorganiser.reuse(existing)
+    else:
+        province = reorganiser.create(
+            None,
+            name=plan.new_province_name,
+            level=UnitLevel.PROVINCE,
+            code=plan.new_province_code,
+            division_type=division_type_from_name(plan.new_province_name) or DivisionType.TINH,
+        )
     for commune in plan.communes:
-        olds = [communes[p.code] for p in commune.predecessors if p.code in communes]
-        if not olds:
-            continue  # the old communes were handled by an earlier run
+        if commune.code not in olds_of:
+            continue  # made of other provinces' communes only
         new = repository.current_unit_by_code(session, UnitLevel.COMMUNE, commune.code)
-        if new is None or not new.path.startswith(province.path):
-            if new is not None:
-                raise ReformDataError(
-                    f"code {commune.code} ({commune.name}) is held by {new.name}, current"
-                    " outside the new province: apply the reform to its province first"
-                )
+        if new is None:
             new = reorganiser.create(
                 province,
                 name=commune.name,
@@ -261,16 +265,19 @@ def apply_reform(
                 code=commune.code,
                 division_type=division_type_from_name(commune.name) or DivisionType.XA,
             )
-        else:
+        elif new.path.startswith(province.path):
             reorganiser.reuse(new)
-        for predecessor in commune.predecessors:
-            old = communes.get(predecessor.code)
-            if old is not None:
-                kind = _commune_kind(commune, successors, old)
-                reorganiser.link(old, new, kind, default=predecessor.default)
+        else:
+            raise ReformDataError(
+                f"code {commune.code} ({commune.name}) is held by {new.name}, current"
+                " outside the new province: apply the reform to its province first"
+            )
+        olds = olds_of[commune.code]
+        for old, default in olds:
+            kind = _commune_kind(olds, successor_count[old.id] > 1, old, commune.name)
+            reorganiser.link(old, new, kind, default=default)
     for district in districts:
         reorganiser.link(district, province, LineageKind.MERGED_INTO)
     if not continuing:
-        reorganiser.close(old_province)
         reorganiser.link(old_province, province, LineageKind.MERGED_INTO)
     return ReformResult(reorganiser.finish(), plan)

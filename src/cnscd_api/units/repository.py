@@ -21,6 +21,7 @@ from cnscd_api.models import (
     UnitLevel,
     UnitLineage,
     UnitMove,
+    UnitReorganisation,
     User,
     utcnow,
 )
@@ -238,17 +239,6 @@ def clients_scoped_to(session: Session, unit_id: uuid.UUID) -> list[ApiClient]:
     return list(session.exec(statement).all())
 
 
-@unscoped("the command line acts outside any caller's scope")
-def closed_by_reorganisation(session: Session, level: UnitLevel, code: str) -> bool:
-    """Whether a closed unit of ``level`` with ``code`` has successors."""
-    statement = (
-        select(Unit.id)
-        .join(UnitLineage, col(UnitLineage.predecessor_id) == col(Unit.id))
-        .where(col(Unit.level) == level, col(Unit.code) == code, col(Unit.valid_to).is_not(None))
-    )
-    return session.exec(statement).first() is not None
-
-
 def lineage_of(
     session: Session, principal: Principal, unit_id: uuid.UUID
 ) -> list[tuple[UnitLineage, Unit, Unit]]:
@@ -301,3 +291,9 @@ def count_teams_in(session: Session, unit_ids: list[uuid.UUID]) -> int:
         )
         total += session.exec(statement).one()
     return total
+
+
+def reorganisation_applied(session: Session, source: str) -> bool:
+    """Whether a reorganisation from ``source`` (``reform-2025:62``) was recorded."""
+    statement = select(UnitReorganisation.id).where(col(UnitReorganisation.source) == source)
+    return session.exec(statement).first() is not None
