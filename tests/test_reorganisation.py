@@ -274,6 +274,40 @@ def test_provinces_merged_in_either_order(session: Session, tree: Tree) -> None:
     assert apply_reform(session, "52").outcome is None
 
 
+def test_kon_tum_joins_the_existing_quang_ngai(session: Session, people: dict[str, Any]) -> None:
+    """With the old Quảng Ngãi seeded, Kon Tum joins it (the unit continues) and the
+    province admin of Kon Tum, whose reach would grow, is deactivated pending review."""
+    seed_units(session, {51})
+    quang_ngai_2024 = quang_ngai(session)
+    kon_tum = apply_reform(session, "62").outcome
+    assert kon_tum is not None
+    assert [u.id for u in kon_tum.reused] == [quang_ngai_2024.id]
+    admin = fetch(session, User, people["province_admin"].id)
+    assert (admin.scope_unit_id, admin.is_active) == (quang_ngai_2024.id, False)
+    own = apply_reform(session, "51").outcome
+    assert own is not None
+    assert quang_ngai(session).id == quang_ngai_2024.id
+    assert quang_ngai(session).valid_to is None
+    # Lý Sơn district became a special zone: its communes are its predecessors.
+    assert len(current_communes_under(session, quang_ngai_2024)) == 96
+    # Lý Sơn had no communes: the district itself became Đặc khu Lý Sơn.
+    ly_son = session.exec(select(Unit).where(col(Unit.name) == "Đặc khu Lý Sơn")).one()
+    assert ly_son.division_type == "dac_khu"
+    assert tree_outside_quang_ngai(session)
+
+
+def tree_outside_quang_ngai(session: Session) -> bool:
+    """Only Gia Lai's 2024 districts and communes are still undated and current."""
+    rows = session.exec(
+        select(Unit.path_names).where(
+            col(Unit.level).in_([UnitLevel.DISTRICT, UnitLevel.COMMUNE]),
+            col(Unit.valid_to).is_(None),
+            col(Unit.valid_from).is_(None),
+        )
+    ).all()
+    return {names[0] for names in rows} == {"Tỉnh Gia Lai"}
+
+
 def test_a_dry_run_is_the_reform_rolled_back(session: Session, people: dict[str, Any]) -> None:
     before = count(session, Unit)
     savepoint = session.begin_nested()

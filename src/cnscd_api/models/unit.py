@@ -42,6 +42,7 @@ class DivisionType(StrEnum):
     BAN = "ban"  # Bản
     AP = "ap"  # Ấp
     KHU_PHO = "khu_pho"  # Khu phố
+    DAC_KHU = "dac_khu"  # Đặc khu: an island commune-level unit since 1 July 2025
 
 
 class LineageKind(StrEnum):

@@ -192,7 +192,13 @@ def apply_reform(
     )
     if old_province is None:
         raise ReformDataError(f"no current province with code {plan.old_province_code}")
-    children = repository.current_children(session, old_province.id)
+    # The units of the old map: not those an earlier run made (a province that continues
+    # already holds the new communes of the provinces that joined it).
+    children = [
+        unit
+        for unit in repository.current_children(session, old_province.id)
+        if unit.valid_from is None or unit.valid_from < EFFECTIVE_DATE
+    ]
     districts = [unit for unit in children if unit.level is UnitLevel.DISTRICT]
     communes = {unit.code: unit for unit in children if unit.level is UnitLevel.COMMUNE}
     of_district: dict[str | None, list[Unit]] = {}
@@ -205,7 +211,12 @@ def apply_reform(
     for commune in plan.communes:
         found: list[tuple[Unit, bool]] = []
         for p in commune.predecessors:
-            units = of_district.get(p.code, []) if p.district else [communes.get(p.code)]
+            if p.district:
+                # A district that became a special zone: its communes, or the district
+                # itself when it had none (Lý Sơn).
+                units = of_district.get(p.code) or [d for d in districts if d.code == p.code]
+            else:
+                units = [communes.get(p.code)]
             found += [(unit, p.default) for unit in units if unit is not None]
         if found:
             olds_of[commune.code] = found
@@ -214,6 +225,8 @@ def apply_reform(
         for unit, _ in found:
             successor_count[unit.id] += 1
     unknown = sorted(unit.name for unit in communes.values() if unit.id not in successor_count)
+    # Communes hang under the new province, the special zones too (division type read
+    # from the name, "Đặc khu").
     if unknown:
         raise ReformDataError(
             "communes not in the 2025 conversion (end or rearrange them first): "
@@ -276,8 +289,10 @@ def apply_reform(
         for old, default in olds:
             kind = _commune_kind(olds, successor_count[old.id] > 1, old, commune.name)
             reorganiser.link(old, new, kind, default=default)
+    linked = {old.id for found in olds_of.values() for old, _ in found}
     for district in districts:
-        reorganiser.link(district, province, LineageKind.MERGED_INTO)
+        if district.id not in linked:
+            reorganiser.link(district, province, LineageKind.MERGED_INTO)
     if not continuing:
         reorganiser.link(old_province, province, LineageKind.MERGED_INTO)
     return ReformResult(reorganiser.finish(), plan)

@@ -74,7 +74,7 @@ class UnitRead(BaseModel):
         description="Kind of unit read from its official name: tinh (Tỉnh), "
         "thanh_pho (Thành phố), quan (Quận), huyen (Huyện), thi_xa (Thị xã), phuong (Phường), "
         "xa (Xã), thi_tran (Thị trấn), thon (Thôn), lang (Làng), to_dan_pho (Tổ dân phố), "
-        "buon (Buôn), ban (Bản), ap (Ấp), khu_pho (Khu phố)."
+        "buon (Buôn), ban (Bản), ap (Ấp), khu_pho (Khu phố), dac_khu (Đặc khu)."
     )
     parent_id: uuid.UUID | None
     path_names: list[str] = Field(
