@@ -216,8 +216,8 @@ def apply_reform(
                 # itself when it had none (Lý Sơn).
                 units = of_district.get(p.code) or [d for d in districts if d.code == p.code]
             else:
-                units = [communes.get(p.code)]
-            found += [(unit, p.default) for unit in units if unit is not None]
+                units = [communes[p.code]] if p.code in communes else []
+            found += [(unit, p.default) for unit in units]
         if found:
             olds_of[commune.code] = found
     successor_count: dict[uuid.UUID, int] = defaultdict(int)
