@@ -218,6 +218,8 @@ def test_reform_of_kon_tum(session: Session, tree: Tree, people: dict[str, Any])
     actions = session.exec(select(AuditEvent.action, AuditEvent.entity)).all()
     assert ("create", "unit_reorganisation") in actions
     assert sum(1 for a in actions if a == ("close", "unit")) == 113
+    names = session.exec(select(AuditEvent.actor_name).where(col(AuditEvent.action) == "close"))
+    assert set(names.all()) == {"cnscd units reform-2025"}
     lines = describe(result, dry_run=False)
     assert "  communes created: 40" in lines
     assert any("huyen" in line or "district_officer → viewer" in line for line in lines)

@@ -219,7 +219,15 @@ class Reorganiser:
             return
         before = audit.snapshot(unit)
         update_versioned(self.session, unit, {"valid_to": self.closing_date})
-        audit.updated(self.session, self.actor, unit, before, unit.path, action=AuditAction.CLOSE)
+        audit.updated(
+            self.session,
+            self.actor,
+            unit,
+            before,
+            unit.path,
+            action=AuditAction.CLOSE,
+            actor_name=self.actor_name,
+        )
         self._closed[unit.id] = unit
         self.outcome.closed.append(ref(unit))
 
@@ -319,6 +327,7 @@ class Reorganiser:
             before,
             unit.path,
             extra_after={"parent_id": parent.id},
+            actor_name=self.actor_name,
         )
         if old_parent is not None:
             self.session.add(
@@ -337,7 +346,14 @@ class Reorganiser:
         for team in repository.teams_of_unit(self.session, unit.id):
             before = audit.snapshot(team)
             update_versioned(self.session, team, {"unit_id": successor.id})
-            audit.updated(self.session, self.actor, team, before, successor.path)
+            audit.updated(
+                self.session,
+                self.actor,
+                team,
+                before,
+                successor.path,
+                actor_name=self.actor_name,
+            )
             self.outcome.rehomed.append(
                 Rehomed("team", team.id, team.name, ref(unit), ref(successor), "moved", review)
             )
@@ -379,7 +395,14 @@ class Reorganiser:
                 changes["is_active"] = False
             update_versioned(self.session, user, changes)
             auth_repository.end_sessions(self.session, user.id, now)
-            audit.updated(self.session, self.actor, user, before, successor.path)
+            audit.updated(
+                self.session,
+                self.actor,
+                user,
+                before,
+                successor.path,
+                actor_name=self.actor_name,
+            )
             self.outcome.rehomed.append(
                 Rehomed(
                     "user",
@@ -404,7 +427,15 @@ class Reorganiser:
             else:
                 update_versioned(self.session, client, {"revoked_at": utcnow()})
                 action, path = AuditAction.REVOKE, unit.path
-            audit.updated(self.session, self.actor, client, before, path, action=action)
+            audit.updated(
+                self.session,
+                self.actor,
+                client,
+                before,
+                path,
+                action=action,
+                actor_name=self.actor_name,
+            )
             self.outcome.rehomed.append(
                 Rehomed(
                     "api_client",
