@@ -273,8 +273,9 @@ class ReorganisationCreate(BaseModel):
     )
 
     effective_date: IsoDate = Field(
-        description="The first day of the new map; today or earlier. Units replaced close "
-        "the day before."
+        ge=date(1900, 1, 1),
+        description="The first day of the new map; today or earlier (from 1900). Units "
+        "replaced close the day before.",
     )
     legal_act: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300), PlainText
