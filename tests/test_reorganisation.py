@@ -468,7 +468,18 @@ def test_merge_split_rename_move_at_once(
 @pytest.mark.parametrize(
     ("change", "status", "code", "field"),
     [
-        ({"effective_date": "2999-01-01"}, 422, "effective_date_in_future", "body.effective_date"),
+        (
+            {"effective_date": "2999-01-01"},
+            422,
+            "effective_date_out_of_range",
+            "body.effective_date",
+        ),
+        (
+            {"effective_date": "0001-01-01"},
+            422,
+            "effective_date_out_of_range",
+            "body.effective_date",
+        ),
         (
             {"operations": [{"op": "rename", "unit_id": "KON_TUM", "name": "Tỉnh Mới"}]},
             422,

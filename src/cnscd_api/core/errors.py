@@ -368,7 +368,7 @@ PROBLEM_CODES: dict[str, int] = {
     "split_target_required": 422,
     "not_a_village_of": 422,
     "move_target_invalid": 422,
-    "effective_date_in_future": 422,
+    "effective_date_out_of_range": 422,
     "no_successor": 422,
     "team_unit_level": 422,
     "team_has_history": 409,

@@ -178,10 +178,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Không thể chuyển {name} về đơn vị cấp trên hiện tại, về chính nó hoặc về "
         "đơn vị cấp dưới của nó.",
     },
-    "effective_date_in_future": {
-        "en": "A reorganisation takes effect today or earlier; apply it on its date.",
-        "vi": "Việc sắp xếp có hiệu lực từ hôm nay trở về trước; hãy thực hiện vào đúng "
-        "ngày có hiệu lực.",
+    "effective_date_out_of_range": {
+        "en": "A reorganisation takes effect between 1900-01-01 and today; apply it on its date.",
+        "vi": "Việc sắp xếp có hiệu lực trong khoảng từ 1900-01-01 đến hôm nay; hãy thực "
+        "hiện vào đúng ngày có hiệu lực.",
     },
     "no_successor": {
         "en": "{name} closes without a successor that receives its villages, teams and users.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 
 from sqlmodel import Session
 
@@ -34,6 +35,9 @@ from cnscd_api.units.schemas import (
     UnitBrief,
 )
 
+# The day before the earliest date must exist (date.min has none); older changes are not
+# a use of this system.
+EARLIEST = date(1900, 1, 1)
 REORGANISABLE = frozenset({UnitLevel.DISTRICT, UnitLevel.COMMUNE, UnitLevel.VILLAGE})
 
 
@@ -227,8 +231,8 @@ def _move(r: Reorganiser, c: _Checker, op: MoveOperation, field: str) -> None:
 def reorganise(
     session: Session, actor: Principal, data: ReorganisationCreate
 ) -> ReorganisationRead:
-    if data.effective_date > clock.today():
-        raise Unprocessable.at("body.effective_date", "effective_date_in_future")
+    if not EARLIEST <= data.effective_date <= clock.today():
+        raise Unprocessable.at("body.effective_date", "effective_date_out_of_range")
     checker = _Checker(session, actor, data)
     # Every unit is looked up before anything changes: out of reach is a 404 for everyone,
     # then a role without the permission gets its 403.

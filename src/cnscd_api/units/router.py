@@ -147,7 +147,7 @@ def list_unit_children(
             "split_target_required",
             "not_a_village_of",
             "move_target_invalid",
-            "effective_date_in_future",
+            "effective_date_out_of_range",
             "no_successor",
         ],
     ),

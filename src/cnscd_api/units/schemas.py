@@ -273,7 +273,6 @@ class ReorganisationCreate(BaseModel):
     )
 
     effective_date: IsoDate = Field(
-        ge=date(1900, 1, 1),
         description="The first day of the new map; today or earlier (from 1900). Units "
         "replaced close the day before.",
     )
