@@ -280,6 +280,32 @@ CASES: list[Case] = [
     ),
     Case(
         "GET",
+        "/api/v1/units/{unit_id}/lineage",
+        lambda t, i: ("GET", f"/api/v1/units/{t.village[i].id}/lineage", None),
+        P.UNITS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/units/reorganisations",
+        lambda t, i: (
+            "POST",
+            "/api/v1/units/reorganisations",
+            {
+                "effective_date": "2025-07-01",
+                "legal_act": "Quyết định 1/QĐ-UBND",
+                "operations": [
+                    {"op": "rename", "unit_id": str(t.village[i].id), "name": "Thôn Đổi Tên"}
+                ],
+            },
+        ),
+        P.UNITS_REORGANISE,
+        201,
+        True,
+    ),
+    Case(
+        "GET",
         "/api/v1/users",
         lambda t, i: ("GET", f"/api/v1/users?scope_unit_id={t.village[i].id}", None),
         P.USERS_READ,

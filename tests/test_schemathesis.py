@@ -165,6 +165,17 @@ RULES_BEYOND_THE_SCHEMA = {
     "idempotency_key_reused",  # the keys the caller used before, with other bodies
     "from_after_to",  # the order of two dates (no JSON Schema compares parameters)
     "too_many_periods",  # the days between two dates, counted in periods
+    "effective_date_out_of_range",  # today's date
+    "unit_not_reorganisable",  # the level of the unit named by its id
+    "unit_not_current",  # the stored dates of the unit named by its id
+    "unit_listed_twice",  # ids repeated across a list's items
+    "level_mismatch",  # the levels of the units named by their ids
+    "merge_target_required",  # one of two fields (no JSON Schema the generator honours)
+    "split_default_required",  # exactly one item of a list flagged
+    "split_target_required",  # one of two fields
+    "not_a_village_of",  # the stored tree
+    "move_target_invalid",  # the stored tree
+    "no_successor",  # the stored tree
 }
 
 

@@ -51,6 +51,11 @@ def seed(
     typer.echo(
         f"units: {result.created} created, {result.existing} already present ({elapsed:.1f} s)"
     )
+    if result.reorganised:
+        typer.echo(
+            f"left out (closed by a reorganisation, see `cnscd units`): "
+            f"{', '.join(result.reorganised)}"
+        )
 
 
 @app.command("create-admin")
@@ -219,6 +224,49 @@ def stats_rebuild(
         f"rebuilt the aggregates of {where}: {done.activities} activities, "
         f"{done.rows} rows, {done.seconds} s"
     )
+
+
+units_app = typer.Typer(help="Administrative units: changes of the map.", no_args_is_help=True)
+app.add_typer(units_app, name="units")
+
+
+@units_app.command("reform-2025")
+def reform_2025(
+    province_code: Annotated[
+        str,
+        typer.Option("--province-code", "-p", help="GSO code of the old province; 62 is Kon Tum."),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change and change nothing.")
+    ] = False,
+) -> None:
+    """Apply the 1 July 2025 reform to one old province: its new province and communes
+    valid from 2025-07-01, the old units closed with lineage, villages, teams and users
+    re-homed (idempotent)."""
+    from cnscd_api.core.errors import ProblemError
+    from cnscd_api.core.i18n import message
+    from cnscd_api.units.reform2025 import ReformDataError, apply_reform
+    from cnscd_api.units.reform_report import describe
+
+    database = _database()
+    try:
+        with database.session(write=True) as session:
+            result = apply_reform(session, province_code)
+            lines = describe(result, dry_run=dry_run)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+    except ReformDataError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(code=2) from error
+    except ProblemError as error:
+        typer.echo(f"refused: {message(error.code, 'en', **error.params)}", err=True)
+        raise typer.Exit(code=2) from error
+    finally:
+        database.dispose()
+    for line in lines:
+        typer.echo(line)
 
 
 @app.command()

@@ -190,8 +190,10 @@ def updated(
     action: AuditAction = AuditAction.UPDATE,
     extra_before: Values | None = None,
     extra_after: Values | None = None,
+    actor_name: str | None = None,
 ) -> None:
-    """``obj`` changed from ``before`` (an earlier ``snapshot``) to what it is now."""
+    """``obj`` changed from ``before`` (an earlier ``snapshot``) to what it is now
+    (``actor_name``: who, when no caller acts, e.g. a command)."""
     record(
         session,
         actor=actor,
@@ -201,6 +203,7 @@ def updated(
         unit_path=unit_path,
         before={**before, **(extra_before or {})},
         after={**snapshot(obj), **(extra_after or {})},
+        actor_name=actor_name,
     )
 
 

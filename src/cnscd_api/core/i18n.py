@@ -131,6 +131,63 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Another current unit of this level already has that official code.",
         "vi": "Mã đơn vị này đã được dùng cho một đơn vị cùng cấp khác.",
     },
+    "unit_closed": {
+        "en": "{name} is no longer valid (its last day was {date}); use its successor.",
+        "vi": "{name} không còn hiệu lực (ngày cuối cùng là {date}); hãy dùng đơn vị kế thừa.",
+    },
+    "unit_not_reorganisable": {
+        "en": "A {level} is not reorganised through the API (provinces change by law, "
+        "with the reform command).",
+        "vi": "Không sắp xếp đơn vị cấp {level} qua API (tỉnh thay đổi theo luật, bằng "
+        "lệnh sắp xếp).",
+    },
+    "unit_not_current": {
+        "en": "{name} is not a current unit older than {date}: it was closed, or starts "
+        "on or after that date.",
+        "vi": "{name} không phải đơn vị đang có hiệu lực trước ngày {date}: đơn vị đã hết "
+        "hiệu lực hoặc bắt đầu từ ngày đó trở đi.",
+    },
+    "unit_listed_twice": {
+        "en": "{name} already takes part in another operation of this reorganisation.",
+        "vi": "{name} đã có trong một thao tác khác của lần sắp xếp này.",
+    },
+    "level_mismatch": {
+        "en": "A {level} cannot take part here: the operation is about a {expected}.",
+        "vi": "Đơn vị cấp {level} không thể tham gia ở đây: thao tác này dành cho cấp {expected}.",
+    },
+    "merge_target_required": {
+        "en": "Give either into_id (an existing unit) or new (a new unit), not both.",
+        "vi": "Hãy nhập into_id (đơn vị có sẵn) hoặc new (đơn vị mới), không nhập cả hai.",
+    },
+    "split_default_required": {
+        "en": "Exactly one receiving unit must be the default (it takes the teams, users "
+        "and the villages not listed).",
+        "vi": "Phải có đúng một đơn vị nhận là mặc định (nhận các tổ, tài khoản và các "
+        "thôn không được liệt kê).",
+    },
+    "split_target_required": {
+        "en": "Give either unit_id (an existing unit) or new (a new unit), not both.",
+        "vi": "Hãy nhập unit_id (đơn vị có sẵn) hoặc new (đơn vị mới), không nhập cả hai.",
+    },
+    "not_a_village_of": {
+        "en": "This unit does not hang directly under {name}.",
+        "vi": "Đơn vị này không trực thuộc {name}.",
+    },
+    "move_target_invalid": {
+        "en": "{name} cannot move under its own parent, itself or a unit below it.",
+        "vi": "Không thể chuyển {name} về đơn vị cấp trên hiện tại, về chính nó hoặc về "
+        "đơn vị cấp dưới của nó.",
+    },
+    "effective_date_out_of_range": {
+        "en": "A reorganisation takes effect between 1900-01-01 and today; apply it on its date.",
+        "vi": "Việc sắp xếp có hiệu lực trong khoảng từ 1900-01-01 đến hôm nay; hãy thực "
+        "hiện vào đúng ngày có hiệu lực.",
+    },
+    "no_successor": {
+        "en": "{name} closes without a successor that receives its villages, teams and users.",
+        "vi": "{name} hết hiệu lực mà không có đơn vị kế thừa nhận các thôn, tổ và tài "
+        "khoản của nó.",
+    },
     "api_client_revoked": {
         "en": "This API client has been revoked.",
         "vi": "API client này đã bị thu hồi.",

@@ -18,6 +18,7 @@ class Permission(StrEnum):
     UNITS_READ = "units:read"
     VILLAGES_WRITE = "villages:write"
     UPPER_UNITS_WRITE = "upper_units:write"
+    UNITS_REORGANISE = "units:reorganise"
     USERS_READ = "users:read"
     USERS_WRITE = "users:write"
     API_CLIENTS_MANAGE = "api_clients:manage"
@@ -63,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _OFFICER
         | {
             P.UPPER_UNITS_WRITE,
+            P.UNITS_REORGANISE,
             P.API_CLIENTS_MANAGE,
             P.CAMPAIGNS_WRITE,
             P.CAMPAIGN_TARGETS_WRITE,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as select_entity
 from sqlmodel.sql.expression import SelectOfScalar
@@ -32,6 +33,7 @@ from cnscd_api.models import (
     Role,
     Team,
     Unit,
+    UnitLineage,
     User,
 )
 
@@ -67,10 +69,13 @@ class ScopeRule:
     ancestors_readable: str | None = None
     live: Any = None  # rows that exist for the API at all (users not deleted)
     organisation: Any = None  # the row's partner: a partner reaches only its own's rows
+    # Rows of closed units are read by whoever holds their successors today (history of
+    # the territory now in the scope, never written): the row's unit is ``Unit``.
+    heritage: bool = False
 
 
 RULES: dict[type[Any], ScopeRule] = {
-    Unit: ScopeRule("unit", Unit.path, ancestors_readable="team_leader"),
+    Unit: ScopeRule("unit", Unit.path, ancestors_readable="team_leader", heritage=True),
     Team: ScopeRule("team", Unit.path, ((Unit, Unit.id == Team.unit_id),), team=Team.id),
     Member: ScopeRule(
         "member",
@@ -92,14 +97,34 @@ RULES: dict[type[Any], ScopeRule] = {
         ((Unit, Unit.id == Activity.unit_id),),
         team=Activity.team_id,
         organisation=Activity.organisation,
+        heritage=True,
     ),
     Campaign: ScopeRule(
         "campaign",
         Unit.path,
         ((Unit, Unit.id == Campaign.scope_unit_id),),
         ancestors_readable="everyone",
+        heritage=True,
     ),
 }
+
+
+def heritage_ids(subtree_path: str) -> Select[Any]:
+    """The ids of closed units whose successors, following lineage forward through any
+    number of reorganisations, lie in the subtree: the units the territory was made of
+    before. One recursive query (both databases)."""
+    successor = aliased(Unit)
+    start = (
+        select(col(UnitLineage.predecessor_id).label("id"))
+        .join(successor, col(successor.id) == col(UnitLineage.successor_id))
+        .where(path_in_subtree(successor.path, subtree_path))
+        .cte("heritage", recursive=True)
+    )
+    earlier = select(col(UnitLineage.predecessor_id)).join(
+        start, col(UnitLineage.successor_id) == start.c.id
+    )
+    found = start.union(earlier)
+    return select(found.c.id)
 
 
 def reach(principal: Principal, model: type[Any], *, write: bool = False) -> ColumnElement[bool]:
@@ -110,6 +135,8 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     when reading campaigns, those of the units above the caller too."""
     rule = RULES[model]
     clause = path_in_subtree(rule.path, principal.scope_path)
+    if not write and rule.heritage:
+        clause = or_(clause, col(Unit.id).in_(heritage_ids(principal.scope_path)))
     leader = principal.role is Role.TEAM_LEADER
     if leader and rule.team is not None:
         clause = clause & (col(rule.team) == principal.team_id)
@@ -184,6 +211,7 @@ __all__ = [
     "ScopeRule",
     "ancestor_ids",
     "get_or_404",
+    "heritage_ids",
     "path_in_subtree",
     "path_in_subtree_text",
     "reach",

@@ -37,7 +37,15 @@ from cnscd_api.models.team import (
     TeamRole,
     TeamStatus,
 )
-from cnscd_api.models.unit import DivisionType, LineageKind, Unit, UnitLevel, UnitLineage
+from cnscd_api.models.unit import (
+    DivisionType,
+    LineageKind,
+    Unit,
+    UnitLevel,
+    UnitLineage,
+    UnitMove,
+    UnitReorganisation,
+)
 from cnscd_api.models.user import (
     ApiClient,
     LoginAddressBudget,
@@ -90,6 +98,8 @@ __all__ = [
     "Unit",
     "UnitLevel",
     "UnitLineage",
+    "UnitMove",
+    "UnitReorganisation",
     "User",
     "Versioned",
     "utcnow",

@@ -31,6 +31,7 @@ class AuditEntity(StrEnum):
     CAMPAIGN = "campaign"
     CAMPAIGN_TARGETS = "campaign_targets"
     ACTIVITY = "activity"
+    UNIT_REORGANISATION = "unit_reorganisation"
 
 
 class AuditAction(StrEnum):

@@ -42,6 +42,7 @@ class DivisionType(StrEnum):
     BAN = "ban"  # Bản
     AP = "ap"  # Ấp
     KHU_PHO = "khu_pho"  # Khu phố
+    DAC_KHU = "dac_khu"  # Đặc khu: an island commune-level unit since 1 July 2025
 
 
 class LineageKind(StrEnum):
@@ -87,10 +88,35 @@ class Unit(Versioned, table=True):
     is_demo: bool = False
 
 
+class UnitReorganisation(SQLModel, table=True):
+    """One dated change of the map, with its legal act: the 2025 reform of a province,
+    or a province admin's list of operations. Lineage rows and moves point at it."""
+
+    __tablename__ = "unit_reorganisation"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    effective_date: date
+    legal_act: str = Field(max_length=300)
+    note: str | None = Field(default=None, max_length=1000)
+    # "reform-2025:62" for the command, "api" for the endpoint.
+    source: str = Field(max_length=64)
+    actor_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
 class UnitLineage(SQLModel, table=True):
-    """One step in a unit's history: merged into, split from, moved or renamed."""
+    """One step in a unit's history, from the closed unit (``predecessor``) to a unit valid
+    from ``effective_date`` (``successor``): merged into, split from, moved or renamed.
+
+    Rows always point old → new, so a roll-up follows them forward from a report's unit to
+    today's. When a unit goes to several successors (a divided commune), ``is_default``
+    marks the one that received its teams and villages."""
 
     __tablename__ = "unit_lineage"
+    __table_args__ = (
+        sa.UniqueConstraint("predecessor_id", "successor_id"),
+        sa.CheckConstraint("predecessor_id <> successor_id", name="not_self"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     kind: LineageKind = Field(sa_column=enum_column(LineageKind, nullable=False))
@@ -101,4 +127,28 @@ class UnitLineage(SQLModel, table=True):
         max_length=300, description="The resolution or decision, e.g. 1365/NQ-UBTVQH15."
     )
     note: str | None = Field(default=None, max_length=1000)
+    is_default: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    reorganisation_id: uuid.UUID | None = Field(
+        default=None, foreign_key="unit_reorganisation.id", index=True, ondelete="RESTRICT"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class UnitMove(SQLModel, table=True):
+    """A unit that kept its id and changed parent (a village whose commune was merged):
+    where it hung before ``effective_date``, so that the tree of an earlier date and a
+    roll-up of earlier reports can still place it."""
+
+    __tablename__ = "unit_move"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    from_parent_id: uuid.UUID = Field(foreign_key="unit.id", ondelete="RESTRICT")
+    to_parent_id: uuid.UUID = Field(foreign_key="unit.id", ondelete="RESTRICT")
+    effective_date: date
+    reorganisation_id: uuid.UUID = Field(
+        foreign_key="unit_reorganisation.id", index=True, ondelete="RESTRICT"
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

@@ -71,7 +71,7 @@ def export_teams(
     response_model=TeamRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a team",
-    responses=problem_responses(404, codes=["team_unit_level"]),
+    responses=problem_responses(404, codes=["team_unit_level", "unit_closed"]),
 )
 def create_team(
     body: TeamCreate, session: SessionDep, actor: TeamWriter, response: Response
@@ -99,7 +99,7 @@ def get_team(
     "/{team_id}",
     response_model=TeamRead,
     summary="Edit, suspend or dissolve a team",
-    responses=problem_responses(404, 412, codes=["team_unit_level"]),
+    responses=problem_responses(404, 412, codes=["team_unit_level", "unit_closed"]),
 )
 def update_team(
     body: TeamUpdate,

@@ -53,6 +53,8 @@ def _served_unit(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit
     unit = unit_service.get_unit_for_write(session, actor, unit_id)
     if unit.level not in TEAM_UNIT_LEVELS:
         raise Unprocessable.at("body.unit_id", "team_unit_level")
+    if unit.valid_to is not None:
+        raise Conflict("unit_closed", name=unit.name, date=unit.valid_to.isoformat())
     return unit
 
 

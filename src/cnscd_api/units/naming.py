@@ -25,6 +25,7 @@ _PREFIXES: tuple[tuple[str, DivisionType], ...] = tuple(
             (fold("Bản"), DivisionType.BAN),
             (fold("Ấp"), DivisionType.AP),
             (fold("Khu phố"), DivisionType.KHU_PHO),
+            (fold("Đặc khu"), DivisionType.DAC_KHU),
         ),
         key=lambda item: -len(item[0]),
     )

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, update
+from sqlalchemy import ColumnElement, Row, and_, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Unit, UnitLevel
+from cnscd_api.models import (
+    ApiClient,
+    Team,
+    Unit,
+    UnitLevel,
+    UnitLineage,
+    UnitMove,
+    UnitReorganisation,
+    User,
+    utcnow,
+)
 from cnscd_api.units.schemas import UnitFilters, UnitSort
 
 SORTING = Sorting(
@@ -51,17 +63,44 @@ def list_units(
     filters: UnitFilters,
     sort: UnitSort | None,
     *,
+    on: date,
+    today: date,
     parent_id: uuid.UUID | None = None,
 ) -> tuple[list[Row[Any]], int]:
-    statement = scoped_columns(principal, Unit, *READ_COLUMNS)
+    statement = scoped_columns(principal, Unit, *READ_COLUMNS).where(valid_on_clause(on))
     parent = parent_id or filters.parent_id
     if filters.level is not None:
         statement = statement.where(col(Unit.level) == filters.level)
     if parent is not None:
-        statement = statement.where(col(Unit.parent_id) == parent)
+        statement = statement.where(parent_on(on, today) == parent)
     if filters.q:
         statement = statement.where(search_clause(col(Unit.search_name), filters.q))
     return fetch_page(session, statement, page, SORTING.order(sort))
+
+
+def valid_on_clause(on: date) -> ColumnElement[bool]:
+    """Units valid on ``on`` (no dates: valid since before the records, until further notice)."""
+    return and_(
+        or_(col(Unit.valid_from).is_(None), col(Unit.valid_from) <= on),
+        or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= on),
+    )
+
+
+def parent_on(on: date, today: date) -> Any:
+    """A unit's parent on ``on``: units that kept their id when their parent closed (a
+    village of a merged commune) hung under ``from_parent_id`` of their first move after
+    that date."""
+    if on >= today:
+        return col(Unit.parent_id)
+    earlier = (
+        select(UnitMove.from_parent_id)
+        .where(col(UnitMove.unit_id) == col(Unit.id), col(UnitMove.effective_date) > on)
+        .order_by(col(UnitMove.effective_date))
+        .limit(1)
+        .correlate(Unit)
+        .scalar_subquery()
+    )
+    return func.coalesce(earlier, col(Unit.parent_id))
 
 
 def units_in_subtree(
@@ -129,3 +168,132 @@ def rename_in_subtree(session: Session, unit: Unit, new_name: str) -> None:
     ]
     # An ORM bulk UPDATE by primary key: one executemany for the whole subtree.
     session.execute(update(Unit), updates)
+
+
+# --- reorganisations: the caller's scope was checked on every unit taken part ------------
+
+
+@unscoped("the children of a unit closed by a reorganisation, already checked in scope")
+def current_children(session: Session, unit_id: uuid.UUID) -> list[Unit]:
+    statement = (
+        select(Unit)
+        .where(col(Unit.parent_id) == unit_id, col(Unit.valid_to).is_(None))
+        .order_by(col(Unit.path))
+    )
+    return list(session.exec(statement).all())
+
+
+@unscoped("the subtree of a unit a reorganisation moves, already checked in scope")
+def move_subtree(session: Session, unit: Unit, parent: Unit) -> None:
+    """Hang ``unit`` under ``parent``: its path and names, and those of its descendants,
+    are rewritten (one executemany by primary key), each bumping its version."""
+    old_path, new_path = unit.path, f"{parent.path}{unit.id.hex}/"
+    depth = len(unit.path_names) - 1
+    rows = session.execute(
+        select(Unit.id, Unit.path, Unit.path_names, Unit.version).where(
+            path_in_subtree(Unit.path, old_path)
+        )
+    ).all()
+    now = utcnow()
+    updates = [
+        {
+            "id": unit_id,
+            "path": new_path + path[len(old_path) :],
+            "path_names": [*parent.path_names, *names[depth:]],
+            "version": version + 1,
+            "updated_at": now,
+            **({"parent_id": parent.id} if unit_id == unit.id else {}),
+        }
+        for unit_id, path, names, version in rows
+    ]
+    # The moved unit first: its parent changes, the others keep theirs.
+    updates.sort(key=lambda row: row["id"] != unit.id)
+    session.execute(update(Unit), updates[:1])
+    if len(updates) > 1:
+        session.execute(update(Unit), updates[1:])
+
+
+@unscoped("the teams of a unit closed by a reorganisation, already checked in scope")
+def teams_of_unit(session: Session, unit_id: uuid.UUID) -> list[Team]:
+    statement = select(Team).where(col(Team.unit_id) == unit_id).order_by(col(Team.name))
+    return list(session.exec(statement).all())
+
+
+@unscoped("the users of a unit closed by a reorganisation, already checked in scope")
+def users_scoped_to(session: Session, unit_id: uuid.UUID) -> list[User]:
+    statement = (
+        select(User)
+        .where(col(User.scope_unit_id) == unit_id, col(User.deleted_at).is_(None))
+        .order_by(col(User.username))
+    )
+    return list(session.exec(statement).all())
+
+
+@unscoped("the API clients of a unit closed by a reorganisation, already checked in scope")
+def clients_scoped_to(session: Session, unit_id: uuid.UUID) -> list[ApiClient]:
+    statement = (
+        select(ApiClient)
+        .where(col(ApiClient.scope_unit_id) == unit_id, col(ApiClient.revoked_at).is_(None))
+        .order_by(col(ApiClient.name))
+    )
+    return list(session.exec(statement).all())
+
+
+def lineage_of(
+    session: Session, principal: Principal, unit_id: uuid.UUID
+) -> list[tuple[UnitLineage, Unit, Unit]]:
+    """The lineage rows into and out of a unit, with both units, where the other unit
+    is one the caller may read (both ends are dated; the oldest first)."""
+    predecessor, successor = aliased(Unit), aliased(Unit)
+    readable = scoped_columns(principal, Unit, Unit.id)
+    statement = (
+        select(UnitLineage, predecessor, successor)
+        .join(predecessor, col(predecessor.id) == col(UnitLineage.predecessor_id))
+        .join(successor, col(successor.id) == col(UnitLineage.successor_id))
+        .where(
+            or_(
+                and_(
+                    col(UnitLineage.predecessor_id) == unit_id,
+                    col(UnitLineage.successor_id).in_(readable),
+                ),
+                and_(
+                    col(UnitLineage.successor_id) == unit_id,
+                    col(UnitLineage.predecessor_id).in_(readable),
+                ),
+            )
+        )
+        .order_by(col(UnitLineage.effective_date), col(predecessor.code), col(successor.code))
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
+
+
+@unscoped("a unit a reorganisation reached through a scoped read, or created or closed")
+def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
+@unscoped("a team leader who followed their team, already re-homed by the reorganisation")
+def username_of(session: Session, user_id: uuid.UUID) -> str | None:
+    return session.exec(select(User.username).where(col(User.id) == user_id)).one_or_none()
+
+
+@unscoped("the units a reorganisation moved, already checked in scope")
+def count_teams_in(session: Session, unit_ids: list[uuid.UUID]) -> int:
+    """Teams serving these units or units below them."""
+    total = 0
+    for start in range(0, len(unit_ids), 200):
+        paths = select(Unit.path).where(col(Unit.id).in_(unit_ids[start : start + 200]))
+        statement = (
+            select(func.count())
+            .select_from(Team)
+            .join(Unit, col(Unit.id) == col(Team.unit_id))
+            .where(or_(*(path_in_subtree(Unit.path, path) for path in session.exec(paths))))
+        )
+        total += session.exec(statement).one()
+    return total
+
+
+def reorganisation_applied(session: Session, source: str) -> bool:
+    """Whether a reorganisation from ``source`` (``reform-2025:62``) was recorded."""
+    statement = select(UnitReorganisation.id).where(col(UnitReorganisation.source) == source)
+    return session.exec(statement).first() is not None

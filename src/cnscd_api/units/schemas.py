@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cnscd_api.core import examples
 from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, IsoDate, PlainText
-from cnscd_api.models import DivisionType, UnitLevel
+from cnscd_api.models import DivisionType, LineageKind, UnitLevel
 
 
 class UnitSort(StrEnum):
@@ -36,10 +36,22 @@ SearchText = Annotated[
 ]
 
 
+ValidOn = Annotated[
+    IsoDate | None,
+    Field(
+        default=None,
+        description="The tree of this date (ISO 8601; default today): only units valid "
+        "on it. `2024-10-01` shows the map before the 1 July 2025 reform.",
+        examples=["2024-10-01"],
+    ),
+]
+
+
 class UnitSearch(BaseModel):
     """Query parameters of a unit's children."""
 
     q: SearchText = None
+    valid_on: ValidOn = None
 
 
 class UnitFilters(BaseModel):
@@ -48,6 +60,7 @@ class UnitFilters(BaseModel):
     level: UnitLevel | None = None
     parent_id: uuid.UUID | None = Field(default=None, description="Direct children of this unit.")
     q: SearchText = None
+    valid_on: ValidOn = None
 
 
 class UnitRead(BaseModel):
@@ -61,7 +74,7 @@ class UnitRead(BaseModel):
         description="Kind of unit read from its official name: tinh (Tỉnh), "
         "thanh_pho (Thành phố), quan (Quận), huyen (Huyện), thi_xa (Thị xã), phuong (Phường), "
         "xa (Xã), thi_tran (Thị trấn), thon (Thôn), lang (Làng), to_dan_pho (Tổ dân phố), "
-        "buon (Buôn), ban (Bản), ap (Ấp), khu_pho (Khu phố)."
+        "buon (Buôn), ban (Bản), ap (Ấp), khu_pho (Khu phố), dac_khu (Đặc khu)."
     )
     parent_id: uuid.UUID | None
     path_names: list[str] = Field(
@@ -128,3 +141,168 @@ class UnitUpdate(BaseModel):
     households: int | None = Field(default=None, ge=0, le=10_000_000)
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
+
+
+class UnitBrief(BaseModel):
+    """A unit named in a lineage or a reorganisation."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str | None
+    name: str
+    level: UnitLevel
+    valid_from: date | None
+    valid_to: date | None
+
+
+class LineageRead(BaseModel):
+    """One step old → new: ``predecessor`` closed the day before ``effective_date``."""
+
+    kind: LineageKind = Field(
+        description="merged_into (several units became one), split_from (a divided unit), "
+        "renamed, moved (under another parent, or one-to-one into a new tier)."
+    )
+    predecessor: UnitBrief
+    successor: UnitBrief
+    effective_date: date
+    legal_act: str = Field(examples=["Nghị quyết 1677/NQ-UBTVQH15"])
+    is_default: bool = Field(
+        description="The successor that received the predecessor's villages, teams and "
+        "users (one per predecessor; the others took part of its territory)."
+    )
+    reorganisation_id: uuid.UUID | None
+
+
+class UnitLineageRead(BaseModel):
+    unit: UnitBrief
+    predecessors: list[LineageRead] = Field(description="The units this one came from.")
+    successors: list[LineageRead] = Field(description="The units this one became.")
+
+
+class NewUnit(BaseModel):
+    """A unit a reorganisation creates, valid from its effective date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: UnitName = Field(examples=["Xã Đăk Pék"])
+    code: OfficialCode | None = None
+    division_type: DivisionType | None = Field(
+        default=None, description="Read from the name when it starts with Xã, Phường, Thôn …"
+    )
+    parent_id: uuid.UUID | None = Field(
+        default=None, description="Defaults to the parent of the (first) unit it replaces."
+    )
+    households: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class MergeOperation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["merge"]
+    unit_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=50, description="The units that close and merge."
+    )
+    into_id: uuid.UUID | None = Field(
+        default=None, description="An existing unit of the same level that receives them."
+    )
+    new: NewUnit | None = Field(default=None, description="Or a new unit that replaces them.")
+
+
+class SplitTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: uuid.UUID | None = Field(default=None, description="An existing receiving unit.")
+    new: NewUnit | None = Field(default=None, description="Or a new one.")
+    village_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=500,
+        description="The divided unit's villages this unit receives (they keep their ids).",
+    )
+    default: bool = Field(
+        default=False,
+        description="Receives the teams, users and unlisted villages; exactly one target.",
+    )
+
+
+class SplitOperation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["split"]
+    unit_id: uuid.UUID = Field(description="The unit that is divided and closes.")
+    into: list[SplitTarget] = Field(min_length=2, max_length=20)
+
+
+class RenameOperation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["rename"]
+    unit_id: uuid.UUID
+    name: UnitName = Field(examples=["Xã Đăk Pék"])
+    code: OfficialCode | None = Field(default=None, description="Defaults to the old code.")
+    division_type: DivisionType | None = None
+
+
+class MoveOperation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["move"]
+    unit_id: uuid.UUID
+    parent_id: uuid.UUID = Field(description="The new parent.")
+
+
+Operation = Annotated[
+    MergeOperation | SplitOperation | RenameOperation | MoveOperation, Field(discriminator="op")
+]
+
+
+class ReorganisationCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "effective_date": "2024-01-01",
+                    "legal_act": "Quyết định 12/QĐ-UBND",
+                    "operations": [
+                        {"op": "rename", "unit_id": examples.VILLAGE_ID, "name": "Thôn Đắk Ung Mới"}
+                    ],
+                }
+            ]
+        },
+    )
+
+    effective_date: IsoDate = Field(
+        description="The first day of the new map; today or earlier (from 1900). Units "
+        "replaced close the day before.",
+    )
+    legal_act: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300), PlainText
+    ] = Field(examples=["Nghị quyết 1677/NQ-UBTVQH15"])
+    note: Annotated[str, StringConstraints(max_length=1000), PlainText] | None = None
+    operations: list[Operation] = Field(min_length=1, max_length=100)
+
+
+class RehomedRead(BaseModel):
+    entity: Literal["team", "user", "api_client"]
+    id: uuid.UUID
+    name: str
+    from_unit: UnitBrief
+    to_unit: UnitBrief | None
+    action: Literal["moved", "followed_team", "deactivated", "revoked"]
+    review: bool = Field(
+        description="Went to a default among several successors, or lost access pending review."
+    )
+    role_before: str | None = None
+    role_after: str | None = None
+
+
+class ReorganisationRead(BaseModel):
+    id: uuid.UUID
+    effective_date: date
+    legal_act: str
+    created: list[UnitBrief]
+    closed: list[UnitBrief]
+    lineage: list[LineageRead]
+    moved_units: int = Field(description="Units that kept their id under a new parent.")
+    rehomed: list[RehomedRead]

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col
 
 from cnscd_api.core.text import fold
-from cnscd_api.models import DivisionType, Unit, UnitLevel, utcnow
+from cnscd_api.models import DivisionType, Unit, UnitLevel, UnitLineage, utcnow
 from cnscd_api.units.naming import division_type_from_name
 
 CODE_WIDTH = {UnitLevel.PROVINCE: 2, UnitLevel.DISTRICT: 3, UnitLevel.COMMUNE: 5}
@@ -35,6 +35,9 @@ BATCH_SIZE = 2000
 class SeedResult:
     created: int
     existing: int
+    # Provinces left out because a reorganisation closed them (their map is dated data
+    # now: seeding them again would bring the 2024 units back as current).
+    reorganised: tuple[str, ...] = ()
 
 
 def official_code(level: UnitLevel, code: int) -> str:
@@ -69,8 +72,12 @@ PARENT_LEVEL = {UnitLevel.DISTRICT: UnitLevel.PROVINCE, UnitLevel.COMMUNE: UnitL
 
 def seed_units(session: Session, province_codes: set[int] | None = None) -> SeedResult:
     """Insert provinces (all, or those in ``province_codes``), their districts and communes."""
+    reorganised = _reorganised_provinces(session)
     provinces = [
-        p for p in load_provinces() if province_codes is None or p["code"] in province_codes
+        p
+        for p in load_provinces()
+        if (province_codes is None or p["code"] in province_codes)
+        and official_code(UnitLevel.PROVINCE, p["code"]) not in reorganised
     ]
     current = session.execute(
         sa.select(Unit.level, Unit.code, Unit.id, Unit.path, Unit.path_names).where(  # type: ignore[call-overload]
@@ -120,4 +127,22 @@ def seed_units(session: Session, province_codes: set[int] | None = None) -> Seed
     for start in range(0, len(rows), BATCH_SIZE):
         session.execute(insert(Unit), rows[start : start + BATCH_SIZE])
     session.flush()
-    return SeedResult(created=len(rows), existing=existing)
+    left_out = tuple(
+        sorted(
+            code for code in reorganised if province_codes is None or int(code) in province_codes
+        )
+    )
+    return SeedResult(created=len(rows), existing=existing, reorganised=left_out)
+
+
+def _reorganised_provinces(session: Session) -> set[str]:
+    """Codes of provinces closed by a reorganisation and not current again."""
+    closed = sa.select(Unit.code).where(  # type: ignore[call-overload]
+        col(Unit.level) == UnitLevel.PROVINCE,
+        col(Unit.valid_to).is_not(None),
+        sa.exists().where(col(UnitLineage.predecessor_id) == col(Unit.id)),
+    )
+    current = sa.select(Unit.code).where(  # type: ignore[call-overload]
+        col(Unit.level) == UnitLevel.PROVINCE, col(Unit.valid_to).is_(None)
+    )
+    return set(session.execute(closed).scalars()) - set(session.execute(current).scalars())

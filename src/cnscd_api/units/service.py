@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from cnscd_api.core import audit, scope
+from cnscd_api.core import audit, clock, scope
 from cnscd_api.core.concurrency import ExpectedVersion, update_versioned
 from cnscd_api.core.errors import Conflict, FieldError, Unprocessable
 from cnscd_api.core.pagination import PageParams
@@ -18,14 +18,17 @@ from cnscd_api.core.text import fold
 from cnscd_api.models import Unit, UnitLevel
 from cnscd_api.units import repository
 from cnscd_api.units.naming import division_type_from_name
-from cnscd_api.units.schemas import UnitCreate, UnitFilters, UnitSort, UnitUpdate
+from cnscd_api.units.reorganise import ALLOWED_PARENTS
+from cnscd_api.units.schemas import (
+    LineageRead,
+    UnitBrief,
+    UnitCreate,
+    UnitFilters,
+    UnitLineageRead,
+    UnitSort,
+    UnitUpdate,
+)
 
-# Which parents each level may hang under (a commune may hang directly under a province).
-ALLOWED_PARENTS: dict[UnitLevel, frozenset[UnitLevel]] = {
-    UnitLevel.DISTRICT: frozenset({UnitLevel.PROVINCE}),
-    UnitLevel.COMMUNE: frozenset({UnitLevel.DISTRICT, UnitLevel.PROVINCE}),
-    UnitLevel.VILLAGE: frozenset({UnitLevel.COMMUNE}),
-}
 LEVEL_BELOW = {
     UnitLevel.PROVINCE: UnitLevel.DISTRICT,
     UnitLevel.DISTRICT: UnitLevel.COMMUNE,
@@ -75,8 +78,16 @@ def list_units(
     *,
     parent: Unit | None = None,
 ) -> tuple[list[Row[Any]], int]:
+    today = clock.today()
     return repository.list_units(
-        session, actor, page, filters, sort, parent_id=parent.id if parent else None
+        session,
+        actor,
+        page,
+        filters,
+        sort,
+        on=filters.valid_on or today,
+        today=today,
+        parent_id=parent.id if parent else None,
     )
 
 
@@ -89,6 +100,8 @@ def _division_type(name: str, given: object) -> Any:
 
 def create_unit(session: Session, actor: Principal, data: UnitCreate) -> Unit:
     parent = get_unit_for_write(session, actor, data.parent_id)
+    if parent.valid_to is not None:
+        raise Conflict("unit_closed", name=parent.name, date=parent.valid_to.isoformat())
     level = data.level or LEVEL_BELOW.get(parent.level)
     if level is None or parent.level not in ALLOWED_PARENTS.get(level, frozenset()):
         raise Unprocessable.at(
@@ -170,3 +183,23 @@ def unit_path(session: Session, unit_id: uuid.UUID) -> str:
     path = repository.path_of(session, unit_id)
     assert path is not None  # foreign keys guarantee the unit exists
     return path
+
+
+def unit_lineage(session: Session, actor: Principal, unit: Unit) -> UnitLineageRead:
+    """Where a unit came from and what it became, naming the units the caller may read."""
+    predecessors: list[LineageRead] = []
+    successors: list[LineageRead] = []
+    for link, old, new in repository.lineage_of(session, actor, unit.id):
+        read = LineageRead(
+            kind=link.kind,
+            predecessor=UnitBrief.model_validate(old),
+            successor=UnitBrief.model_validate(new),
+            effective_date=link.effective_date,
+            legal_act=link.legal_act,
+            is_default=link.is_default,
+            reorganisation_id=link.reorganisation_id,
+        )
+        (predecessors if new.id == unit.id else successors).append(read)
+    return UnitLineageRead(
+        unit=UnitBrief.model_validate(unit), predecessors=predecessors, successors=successors
+    )
