@@ -30,6 +30,7 @@ from cnscd_api.models.stats import ALL, NATION
 from cnscd_api.stats import aggregates
 from cnscd_api.stats.aggregates import REPORTING, TEAM_DAY, TEAM_TOTAL, UNIT_DAY
 from cnscd_api.stats.rebuild import rebuild
+from cnscd_api.units.reform2025 import apply_reform
 from cnscd_api.units.seed import seed_units
 from tests.conftest import GIA_LAI, KON_TUM
 from tests.databases import fresh_database, migrated_engine, settings_for
@@ -347,3 +348,30 @@ def test_a_team_that_moves_reports_in_its_new_unit(
     )
     assert reporting.get(tree.dak_man.id) == 1
     assert reporting.get(tree.dak_pek.id, 0) == 0
+
+
+def test_the_2025_reform_keeps_every_report_counted(
+    client: TestClient, session: Session, tree: Tree, place: Place
+) -> None:
+    """Re-keyed for the new map, the aggregates still equal the raw rows, and the
+    country's totals are what they were."""
+    commune = place.headers["commune"]
+    for team, day in [(0, 1), (1, 2), (2, 3), (0, 4)]:
+        created = client.post(ACTIVITIES, json=report(place, team, day, 10, 2), headers=commune)
+        assert created.status_code == 201, created.text
+
+    def national() -> list[Any]:
+        return sorted(
+            session.execute(
+                sa.select(UNIT_DAY.c.indicator_key, sa.func.sum(UNIT_DAY.c.total))
+                .where(UNIT_DAY.c.unit_key == NATION)
+                .group_by(UNIT_DAY.c.indicator_key)
+            ).all()
+        )
+
+    before = national()
+    apply_reform(session, "62")
+    session.commit()
+    assert national() == before
+    session.expire_all()
+    assert stored(session) == recomputed(session)

@@ -46,6 +46,7 @@ from cnscd_api.models import (
     UnitReorganisation,
     utcnow,
 )
+from cnscd_api.stats.rebuild import rebuild
 from cnscd_api.units import repository
 from cnscd_api.users import repository as user_repository
 
@@ -281,7 +282,22 @@ class Reorganiser:
             self._move_clients(unit, successor)
         moved = [unit.id for unit, _, _ in self.outcome.moved_units]
         self.outcome.teams_carried = repository.count_teams_in(self.session, moved)
+        self._recount(closed)
         return self.outcome
+
+    def _recount(self, closed: list[Unit]) -> None:
+        """Dashboards count reports where their place now lies and teams where they now
+        belong: rebuild the aggregates of the old and the new subtrees (the units above
+        are moved by the difference, so the country's totals stay)."""
+        self.session.flush()
+        touched = {unit.path: unit for unit in [*closed, *self._default.values()]}
+        roots = [
+            unit
+            for path, unit in sorted(touched.items())
+            if not any(path != other and path.startswith(other) for other in touched)
+        ]
+        for root in roots:
+            rebuild(self.session, root)
 
     def _review(self, unit: Unit) -> bool:
         """Whether what a closed unit held went to a default chosen among several."""
