@@ -32,8 +32,7 @@ What is made:
 - users, all with the password ``--password``: ``bench.province``, the province admin
   of ``--province-code`` (default Hà Nội, 01; Kon Tum, 62, at Kon Tum scale), and
   ``bench.commune``, the commune officer of that province's commune with the most
-  teams. No role sees the whole country (every scope is a unit, the highest a
-  province), so there is no national caller.
+  teams; ``bench.national``, a national viewer (no scope unit: the whole country).
 
 The year ends the day before ``--end-date`` (default today in Vietnam); the campaign runs
 over that year and takes reports for 60 days more, so reports can still be approved.
@@ -85,6 +84,7 @@ Write = Callable[[Row], None]
 
 DEFAULT_PASSWORD = "Bench-password-2026"
 PROVINCE_USER, COMMUNE_USER = "bench.province", "bench.commune"
+NATIONAL_USER = "bench.national"
 CAMPAIGN_NAME = "Chuyển đổi số cộng đồng cả năm"
 GRACE_DAYS = 60
 # Tables whose keys, indexes and foreign keys wait until the load is over on PostgreSQL:
@@ -906,6 +906,7 @@ def create_users(engine: Engine, province_code: str, commune_id: uuid.UUID, pass
         assert province is not None
         assert commune is not None
         for username, role, unit in (
+            (NATIONAL_USER, Role.VIEWER, None),
             (PROVINCE_USER, Role.PROVINCE_ADMIN, province),
             (COMMUNE_USER, Role.COMMUNE_OFFICER, commune),
         ):
@@ -918,7 +919,8 @@ def create_users(engine: Engine, province_code: str, commune_id: uuid.UUID, pass
                 password=password,
             )
         return (
-            f"{PROVINCE_USER} ({province.name}), {COMMUNE_USER} ({', '.join(commune.path_names)})"
+            f"{NATIONAL_USER} (the whole country), {PROVINCE_USER} ({province.name}), "
+            f"{COMMUNE_USER} ({', '.join(commune.path_names)})"
         )
 
 

@@ -13,8 +13,9 @@ stats cases wait for the stats endpoints), then warms up and drives the case for
 gives requests/s, p50/p95/p99 latency and the server process's CPU milliseconds per
 request (its CPU time before and after the run, divided by the requests answered).
 
-Scopes: ``national`` needs a caller who sees the whole country, which no role does today
-(``--national-user`` names one when there is); ``province`` is ``bench.province``, the
+Scopes: ``national`` is ``bench.national``, a national viewer (no ``unit_id``: the
+whole country; its campaign is the first province's, as there is no national campaign);
+``province`` is ``bench.province``, the
 province admin of the generated province; ``commune`` is ``bench.commune``. Approvals
 are the province admin's, one submitted report of the province per request (the
 province admin reviews anything), with ``If-Match`` of the report's version.
@@ -118,16 +119,27 @@ def read_callers(engine: sa.Engine, usernames: dict[str, str | None]) -> list[Ca
                 continue
             found = connection.execute(
                 sa.select(User.scope_unit_id, Unit.path)  # type: ignore[call-overload]
-                .join(Unit, Unit.id == User.scope_unit_id)
+                .outerjoin(Unit, Unit.id == User.scope_unit_id)
                 .where(User.username == username)
             ).first()
             if found is None:
                 caller.missing = f"no user {username}"
                 continue
-            caller.unit = str(found.scope_unit_id)
+            # A national viewer has no unit; its campaign is the first province's (there
+            # is no national campaign: campaigns belong to a province or a district).
+            caller.unit = str(found.scope_unit_id) if found.scope_unit_id else ""
+            province = (
+                ancestor_ids(found.path)[0]
+                if found.path
+                else connection.scalar(
+                    sa.select(Campaign.scope_unit_id)  # type: ignore[call-overload]
+                    .order_by(Campaign.code)
+                    .limit(1)
+                )
+            )
             campaign = connection.scalar(
                 sa.select(Campaign.id)  # type: ignore[call-overload]
-                .where(Campaign.scope_unit_id == ancestor_ids(found.path)[0])
+                .where(Campaign.scope_unit_id == province)
                 .order_by(col(Campaign.starts_on).desc(), Campaign.code)
                 .limit(1)
             )
@@ -216,7 +228,10 @@ def requests_of(
     assert caller.headers is not None
     fields = {"unit": caller.unit, "campaign": caller.campaign, "indicator": INDICATOR}
     if "{activity}" not in case.path:
-        request = Request(case.method, case.path.format(**fields), caller.headers)
+        path = case.path.format(**fields)
+        if not caller.unit:  # a national viewer: no unit_id is the whole country
+            path = path.replace("unit_id=&", "").replace("&unit_id=", "").replace("?unit_id=", "?")
+        request = Request(case.method, path, caller.headers)
         return lambda: request
     last: list[tuple[str, int]] = []
 
@@ -274,7 +289,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before each run")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
-    parser.add_argument("--national-user", help="a user who sees the whole country, if any")
+    parser.add_argument("--national-user", default="bench.national", help="a national viewer")
     parser.add_argument("--province-user", default="bench.province")
     parser.add_argument("--commune-user", default="bench.commune")
     parser.add_argument("--label", default="", help="names the results file (e.g. national)")
