@@ -262,7 +262,7 @@ class ReorganisationCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "effective_date": "2024-01-01",
+                    "effective_date": "2025-07-01",
                     "legal_act": "Quyết định 12/QĐ-UBND",
                     "operations": [
                         {"op": "rename", "unit_id": examples.VILLAGE_ID, "name": "Thôn Đắk Ung Mới"}
