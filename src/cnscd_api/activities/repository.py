@@ -30,8 +30,6 @@ from cnscd_api.models import (
     Unit,
 )
 
-# SQLite's default limit of bound parameters is 32,766; PostgreSQL's is 65,535.
-MAX_PARAMETERS = 30_000
 SORTING = Sorting(
     ActivitySort,
     {"activity_date": col(Activity.activity_date), "created_at": col(Activity.created_at)},
@@ -232,13 +230,9 @@ def insert_activities(
     for model, rows in parts:
         if not rows:
             continue
-        table = model.__table__
-        if len(rows) == 1:
-            connection.execute(insert(table), rows)
-            continue
-        per_chunk = max(1, MAX_PARAMETERS // len(rows[0]))
-        for start in range(0, len(rows), per_chunk):
-            connection.execute(insert(table).values(rows[start : start + per_chunk]))
+        # One cached statement, many parameter sets: a multi-row VALUES built per call
+        # costs more to compile (and for the driver to parse) than it saves.
+        connection.execute(insert(model.__table__), rows)
 
 
 def insert_if_new(session: Session, activity: dict[str, Any]) -> bool:

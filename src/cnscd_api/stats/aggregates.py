@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
@@ -151,23 +151,44 @@ def _upsert(
     ``returning``, the first measure's new value per key."""
     if not rows:
         return {}
-    # One statement whatever the number of rows: compiled once, then sent as multi-row
-    # VALUES ("insertmanyvalues", which a RETURNING clause turns on), not a row at a time.
-    statement = _upsert_statement(connection.dialect.name, table, measures)
-    result = connection.execute(statement, rows)
+    if connection.dialect.name == "postgresql":
+        # One short statement whatever the number of rows: the rows go as one array per
+        # column (``unnest``), so neither side parses or plans a statement per row.
+        columns = [column.name for column in table.columns]
+        arrays = {name: [row[name] for row in rows] for name in columns}
+        result = connection.execute(_unnest_upsert(table, measures), arrays)
+    else:
+        result = connection.execute(_upsert_statement(table, measures), rows)
     stored = {tuple(row[:-1]): row[-1] for row in result}
     return stored if returning else {}
 
 
+def _returning(table: Any, measures: tuple[str, ...]) -> list[str]:
+    return [column.name for column in table.primary_key.columns] + [measures[0]]
+
+
 @functools.cache
-def _upsert_statement(dialect: str, table: Any, measures: tuple[str, ...]) -> Any:
+def _unnest_upsert(table: Any, measures: tuple[str, ...]) -> sa.TextClause:
+    columns = list(table.columns)
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     keys = [column.name for column in table.primary_key.columns]
-    insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    new = insert_into(table)
+    casts = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in columns)
+    updates = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
+    names, returning = ", ".join(c.name for c in columns), ", ".join(_returning(table, measures))
+    # Every name comes from the table's own metadata, none from a request.
+    sql = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({casts}) "  # noqa: S608
+    sql += f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates} RETURNING {returning}"
+    return sa.text(sql)
+
+
+@functools.cache
+def _upsert_statement(table: Any, measures: tuple[str, ...]) -> Any:
+    keys = [column.name for column in table.primary_key.columns]
+    new = sqlite_insert(table)
     statement = new.on_conflict_do_update(
         index_elements=keys, set_={m: table.c[m] + new.excluded[m] for m in measures}
     )
-    return statement.returning(*(table.c[k] for k in keys), table.c[measures[0]])
+    return statement.returning(*(table.c[name] for name in _returning(table, measures)))
 
 
 # --- facts of stored activities ---------------------------------------------------------------
