@@ -177,6 +177,13 @@ def engine_for(url: str) -> Any:
     return create_engine(normalise_url(url), connect_args={"connect_timeout": 5})
 
 
+def query(session: Any, sql: str, **params: Any) -> list[str]:
+    """The first column of a query's rows, as text."""
+    from sqlalchemy import text
+
+    return [str(row[0]) for row in session.connection().execute(text(sql), params)]
+
+
 def prepare(url: str, clients: int) -> Fixture:
     """Migrate, seed Kon Tum and its demo, create one officer per client (idempotent)."""
     bin_dir = Path(sys.executable).parent
@@ -185,7 +192,6 @@ def prepare(url: str, clients: int) -> Fixture:
     run_command([str(bin_dir / "cnscd"), "demo"], url)
 
     from pydantic import SecretStr
-    from sqlalchemy import text
 
     from cnscd_api.config import Environment, Settings
     from cnscd_api.db import Database, create_db_engine
@@ -207,46 +213,45 @@ def prepare(url: str, clients: int) -> Fixture:
     with database.transaction() as session:
         units: dict[str, Unit] = {}
         for name, code in SCOPES:
-            unit = session.exec(
-                text(
-                    "SELECT id FROM unit WHERE level = :level AND code = :code AND valid_to IS NULL"
-                ).bindparams(level=levels[name].value, code=code)
-            ).one()
-            units[name] = session.get_one(Unit, unit[0])
-        for name, unit in units.items():
-            children = session.exec(
-                text(
-                    "SELECT id FROM unit WHERE parent_id = :id AND valid_to IS NULL ORDER BY path"
-                ).bindparams(id=unit.id)
-            ).all()
-            teams = session.exec(
-                text(
-                    "SELECT team.id FROM team JOIN unit ON unit.id = team.unit_id "
-                    "WHERE unit.path LIKE :prefix AND team.status = 'active' ORDER BY team.name, "
-                    "team.id"
-                ).bindparams(prefix=unit.path + "%")
-            ).all()
-            scopes[name] = Scope(
-                name, str(unit.id), [str(c[0]) for c in children], [str(t[0]) for t in teams]
+            (unit_id,) = query(
+                session,
+                "SELECT id FROM unit WHERE level = :level AND code = :code AND valid_to IS NULL",
+                level=levels[name].value,
+                code=code,
             )
+            units[name] = session.get_one(Unit, unit_id)
+        for name, unit in units.items():
+            children = query(
+                session,
+                "SELECT id FROM unit WHERE parent_id = :id AND valid_to IS NULL ORDER BY path",
+                id=unit.id,
+            )
+            teams = query(
+                session,
+                "SELECT team.id FROM team JOIN unit ON unit.id = team.unit_id "
+                "WHERE unit.path LIKE :prefix AND team.status = 'active' "
+                "ORDER BY team.name, team.id",
+                prefix=unit.path + "%",
+            )
+            scopes[name] = Scope(name, str(unit.id), children, teams)
         for k, username in enumerate(usernames):
             if user_repository.username_exists(session, username):
                 continue
-            scope = SCOPES[k % 3][0]
+            scope_name = SCOPES[k % 3][0]
             user_service.create_account(
                 session,
                 username=username,
                 full_name=f"Kiểm thử tải {k:02d}",
-                role=Role(ROLE_OF_SCOPE[scope]),
-                unit=units[scope],
+                role=Role(ROLE_OF_SCOPE[scope_name]),
+                unit=units[scope_name],
                 password=PASSWORD,
             )
-        campaign = session.exec(text("SELECT id FROM campaign ORDER BY starts_on LIMIT 1")).one()
+        (campaign,) = query(session, "SELECT id FROM campaign ORDER BY starts_on LIMIT 1")
     database.dispose()
     for scope in scopes.values():
         if not scope.teams:
             raise RuntimeError(f"no active team in the {scope.name} scope")
-    return Fixture(url, str(campaign[0]), scopes, usernames)
+    return Fixture(url, campaign, scopes, usernames)
 
 
 def count_rows(url: str, table_name: str) -> int:
@@ -255,7 +260,8 @@ def count_rows(url: str, table_name: str) -> int:
     engine = engine_for(url)
     try:
         with engine.connect() as connection:
-            total: int = connection.execute(text(f"SELECT count(*) FROM {table_name}")).scalar_one()
+            query = text(f"SELECT count(*) FROM {table_name}")  # noqa: S608 -- our tables
+            total: int = connection.execute(query).scalar_one()
     finally:
         engine.dispose()
     return total
@@ -799,7 +805,7 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
     checks: list[tuple[str, bool, str]] = []
     if args.outage:
         unexpected = sum(
-            n for status, n in statuses.items() if status >= 500 and status != 503 or status == 0
+            n for status, n in statuses.items() if (status >= 500 and status != 503) or status == 0
         )
         checks.append(("no 5xx other than 503 (outage run)", unexpected == 0, f"{unexpected:,}"))
     else:
@@ -977,21 +983,15 @@ def writing_worker(url: str, table_name: str, workers: list[int], timeout: float
     """Wait until a connection of ours is inside a transaction that has begun inserting
     into ``table_name``; the worker that holds it, or None after ``timeout``."""
     import psycopg
-
-    from cnscd_api.db import normalise_url
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(normalise_url(url))
-    conninfo = {
-        "host": parsed.host or "127.0.0.1",
-        "port": parsed.port or 5432,
-        "user": parsed.username,
-        "password": parsed.password,
-        "dbname": parsed.database,
-        "autocommit": True,
-    }
+    from cnscd_api.db import normalise_url
+
+    conninfo = make_url(normalise_url(url)).set(drivername="postgresql")
     deadline = time.monotonic() + timeout
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as connection:
+    with psycopg.connect(
+        conninfo.render_as_string(hide_password=False), autocommit=True
+    ) as connection:
         while time.monotonic() < deadline:
             rows = connection.execute(
                 "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
@@ -1028,7 +1028,7 @@ def post_in_thread(http: httpx.Client, attempt: Attempt, **request: Any) -> thre
 
 
 def kill_mid_write(
-    url: str, supervisor: int, table_name: str, http: httpx.Client, **request: Any
+    database_url: str, supervisor: int, table_name: str, http: httpx.Client, **request: Any
 ) -> tuple[bool, Attempt, float]:
     """Send ``request``, kill -9 the worker once it is writing into ``table_name``;
     whether the kill landed mid-transaction, the client's attempt, and the seconds until
@@ -1036,7 +1036,7 @@ def kill_mid_write(
     workers = wait_for_workers(supervisor, 2)
     attempt = Attempt()
     thread = post_in_thread(http, attempt, **request)
-    victim = writing_worker(url, table_name, workers, timeout=120)
+    victim = writing_worker(database_url, table_name, workers, timeout=120)
     landed = victim is not None and thread.is_alive()
     if victim is not None:
         os.kill(victim, signal.SIGKILL)
@@ -1134,7 +1134,7 @@ def kill_test(url: str, import_rows: int, batch_size: int) -> bool:
 
         # 2. A batch of batch_size activities with an Idempotency-Key.
         rng = random.Random(11)
-        items = [
+        items: list[dict[str, Any]] = [
             {
                 "id": str(uuid.uuid4()),
                 "team_id": rng.choice(province.teams),
@@ -1147,7 +1147,11 @@ def kill_test(url: str, import_rows: int, batch_size: int) -> bool:
         ids = [item["id"] for item in items]
         body = json.dumps({"activities": items}).encode()
         headers = {"Idempotency-Key": str(uuid.uuid4()), "Content-Type": "application/json"}
-        request = {"url": f"{API}/activities/batch", "content": body, "headers": headers}
+        request: dict[str, Any] = {
+            "url": f"{API}/activities/batch",
+            "content": body,
+            "headers": headers,
+        }
         activities_before = count_rows(url, "activity")
         print(f"activity batch of {batch_size} …", flush=True)
         landed, attempt, restart = kill_mid_write(url, supervisor, "activity", http, **request)
