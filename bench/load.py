@@ -58,7 +58,7 @@ from typing import Any
 
 import httpx
 
-from harness import ROOT, machine_line, serve, table, throwaway_database
+from harness import ROOT, Server, free_port, machine_line, table, throwaway_database
 
 SECRET = "load-bench-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "Tai-tai-kiem-thu-2026!"
@@ -120,6 +120,58 @@ def wait_for_workers(supervisor: int, count: int, timeout: float = 30.0) -> list
     raise RuntimeError(
         f"expected {count} workers under {supervisor}, found {worker_pids(supervisor)}"
     )
+
+
+@contextlib.contextmanager
+def serve_workers(url: str, workers: int = 2, start_timeout: float = 120.0) -> Iterator[Server]:
+    """Like the harness's ``serve`` with ``workers``, but waits up to ``start_timeout``
+    for every worker to answer ``/healthz`` (a busy shared machine starts them slowly)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "cnscd_api.main:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+    ]
+    process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
+        command,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **server_env(url)},
+        cwd=ROOT,
+    )
+    try:
+        wait_for_workers(process.pid, workers, start_timeout)
+        deadline = time.monotonic() + start_timeout
+        while True:
+            try:
+                # Both workers listen on the port: several answers make both likely up.
+                for _ in range(4 * workers):
+                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.2)
+        yield Server(process, port)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def load_average() -> str:
@@ -743,7 +795,7 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
     fixture = prepare(url, args.clients)
     activities_before = count_rows(url, "activity")
     print(f"serving on 2 workers; {args.clients} clients for {args.seconds:g} s …", flush=True)
-    with serve("cnscd_api.main:create_app", server_env(url), workers=2) as server:
+    with serve_workers(url) as server:
         workers = wait_for_workers(server.process.pid, 2)
         # Warm up: every worker imports lazily and fills its pool on first use.
         asyncio.run(
@@ -1085,7 +1137,7 @@ def kill_test(url: str, import_rows: int, batch_size: int) -> bool:
     fixture = prepare(url, 1)
     province = fixture.scopes["province"]
     results: list[tuple[str, bool, str]] = []
-    with serve("cnscd_api.main:create_app", server_env(url), workers=2) as server:
+    with serve_workers(url) as server:
         supervisor = server.process.pid
         wait_for_workers(supervisor, 2)
         http = httpx.Client(base_url=server.base_url, timeout=300)
