@@ -937,17 +937,20 @@ def write_report(name: str, report: str) -> Path:
 # --- faults: judging an outage -------------------------------------------------------
 
 
-def check_outage(events: Path, down_at: float, up_at: float) -> bool:
-    """PostgreSQL stopped at ``down_at`` (stop command returned) and was started again at
-    ``up_at`` (start command returned). While it is down, every request is answered 503
-    problem+json within 5 s and /readyz is 503; within 5 s of it coming back, the service
-    answers normally (and stays so)."""
+def check_outage(events: Path, down_at: float, start_at: float, up_at: float) -> bool:
+    """Judge an outage from the events of a load run: PostgreSQL was down from ``down_at``
+    (the stop command returned) to ``start_at`` (the start command was issued), and up
+    again at ``up_at`` (the start command returned); epoch seconds. While it is down,
+    every request is answered 503 problem+json within 5 s and /readyz is 503; within 5 s
+    of it coming back the service answers normally, and stays so."""
     samples = [Sample(**json.loads(line)) for line in events.read_text().splitlines()]
     requests = [s for s in samples if s.kind != "probe"]
     probes = [s for s in samples if s.kind == "probe"]
-    # Requests sent once it was down and answered before it came back.
-    down = [s for s in requests if down_at <= s.at and s.at + s.latency <= up_at]
-    down_probes = [s for s in probes if down_at <= s.at and s.at + s.latency <= up_at]
+    # Sent while it was down (answered whenever), and of those the ones answered before
+    # the start was issued: those must be 503s.
+    sent_down = [s for s in requests if down_at <= s.at < start_at]
+    down = [s for s in sent_down if s.at + s.latency <= start_at]
+    down_probes = [s for s in probes if down_at <= s.at and s.at + s.latency <= start_at]
     after = [s for s in requests if s.at >= up_at + 5]
     after_probes = [s for s in probes if s.at >= up_at + 5]
     first_ok = min(
@@ -959,8 +962,8 @@ def check_outage(events: Path, down_at: float, up_at: float) -> bool:
         default=float("inf"),
     )
     answered_503 = [s for s in down if s.status == 503 and s.problem]
-    slow = [s for s in down if s.latency > 5]
     not_503 = Counter(s.status for s in down if not (s.status == 503 and s.problem))
+    slow = [s for s in sent_down if s.latency > 5]
     after_bad = Counter(s.status for s in after if s.status >= 500 or s.status == 0)
     # A request already running when it stopped may end any way but by hanging.
     straddling = [s for s in requests if s.at < down_at < s.at + s.latency]
@@ -973,8 +976,9 @@ def check_outage(events: Path, down_at: float, up_at: float) -> bool:
         ),
         (
             "while down, every answer within 5 s (no hanging)",
-            bool(down) and not slow and all(s.latency <= 5 for s in straddling),
-            f"slowest {max((s.latency for s in down), default=0):.2f} s; "
+            bool(sent_down) and not slow and all(s.latency <= 5 for s in straddling),
+            f"{len(sent_down):,} sent, slowest "
+            f"{max((s.latency for s in sent_down), default=0):.2f} s; "
             f"{len(straddling)} in flight at the stop, slowest "
             f"{max((s.latency for s in straddling), default=0):.2f} s",
         ),
@@ -1309,10 +1313,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--check-outage",
-        nargs=2,
+        nargs=3,
         type=float,
-        metavar=("DOWN_AT", "UP_AT"),
-        help="judge --events: the epoch seconds the stop and the start commands returned",
+        metavar=("DOWN_AT", "START_AT", "UP_AT"),
+        help="judge --events: epoch seconds when the stop command returned, the start "
+        "command was issued and when it returned",
     )
     parser.add_argument("--kill-test", action="store_true", help="kill -9 a worker mid-write")
     parser.add_argument("--import-rows", type=int, default=20_000)
