@@ -76,7 +76,7 @@ else
     # Never leave PostgreSQL down, whatever happened.
     if [[ $stopped -eq 1 ]]; then
       echo "starting PostgreSQL again (cleanup)" >&2
-      $PG_START_CMD || true
+      bash -c "$PG_START_CMD" || true
     fi
     if [[ -n $load_pid ]] && kill -0 "$load_pid" 2>/dev/null; then kill "$load_pid" || true; fi
   }
@@ -97,12 +97,12 @@ else
 
   echo "$(date -u +%T) stopping PostgreSQL: $PG_STOP_CMD"
   stopped=1
-  $PG_STOP_CMD
+  bash -c "$PG_STOP_CMD"
   down_at=$(date +%s.%N)
   sleep "$DOWN_SECONDS"
   start_at=$(date +%s.%N)
   echo "$(date -u +%T) starting PostgreSQL: $PG_START_CMD"
-  $PG_START_CMD
+  bash -c "$PG_START_CMD"
   up_at=$(date +%s.%N)
   stopped=0
   echo "$(date -u +%T) PostgreSQL is up again ($(awk "BEGIN { printf \"%.1f\", $up_at - $start_at }") s to start)"

@@ -123,9 +123,12 @@ def wait_for_workers(supervisor: int, count: int, timeout: float = 30.0) -> list
 
 
 @contextlib.contextmanager
-def serve_workers(url: str, workers: int = 2, start_timeout: float = 120.0) -> Iterator[Server]:
+def serve_workers(
+    url: str, log: Path, workers: int = 2, start_timeout: float = 120.0
+) -> Iterator[Server]:
     """Like the harness's ``serve`` with ``workers``, but waits up to ``start_timeout``
-    for every worker to answer ``/healthz`` (a busy shared machine starts them slowly)."""
+    for every worker to answer ``/healthz`` (a busy shared machine starts them slowly),
+    and sends the server's output to ``log``."""
     port = free_port()
     command = [
         sys.executable,
@@ -147,10 +150,13 @@ def serve_workers(url: str, workers: int = 2, start_timeout: float = 120.0) -> I
         "--http",
         "httptools",
     ]
+    output = log.open("ab")
     process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
         command,
         env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **server_env(url)},
         cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_for_workers(process.pid, workers, start_timeout)
@@ -172,6 +178,7 @@ def serve_workers(url: str, workers: int = 2, start_timeout: float = 120.0) -> I
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        output.close()
 
 
 def load_average() -> str:
@@ -741,12 +748,12 @@ def summary_row(name: str, samples: list[Sample], elapsed: float) -> dict[str, A
 
 
 COLUMNS = [
-    ("name", "kind / endpoint      ", ""),
+    ("name", "kind / endpoint ", ""),
     ("requests", "requests", ",d"),
-    ("rps", "req/s", ".1f"),
-    ("p50", "p50 ms", ".1f"),
-    ("p95", "p95 ms", ".1f"),
-    ("p99", "p99 ms", ".1f"),
+    ("rps", "  req/s", ".1f"),
+    ("p50", "  p50 ms", ",.0f"),
+    ("p95", "  p95 ms", ",.0f"),
+    ("p99", "  p99 ms", ",.0f"),
     ("non2xx", "non-2xx", ",d"),
 ]
 
@@ -795,7 +802,8 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
     fixture = prepare(url, args.clients)
     activities_before = count_rows(url, "activity")
     print(f"serving on 2 workers; {args.clients} clients for {args.seconds:g} s …", flush=True)
-    with serve_workers(url) as server:
+    server_log = Path(tempfile.gettempdir()) / f"cnscd-load-server-{os.getpid()}.log"
+    with serve_workers(url, server_log) as server:
         workers = wait_for_workers(server.process.pid, 2)
         # Warm up: every worker imports lazily and fills its pool on first use.
         asyncio.run(
@@ -905,6 +913,9 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
         f"({100 * cpu_used / elapsed:.0f}% of one core)",
         f"answers other than 2xx: {errors or 'none'}",
     ]
+    logged = server_log.read_text(errors="replace").splitlines() if server_log.exists() else []
+    logged_errors = sum(1 for line in logged if '"level": "ERROR"' in line)
+    lines.append(f"server log: {logged_errors:,} errors in {len(logged):,} lines ({server_log})")
     if errors_by_label:
         lines.append(
             "  by endpoint: "
@@ -1142,7 +1153,9 @@ def kill_test(url: str, import_rows: int, batch_size: int) -> bool:
     fixture = prepare(url, 1)
     province = fixture.scopes["province"]
     results: list[tuple[str, bool, str]] = []
-    with serve_workers(url) as server:
+    server_log = Path(tempfile.gettempdir()) / f"cnscd-kill-server-{os.getpid()}.log"
+    print(f"server log: {server_log}", flush=True)
+    with serve_workers(url, server_log) as server:
         supervisor = server.process.pid
         wait_for_workers(supervisor, 2)
         http = httpx.Client(base_url=server.base_url, timeout=300)
