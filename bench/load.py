@@ -769,33 +769,22 @@ COLUMNS = [
 ]
 
 
-def versions() -> str:
-    import httpx as httpx_module
+def versions(url: str) -> str:
+    """The client's and server's versions beside the harness's machine line."""
     import psycopg
     import uvicorn
-
-    server = "?"
-    with contextlib.suppress(Exception):
-        server = count_server_version()
-    return (
-        f"uvicorn {uvicorn.__version__} · httpx {httpx_module.__version__} · "
-        f"psycopg {psycopg.__version__} · PostgreSQL {server}"
-    )
-
-
-_DATABASE_URL: list[str] = []
-
-
-def count_server_version() -> str:
     from sqlalchemy import text
 
-    engine = engine_for(_DATABASE_URL[0])
+    engine = engine_for(url)
     try:
         with engine.connect() as connection:
-            version: str = connection.execute(text("SHOW server_version")).scalar_one()
+            server: str = connection.execute(text("SHOW server_version")).scalar_one()
     finally:
         engine.dispose()
-    return version.split()[0]
+    return (
+        f"uvicorn {uvicorn.__version__} · httpx {httpx.__version__} · "
+        f"psycopg {psycopg.__version__} · PostgreSQL {server.split()[0]}"
+    )
 
 
 # --- the load run -------------------------------------------------------------------
@@ -808,7 +797,6 @@ class LoadOutcome:
 
 
 def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
-    _DATABASE_URL[:] = [url]
     print(f"preparing the database ({args.clients} accounts) …", flush=True)
     fixture = prepare(url, args.clients)
     print(f"serving on 2 workers; {args.clients} clients for {args.seconds:g} s …", flush=True)
@@ -925,7 +913,7 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
         f"bench/load.py --clients {args.clients} --seconds {args.seconds:g} --seed {args.seed}"
         + (" --outage" if args.outage else ""),
         machine_line(),
-        versions(),
+        versions(url),
         f"load average before {load_before}, after {load_after} (1, 5, 15 min)",
         f"2 uvicorn workers (pids {', '.join(map(str, workers))}), PostgreSQL, {args.clients} "
         f"keep-alive clients (httpx), mix {', '.join(f'{k} {v}%' for k, v in MIX.items())}",
@@ -1172,7 +1160,6 @@ def members_csv(team_ids: list[str], rows: int, first_phone: int) -> bytes:
 
 
 def kill_test(url: str, import_rows: int, batch_size: int) -> bool:
-    _DATABASE_URL[:] = [url]
     print("preparing the database …", flush=True)
     fixture = prepare(url, 1)
     province = fixture.scopes["province"]
