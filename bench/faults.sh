@@ -81,6 +81,7 @@ else
     if [[ -n $load_pid ]] && kill -0 "$load_pid" 2>/dev/null; then kill "$load_pid" || true; fi
   }
   trap cleanup EXIT
+  trap 'exit 130' INT TERM  # through the EXIT trap: PostgreSQL is started again
 
   "$PYTHON" bench/load.py --outage --clients "$clients" --seconds "$seconds" \
     --events "$work/events.jsonl" --ready-file "$work/ready" "${database_args[@]}" \
