@@ -19,7 +19,8 @@
 #
 # Environment: PG_STOP_CMD and PG_START_CMD (default: pg_ctlcluster of the one cluster
 # under /etc/postgresql), DOWN_SECONDS (15), LEAD_SECONDS (20), PYTHON (.venv/bin/python).
-# Prints PASS/FAIL per check; exits 1 when any check fails.
+# Prints PASS/FAIL per check (also to bench/results/faults-<date>.txt); exits 1 when any
+# check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,11 +43,15 @@ while [[ $# -gt 0 ]]; do
     --clients) clients=$2; shift ;;
     --seconds) seconds=$2; shift ;;
     --database-url) database_args=(--database-url "$2"); shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
 done
+
+mkdir -p bench/results
+report=bench/results/faults-$(date +%Y%m%d-%H%M).txt
+exec > >(tee "$report") 2>&1
 
 failed=0
 verdicts=()
@@ -124,4 +129,5 @@ fi
 echo
 echo "== summary"
 printf '%s\n' "${verdicts[@]}"
+echo "written to $report"
 exit $failed

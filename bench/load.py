@@ -1204,7 +1204,7 @@ def kill_test(url: str, import_rows: int, batch_size: int) -> bool:
             )
         )
         results.append(
-            ("kill -9: a new worker serves within 60 s", restart < 60, f"{restart:.1f} s")
+            ("kill -9: uvicorn has two workers again within 60 s", restart < 60, f"{restart:.1f} s")
         )
         retry = http.post(f"{API}/members/import", files=files)
         after_retry = count_rows(url, "member")
