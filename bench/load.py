@@ -648,10 +648,11 @@ class VirtualUser:
         if not response.is_success:
             ledger.refused.update(ids)
             return
-        if response.status_code == 201:
+        items = response.json().get("items") if response.status_code == 200 else None
+        if items is None:  # a single write: its one id
             ledger.accepted.update(ids)
             return
-        for item in response.json()["items"]:
+        for item in items:
             if item["status"] in ("created", "unchanged"):
                 ledger.accepted.add(item["id"])
             elif item["status"] == "invalid":
