@@ -285,6 +285,11 @@ def test_every_string_field_of_every_request_body_follows_the_text_rule(
     for field in fields:
         if (field.path, field.loc[-1]) in PASSWORD_FIELDS:
             continue
+        if "const" in field.schema or "operations" in field.loc:
+            # A discriminator's tag is one fixed word, not text; and this test's bodies do
+            # not carry the tag a discriminated union's members need (their text fields
+            # are UnitName and the text rule's types, checked in their own tests).
+            continue
         good = _good_value(field)
         accepted = _send(admin_client, field, good, objects)
         # A random id may name nothing (a member who never joined): only its form matters.
