@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +21,6 @@ from sqlmodel import Session
 
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
-from cnscd_api.core.scope import ancestor_ids
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
 from cnscd_api.models import Campaign, Role, Team, Unit, User
@@ -122,22 +120,14 @@ def recomputed(session: Session) -> Rows:
     delta = aggregates.Delta()
     for facts in aggregates.facts_of(session, [uuid.UUID(str(i)) for i in ids]).values():
         delta.add(facts, +1)
-    reporting: Counter[tuple[Any, ...]] = Counter()
-    for (team_id, campaign, day), n in delta.team_day.items():
+    reporting = aggregates.Sums(REPORTING)
+    for (team_id, campaign, day), (n,) in delta.team_day.by_key.items():
         if n > 0:
-            for unit in [NATION, *ancestor_ids(delta.team_paths[team_id])]:
-                reporting[(unit, campaign, day)] += 1
-    measures = {
-        "stat_unit_day": aggregates._pairs(UNIT_DAY, delta.unit_day),
-        "stat_team_total": aggregates._pairs(TEAM_TOTAL, delta.team_total),
+            aggregates.count_reporting(reporting, delta.team_paths[team_id], campaign, day, 1)
+    return {
+        sums.table.name: {tuple(str(v) for v in row.values()) for row in sums.rows()}
+        for sums in (delta.unit_day, delta.team_total, delta.team_day, reporting)
     }
-    rows: Rows = {
-        name: {tuple(str(v) for v in row.values()) for row in found}
-        for name, found in measures.items()
-    }
-    rows["stat_team_day"] = {tuple(str(v) for v in (*k, n)) for k, n in delta.team_day.items() if n}
-    rows["stat_reporting"] = {tuple(str(v) for v in (*k, n)) for k, n in reporting.items() if n}
-    return rows
 
 
 def assert_exact(session: Session, tree: Tree) -> None:

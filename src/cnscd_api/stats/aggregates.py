@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,31 +62,63 @@ class Facts:
     values: dict[uuid.UUID, int]
 
 
+class Sums:
+    """Signed sums of one aggregate table: per primary key, one sum per measure column
+    (the table's other columns, in their order)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.width = len([c for c in table.columns if not c.primary_key])
+        self.by_key: dict[tuple[Any, ...], list[int]] = {}
+
+    def add(self, key: tuple[Any, ...], *measures: int) -> None:
+        sums = self.by_key.setdefault(key, [0] * self.width)
+        for index, value in enumerate(measures):
+            sums[index] += value
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per key that moves anything, in key order (the order rows are locked)."""
+        names = [c.name for c in self.table.primary_key.columns] + _measures(self.table)
+        return [
+            dict(zip(names, (*key, *sums), strict=True))
+            for key, sums in sorted(self.by_key.items())
+            if any(sums)
+        ]
+
+    def write(self, connection: sa.Connection) -> dict[tuple[Any, ...], int]:
+        """Add the sums to the stored rows (inserting the missing ones); the first
+        measure's new value per key written."""
+        return _upsert(connection, self.table, self.rows())
+
+
+def count_reporting(reporting: Sums, path: str, campaign: uuid.UUID, day: date, step: int) -> None:
+    """A team of ``path`` starts (+1) or stops (-1) counting as reporting that day, in
+    every unit above it and the country."""
+    for unit in [NATION, *ancestor_ids(path)]:
+        reporting.add((unit, campaign, day), step)
+
+
 @dataclass
 class Delta:
     """Signed changes to the aggregates, gathered over one or many activities."""
 
-    unit_day: Counter[tuple[Any, ...]] = field(default_factory=Counter)
-    team_total: Counter[tuple[Any, ...]] = field(default_factory=Counter)
-    team_day: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    unit_day: Sums = field(default_factory=lambda: Sums(UNIT_DAY))
+    team_total: Sums = field(default_factory=lambda: Sums(TEAM_TOTAL))
+    team_day: Sums = field(default_factory=lambda: Sums(TEAM_DAY))
     # Where each team's day counts go when it starts or stops reporting.
     team_paths: dict[uuid.UUID, str] = field(default_factory=dict)
 
     def add(self, facts: Facts, sign: int) -> None:
         campaign = facts.campaign_id or NONE
         status = facts.status.value
-        units = [NATION, *ancestor_ids(facts.place_path)]
         counted = [(ALL, 0), *facts.values.items()]
-        for unit in units:
+        for unit in [NATION, *ancestor_ids(facts.place_path)]:
             for indicator, value in counted:
                 key = (unit, campaign, indicator, facts.day, status)
-                self.unit_day[(*key, "total")] += sign * value
-                self.unit_day[(*key, "activities")] += sign
+                self.unit_day.add(key, sign * value, sign)
         for indicator, value in counted:
-            team_key = (facts.team_id, campaign, indicator, status)
-            self.team_total[(*team_key, "total")] += sign * value
-            self.team_total[(*team_key, "activities")] += sign
-        self.team_day[(facts.team_id, campaign, facts.day)] += sign
+            self.team_total.add((facts.team_id, campaign, indicator, status), sign * value, sign)
+        self.team_day.add((facts.team_id, campaign, facts.day), sign)
         self.team_paths[facts.team_id] = facts.team_path
 
 
@@ -103,78 +134,52 @@ def change(session: Session, before: Iterable[Facts], after: Iterable[Facts]) ->
 
 def apply(session: Session, delta: Delta) -> None:
     connection = session.connection()
-    _upsert(connection, UNIT_DAY, _pairs(UNIT_DAY, delta.unit_day), ("total", "activities"))
-    _upsert(connection, TEAM_TOTAL, _pairs(TEAM_TOTAL, delta.team_total), ("total", "activities"))
-    team_days = sorted((k, n) for k, n in delta.team_day.items() if n)
-    if not team_days:
-        return
-    reporting: Counter[tuple[Any, ...]] = Counter()
-    rows = [_row(TEAM_DAY, key, {"activities": n}) for key, n in team_days]
-    stored = _upsert(connection, TEAM_DAY, rows, ("activities",), returning=True)
-    for (team_id, campaign, day), n in team_days:
-        now = stored[(team_id, campaign, day)]
-        was = now - n
-        if (was > 0) != (now > 0):
-            step = 1 if now > 0 else -1
-            for unit in [NATION, *ancestor_ids(delta.team_paths[team_id])]:
-                reporting[(unit, campaign, day)] += step
-    rows = [_row(REPORTING, key, {"teams": n}) for key, n in sorted(reporting.items()) if n]
-    _upsert(connection, REPORTING, rows, ("teams",))
-
-
-def _pairs(table: Any, counter: Counter[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Counter entries keyed (*key, measure) as one row per key, zero rows left out."""
-    rows: dict[tuple[Any, ...], dict[str, int]] = {}
-    for (*key, measure), n in counter.items():
-        rows.setdefault(tuple(key), {})[measure] = n
-    return [
-        _row(table, key, measures)
-        for key, measures in sorted(rows.items())
-        if any(measures.values())
-    ]
-
-
-def _row(table: Any, key: tuple[Any, ...], measures: dict[str, int]) -> dict[str, Any]:
-    names = [column.name for column in table.primary_key.columns]
-    return {**dict(zip(names, key, strict=True)), **measures}
+    delta.unit_day.write(connection)
+    delta.team_total.write(connection)
+    stored = delta.team_day.write(connection)
+    reporting = Sums(REPORTING)
+    for (team_id, campaign, day), (moved,) in delta.team_day.by_key.items():
+        now = stored.get((team_id, campaign, day), 0)
+        if moved and (now - moved > 0) != (now > 0):
+            count_reporting(
+                reporting, delta.team_paths[team_id], campaign, day, 1 if now > 0 else -1
+            )
+    reporting.write(connection)
 
 
 def _upsert(
-    connection: sa.Connection,
-    table: Any,
-    rows: list[dict[str, Any]],
-    measures: tuple[str, ...],
-    *,
-    returning: bool = False,
+    connection: sa.Connection, table: Any, rows: list[dict[str, Any]]
 ) -> dict[tuple[Any, ...], int]:
-    """Add ``rows``' measures to the stored ones (inserting rows not stored yet); with
-    ``returning``, the first measure's new value per key."""
+    """Add ``rows``' measures to the stored ones (inserting rows not stored yet); the
+    first measure's new value per key."""
     if not rows:
         return {}
     if connection.dialect.name == "postgresql":
         # One short statement whatever the number of rows: the rows go as one array per
         # column (``unnest``), so neither side parses or plans a statement per row.
-        columns = [column.name for column in table.columns]
-        arrays = {name: [row[name] for row in rows] for name in columns}
-        result = connection.execute(_unnest_upsert(table, measures), arrays)
+        arrays = {column.name: [row[column.name] for row in rows] for column in table.columns}
+        result = connection.execute(_unnest_upsert(table), arrays)
     else:
-        result = connection.execute(_upsert_statement(table, measures), rows)
-    stored = {tuple(row[:-1]): row[-1] for row in result}
-    return stored if returning else {}
+        result = connection.execute(_upsert_statement(table), rows)
+    return {tuple(row[:-1]): row[-1] for row in result}
 
 
-def _returning(table: Any, measures: tuple[str, ...]) -> list[str]:
-    return [column.name for column in table.primary_key.columns] + [measures[0]]
+def _measures(table: Any) -> list[str]:
+    return [column.name for column in table.columns if not column.primary_key]
+
+
+def _returning(table: Any) -> list[str]:
+    return [column.name for column in table.primary_key.columns] + _measures(table)[:1]
 
 
 @functools.cache
-def _unnest_upsert(table: Any, measures: tuple[str, ...]) -> sa.TextClause:
+def _unnest_upsert(table: Any) -> sa.TextClause:
     columns = list(table.columns)
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     keys = [column.name for column in table.primary_key.columns]
     casts = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in columns)
-    updates = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
-    names, returning = ", ".join(c.name for c in columns), ", ".join(_returning(table, measures))
+    updates = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in _measures(table))
+    names, returning = ", ".join(c.name for c in columns), ", ".join(_returning(table))
     # Every name comes from the table's own metadata, none from a request.
     sql = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({casts}) "  # noqa: S608
     sql += f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates} RETURNING {returning}"
@@ -182,13 +187,13 @@ def _unnest_upsert(table: Any, measures: tuple[str, ...]) -> sa.TextClause:
 
 
 @functools.cache
-def _upsert_statement(table: Any, measures: tuple[str, ...]) -> Any:
+def _upsert_statement(table: Any) -> Any:
     keys = [column.name for column in table.primary_key.columns]
     new = sqlite_insert(table)
     statement = new.on_conflict_do_update(
-        index_elements=keys, set_={m: table.c[m] + new.excluded[m] for m in measures}
+        index_elements=keys, set_={m: table.c[m] + new.excluded[m] for m in _measures(table)}
     )
-    return statement.returning(*(table.c[name] for name in _returning(table, measures)))
+    return statement.returning(*(table.c[name] for name in _returning(table)))
 
 
 # --- facts of stored activities ---------------------------------------------------------------
@@ -238,11 +243,8 @@ def team_moved(session: Session, team_id: uuid.UUID, old_path: str, new_path: st
             TEAM_DAY.c.team_id == team_id, TEAM_DAY.c.activities > 0
         )
     ).all()
-    reporting: Counter[tuple[Any, ...]] = Counter()
+    reporting = Sums(REPORTING)
     for campaign, day in days:
-        for unit in [NATION, *ancestor_ids(old_path)]:
-            reporting[(unit, campaign, day)] -= 1
-        for unit in [NATION, *ancestor_ids(new_path)]:
-            reporting[(unit, campaign, day)] += 1
-    rows = [_row(REPORTING, key, {"teams": n}) for key, n in sorted(reporting.items()) if n]
-    _upsert(session.connection(), REPORTING, rows, ("teams",))
+        count_reporting(reporting, old_path, campaign, day, -1)
+        count_reporting(reporting, new_path, campaign, day, +1)
+    reporting.write(session.connection())

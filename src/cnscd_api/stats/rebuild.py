@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +27,7 @@ from cnscd_api.stats.aggregates import (
     TEAM_DAY,
     TEAM_TOTAL,
     UNIT_DAY,
-    _pairs,
-    _row,
-    _upsert,
+    Sums,
     tables,
 )
 
@@ -76,14 +73,12 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     connection = session.connection()
     root_path = unit.path if unit is not None else "/"
     like = f"{escape_like(root_path)}%"
-    place = UNIT.alias("place")
-    home = UNIT.alias("home")
+    place, home = UNIT.alias("place"), UNIT.alias("home")
     in_subtree = place.c.path.like(like, escape=LIKE_ESCAPE)
+    teams_in_subtree = home.c.path.like(like, escape=LIKE_ESCAPE)
     subtree_units = sa.select(UNIT.c.id).where(UNIT.c.path.like(like, escape=LIKE_ESCAPE))
     subtree_teams = (
-        sa.select(TEAM.c.id)
-        .join(home, home.c.id == TEAM.c.unit_id)
-        .where(home.c.path.like(like, escape=LIKE_ESCAPE))
+        sa.select(TEAM.c.id).join(home, home.c.id == TEAM.c.unit_id).where(teams_in_subtree)
     )
     old_root = _root_rows(connection, unit)
 
@@ -91,95 +86,78 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
         for table in TABLES:
             connection.execute(sa.delete(table))
     else:
-        connection.execute(sa.delete(UNIT_DAY).where(UNIT_DAY.c.unit_key.in_(subtree_units)))
-        connection.execute(sa.delete(REPORTING).where(REPORTING.c.unit_key.in_(subtree_units)))
+        for table in (UNIT_DAY, REPORTING):
+            connection.execute(sa.delete(table).where(table.c.unit_key.in_(subtree_units)))
         for table in (TEAM_TOTAL, TEAM_DAY):
             connection.execute(sa.delete(table).where(table.c.team_id.in_(subtree_teams)))
 
     first = _depth(root_path) if unit is not None else 0
+    at_place = (place, place.c.id == ACTIVITY.c.unit_id)
+    of_team = ACTIVITY.c.team_id.in_(subtree_teams)
     rows = 0
     for depth in range(first, DEEPEST + 1):
-        rows += _insert_unit_days(connection, place, in_subtree, depth)
-    rows += _insert_team_rows(connection, home, like)
+        key, joins = _ancestor(place, depth)
+        for select in _counts(
+            (key, _campaign()),
+            (ACTIVITY.c.activity_date, ACTIVITY.c.status),
+            [at_place, *joins],
+            in_subtree,
+        ):
+            rows += _insert(connection, UNIT_DAY, select)
+    for select in _counts((ACTIVITY.c.team_id, _campaign()), (ACTIVITY.c.status,), [], of_team):
+        rows += _insert(connection, TEAM_TOTAL, select)
+    by_day = (ACTIVITY.c.team_id, _campaign(), ACTIVITY.c.activity_date)
+    rows += _insert(
+        connection, TEAM_DAY, sa.select(*by_day, sa.func.count()).where(of_team).group_by(*by_day)
+    )
     for depth in range(first, DEEPEST + 1):
-        rows += _insert_reporting(connection, home, like, depth)
+        rows += _insert(connection, REPORTING, _reporting(home, teams_in_subtree, depth))
     if unit is not None:
         _move_ancestors(connection, unit, old_root, _root_rows(connection, unit))
     activities = connection.execute(
-        sa.select(sa.func.count())
-        .select_from(ACTIVITY)
-        .join(place, place.c.id == ACTIVITY.c.unit_id)
-        .where(in_subtree)
+        sa.select(sa.func.count()).select_from(ACTIVITY).join(*at_place).where(in_subtree)
     ).scalar_one()
     return Rebuilt(
         unit.id if unit else None, activities, rows, round(time.perf_counter() - started, 3)
     )
 
 
-def _ancestor(place: Any, depth: int) -> tuple[Any, Any]:
-    """The key of ``place``'s unit at ``depth`` (0: the country), and the join reaching it."""
+def _ancestor(unit: Any, depth: int) -> tuple[Any, list[tuple[Any, Any]]]:
+    """The key of ``unit``'s ancestor at ``depth`` (0: the country), and the join reaching it."""
     if depth == 0:
-        return _uuid(NATION), None
+        return _uuid(NATION), []
     ancestor = UNIT.alias(f"level{depth}")
     # A unit shallower than ``depth`` has no ancestor there (and must not match itself).
     on = sa.and_(
-        ancestor.c.path == sa.func.substr(place.c.path, 1, 1 + SEGMENT * depth),
-        sa.func.length(place.c.path) >= 1 + SEGMENT * depth,
+        ancestor.c.path == sa.func.substr(unit.c.path, 1, 1 + SEGMENT * depth),
+        sa.func.length(unit.c.path) >= 1 + SEGMENT * depth,
     )
-    return ancestor.c.id, (ancestor, on)
+    return ancestor.c.id, [(ancestor, on)]
 
 
-def _insert_unit_days(connection: sa.Connection, place: Any, in_subtree: Any, depth: int) -> int:
-    key, join = _ancestor(place, depth)
-    rows = 0
-    for indicator, total, count, with_values in (
-        (VALUE.c.indicator_id, sa.func.sum(VALUE.c.value), sa.func.count(), True),
-        (_uuid(ALL), sa.literal(0, sa.BigInteger()), sa.func.count(), False),
-    ):
-        columns = (key, _campaign(), indicator, ACTIVITY.c.activity_date, ACTIVITY.c.status)
-        select = sa.select(*columns, total, count).join(place, place.c.id == ACTIVITY.c.unit_id)
-        if with_values:
-            select = select.join(VALUE, VALUE.c.activity_id == ACTIVITY.c.id)
-        if join is not None:
-            select = select.join(*join)
-        select = select.where(in_subtree).group_by(*columns)
-        names = [c.name for c in UNIT_DAY.columns]
-        result = connection.execute(sa.insert(UNIT_DAY).from_select(names, select))
-        rows += max(result.rowcount, 0)
-    return rows
-
-
-def _insert_team_rows(connection: sa.Connection, home: Any, like: str) -> int:
-    teams = (
-        sa.select(TEAM.c.id)
-        .join(home, home.c.id == TEAM.c.unit_id)
-        .where(home.c.path.like(like, escape=LIKE_ESCAPE))
-    )
-    rows = 0
-    for indicator, total, with_values in (
+def _counts(
+    head: tuple[Any, ...], tail: tuple[Any, ...], joins: list[tuple[Any, Any]], where: Any
+) -> list[Any]:
+    """Activities grouped by ``head``, indicator, ``tail``: per indicator (its total and
+    how many counted it), and for all indicators (how many activities)."""
+    selects = []
+    for indicator, total, per_value in (
         (VALUE.c.indicator_id, sa.func.sum(VALUE.c.value), True),
         (_uuid(ALL), sa.literal(0, sa.BigInteger()), False),
     ):
-        columns = (ACTIVITY.c.team_id, _campaign(), indicator, ACTIVITY.c.status)
-        select = sa.select(*columns, total, sa.func.count())
-        if with_values:
+        columns = (*head, indicator, *tail)
+        select = sa.select(*columns, total, sa.func.count()).select_from(ACTIVITY)
+        for table, on in joins:
+            select = select.join(table, on)
+        if per_value:
             select = select.join(VALUE, VALUE.c.activity_id == ACTIVITY.c.id)
-        select = select.where(ACTIVITY.c.team_id.in_(teams)).group_by(*columns)
-        names = [c.name for c in TEAM_TOTAL.columns]
-        rows += max(
-            connection.execute(sa.insert(TEAM_TOTAL).from_select(names, select)).rowcount, 0
-        )
-    by_day = (ACTIVITY.c.team_id, _campaign(), ACTIVITY.c.activity_date)
-    select = (
-        sa.select(*by_day, sa.func.count()).where(ACTIVITY.c.team_id.in_(teams)).group_by(*by_day)
-    )
-    names = [c.name for c in TEAM_DAY.columns]
-    rows += max(connection.execute(sa.insert(TEAM_DAY).from_select(names, select)).rowcount, 0)
-    return rows
+        selects.append(select.where(where).group_by(*columns))
+    return selects
 
 
-def _insert_reporting(connection: sa.Connection, home: Any, like: str, depth: int) -> int:
-    key, join = _ancestor(home, depth)
+def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
+    """Teams that reported, per unit at ``depth`` above them × campaign × day."""
+    key, joins = _ancestor(home, depth)
     columns = (key, TEAM_DAY.c.campaign_key, TEAM_DAY.c.day)
     select = (
         sa.select(*columns, sa.func.count())
@@ -187,54 +165,37 @@ def _insert_reporting(connection: sa.Connection, home: Any, like: str, depth: in
         .join(TEAM, TEAM.c.id == TEAM_DAY.c.team_id)
         .join(home, home.c.id == TEAM.c.unit_id)
     )
-    if join is not None:
-        select = select.join(*join)
-    select = select.where(
-        home.c.path.like(like, escape=LIKE_ESCAPE), TEAM_DAY.c.activities > 0
-    ).group_by(*columns)
-    names = [c.name for c in REPORTING.columns]
-    return max(connection.execute(sa.insert(REPORTING).from_select(names, select)).rowcount, 0)
+    for table, on in joins:
+        select = select.join(table, on)
+    return select.where(teams_in_subtree, TEAM_DAY.c.activities > 0).group_by(*columns)
 
 
-RootRows = tuple[dict[tuple[Any, ...], tuple[int, int]], dict[tuple[Any, ...], int]]
+def _insert(connection: sa.Connection, table: Any, select: Any) -> int:
+    names = [column.name for column in table.columns]
+    return max(connection.execute(sa.insert(table).from_select(names, select)).rowcount, 0)
+
+
+RootRows = dict[Any, list[sa.Row[Any]]]
+ROOT_TABLES = (UNIT_DAY, REPORTING)  # the unit-keyed tables
 
 
 def _root_rows(connection: sa.Connection, unit: Unit | None) -> RootRows:
     if unit is None:
-        return {}, {}
-    days = connection.execute(
-        sa.select(
-            UNIT_DAY.c.campaign_key,
-            UNIT_DAY.c.indicator_key,
-            UNIT_DAY.c.day,
-            UNIT_DAY.c.status,
-            UNIT_DAY.c.total,
-            UNIT_DAY.c.activities,
-        ).where(UNIT_DAY.c.unit_key == unit.id)
-    ).all()
-    reporting = connection.execute(
-        sa.select(REPORTING.c.campaign_key, REPORTING.c.day, REPORTING.c.teams).where(
-            REPORTING.c.unit_key == unit.id
-        )
-    ).all()
-    return (
-        {tuple(row[:4]): (row[4], row[5]) for row in days},
-        {tuple(row[:2]): row[2] for row in reporting},
-    )
+        return {table: [] for table in ROOT_TABLES}
+    return {
+        table: list(connection.execute(sa.select(table).where(table.c.unit_key == unit.id)))
+        for table in ROOT_TABLES
+    }
 
 
 def _move_ancestors(connection: sa.Connection, unit: Unit, old: RootRows, new: RootRows) -> None:
     """The units above the subtree: add what its root counts now, take off what it did."""
     above = [NATION, *ancestor_ids(unit.path)[:-1]]
-    days: Counter[tuple[Any, ...]] = Counter()
-    teams: Counter[tuple[Any, ...]] = Counter()
-    for sign, (root_days, root_teams) in ((-1, old), (1, new)):
-        for ancestor in above:
-            for key, (total, activities) in root_days.items():
-                days[(ancestor, *key, "total")] += sign * total
-                days[(ancestor, *key, "activities")] += sign * activities
-            for key, n in root_teams.items():
-                teams[(ancestor, *key)] += sign * n
-    _upsert(connection, UNIT_DAY, _pairs(UNIT_DAY, days), ("total", "activities"))
-    rows = [_row(REPORTING, key, {"teams": n}) for key, n in sorted(teams.items()) if n]
-    _upsert(connection, REPORTING, rows, ("teams",))
+    for table in ROOT_TABLES:
+        sums = Sums(table)
+        keys = len(table.primary_key.columns)
+        for sign, rows in ((-1, old[table]), (1, new[table])):
+            for row in rows:
+                for ancestor in above:
+                    sums.add((ancestor, *row[1:keys]), *(sign * m for m in row[keys:]))
+        sums.write(connection)
