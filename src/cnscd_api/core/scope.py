@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import types as sa_types
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as select_entity
@@ -127,6 +129,33 @@ def heritage_ids(subtree_path: str) -> Select[Any]:
     return select(found.c.id)
 
 
+class _AmongIds(ColumnElement[bool]):
+    """``column IN (ids)`` for a subquery of ids, written so that PostgreSQL runs the
+    subquery once and still combines the index on ``column`` with the other side of an
+    OR (``column = ANY(ARRAY(subquery))``: an ``IN (subquery)`` there becomes a filter
+    over every row of the table)."""
+
+    inherit_cache = True
+    type = sa_types.Boolean()
+
+    def __init__(self, column: Any, ids: Select[Any]) -> None:
+        self.column, self.ids = column, ids
+
+
+@compiles(_AmongIds)
+def _among_ids(element: _AmongIds, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    ids = compiler.process(element.ids, **kw)
+    return f"{column} IN ({ids})"
+
+
+@compiles(_AmongIds, "postgresql")
+def _among_ids_postgresql(element: _AmongIds, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    ids = compiler.process(element.ids, **kw)
+    return f"{column} = ANY(ARRAY({ids}))"
+
+
 def reach(principal: Principal, model: type[Any], *, write: bool = False) -> ColumnElement[bool]:
     """The WHERE clause of the rows of ``model`` the caller may read (or, ``write``,
     change): the scope subtree; for a team leader their own team's rows, for a partner
@@ -135,8 +164,9 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     when reading campaigns, those of the units above the caller too."""
     rule = RULES[model]
     clause = path_in_subtree(rule.path, principal.scope_path)
-    if not write and rule.heritage:
-        clause = or_(clause, col(Unit.id).in_(heritage_ids(principal.scope_path)))
+    if not write and rule.heritage and principal.scope_path != "/":
+        # The national scope already holds every unit, closed ones included.
+        clause = or_(clause, _AmongIds(col(Unit.id), heritage_ids(principal.scope_path)))
     leader = principal.role is Role.TEAM_LEADER
     if leader and rule.team is not None:
         clause = clause & (col(rule.team) == principal.team_id)
