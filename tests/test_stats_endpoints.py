@@ -259,6 +259,31 @@ def test_a_team_leader_counts_their_own_team(client: TestClient, world: World) -
     assert [t["team_id"] for t in ranking["items"]] == [str(world.teams["a"].id)]
 
 
+def test_a_team_leader_s_completeness_counts_their_own_team_only(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Another team of the same village reporting does not count for the leader's team."""
+    neighbour = make_team(session, world.villages["ung"], "Tổ hàng xóm")
+    session.commit()
+    three_days_ago = (TODAY - timedelta(days=3)).isoformat()
+    record(
+        client,
+        world.headers["dak_pek"],
+        {
+            "team_id": str(neighbour.id),
+            "activity_date": three_days_ago,
+            "categories": ["vneid"],
+            "values": {"people_guided": 4},
+            "campaign_id": str(world.campaign.id),
+        },
+    )
+    own = get(client, world, "leader", f"/campaigns/{world.campaign.id}/completeness")
+    days = {d["day"]: (d["expected"], d["reported"], d["silent"]) for d in own["days"]}
+    assert own["expected_teams"] == 1
+    assert days[three_days_ago] == (1, 0, 1)
+    assert days[(TODAY - timedelta(days=1)).isoformat()] == (1, 1, 0)
+
+
 def test_a_national_caller_reads_the_whole_country(session: Session, world: World) -> None:
     national = Principal(
         kind=PrincipalKind.USER,

@@ -295,6 +295,19 @@ def reporting(
     return list(session.execute(statement).all())
 
 
+def team_reporting_days(
+    session: Session, team_id: uuid.UUID, campaign_id: uuid.UUID, date_from: date, date_to: date
+) -> list[date]:
+    """The days of a campaign on which one team reported."""
+    statement = sa.select(TEAM_DAY.c.day).where(
+        TEAM_DAY.c.team_id == team_id,
+        TEAM_DAY.c.campaign_key == campaign_id,
+        TEAM_DAY.c.activities > 0,
+        *_days(TEAM_DAY, date_from, date_to),
+    )
+    return list(session.execute(statement).scalars())
+
+
 def ranking(
     session: Session,
     actor: Principal,

@@ -33,6 +33,7 @@ from cnscd_api.models import (
     Campaign,
     Gender,
     Indicator,
+    Role,
     SkillLevel,
     TeamRole,
     TeamStatus,
@@ -366,10 +367,18 @@ def completeness(
     first = days[0] if days else ranked_day
     last = max(days[1], ranked_day) if days else ranked_day
     reported: dict[tuple[uuid.UUID, date], int] = {}
-    for unit_key, day, teams in repository.reporting(
-        session, [place.key, *(c.id for c in children)], campaign.id, first, last
-    ):
-        reported[(unit_key, day)] = int(teams)
+    if actor.role is Role.TEAM_LEADER and actor.team_id is not None:
+        # Expected counts their own team only (the scope): so does reported, from the
+        # team's own days rather than its units' counts of every team.
+        below = ancestor_ids(actor.scope_path)[depth:]
+        for day in repository.team_reporting_days(session, actor.team_id, campaign.id, first, last):
+            for unit_key in (place.key, *below[:1]):
+                reported[(unit_key, day)] = 1
+    else:
+        for unit_key, day, teams in repository.reporting(
+            session, [place.key, *(c.id for c in children)], campaign.id, first, last
+        ):
+            reported[(unit_key, day)] = int(teams)
     listed_days = []
     if days is not None:
         day = days[0]
