@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from cnscd_api.activities import repository as activity_repository
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
 from cnscd_api.models import ActivityStatus, Campaign, Member, Role, Team, User
@@ -403,6 +404,23 @@ def test_a_batch_is_answered_item_by_item_and_can_be_resent(
     assert [item["status"] for item in again["items"]] == ["unchanged", "conflict", "unchanged"]
     assert again["items"][1]["version"] == 1
     assert client.get(ACTIVITIES, headers=world.headers["leader"]).json()["total"] == 3
+
+
+def test_a_batch_item_stored_by_another_request_meanwhile_is_answered_as_resent(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two phones sending one batch at once: the one that loses the race on an id is
+    told ``unchanged`` for it (not an error for the whole batch)."""
+    items = [report(world, id=str(uuid.uuid4())) for _ in range(2)]
+    headers = world.headers["leader"]
+    first = client.post(f"{ACTIVITIES}/batch", json={"activities": items[:1]}, headers=headers)
+    assert first.json()["created"] == 1
+    # As if the first request had not committed yet when this one looked.
+    monkeypatch.setattr(activity_repository, "existing", lambda session, ids: set())
+    again = client.post(f"{ACTIVITIES}/batch", json={"activities": items}, headers=headers)
+    assert again.status_code == 200, again.text
+    assert [item["status"] for item in again.json()["items"]] == ["unchanged", "created"]
+    assert client.get(ACTIVITIES, headers=headers).json()["total"] == 2
 
 
 def test_a_batch_over_500_items_is_too_large(client: TestClient, world: World) -> None:

@@ -207,46 +207,37 @@ def members_on(
     }
 
 
-def insert_activities(
+def insert_new(session: Session, activities: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert the activities whose id is not taken; the ids inserted. A race between two
+    writers of one id is decided by the primary key, not by a read before the write."""
+    if not activities:
+        return set()
+    connection = session.connection()
+    insert_into = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    table: Any = Activity.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert_into(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+    )
+    return set(connection.execute(statement, activities).scalars())
+
+
+def insert_parts(
     session: Session,
-    activities: list[dict[str, Any]],
     categories: list[dict[str, Any]],
     members: list[dict[str, Any]],
     values: list[dict[str, Any]],
 ) -> None:
-    """Many activities and their parts, as multi-row INSERTs (offline batches); with no
-    activities, only the parts (of one activity being edited)."""
-    # Plain Core INSERTs on the session's connection: the rows are complete and nothing
-    # of the ORM's unit of work is needed. Many rows go as one statement with many VALUES
-    # (cheaper for both sides than one execution a row), in chunks that stay under the
-    # databases' limits on parameters.
+    """Activities' categories, members and values: plain Core INSERTs on the session's
+    connection, one cached statement with many parameter sets each."""
     connection = session.connection()
     parts: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
-        (Activity, activities),
         (ActivityCategory, categories),
         (ActivityMember, members),
         (ActivityValue, values),
     )
     for model, rows in parts:
-        if not rows:
-            continue
-        # One cached statement, many parameter sets: a multi-row VALUES built per call
-        # costs more to compile (and for the driver to parse) than it saves.
-        connection.execute(insert(model.__table__), rows)
-
-
-def insert_if_new(session: Session, activity: dict[str, Any]) -> bool:
-    """Insert one activity's row unless its id is taken; whether it was inserted."""
-    connection = session.connection()
-    insert_into = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    table: Any = Activity.__table__  # type: ignore[attr-defined]
-    inserted = connection.execute(
-        insert_into(table)
-        .values(**activity)
-        .on_conflict_do_nothing(index_elements=[table.c.id])
-        .returning(table.c.id)
-    ).first()
-    return inserted is not None
+        if rows:
+            connection.execute(insert(model.__table__), rows)
 
 
 def replace_parts(
@@ -257,9 +248,8 @@ def replace_parts(
     values: dict[uuid.UUID, int],
 ) -> None:
     delete_parts(session, activity_id)
-    insert_activities(
+    insert_parts(
         session,
-        [],
         [{"activity_id": activity_id, "category_id": c} for c in categories],
         [{"activity_id": activity_id, "member_id": m} for m in members],
         [{"activity_id": activity_id, "indicator_id": i, "value": v} for i, v in values.items()],

@@ -238,18 +238,18 @@ def _facts(checked: Checked, status: ActivityStatus) -> aggregates.Facts:
 
 
 def _insert(
-    session: Session,
-    actor: Principal,
-    entries: list[tuple[uuid.UUID, Checked]],
-    *,
-    parts_only: bool = False,
-) -> None:
-    """Write new activities (unless already written: ``parts_only``) and their parts in
-    multi-row INSERTs, audited."""
-    activities, categories, members, values, events = [], [], [], [], []
-    for activity_id, checked in entries:
-        if not parts_only:
-            activities.append(_rows(activity_id, checked, actor))
+    session: Session, actor: Principal, entries: list[tuple[uuid.UUID, Checked]]
+) -> set[uuid.UUID]:
+    """Write the activities whose id is new, with their parts, audited and counted; the
+    ids that were taken already (by another writer, perhaps a moment ago)."""
+    inserted = repository.insert_new(
+        session, [_rows(activity_id, checked, actor) for activity_id, checked in entries]
+    )
+    written = [
+        (activity_id, checked) for activity_id, checked in entries if activity_id in inserted
+    ]
+    categories, members, values, events = [], [], [], []
+    for activity_id, checked in written:
         categories += [{"activity_id": activity_id, "category_id": c} for c in checked.category_ids]
         members += [{"activity_id": activity_id, "member_id": m} for m in checked.member_ids]
         values += [
@@ -266,23 +266,20 @@ def _insert(
                 after=_snapshot(checked, ActivityStatus.SUBMITTED),
             )
         )
-    repository.insert_activities(session, activities, categories, members, values)
+    repository.insert_parts(session, categories, members, values)
     audit.add_rows(session, events)
     aggregates.change(
-        session, [], [_facts(checked, ActivityStatus.SUBMITTED) for _, checked in entries]
+        session, [], [_facts(checked, ActivityStatus.SUBMITTED) for _, checked in written]
     )
+    return {activity_id for activity_id, _ in entries} - inserted
 
 
 def record_activity(session: Session, actor: Principal, data: ActivityCreate) -> ActivityRead:
     checker = Checker(session, actor)
     activity_id = data.id or uuid.uuid4()
     checked = checker.check(data, data.team_id)
-    # The activity's row goes first, and only if its id is new: the id taken is one
-    # statement's answer, not a read before the write (and a race between two is decided
-    # by the primary key).
-    if not repository.insert_if_new(session, _rows(activity_id, checked, actor)):
+    if _insert(session, actor, [(activity_id, checked)]):
         raise Conflict("activity_exists")
-    _insert(session, actor, [(activity_id, checked)], parts_only=True)
     return _recorded(activity_id, checked, data, actor)
 
 
@@ -343,7 +340,7 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
         [(item.team_id, m, item.activity_date) for _, item in parsed for m in item.member_ids]
     )
     stored = repository.existing(session, [item.id for _, item in parsed])
-    new: list[tuple[uuid.UUID, Checked]] = []
+    new: list[tuple[int, ActivityBatchItem, Checked]] = []
     seen: set[uuid.UUID] = set()
     for index, item in parsed:
         if item.id in seen:
@@ -368,11 +365,14 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
                 errors=as_field_errors(problem, f"body.activities.{index}"),
             )
             continue
-        new.append((item.id, checked))
+        new.append((index, item, checked))
         results[index] = BatchItemResult(
             index=index, id=item.id, status=BatchItemStatus.CREATED, version=1
         )
-    _insert(session, actor, new)
+    taken = _insert(session, actor, [(item.id, checked) for _, item, checked in new])
+    for index, item, _ in new:
+        if item.id in taken:  # written by another request since ``existing`` was read
+            results[index] = _resent(session, actor, checker, index, item)
     done = [result for result in results if result is not None]
     counts = dict.fromkeys(BatchItemStatus, 0)
     for result in done:
