@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, func, select
 
 from cnscd_api.config import Settings
@@ -214,3 +214,24 @@ def test_a_database_out_of_reach_while_claiming_is_a_503(
     assert response.json()["code"] == "service_unavailable"
     assert response.headers["retry-after"] == "1"
     assert "locked" not in response.text
+
+
+def test_an_effect_refused_at_commit_is_answered_and_frees_its_key(
+    admin_client: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The effect commits with its kept answer, outside the app's error handlers: a
+    conflict found then is the app's 409 (not a 500), and the key is free again."""
+    real = idempotency.Claim.complete
+
+    def refused(*args: object) -> None:
+        raise IntegrityError("COMMIT", None, Exception("duplicate key"))
+
+    monkeypatch.setattr(idempotency.Claim, "complete", refused)
+    headers = {"Idempotency-Key": "k-commit"}
+    response = admin_client.post(ACTIVITIES, json=activity_body(team), headers=headers)
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    monkeypatch.setattr(idempotency.Claim, "complete", real)
+    retried = admin_client.post(ACTIVITIES, json=activity_body(team), headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers

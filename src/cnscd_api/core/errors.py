@@ -237,8 +237,7 @@ def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     ]
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProblemError)
+def _problem(request: Request, exc: ProblemError) -> JSONResponse:
     language = _language(request)
     detail = message(exc.code, language, **exc.params)
     headers = dict(exc.headers or {})
@@ -290,20 +289,20 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=status, code=code, detail=detail, headers=headers)
 
 
-async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
+def _integrity(request: Request, exc: Exception) -> JSONResponse:
     # A uniqueness or reference rule the database enforced after our own checks (two
     # requests racing): a conflict with the current state, not a server error.
     detail = message("conflict", _language(request))
     return problem_response(request, status=409, code="conflict", detail=detail)
 
 
-async def _on_data(request: Request, exc: Exception) -> JSONResponse:
+def _data(request: Request, exc: Exception) -> JSONResponse:
     # A value the database cannot store (e.g. a NUL character in text).
     detail = message("invalid_value", _language(request))
     return problem_response(request, status=422, code="invalid_value", detail=detail)
 
 
-async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # The database went away, stayed locked past the busy timeout, cancelled a statement
     # past its timeout, or no connection came free in time: try again shortly.
     detail = message("service_unavailable", _language(request))
@@ -312,13 +311,37 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResp
     )
 
 
+# The database unreachable, locked past the wait, or out of free connections.
+DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
+
+# The answers to the errors a request may end in, whoever catches them: the app's
+# handlers, or a middleware that runs outside them (idempotency keys).
+ANSWERS: dict[type[Exception], Any] = {
+    ProblemError: _problem,
+    IntegrityError: _integrity,
+    DataError: _data,
+    OperationalError: _database_unavailable,
+    PoolTimeout: _database_unavailable,  # every connection stayed busy past the timeout
+}
+
+
+def answer_to(request: Request, exc: Exception) -> JSONResponse | None:
+    """The problem answer the app gives ``exc``, or ``None`` for an unexpected error."""
+    for kind, answer in ANSWERS.items():
+        if isinstance(exc, kind):
+            return answer(request, exc)  # type: ignore[no-any-return]
+    return None
+
+
+async def _on_answered(request: Request, exc: Exception) -> JSONResponse:
+    answer = answer_to(request, exc)
+    assert answer is not None
+    return answer
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ProblemError, _on_problem)
-    app.add_exception_handler(IntegrityError, _on_integrity)
-    app.add_exception_handler(DataError, _on_data)
-    app.add_exception_handler(OperationalError, _on_database_unavailable)
-    # Every connection of the pool stayed busy past the pool's timeout.
-    app.add_exception_handler(PoolTimeout, _on_database_unavailable)
+    for kind in ANSWERS:
+        app.add_exception_handler(kind, _on_answered)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     # Unexpected exceptions are turned into a 500 problem by RequestMiddleware, which

@@ -39,8 +39,6 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
@@ -50,14 +48,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cnscd_api.config import Settings
 from cnscd_api.core.errors import (
+    DATABASE_UNAVAILABLE,
     Conflict,
     FieldError,
-    ProblemError,
-    ServiceUnavailable,
     Unprocessable,
-    problem_response,
+    answer_to,
 )
-from cnscd_api.core.i18n import message, preferred_language
 from cnscd_api.core.security import InvalidToken, decode_access_token, seal, unseal
 from cnscd_api.db import Database
 from cnscd_api.models import IdempotencyRecord, IdempotencyState, utcnow
@@ -155,12 +151,9 @@ class IdempotencyMiddleware:
         replay = _replaying(body)
         try:
             claim = await self._claim(request, key, body)
-        except ProblemError as problem:
-            await _problem(request, problem)(scope, replay, send)
-            return
-        except (OperationalError, PoolTimeout):
-            # The database is unreachable or stayed locked: the 503 any request gets.
-            await _problem(request, _unavailable())(scope, replay, send)
+        except Exception as error:
+            # A bad key, or the database unreachable or locked: what any request gets.
+            await _answer(request, error)(scope, replay, send)
             return
         if isinstance(claim, Response):
             await claim(scope, replay, send)
@@ -185,10 +178,11 @@ class IdempotencyMiddleware:
             headers = Headers(raw=next(m["headers"] for m in held if "headers" in m))
             try:
                 await run_in_threadpool(claim.complete, status, headers, answer)
-            except (OperationalError, PoolTimeout):
-                # Neither the effect nor its answer committed: the client retries.
+            except Exception as error:
+                # Neither the effect nor its answer committed (the database went away, or
+                # refused the effect at commit): the key is free for the client's retry.
                 await _let_go(claim)
-                await _problem(request, _unavailable())(scope, replay, send)
+                await _answer(request, error)(scope, replay, send)
                 return
         else:
             await _let_go(claim)
@@ -209,16 +203,12 @@ class IdempotencyMiddleware:
         return await _claim_or_replay(database, settings, caller, key, fingerprint)
 
 
-def _unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable(headers={"Retry-After": "1"})
-
-
 async def _let_go(claim: Claim) -> None:
     """Release a failed request's claim; if the database cannot be reached for that
     either, the claim expires by itself after ``CLAIM_SECONDS``."""
     try:
         await run_in_threadpool(claim.release)
-    except (OperationalError, PoolTimeout):
+    except DATABASE_UNAVAILABLE:
         logger.warning("idempotency claim left to expire", extra={"after_s": CLAIM_SECONDS})
 
 
@@ -248,16 +238,12 @@ def _replaying(body: bytes) -> Receive:
     return receive
 
 
-def _problem(request: Request, problem: ProblemError) -> Response:
-    language = preferred_language(request.headers.get("accept-language"))
-    return problem_response(
-        request,
-        status=problem.status,
-        code=problem.code,
-        detail=message(problem.code, language, **problem.params),
-        headers=problem.headers,
-        errors=[e.in_language(language) for e in problem.errors] if problem.errors else None,
-    )
+def _answer(request: Request, error: Exception) -> Response:
+    """The app's answer to ``error``; an unexpected one goes on to the 500 handler."""
+    answer = answer_to(request, error)
+    if answer is None:
+        raise error
+    return answer
 
 
 def _caller(request: Request, settings: Settings) -> str | None:
