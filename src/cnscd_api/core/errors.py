@@ -218,18 +218,42 @@ def validation_text(error: Mapping[str, Any]) -> Localised:
     return ValidationText(error_type, str(error.get("msg", "")), context)
 
 
-def _location(error: Mapping[str, Any]) -> tuple[int | str, ...]:
-    """Where an error is; a rule across fields names the field it blames (``at``)."""
-    location = tuple(error.get("loc", ()))
+def _location(error: Mapping[str, Any], body: Any) -> tuple[int | str, ...]:
+    """Where an error is, as the client wrote it; a rule across fields names the field
+    it blames (``at``)."""
+    location = _as_sent(tuple(error.get("loc", ())), body)
     at = (error.get("ctx") or {}).get("at")
     return (*location, at) if isinstance(at, str) else location
 
 
-def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
-    """Field errors of pydantic's (or FastAPI's) validation errors, language-agnostic."""
+def _as_sent(location: tuple[int | str, ...], body: Any) -> tuple[int | str, ...]:
+    """``location`` without the tags pydantic inserts for a discriminated union's member
+    (``operations.0.rename.name`` is ``operations.0.name`` in what was sent): a part that
+    is not a key of the object sent there, anywhere but last (a missing field is last)."""
+    if not location or location[0] != "body" or body is None:
+        return location
+    kept: list[int | str] = [location[0]]
+    node = body
+    for index, part in enumerate(location[1:], start=1):
+        last = index == len(location) - 1
+        if isinstance(node, dict) and isinstance(part, str) and part not in node and not last:
+            continue
+        kept.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(kept)
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]], body: Any = None) -> list[FieldError]:
+    """Field errors of pydantic's (or FastAPI's) validation errors, language-agnostic;
+    with the request's ``body``, located as the client wrote it."""
     return [
         FieldError.of(
-            _field_path(_location(error)),
+            _field_path(_location(error, body)),
             str(error.get("type", "value_error")),
             validation_text(error),
         )
@@ -258,7 +282,7 @@ def _problem(request: Request, exc: ProblemError) -> JSONResponse:
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     language = _language(request)
-    errors = [error.in_language(language) for error in field_errors(exc.errors())]
+    errors = [error.in_language(language) for error in field_errors(exc.errors(), exc.body)]
     return problem_response(
         request,
         status=422,
