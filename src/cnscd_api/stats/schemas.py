@@ -50,14 +50,18 @@ class OverviewQuery(PeriodQuery):
 
 
 class TimeseriesQuery(PeriodQuery):
-    indicator: CatalogueCode = Field(description="The indicator's code, e.g. `people_guided`.")
+    indicator: CatalogueCode = Field(
+        description="The indicator's code.", examples=["people_guided"]
+    )
     interval: Interval = Field(
         default=Interval.DAY, description="`day`, `week` (ISO, Monday first) or `month`."
     )
 
 
 class RankingQuery(AreaQuery):
-    indicator: CatalogueCode = Field(description="The indicator's code, e.g. `people_guided`.")
+    indicator: CatalogueCode = Field(
+        description="The indicator's code.", examples=["people_guided"]
+    )
     campaign_id: uuid.UUID | None = Field(
         default=None, description="Only what counted for this campaign; all reports without."
     )
