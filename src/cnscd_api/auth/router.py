@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, Form, Request, status
 from pydantic import WithJsonSchema
 
 from cnscd_api.auth import service
@@ -101,7 +101,6 @@ def _missing(*fields: str) -> Unprocessable:
 )
 def issue_token(
     request: Request,
-    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     grant_type: Annotated[Literal["password", "client_credentials"], Form()] = "password",
@@ -116,7 +115,6 @@ def issue_token(
     `grant_type=client_credentials` with `client_id` and `client_secret` (in the form or
     as HTTP Basic) and receive an access token only. `scope` is accepted and ignored:
     what a caller may do follows from their role."""
-    response.headers["Cache-Control"] = "no-store"
     if grant_type == "password":
         if not username or not password:
             raise _missing(
@@ -151,14 +149,13 @@ def issue_token(
     responses=problem_responses(codes=["invalid_refresh_token"]),
 )
 def refresh_token(
-    body: RefreshRequest, response: Response, session: SessionDep, settings: SettingsDep
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:
     """The presented refresh token dies and a new pair is issued in the same family.
     Presenting it again within `CNSCD_REFRESH_REUSE_GRACE_SECONDS` (30 s) of its use, as
     a client retrying a request whose answer it lost does, gives another pair in the same
     family; presenting it later revokes the whole family. Anything but the 43 base64url
     characters of a refresh token is refused (401) without being looked up."""
-    response.headers["Cache-Control"] = "no-store"
     return _token_response(service.refresh(session, settings, body.refresh_token))
 
 

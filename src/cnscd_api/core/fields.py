@@ -61,7 +61,6 @@ REFUSED_RANGES: tuple[tuple[int, int], ...] = (
     (0xE0020, 0xE007F), (0xEFFFE, 0x10FFFF),
 )  # fmt: skip
 PASSWORD_REFUSED_RANGES: tuple[tuple[int, int], ...] = ((0x0, 0x1F), (0x7F, 0x9F))
-SURROGATES = (0xD800, 0xDFFF)
 
 
 def _without(ranges: Iterable[tuple[int, int]], allowed: str) -> list[tuple[int, int]]:
@@ -100,7 +99,6 @@ PASSWORD_CLASS = _class_body(PASSWORD_REFUSED_RANGES)
 # UTF-8 document can carry, are left out of the published pattern but refused too).
 TEXT_PATTERN = f"^[^{TEXT_CLASS}]*$"
 MULTILINE_PATTERN = f"^[^{MULTILINE_CLASS}]*$"
-PASSWORD_PATTERN = f"^[^{PASSWORD_CLASS}]*$"
 _SURROGATE_CLASS = "\\ud800-\\udfff"
 _TEXT_REFUSED = re.compile(f"[{TEXT_CLASS}{_SURROGATE_CLASS}]")
 _MULTILINE_REFUSED = re.compile(f"[{MULTILINE_CLASS}{_SURROGATE_CLASS}]")
@@ -167,6 +165,8 @@ def forbidden_character(
 
     The default rule and the multiline one use the fixed table (``REFUSED_RANGES``);
     another set of categories is checked against ``unicodedata``."""
+    if value.isascii() and value.isprintable():
+        return None  # the usual case: no rule refuses a printable ASCII character
     if refused == REFUSED_CATEGORIES and noncharacters:
         found = (_MULTILINE_REFUSED if multiline else _TEXT_REFUSED).search(value)
         return found.group() if found else None
@@ -295,12 +295,3 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 """A date-time, sent as an ISO 8601 string (``2024-10-01T08:00:00+07:00``; without an
 offset it is UTC, a date alone is its midnight) and nothing else."""
-
-
-# Kept for callers of the earlier names.
-def no_control_characters(value: str) -> str:
-    return single_line_text(value)
-
-
-def no_control_characters_multiline(value: str) -> str:
-    return multiline_text(value)

@@ -12,6 +12,7 @@ it grows past the limit, without reading the rest.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -28,6 +29,7 @@ from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.request_context import reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
 MB = 1024 * 1024
 # JSON and form bodies. A batch of 500 usual activity reports is a fifth of this; one
 # whose reports carry long descriptions is split by its sender.
@@ -49,18 +51,23 @@ def body_limit(headers: Headers) -> int:
     return MAX_UPLOAD_BYTES if content_type.startswith("multipart/form-data") else MAX_BODY_BYTES
 
 
-def security_headers(path: str, hsts_seconds: int) -> list[tuple[bytes, bytes]]:
+def security_headers(path: str, hsts_seconds: int) -> tuple[tuple[bytes, bytes], ...]:
     """Headers added to every answer (unless the route set its own).
 
     ``nosniff`` on everything; ``no-store`` on the API, whose every answer is for its
     caller alone (tokens, personal data, their scope's lists) and must not stay in a
     browser's or a proxy's cache; HSTS when configured (behind TLS)."""
+    return _security_headers(path.startswith(API_PREFIX), hsts_seconds)
+
+
+@functools.cache
+def _security_headers(api: bool, hsts_seconds: int) -> tuple[tuple[bytes, bytes], ...]:
     added = [(b"x-content-type-options", b"nosniff")]
-    if path.startswith(API_PREFIX):
+    if api:
         added.append((b"cache-control", b"no-store"))
     if hsts_seconds > 0:
         added.append((b"strict-transport-security", f"max-age={hsts_seconds}".encode()))
-    return added
+    return tuple(added)
 
 
 def _request_id(headers: Headers) -> str:
@@ -114,12 +121,12 @@ class RequestMiddleware:
             if msg["type"] == "http.response.start":
                 status = msg["status"]
                 response_started = True
-                own = [(k, v) for k, v in msg.get("headers", []) if k.lower() != b"x-request-id"]
+                own = [(k, v) for k, v in msg.get("headers", []) if k.lower() != _REQUEST_ID_KEY]
                 present = {k.lower() for k, _ in own}
                 msg["headers"] = [
                     *own,
                     *[(k, v) for k, v in extra_headers if k not in present],
-                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                    (_REQUEST_ID_KEY, request_id.encode()),
                 ]
             await send(msg)
 
