@@ -1,22 +1,29 @@
 """Property: after any sequence of merges and splits, every team and village is under a
-current unit, paths are true, users keep no live access to closed units, and lineage is
-consistent (dated old → new, one default successor per closed unit, no cycles)."""
+current unit, paths are true, users keep no live access to closed units, lineage is
+consistent (dated old → new, one default successor per closed unit, no cycles), and the
+dashboards' counts are conserved: each unit counts, on the map of each report's day, the
+reports made under it then, and, on today's map, those whose place leads to it today."""
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from cnscd_api.core.permissions import Principal, PrincipalKind, permissions_for
+from cnscd_api.core.scope import ancestor_ids
 from cnscd_api.core.text import fold
 from cnscd_api.models import DivisionType, Role, Team, Unit, UnitLevel, UnitLineage, User
+from cnscd_api.models.stats import ALL
+from cnscd_api.stats.aggregates import UNIT_DAY, UNIT_DAY_HISTORY
 from cnscd_api.units import reorganisations
 from cnscd_api.units.schemas import ReorganisationCreate
-from tests.factories import make_team, make_user, make_village
+from tests.factories import make_activity, make_team, make_user, make_village
 
 START = date(2020, 1, 1)
 
@@ -100,8 +107,22 @@ def test_every_team_and_village_ends_under_a_valid_unit(
             make_user(session, Role.COMMUNE_OFFICER, commune)
             make_user(session, Role.TEAM_LEADER, commune, team_id=team.id)
         admin = admin_of(province)
+        recorder = make_user(session, Role.PROVINCE_ADMIN, province)
+        # Each report, with the units it lay under on its day (read when it is made).
+        made: dict[uuid.UUID, list[uuid.UUID]] = {}
         for step, (kind, size) in enumerate(plan):
             day = START + timedelta(days=30 * (step + 1))
+            for team in session.exec(
+                select(Team).where(
+                    col(Team.unit_id).in_(
+                        select(Unit.id).where(col(Unit.path).startswith(province.path))
+                    )
+                )
+            ).all():
+                place = session.get(Unit, team.unit_id)
+                assert place is not None
+                report = make_activity(session, team, recorder, day=day - timedelta(days=15))
+                made[report.id] = ancestor_ids(place.path)
             available = current_communes(session, province)
             if kind == "merge":
                 chosen = data.draw(
@@ -154,6 +175,7 @@ def test_every_team_and_village_ends_under_a_valid_unit(
             session.flush()
         session.expire_all()
         check(session, province)
+        check_counts(session, province, made)
     finally:
         savepoint.rollback()
 
@@ -199,3 +221,52 @@ def check(session: Session, province: Unit) -> None:
             seen.add(current.id)
             default = next(link for link in by_predecessor[current.id] if link.is_default)
             current = units[default.successor_id]
+
+
+def check_counts(session: Session, province: Unit, made: dict[uuid.UUID, list[uuid.UUID]]) -> None:
+    """Every unit's count of reports on both maps, against what was recorded when each
+    report was made and where default successors lead today."""
+    units = {
+        u.id: u
+        for u in session.exec(select(Unit).where(col(Unit.path).startswith(province.path))).all()
+    }
+    default = {
+        link.predecessor_id: link.successor_id
+        for link in session.exec(select(UnitLineage).where(col(UnitLineage.is_default))).all()
+    }
+
+    def today(unit_id: uuid.UUID) -> Unit:
+        while units[unit_id].valid_to is not None:
+            unit_id = default[unit_id]
+        return units[unit_id]
+
+    places = {
+        _uuid(report): _uuid(place)
+        for report, place in session.execute(sa.text("SELECT id, unit_id FROM activity"))
+    }
+    expected_then: Counter[uuid.UUID] = Counter()
+    expected_now: Counter[uuid.UUID] = Counter()
+    for report, chain in made.items():
+        expected_then.update(chain)
+        expected_now.update(ancestor_ids(today(places[report]).path))
+
+    def counted(*tables: object) -> Counter[uuid.UUID]:
+        found: Counter[uuid.UUID] = Counter()
+        for table in tables:
+            for key, activities in session.execute(
+                sa.select(table.c.unit_key, table.c.activities).where(  # type: ignore[attr-defined]
+                    table.c.indicator_key == ALL  # type: ignore[attr-defined]
+                )
+            ):
+                if key in units:
+                    found[key] += activities
+        return +found  # rows fallen back to zero count as nothing
+
+    assert counted(UNIT_DAY) == +expected_now
+    assert counted(UNIT_DAY, UNIT_DAY_HISTORY) == +expected_then
+    # The province never closes: both maps give it every report.
+    assert expected_now[province.id] == expected_then[province.id] == len(made)
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -26,7 +26,13 @@ from cnscd_api.main import create_app
 from cnscd_api.models import Campaign, Role, Team, Unit, User
 from cnscd_api.models.stats import ALL, NATION
 from cnscd_api.stats import aggregates
-from cnscd_api.stats.aggregates import REPORTING, TEAM_DAY, TEAM_TOTAL, UNIT_DAY
+from cnscd_api.stats.aggregates import (
+    REPORTING,
+    TEAM_DAY,
+    TEAM_TOTAL,
+    UNIT_DAY,
+    UNIT_DAY_HISTORY,
+)
 from cnscd_api.stats.rebuild import rebuild
 from cnscd_api.units.reform2025 import apply_reform
 from cnscd_api.units.seed import seed_units
@@ -107,7 +113,7 @@ Rows = dict[str, set[tuple[Any, ...]]]
 def stored(session: Session) -> Rows:
     """Every aggregate row that counts something."""
     found: Rows = {}
-    for table in (UNIT_DAY, TEAM_TOTAL, TEAM_DAY, REPORTING):
+    for table in (UNIT_DAY, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING):
         measures = [c for c in table.columns if not c.primary_key]
         rows = session.execute(sa.select(table).where(sa.or_(*(m != 0 for m in measures))))
         found[table.name] = {tuple(str(v) for v in row) for row in rows}
@@ -120,13 +126,14 @@ def recomputed(session: Session) -> Rows:
     delta = aggregates.Delta()
     for facts in aggregates.facts_of(session, [uuid.UUID(str(i)) for i in ids]).values():
         delta.add(facts, +1)
+    delta.place(session)
     reporting = aggregates.Sums(REPORTING)
     for (team_id, campaign, day), (n,) in delta.team_day.by_key.items():
         if n > 0:
             aggregates.count_reporting(reporting, delta.team_paths[team_id], campaign, day, 1)
     return {
         sums.table.name: {tuple(str(v) for v in row.values()) for row in sums.rows()}
-        for sums in (delta.unit_day, delta.team_total, delta.team_day, reporting)
+        for sums in (delta.unit_day, delta.history, delta.team_total, delta.team_day, reporting)
     }
 
 

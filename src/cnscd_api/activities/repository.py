@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, delete, exists, insert, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cnscd_api.activities.schemas import ActivityFilters, ActivitySort
@@ -28,6 +29,7 @@ from cnscd_api.models import (
     Membership,
     Team,
     Unit,
+    UnitMove,
 )
 
 SORTING = Sorting(
@@ -70,6 +72,25 @@ def _read_statement(principal: Principal) -> Select[Any]:
     )
 
 
+_LEFT = aliased(Unit, name="left_parent")
+
+
+def _placed_in(unit_path: str) -> ColumnElement[bool]:
+    """Reports made in the subtree at ``unit_path``: their place (the joined ``Unit``) lies
+    there, or its reports count there on today's map (a closed place's default successors
+    do), or it left a unit of the subtree after the report's day."""
+    return or_(
+        path_in_subtree(Unit.path, unit_path),
+        path_in_subtree(col(Unit.rollup_path), unit_path),
+        exists().where(
+            col(UnitMove.unit_id) == col(Activity.unit_id),
+            col(UnitMove.effective_date) > col(Activity.activity_date),
+            col(UnitMove.from_parent_id) == col(_LEFT.id),
+            path_in_subtree(col(_LEFT.path), unit_path),
+        ),
+    )
+
+
 def filtered(
     principal: Principal,
     filters: ActivityFilters,
@@ -83,7 +104,7 @@ def filtered(
     if filters.team_id is not None:
         conditions.append(col(Activity.team_id) == filters.team_id)
     if unit_path is not None:
-        conditions.append(path_in_subtree(Unit.path, unit_path))
+        conditions.append(_placed_in(unit_path))
     if filters.campaign_id is not None:
         conditions.append(col(Activity.campaign_id) == filters.campaign_id)
     if category_id is not None:

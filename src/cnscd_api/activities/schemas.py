@@ -65,7 +65,11 @@ class ActivityFilters(BaseModel):
 
     team_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = Field(
-        default=None, description="Activities held in this unit or any unit below it."
+        default=None,
+        description="Activities held in this unit or any unit below it: on today's map (a "
+        "report made in a unit since closed belongs to the unit its default successors "
+        "lead to) or on the map of the report's day (a report made in a village before it "
+        "moved belongs to its commune of that day too).",
     )
     campaign_id: uuid.UUID | None = None
     category: CatalogueCode | None = Field(default=None, description="A content category code.")

@@ -6,6 +6,11 @@ UPDATE SET n = n + excluded.n``), so that reading a dashboard never groups raw r
 - ``StatUnitDay``: per unit on the place's path (and the whole country, ``NATION``) ×
   day × campaign × indicator × status, the indicator total and how many activities
   counted it; the row with indicator ``ALL`` counts activities whatever they reported.
+- ``StatUnitDayHistory``: the same measures, the difference between the map of a
+  report's day and today's: a report counts in ``StatUnitDay`` for the units above where
+  its place lies today (a closed place: where its successors lie), and here +1 for the
+  units it lay under on its day that it no longer lies under, −1 for the reverse. Empty
+  until a reorganisation moves or closes units; historical figures add both tables.
 - ``StatTeamTotal``: per team × campaign × indicator × status, for rankings.
 - ``StatTeamDay``: per team × day × campaign, how many activities the team recorded
   (any status): a team "reported" that day when it is above zero.
@@ -79,3 +84,11 @@ class StatReporting(SQLModel, table=True):
     campaign_key: uuid.UUID = Field(primary_key=True)
     day: date = Field(primary_key=True)
     teams: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+# The same columns as ``StatUnitDay``, holding the difference between the map of each
+# report's day and today's (a Core table: nothing reads it as objects).
+STAT_UNIT_DAY_HISTORY: sa.Table = StatUnitDay.__table__.to_metadata(  # type: ignore[attr-defined]
+    SQLModel.metadata, name="stat_unit_day_history"
+)
+STAT_UNIT_DAY_HISTORY.primary_key.name = "pk_stat_unit_day_history"  # not the copied name

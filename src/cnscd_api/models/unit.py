@@ -79,6 +79,10 @@ class Unit(Versioned, table=True):
         default=None, foreign_key="unit.id", index=True, ondelete="RESTRICT"
     )
     path: str = Field(max_length=200)
+    # Of a closed unit: the path of the unit alive today that its default successors lead
+    # to (NULL for units alive today, and for a closed unit without successor). Dashboards
+    # of today's map count a report made in a closed unit there (``stats/placement.py``).
+    rollup_path: str | None = Field(default=None, max_length=200)
     # Names from the province down to the unit itself, kept with every write of the tree
     # so that lists show where a team is without reading its ancestors.
     path_names: list[str] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))

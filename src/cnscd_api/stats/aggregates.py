@@ -1,7 +1,9 @@
 """Keeping the dashboard aggregates (``models/stats.py``) exact with every activity write.
 
-An activity counts through its ``Facts``: the place's path, the team's path, the day,
-the campaign, the status and the values. A write moves the aggregates by what the
+An activity counts through its ``Facts``: the place's path on today's map, the team's
+path, the day, the campaign, the status and the values; where the map of the report's
+day differs from today's (``stats/placement.py``), the difference is kept apart
+(``StatUnitDayHistory``). A write moves the aggregates by what the
 activity counts after minus what it counted before (``Delta``), in the write's own
 transaction, with one multi-row upsert per table in a fixed key order (two writers
 touching the same rows lock them in the same order, so they cannot deadlock).
@@ -34,7 +36,8 @@ from cnscd_api.models import (
     StatTeamTotal,
     StatUnitDay,
 )
-from cnscd_api.models.stats import ALL, NATION, NONE
+from cnscd_api.models.stats import ALL, NATION, NONE, STAT_UNIT_DAY_HISTORY
+from cnscd_api.stats.placement import PathsOn, today_path
 
 
 def tables(*names: str) -> list[Any]:
@@ -43,10 +46,11 @@ def tables(*names: str) -> list[Any]:
 
 
 UNIT_DAY: Any = StatUnitDay.__table__  # type: ignore[attr-defined]
+UNIT_DAY_HISTORY: Any = STAT_UNIT_DAY_HISTORY
 TEAM_TOTAL: Any = StatTeamTotal.__table__  # type: ignore[attr-defined]
 TEAM_DAY: Any = StatTeamDay.__table__  # type: ignore[attr-defined]
 REPORTING: Any = StatReporting.__table__  # type: ignore[attr-defined]
-TABLES = (UNIT_DAY, TEAM_TOTAL, TEAM_DAY, REPORTING)
+TABLES = (UNIT_DAY, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING)
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,16 @@ class Facts:
 
     team_id: uuid.UUID
     team_path: str
-    place_path: str
+    place_path: str  # on today's map
     day: date
     campaign_id: uuid.UUID | None
     status: ActivityStatus
     values: dict[uuid.UUID, int]
+    own_path: str | None = None  # the place's stored path, when a reorganisation closed it
+
+    @property
+    def stored_path(self) -> str:
+        return self.own_path or self.place_path
 
 
 class Sums:
@@ -105,21 +114,45 @@ class Delta:
     unit_day: Sums = field(default_factory=lambda: Sums(UNIT_DAY))
     team_total: Sums = field(default_factory=lambda: Sums(TEAM_TOTAL))
     team_day: Sums = field(default_factory=lambda: Sums(TEAM_DAY))
+    history: Sums = field(default_factory=lambda: Sums(UNIT_DAY_HISTORY))
     # Where each team's day counts go when it starts or stops reporting.
     team_paths: dict[uuid.UUID, str] = field(default_factory=dict)
+    # What was added, to place on the map of its day (``placed``).
+    added: list[tuple[Facts, int]] = field(default_factory=list)
 
     def add(self, facts: Facts, sign: int) -> None:
-        campaign = facts.campaign_id or NONE
-        status = facts.status.value
-        counted = [(ALL, 0), *facts.values.items()]
         for unit in [NATION, *ancestor_ids(facts.place_path)]:
-            for indicator, value in counted:
-                key = (unit, campaign, indicator, facts.day, status)
-                self.unit_day.add(key, sign * value, sign)
-        for indicator, value in counted:
+            _count(self.unit_day, unit, facts, sign)
+        self.added.append((facts, sign))
+        campaign, status = facts.campaign_id or NONE, facts.status.value
+        for indicator, value in [(ALL, 0), *facts.values.items()]:
             self.team_total.add((facts.team_id, campaign, indicator, status), sign * value, sign)
         self.team_day.add((facts.team_id, campaign, facts.day), sign)
         self.team_paths[facts.team_id] = facts.team_path
+
+    def place(self, session: Session) -> None:
+        """Count the difference between the map of each report's day and today's."""
+        if not self.added:
+            return
+        earliest = min(facts.day for facts, _ in self.added)
+        paths = PathsOn(session, {facts.stored_path for facts, _ in self.added}, earliest)
+        for facts, sign in self.added:
+            then = paths.path_on(facts.stored_path, facts.day)
+            if then == facts.place_path:
+                continue
+            now_units, then_units = ancestor_ids(facts.place_path), ancestor_ids(then)
+            for unit in set(then_units) - set(now_units):
+                _count(self.history, unit, facts, sign)
+            for unit in set(now_units) - set(then_units):
+                _count(self.history, unit, facts, -sign)
+
+
+def _count(sums: Sums, unit: uuid.UUID, facts: Facts, sign: int) -> None:
+    """An activity's counts for one unit: all activities, and each indicator it reported."""
+    campaign, status = facts.campaign_id or NONE, facts.status.value
+    sums.add((unit, campaign, ALL, facts.day, status), 0, sign)
+    for indicator, value in facts.values.items():
+        sums.add((unit, campaign, indicator, facts.day, status), sign * value, sign)
 
 
 def change(session: Session, before: Iterable[Facts], after: Iterable[Facts]) -> None:
@@ -134,7 +167,9 @@ def change(session: Session, before: Iterable[Facts], after: Iterable[Facts]) ->
 
 def apply(session: Session, delta: Delta) -> None:
     connection = session.connection()
+    delta.place(session)
     delta.unit_day.write(connection)
+    delta.history.write(connection)
     delta.team_total.write(connection)
     stored = delta.team_day.write(connection)
     reporting = Sums(REPORTING)
@@ -211,12 +246,13 @@ def facts_of(session: Session, activity_ids: list[uuid.UUID]) -> dict[uuid.UUID,
             ACTIVITY.c.id,
             ACTIVITY.c.team_id,
             HOME.c.path,
-            PLACE.c.path,
+            today_path(PLACE),
             ACTIVITY.c.activity_date,
             ACTIVITY.c.campaign_id,
             ACTIVITY.c.status,
             VALUE.c.indicator_id,
             VALUE.c.value,
+            PLACE.c.path,
         )
         .join(PLACE, PLACE.c.id == ACTIVITY.c.unit_id)
         .join(TEAM, TEAM.c.id == ACTIVITY.c.team_id)
@@ -228,7 +264,8 @@ def facts_of(session: Session, activity_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     for row in rows:
         facts = found.get(row[0])
         if facts is None:
-            facts = found[row[0]] = Facts(row[1], row[2], row[3], row[4], row[5], row[6], {})
+            own = row[9] if row[9] != row[3] else None
+            facts = found[row[0]] = Facts(row[1], row[2], row[3], row[4], row[5], row[6], {}, own)
         if row[7] is not None:
             facts.values[row[7]] = row[8]
     return found

@@ -5,6 +5,13 @@ BY`` per level (a unit's ancestor at depth ``d`` is the unit whose path is the f
 ``d`` segments of its path, an indexed lookup); the units above the subtree are moved by
 the difference between the subtree root's new and old rows, so rebuilding a commune reads
 that commune's reports only. Teams' rows are recomputed for the teams of the subtree.
+Reports count where their place lies on today's map (a closed place: where its default
+successors lie, ``stats/placement.py``).
+
+The difference between the map of each report's day and today's (``StatUnitDayHistory``)
+is recomputed for the whole country with every rebuild, from the reports a
+reorganisation touched (those of closed places, and those dated before the latest move):
+none until a reorganisation happens.
 """
 
 from __future__ import annotations
@@ -22,18 +29,22 @@ from cnscd_api.core.text import LIKE_ESCAPE, escape_like
 from cnscd_api.models import Unit
 from cnscd_api.models.stats import ALL, NATION, NONE
 from cnscd_api.stats.aggregates import (
+    ACTIVITY,
     REPORTING,
     TABLES,
+    TEAM,
     TEAM_DAY,
     TEAM_TOTAL,
+    UNIT,
     UNIT_DAY,
+    UNIT_DAY_HISTORY,
+    VALUE,
+    Delta,
     Sums,
-    tables,
+    facts_of,
 )
+from cnscd_api.stats.placement import MOVE, SEGMENT, today_path
 
-ACTIVITY, VALUE, TEAM, UNIT = tables("activity", "activity_value", "team", "unit")
-
-SEGMENT = 33  # "/" and 32 hex digits: one unit on a materialised path
 DEEPEST = 4  # province, district, commune, village
 
 
@@ -74,7 +85,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     root_path = unit.path if unit is not None else "/"
     like = f"{escape_like(root_path)}%"
     place, home = UNIT.alias("place"), UNIT.alias("home")
-    in_subtree = place.c.path.like(like, escape=LIKE_ESCAPE)
+    in_subtree = today_path(place).like(like, escape=LIKE_ESCAPE)
     teams_in_subtree = home.c.path.like(like, escape=LIKE_ESCAPE)
     subtree_units = sa.select(UNIT.c.id).where(UNIT.c.path.like(like, escape=LIKE_ESCAPE))
     subtree_teams = (
@@ -96,7 +107,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     of_team = ACTIVITY.c.team_id.in_(subtree_teams)
     rows = 0
     for depth in range(first, DEEPEST + 1):
-        key, joins = _ancestor(place, depth)
+        key, joins = _ancestor(today_path(place), depth)
         for select in _counts(
             (key, _campaign()),
             (ACTIVITY.c.activity_date, ACTIVITY.c.status),
@@ -114,6 +125,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
         rows += _insert(connection, REPORTING, _reporting(home, teams_in_subtree, depth))
     if unit is not None:
         _move_ancestors(connection, unit, old_root, _root_rows(connection, unit))
+    rows += _rebuild_history(session)
     activities = connection.execute(
         sa.select(sa.func.count()).select_from(ACTIVITY).join(*at_place).where(in_subtree)
     ).scalar_one()
@@ -122,15 +134,16 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     )
 
 
-def _ancestor(unit: Any, depth: int) -> tuple[Any, list[tuple[Any, Any]]]:
-    """The key of ``unit``'s ancestor at ``depth`` (0: the country), and the join reaching it."""
+def _ancestor(path: Any, depth: int) -> tuple[Any, list[tuple[Any, Any]]]:
+    """The key of the ancestor at ``depth`` (0: the country) of the unit at ``path``, and
+    the join reaching it."""
     if depth == 0:
         return _uuid(NATION), []
     ancestor = UNIT.alias(f"level{depth}")
     # A unit shallower than ``depth`` has no ancestor there (and must not match itself).
     on = sa.and_(
-        ancestor.c.path == sa.func.substr(unit.c.path, 1, 1 + SEGMENT * depth),
-        sa.func.length(unit.c.path) >= 1 + SEGMENT * depth,
+        ancestor.c.path == sa.func.substr(path, 1, 1 + SEGMENT * depth),
+        sa.func.length(path) >= 1 + SEGMENT * depth,
     )
     return ancestor.c.id, [(ancestor, on)]
 
@@ -157,7 +170,7 @@ def _counts(
 
 def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
     """Teams that reported, per unit at ``depth`` above them × campaign × day."""
-    key, joins = _ancestor(home, depth)
+    key, joins = _ancestor(home.c.path, depth)
     columns = (key, TEAM_DAY.c.campaign_key, TEAM_DAY.c.day)
     select = (
         sa.select(*columns, sa.func.count())
@@ -168,6 +181,41 @@ def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
     for table, on in joins:
         select = select.join(table, on)
     return select.where(teams_in_subtree, TEAM_DAY.c.activities > 0).group_by(*columns)
+
+
+HISTORY_CHUNK = 2000  # reports placed per round of ``_rebuild_history``
+
+
+def _rebuild_history(session: Session) -> int:
+    """Recount the difference between the map of each report's day and today's; the rows
+    written."""
+    connection = session.connection()
+    connection.execute(sa.delete(UNIT_DAY_HISTORY))
+    latest_move = connection.execute(sa.select(sa.func.max(MOVE.c.effective_date))).scalar()
+    closed = UNIT.c.rollup_path.is_not(None)
+    if (
+        latest_move is None
+        and not connection.execute(sa.select(sa.exists().where(closed))).scalar()
+    ):
+        return 0
+    touched = sa.or_(closed, ACTIVITY.c.activity_date < latest_move) if latest_move else closed
+    ids = (
+        connection.execute(
+            sa.select(ACTIVITY.c.id)
+            .join(UNIT, UNIT.c.id == ACTIVITY.c.unit_id)
+            .where(touched)
+            .order_by(ACTIVITY.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    history = Sums(UNIT_DAY_HISTORY)
+    for start in range(0, len(ids), HISTORY_CHUNK):
+        delta = Delta(history=history)
+        for facts in facts_of(session, list(ids[start : start + HISTORY_CHUNK])).values():
+            delta.added.append((facts, 1))
+        delta.place(session)
+    return len(history.write(connection))
 
 
 def _insert(connection: sa.Connection, table: Any, select: Any) -> int:

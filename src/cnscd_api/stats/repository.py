@@ -31,7 +31,14 @@ from cnscd_api.models import (
     Unit,
     UnitLevel,
 )
-from cnscd_api.stats.aggregates import REPORTING, TEAM_DAY, TEAM_TOTAL, UNIT_DAY
+from cnscd_api.stats.aggregates import (
+    REPORTING,
+    TEAM_DAY,
+    TEAM_TOTAL,
+    UNIT_DAY,
+    UNIT_DAY_HISTORY,
+)
+from cnscd_api.units.repository import parent_on, valid_on_clause
 
 COUNTED = (ActivityStatus.APPROVED, ActivityStatus.SUBMITTED)
 
@@ -41,16 +48,15 @@ def _current(today: date) -> Any:
 
 
 def children(
-    session: Session, actor: Principal, parent_id: uuid.UUID | None, today: date
+    session: Session, actor: Principal, parent_id: uuid.UUID | None, on: date, today: date
 ) -> list[Any]:
     """(id, name, path) of the units directly under ``parent_id`` (the provinces under
-    the whole country) that exist today, in the caller's reach."""
-    parent = (
-        col(Unit.parent_id).is_(None) if parent_id is None else col(Unit.parent_id) == parent_id
-    )
+    the whole country) on the map of ``on``, in the caller's reach."""
+    parent_then = parent_on(on, today)
+    parent = parent_then.is_(None) if parent_id is None else parent_then == parent_id
     statement = (
         scoped_columns(actor, Unit, Unit.id, Unit.name, Unit.path)
-        .where(parent, _current(today))
+        .where(parent, valid_on_clause(on))
         .order_by(col(Unit.code).asc().nulls_last(), col(Unit.name))
     )
     return list(session.execute(statement).all())
@@ -201,27 +207,37 @@ def _days(table: Any, date_from: date | None, date_to: date | None) -> list[Any]
     return conditions
 
 
+def _unit_day(historical: bool) -> Any:
+    """The per-unit aggregates on today's map, or on the map of each report's day (today's
+    counts and the difference kept apart, added up)."""
+    if not historical:
+        return UNIT_DAY
+    return sa.union_all(sa.select(UNIT_DAY), sa.select(UNIT_DAY_HISTORY)).subquery("unit_day")
+
+
 def unit_totals(
     session: Session,
     unit_key: uuid.UUID,
     campaign_id: uuid.UUID | None,
     date_from: date | None,
     date_to: date | None,
+    historical: bool,
 ) -> list[Any]:
     """(indicator key, status, total, activities) of one unit over the days asked for."""
+    table = _unit_day(historical)
     statement = (
         sa.select(
-            UNIT_DAY.c.indicator_key,
-            UNIT_DAY.c.status,
-            func.sum(UNIT_DAY.c.total),
-            func.sum(UNIT_DAY.c.activities),
+            table.c.indicator_key,
+            table.c.status,
+            func.sum(table.c.total),
+            func.sum(table.c.activities),
         )
         .where(
-            UNIT_DAY.c.unit_key == unit_key,
-            *_campaign(UNIT_DAY, campaign_id),
-            *_days(UNIT_DAY, date_from, date_to),
+            table.c.unit_key == unit_key,
+            *_campaign(table, campaign_id),
+            *_days(table, date_from, date_to),
         )
-        .group_by(UNIT_DAY.c.indicator_key, UNIT_DAY.c.status)
+        .group_by(table.c.indicator_key, table.c.status)
     )
     return list(session.execute(statement).all())
 
@@ -231,25 +247,27 @@ def campaign_totals(
     unit_keys: list[uuid.UUID],
     campaign_id: uuid.UUID,
     indicator_ids: list[uuid.UUID],
+    historical: bool,
 ) -> list[Any]:
     """(unit key, indicator key, status, total) of units in a campaign, approved and
     submitted."""
     if not unit_keys or not indicator_ids:
         return []
+    table = _unit_day(historical)
     statement = (
         sa.select(
-            UNIT_DAY.c.unit_key,
-            UNIT_DAY.c.indicator_key,
-            UNIT_DAY.c.status,
-            func.sum(UNIT_DAY.c.total),
+            table.c.unit_key,
+            table.c.indicator_key,
+            table.c.status,
+            func.sum(table.c.total),
         )
         .where(
-            UNIT_DAY.c.unit_key.in_(unit_keys),
-            UNIT_DAY.c.campaign_key == campaign_id,
-            UNIT_DAY.c.indicator_key.in_(indicator_ids),
-            UNIT_DAY.c.status.in_(COUNTED),
+            table.c.unit_key.in_(unit_keys),
+            table.c.campaign_key == campaign_id,
+            table.c.indicator_key.in_(indicator_ids),
+            table.c.status.in_(COUNTED),
         )
-        .group_by(UNIT_DAY.c.unit_key, UNIT_DAY.c.indicator_key, UNIT_DAY.c.status)
+        .group_by(table.c.unit_key, table.c.indicator_key, table.c.status)
     )
     return list(session.execute(statement).all())
 
@@ -261,18 +279,20 @@ def indicator_by_day(
     indicator_id: uuid.UUID,
     date_from: date,
     date_to: date,
+    historical: bool,
 ) -> list[Any]:
     """(day, status, total) of one indicator in one unit, approved and submitted."""
+    table = _unit_day(historical)
     statement = (
-        sa.select(UNIT_DAY.c.day, UNIT_DAY.c.status, func.sum(UNIT_DAY.c.total))
+        sa.select(table.c.day, table.c.status, func.sum(table.c.total))
         .where(
-            UNIT_DAY.c.unit_key == unit_key,
-            *_campaign(UNIT_DAY, campaign_id),
-            UNIT_DAY.c.indicator_key == indicator_id,
-            *_days(UNIT_DAY, date_from, date_to),
-            UNIT_DAY.c.status.in_(COUNTED),
+            table.c.unit_key == unit_key,
+            *_campaign(table, campaign_id),
+            table.c.indicator_key == indicator_id,
+            *_days(table, date_from, date_to),
+            table.c.status.in_(COUNTED),
         )
-        .group_by(UNIT_DAY.c.day, UNIT_DAY.c.status)
+        .group_by(table.c.day, table.c.status)
     )
     return list(session.execute(statement).all())
 

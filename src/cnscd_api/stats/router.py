@@ -14,12 +14,12 @@ from cnscd_api.dependencies import LanguageDep, SessionDep
 from cnscd_api.stats import service, tables
 from cnscd_api.stats.dependencies import CampaignForStats, StatsReader
 from cnscd_api.stats.schemas import (
-    CampaignAreaQuery,
     Completeness,
     CompletenessQuery,
     Overview,
     OverviewQuery,
     Progress,
+    ProgressQuery,
     Ranking,
     RankingQuery,
     Timeseries,
@@ -59,7 +59,7 @@ def stats_campaign_progress(
     campaign: CampaignForStats,
     session: SessionDep,
     actor: CurrentPrincipal,
-    query: Annotated[CampaignAreaQuery, Query()],
+    query: Annotated[ProgressQuery, Query()],
     language: LanguageDep,
     representation: RepresentationDep,
 ) -> Response:

@@ -27,11 +27,30 @@ class Interval(StrEnum):
     MONTH = "month"
 
 
+class Tree(StrEnum):
+    CURRENT = "current"  # reports roll up through lineage to today's units
+    HISTORICAL = "historical"  # each report counts on the map of its own day
+
+
+TREE_DESCRIPTION = (
+    "`current` (default): every report counts for the units it lies under on today's "
+    "map, a report made in a unit since closed counting where that unit's default "
+    "successors lead (a closed unit asked for is answered as the unit alive today it "
+    "became). `historical`: every report counts for the units it lay under on its own "
+    "day, so a closed unit (Huyện Đắk Glei) answers what it achieved while it existed. "
+    "Team, member and coverage figures are today's registry in both."
+)
+
+
+class TreeQuery(BaseModel):
+    tree: Tree = Field(default=Tree.CURRENT, description=TREE_DESCRIPTION)
+
+
 class AreaQuery(BaseModel):
     unit_id: uuid.UUID | None = Field(default=None, description=UNIT_DESCRIPTION)
 
 
-class PeriodQuery(AreaQuery):
+class PeriodQuery(AreaQuery, TreeQuery):
     campaign_id: uuid.UUID | None = Field(
         default=None, description="Only what counted for this campaign; all reports without."
     )
@@ -74,6 +93,10 @@ class CampaignAreaQuery(BaseModel):
         description="A unit inside the campaign's scope and yours; defaults to the "
         "campaign's scope unit, or to your own unit when the campaign's lies above it.",
     )
+
+
+class ProgressQuery(CampaignAreaQuery, TreeQuery):
+    pass
 
 
 class CompletenessQuery(CampaignAreaQuery):
@@ -140,6 +163,7 @@ class Coverage(BaseModel):
 
 class Overview(BaseModel):
     area: Area
+    tree: Tree
     campaign_id: uuid.UUID | None
     date_from: date | None
     date_to: date | None
@@ -167,8 +191,15 @@ class UnitProgress(BaseModel):
 class Progress(BaseModel):
     campaign_id: uuid.UUID
     indicators: list[IndicatorName] = Field(description="The indicators the campaign tracks.")
-    unit: UnitProgress = Field(description="The unit asked for, with its own targets.")
-    children: list[UnitProgress] = Field(description="Its direct children existing today.")
+    tree: Tree
+    unit: UnitProgress = Field(
+        description="The unit asked for (on today's map: the unit alive today it became), "
+        "with its own targets."
+    )
+    children: list[UnitProgress] = Field(
+        description="Its direct children: existing today, or, asked historically, on the "
+        "campaign's last day (or the unit's last, if it closed earlier)."
+    )
 
 
 class CompletenessDay(BaseModel):
@@ -215,6 +246,7 @@ class Period(BaseModel):
 
 class Timeseries(BaseModel):
     area: Area
+    tree: Tree
     indicator: IndicatorName
     campaign_id: uuid.UUID | None
     interval: Interval

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from cnscd_api.campaigns import service as campaign_service
 from cnscd_api.core import clock, scope
-from cnscd_api.core.errors import FieldError, Unprocessable
+from cnscd_api.core.errors import FieldError, NotFound, Unprocessable
 from cnscd_api.core.i18n import Language
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import ancestor_ids, path_in_subtree_text
@@ -45,7 +45,6 @@ from cnscd_api.stats import repository
 from cnscd_api.stats.schemas import (
     ActivityCounts,
     Area,
-    CampaignAreaQuery,
     Completeness,
     CompletenessDay,
     CompletenessQuery,
@@ -60,6 +59,7 @@ from cnscd_api.stats.schemas import (
     Period,
     PeriodQuery,
     Progress,
+    ProgressQuery,
     RankedTeam,
     Ranking,
     RankingQuery,
@@ -68,6 +68,7 @@ from cnscd_api.stats.schemas import (
     TeamCounts,
     Timeseries,
     TimeseriesQuery,
+    Tree,
     UnitProgress,
 )
 from cnscd_api.units import service as unit_service
@@ -81,11 +82,16 @@ DEFAULT_PERIODS = {Interval.DAY: 30, Interval.WEEK: 12, Interval.MONTH: 12}
 
 @dataclass(frozen=True)
 class Place:
-    """The unit whose subtree is counted, and its key in the aggregates."""
+    """The unit whose subtree is counted, its key in the aggregates, and on which map."""
 
     key: uuid.UUID
     unit: Unit | None  # None: the whole country
     path: str
+    tree: Tree = Tree.CURRENT
+
+    @property
+    def historical(self) -> bool:
+        return self.tree is Tree.HISTORICAL
 
     @property
     def level(self) -> UnitLevel | None:
@@ -97,27 +103,52 @@ class Place:
         return Area(unit_id=self.unit.id, unit_name=self.unit.name, level=self.unit.level)
 
 
-def place_of(session: Session, actor: Principal, unit_id: uuid.UUID | None) -> Place:
+def place_of(
+    session: Session, actor: Principal, unit_id: uuid.UUID | None, tree: Tree = Tree.CURRENT
+) -> Place:
     """The unit asked for, inside the caller's own subtree (404 otherwise: a team leader
-    may read the names of the units above their team, not count them)."""
+    may read the names of the units above their team, not count them).
+
+    A unit closed by a reorganisation is read by whoever holds its successors today
+    (``core.scope``'s heritage rule): asked on today's map it is the unit alive today that
+    its default successors lead to (which must be the caller's), asked historically
+    itself."""
     if unit_id is None:
         if actor.scope_unit_id is None:  # a national viewer
-            return Place(NATION, None, "/")
+            return Place(NATION, None, "/", tree)
         unit_id = actor.scope_unit_id
-    unit = scope.get_or_404(session, actor, Unit, unit_id, write=True)
-    return Place(unit.id, unit, unit.path)
+    try:
+        unit = scope.get_or_404(session, actor, Unit, unit_id, write=True)
+    except NotFound:
+        if actor.role is Role.TEAM_LEADER:
+            raise
+        unit = scope.get_or_404(session, actor, Unit, unit_id)
+        if unit.valid_to is None:
+            raise
+    if unit.valid_to is not None and tree is Tree.CURRENT and unit.rollup_path is not None:
+        today = ancestor_ids(unit.rollup_path)[-1]
+        unit = scope.get_or_404(session, actor, Unit, today, write=True)
+    return Place(unit.id, unit, unit.path, tree)
 
 
 def campaign_place(
-    session: Session, actor: Principal, campaign: Campaign, unit_id: uuid.UUID | None
+    session: Session,
+    actor: Principal,
+    campaign: Campaign,
+    unit_id: uuid.UUID | None,
+    tree: Tree = Tree.CURRENT,
 ) -> Place:
     """The unit a campaign's figures are read for: inside the campaign's scope (422
     otherwise) and the caller's; by default the campaign's scope unit, or the caller's
-    own unit when the campaign's lies above it."""
-    scope_path = unit_service.unit_path(session, campaign.scope_unit_id)
+    own unit when the campaign's lies above it. On today's map a campaign of a unit since
+    closed covers what that unit became."""
+    scope_unit = unit_service.unit_by_id(session, campaign.scope_unit_id)
+    scope_path = scope_unit.path
+    if tree is Tree.CURRENT and scope_unit.rollup_path is not None:
+        scope_path = scope_unit.rollup_path  # the campaign's area on today's map
     if unit_id is None and path_in_subtree_text(scope_path, actor.scope_path):
         unit_id = campaign.scope_unit_id
-    place = place_of(session, actor, unit_id)
+    place = place_of(session, actor, unit_id, tree)
     if not path_in_subtree_text(place.path, scope_path):
         raise Unprocessable(errors=[FieldError.of("query.unit_id", "unit_outside_campaign")])
     return place
@@ -179,10 +210,11 @@ def overview(
 ) -> Overview:
     _check_period(query.date_from, query.date_to)
     campaign = readable_campaign(session, actor, query.campaign_id)
-    place = place_of(session, actor, query.unit_id)
+    place = place_of(session, actor, query.unit_id, query.tree)
     campaign_id = campaign.id if campaign is not None else None
     return Overview(
         area=place.area(),
+        tree=place.tree,
         campaign_id=campaign_id,
         date_from=query.date_from,
         date_to=query.date_to,
@@ -229,7 +261,9 @@ def _activity_figures(
     query: PeriodQuery,
     language: Language,
 ) -> dict[str, object]:
-    rows = repository.unit_totals(session, place.key, campaign_id, query.date_from, query.date_to)
+    rows = repository.unit_totals(
+        session, place.key, campaign_id, query.date_from, query.date_to, place.historical
+    )
     activities: dict[str, int] = defaultdict(int)
     sums: dict[uuid.UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for indicator_id, status, total, count in rows:
@@ -281,18 +315,24 @@ def progress(
     session: Session,
     actor: Principal,
     campaign: Campaign,
-    query: CampaignAreaQuery,
+    query: ProgressQuery,
     language: Language,
 ) -> Progress:
-    place = campaign_place(session, actor, campaign, query.unit_id)
+    place = campaign_place(session, actor, campaign, query.unit_id, query.tree)
     assert place.unit is not None  # a campaign's scope is a province or a district
     unit = place.unit
     tracked = repository.campaign_indicators(session, campaign.id)
-    children = repository.children(session, actor, unit.id, clock.today())
+    today = clock.today()
+    on = today
+    if place.historical:  # the map of the campaign's end, or of the unit's last day
+        on = min(campaign.ends_on, unit.valid_to or today, today)
+    children = repository.children(session, actor, unit.id, on, today)
     child_ids = [child.id for child in children]
-    # The unit's own targets are the campaign's for its scope unit, else what its parent
-    # gave it (campaigns.service reads them the same way); the children's, what it gave.
-    own_is_campaigns = unit.id == campaign.scope_unit_id
+    # The unit's own targets are the campaign's for its scope unit (on today's map, for
+    # the unit it became), else what its parent gave it (campaigns.service reads them
+    # the same way); the children's, what it gave. Targets stay with the units they were
+    # given to: units made since have none.
+    own_is_campaigns = unit.id in (campaign.scope_unit_id, _scope_today(session, campaign, place))
     targets = repository.targets_given(
         session, campaign.id, child_ids if own_is_campaigns else [unit.id, *child_ids]
     )
@@ -300,7 +340,7 @@ def progress(
         targets.update({(unit.id, i.id): t for i, t in tracked if t is not None})
     sums: dict[tuple[uuid.UUID, uuid.UUID, ActivityStatus], int] = {}
     for unit_key, indicator_id, status, total in repository.campaign_totals(
-        session, [unit.id, *child_ids], campaign.id, [i.id for i, _ in tracked]
+        session, [unit.id, *child_ids], campaign.id, [i.id for i, _ in tracked], place.historical
     ):
         sums[(unit_key, indicator_id, status)] = int(total)
 
@@ -322,10 +362,19 @@ def progress(
 
     return Progress(
         campaign_id=campaign.id,
+        tree=place.tree,
         indicators=[_ref(indicator, language) for indicator, _ in tracked],
         unit=of(unit.id, unit.name),
         children=[of(child.id, child.name) for child in children],
     )
+
+
+def _scope_today(session: Session, campaign: Campaign, place: Place) -> uuid.UUID | None:
+    """The unit alive today that a campaign's closed scope unit became (on today's map)."""
+    if place.historical:
+        return None
+    scope_unit = unit_service.unit_by_id(session, campaign.scope_unit_id)
+    return ancestor_ids(scope_unit.rollup_path)[-1] if scope_unit.rollup_path else None
 
 
 # --- campaign completeness ------------------------------------------------------------------
@@ -355,7 +404,9 @@ def completeness(
         )
     ranked_day = query.date or min(max(today, campaign.starts_on), campaign.ends_on)
     days = campaign_days(campaign, today)
-    children = repository.children(session, actor, place.unit.id if place.unit else None, today)
+    children = repository.children(
+        session, actor, place.unit.id if place.unit else None, today, today
+    )
     depth = len(ancestor_ids(place.path))
     expected_by_child: dict[uuid.UUID, int] = defaultdict(int)
     expected = 0
@@ -484,7 +535,7 @@ def timeseries(
     _check_period(query.date_from, query.date_to)
     campaign = readable_campaign(session, actor, query.campaign_id)
     indicator = _indicator(session, query.indicator)
-    place = place_of(session, actor, query.unit_id)
+    place = place_of(session, actor, query.unit_id, query.tree)
     interval = query.interval
     date_to, date_from = query.date_to, query.date_from
     if date_to is None:
@@ -509,6 +560,7 @@ def timeseries(
         indicator.id,
         date_from,
         date_to,
+        place.historical,
     ):
         sums[(period_start(day, interval), status)] += int(total)
     periods = []
@@ -527,6 +579,7 @@ def timeseries(
         start = following
     return Timeseries(
         area=place.area(),
+        tree=place.tree,
         indicator=_ref(indicator, language),
         campaign_id=campaign.id if campaign is not None else None,
         interval=interval,
@@ -547,7 +600,7 @@ def ranking(
 ) -> Ranking:
     campaign = readable_campaign(session, actor, query.campaign_id)
     indicator = _indicator(session, query.indicator)
-    place = place_of(session, actor, query.unit_id)
+    place = place_of(session, actor, query.unit_id)  # teams are where they are today
     rows = repository.ranking(
         session,
         actor,

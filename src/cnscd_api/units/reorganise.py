@@ -46,6 +46,7 @@ from cnscd_api.models import (
     UnitReorganisation,
     utcnow,
 )
+from cnscd_api.stats.placement import refresh_rollup_paths
 from cnscd_api.stats.rebuild import rebuild
 from cnscd_api.units import repository
 from cnscd_api.users import repository as user_repository
@@ -288,9 +289,19 @@ class Reorganiser:
     def _recount(self, closed: list[Unit]) -> None:
         """Dashboards count reports where their place now lies and teams where they now
         belong: rebuild the aggregates of the old and the new subtrees (the units above
-        are moved by the difference, so the country's totals stay)."""
+        are moved by the difference, so the country's totals stay). Reports made in a
+        closed unit count where its default successors lead."""
         self.session.flush()
+        refresh_rollup_paths(self.session)
+        # Every unit that received something: successors, and the units villages moved
+        # to (a divided commune's village may go to a successor that is not the default).
+        receivers = {link.successor.id for link in self.outcome.links}
+        receivers |= {to.id for _, _, to in self.outcome.moved_units}
         touched = {unit.path: unit for unit in [*closed, *self._default.values()]}
+        for unit_id in receivers:
+            receiver = repository.unit_by_id(self.session, unit_id)
+            assert receiver is not None
+            touched[receiver.path] = receiver
         roots = [
             unit
             for path, unit in sorted(touched.items())

@@ -178,6 +178,13 @@ def unit_names(session: Session, unit_id: uuid.UUID) -> tuple[str, list[str]]:
     return repository.names_of(session, unit_id)
 
 
+def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit:
+    """A unit the caller already reached through a scoped query (a campaign's scope unit)."""
+    unit = repository.unit_by_id(session, unit_id)
+    assert unit is not None  # foreign keys guarantee the unit exists
+    return unit
+
+
 def unit_path(session: Session, unit_id: uuid.UUID) -> str:
     """The materialised path of a unit the caller already reached through a scoped query."""
     path = repository.path_of(session, unit_id)

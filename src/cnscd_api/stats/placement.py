@@ -1,0 +1,111 @@
+"""Where a report counts: on today's map, and on the map of its own day.
+
+Reports keep the unit of their day (``activity.unit_id``); the map around it changes.
+
+- **Today's map** (``tree=current``): a report counts for the units above where its
+  place lies today. A place closed by a reorganisation lies where its default successors
+  lead (``unit.rollup_path``, set by ``refresh_rollup_paths`` after every reorganisation);
+  a village that kept its id lies under its new commune (its path moved with it).
+- **The map of its day** (``tree=historical``): going up from the place, a unit that
+  moved after that day hung then under the ``from_parent_id`` of its first move after it
+  (``unit_move``, the rule of ``units.repository.parent_on``). A closed unit never moves,
+  so its stored path is the one it had while it was valid.
+
+The aggregates count every report on today's map (``StatUnitDay``) and keep the
+difference to the map of its day apart (``StatUnitDayHistory``), which stays empty until a
+reorganisation moves or closes units.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+from cnscd_api.core.scope import ancestor_ids
+
+SEGMENT = 33  # "/" and 32 hex digits: one unit on a materialised path
+UNIT: Any = SQLModel.metadata.tables["unit"]
+MOVE: Any = SQLModel.metadata.tables["unit_move"]
+LINEAGE: Any = SQLModel.metadata.tables["unit_lineage"]
+_successor = UNIT.alias("successor")
+# Default successors followed at most this far (a unit renamed every year for a decade).
+MAX_HOPS = 16
+
+
+def today_path(unit: Any) -> Any:
+    """SQL: where a unit's reports count on today's map."""
+    return sa.func.coalesce(unit.c.rollup_path, unit.c.path)
+
+
+class PathsOn:
+    """Paths of places on past days, from the moves made after the earliest of those days
+    (loaded at once, with the paths of the parents they left)."""
+
+    def __init__(self, session: Session, paths: Iterable[str], earliest: date) -> None:
+        self.session = session
+        self.earliest = earliest
+        self.moves: dict[uuid.UUID, list[tuple[date, uuid.UUID]]] = {}
+        self.stored: dict[uuid.UUID, str] = {}
+        self.loaded: set[uuid.UUID] = set()
+        self._load({unit for path in paths for unit in ancestor_ids(path)})
+
+    def _load(self, units: set[uuid.UUID]) -> None:
+        while units := units - self.loaded:
+            self.loaded |= units
+            rows = self.session.execute(
+                sa.select(MOVE.c.unit_id, MOVE.c.effective_date, MOVE.c.from_parent_id)
+                .where(MOVE.c.unit_id.in_(units), MOVE.c.effective_date > self.earliest)
+                .order_by(MOVE.c.unit_id, MOVE.c.effective_date)
+            ).all()
+            for unit, moved_on, parent in rows:
+                self.moves.setdefault(unit, []).append((moved_on, parent))
+            parents = {parent for _, _, parent in rows} - self.stored.keys()
+            if not parents:
+                return
+            found = self.session.execute(
+                sa.select(UNIT.c.id, UNIT.c.path).where(UNIT.c.id.in_(parents))
+            ).all()
+            self.stored.update((unit, path) for unit, path in found)
+            units = {unit for _, path in found for unit in ancestor_ids(path)}
+
+    def path_on(self, path: str, day: date) -> str:
+        """The path a unit stored at ``path`` had on ``day``."""
+        if not self.moves:
+            return path
+        units = ancestor_ids(path)
+        for index in range(len(units) - 1, -1, -1):
+            parent = next(
+                (p for moved_on, p in self.moves.get(units[index], ()) if moved_on > day), None
+            )
+            if parent is not None:
+                return self.path_on(self.stored[parent], day) + path[1 + SEGMENT * index :]
+        return path
+
+
+def refresh_rollup_paths(session: Session) -> int:
+    """Point every closed unit at the unit alive today that its default successors lead
+    to (after a reorganisation closed or moved units); the number of units changed."""
+    connection, changed = session.connection(), 0
+    default = (
+        sa.select(sa.func.coalesce(_successor.c.rollup_path, _successor.c.path))
+        .select_from(LINEAGE)
+        .join(_successor, _successor.c.id == LINEAGE.c.successor_id)
+        .where(LINEAGE.c.predecessor_id == UNIT.c.id, LINEAGE.c.is_default)
+        .limit(1)
+        .scalar_subquery()
+    )
+    for _ in range(MAX_HOPS):
+        result = connection.execute(
+            sa.update(UNIT)
+            .where(UNIT.c.valid_to.is_not(None), UNIT.c.rollup_path.is_distinct_from(default))
+            .values(rollup_path=default)
+        )
+        if not result.rowcount:
+            break
+        changed += result.rowcount
+    return changed
