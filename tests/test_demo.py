@@ -146,3 +146,38 @@ def test_reset_restores_a_deleted_demo_user_with_the_demo_password(
     session.commit()
     assert seed_demo_users(session) == []
     assert client.post("/api/v1/auth/token", data=form).status_code == 200
+
+
+def test_reset_after_the_reform_puts_the_demo_users_on_today_s_units(
+    session: Session, client: object
+) -> None:
+    """After ``cnscd units reform-2025`` the 2024 units are closed: the reset gives the
+    demo users back their access on the units those became, with the role the level
+    allows, instead of failing on a closed unit."""
+    from fastapi.testclient import TestClient
+
+    from cnscd_api.demo import DEMO_PASSWORD, demo_logins, reset_demo_users, seed_demo_users
+    from cnscd_api.units.reform2025 import apply_reform
+
+    assert isinstance(client, TestClient)
+    seed_demo_users(session)
+    apply_reform(session, "62")
+    session.commit()
+    # The reform deactivated the officers whose reach would grow (pending review).
+    assert [login[0] for login in demo_logins(session)] == ["tinh.kontum"]
+
+    assert sorted(reset_demo_users(session)) == ["huyen.dakglei", "tinh.kontum", "xa.dakpek"]
+    session.commit()
+    assert demo_logins(session) == [
+        ("tinh.kontum", "province_admin", "Tỉnh Quảng Ngãi"),
+        ("huyen.dakglei", "viewer", "Tỉnh Quảng Ngãi"),
+        ("xa.dakpek", "commune_officer", "Xã Đăk Pék"),
+    ]
+    form = {"grant_type": "password", "username": "xa.dakpek", "password": DEMO_PASSWORD}
+    token = client.post("/api/v1/auth/token", data=form)
+    assert token.status_code == 200, token.text
+    me = client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
+    assert me.status_code == 200, me.text
+    assert me.json()["role"] == "commune_officer"

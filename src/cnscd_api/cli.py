@@ -149,13 +149,14 @@ def demo(
         typer.Option(
             "--reset",
             help="Also restore the demo users: undelete, reactivate, give back their role, "
-            "unit and the demo password (their sessions end).",
+            "unit and the demo password (their sessions end); after a reorganisation, on "
+            "the units their 2024 units became.",
         ),
     ] = False,
 ) -> None:
     """Add the Kon Tum demo: villages, teams, members and one user per tier (idempotent;
     refused in production)."""
-    from cnscd_api.demo import DEMO_PASSWORD, DEMO_USERS, reset_demo_users, seed_demo_users
+    from cnscd_api.demo import DEMO_PASSWORD, demo_logins, reset_demo_users, seed_demo_users
     from cnscd_api.demo_campaign import NAME as CAMPAIGN_NAME
     from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
     from cnscd_api.demo_data import seed_demo_data
@@ -171,6 +172,7 @@ def demo(
         reports = seed_demo_activities(session)
         restored = reset_demo_users(session) if reset else []
         created = seed_demo_users(session)
+        logins = demo_logins(session)
     database.dispose()
     if data.skipped:
         typer.echo("demo data: already present")
@@ -184,8 +186,8 @@ def demo(
     if reset:
         typer.echo(f"demo users: {len(restored)} restored")
     typer.echo(f"demo logins (password {DEMO_PASSWORD}):")
-    for user in DEMO_USERS:
-        typer.echo(f"  {user.username:<15} {user.role.value}")
+    for username, role, unit in logins:
+        typer.echo(f"  {username:<15} {role:<18} {unit}")
 
 
 stats_app = typer.Typer(help="Dashboard aggregates.", no_args_is_help=True)

@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 from cnscd_api.auth import repository as auth_repository
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
+from cnscd_api.core.permissions import SCOPE_LEVELS
+from cnscd_api.core.scope import ancestor_ids
 from cnscd_api.core.security import hash_password
 from cnscd_api.core.text import fold
 from cnscd_api.models import Role, Unit, UnitLevel, User, utcnow
@@ -52,11 +54,34 @@ DEMO_USERS = (
 )
 
 
-def _demo_unit(session: Session, demo: DemoUser) -> Unit:
-    unit: Unit | None = unit_repository.current_unit_by_code(session, demo.level, demo.code)
-    if unit is None:
+def _demo_place(session: Session, demo: DemoUser) -> tuple[Unit, Role]:
+    """The demo user's unit and role: their 2024 unit, or, once a reorganisation closed it
+    (``cnscd units reform-2025``), the unit alive today it became, with the role that
+    level allows (a district officer becomes a viewer of the province)."""
+    unit = unit_repository.current_unit_by_code(session, demo.level, demo.code)
+    if unit is not None:
+        return unit, demo.role
+    closed = unit_repository.latest_unit_by_code(session, demo.level, demo.code)
+    if closed is None or closed.rollup_path is None:
         raise LookupError(f"unit {demo.level.value} {demo.code} is missing: seed province 62 first")
-    return unit
+    today = unit_repository.unit_by_id(session, ancestor_ids(closed.rollup_path)[-1])
+    assert today is not None  # a rollup path leads to a unit alive today
+    levels = SCOPE_LEVELS[demo.role]
+    return today, demo.role if levels is None or today.level in levels else Role.VIEWER
+
+
+def demo_logins(session: Session) -> list[tuple[str, str, str]]:
+    """(username, role, unit name) of the demo users able to log in."""
+    rows = session.exec(
+        select(User.username, User.role, Unit.name)
+        .join(Unit, col(Unit.id) == col(User.scope_unit_id))
+        .where(col(User.is_demo), col(User.is_active), col(User.deleted_at).is_(None))
+    ).all()
+    order = [demo.username for demo in DEMO_USERS]
+    return sorted(
+        ((username, str(role), unit) for username, role, unit in rows),
+        key=lambda row: order.index(row[0]) if row[0] in order else len(order),
+    )
 
 
 def reset_demo_users(session: Session) -> list[str]:
@@ -73,12 +98,12 @@ def reset_demo_users(session: Session) -> list[str]:
         ).first()
         if user is None:
             continue
-        unit = _demo_unit(session, demo)
+        unit, role = _demo_place(session, demo)
         before = audit.snapshot(user)
         values = {
             "full_name": demo.full_name,
             "search_text": fold(f"{demo.username} {demo.full_name}"),
-            "role": demo.role,
+            "role": role,
             "scope_unit_id": unit.id,
             "team_id": None,
             "is_active": True,
@@ -99,12 +124,12 @@ def seed_demo_users(session: Session) -> list[str]:
         exists = session.exec(select(User.id).where(col(User.username) == demo.username)).first()
         if exists is not None:
             continue
-        unit = _demo_unit(session, demo)
+        unit, role = _demo_place(session, demo)
         user_service.create_account(
             session,
             username=demo.username,
             full_name=demo.full_name,
-            role=demo.role,
+            role=role,
             unit=unit,
             password=DEMO_PASSWORD,
             is_demo=True,

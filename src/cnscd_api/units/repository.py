@@ -140,6 +140,18 @@ def current_unit_by_code(session: Session, level: UnitLevel, code: str) -> Unit 
     return session.exec(statement).one_or_none()
 
 
+@unscoped("official codes are looked up across the whole tree (the demo's 2024 units)")
+def latest_unit_by_code(session: Session, level: UnitLevel, code: str) -> Unit | None:
+    """The unit of ``level`` with ``code`` closed last (or current)."""
+    statement = (
+        select(Unit)
+        .where(col(Unit.level) == level, col(Unit.code) == code)
+        .order_by(col(Unit.valid_to).desc().nulls_first())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
 @unscoped("the path of a unit already reached through a scoped read, or of an account's unit")
 def path_of(session: Session, unit_id: uuid.UUID) -> str | None:
     return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()
