@@ -226,3 +226,42 @@ def test_without_reorganisation_both_trees_agree(
     current = _get(client, admin, progress)
     historical = _get(client, admin, progress, tree="historical")
     assert {**current, "tree": None} == {**historical, "tree": None}
+
+
+def test_the_kon_tum_demo_through_the_reform(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """The whole demo (566 teams, the 2024 peak's reports): after the reform the peak's
+    progress on the map of its days is what it was, and on today's map Quảng Ngãi and
+    the sum of its 40 communes hold the same totals."""
+    from cnscd_api.demo import seed_demo_users
+    from cnscd_api.demo_campaign import CODE, seed_demo_activities, seed_demo_campaign
+    from cnscd_api.demo_data import seed_demo_data
+    from cnscd_api.models import User
+
+    seed_demo_data(session)
+    seed_demo_campaign(session)
+    assert seed_demo_activities(session) > 0
+    seed_demo_users(session)
+    session.commit()
+    campaign = session.exec(select(Campaign).where(col(Campaign.code) == CODE)).one()
+    admin_user = session.exec(select(User).where(col(User.username) == "tinh.kontum")).one()
+    old_province = campaign.scope_unit_id
+    progress = f"/campaigns/{campaign.id}/progress"
+    before = _get(client, bearer(settings, admin_user), progress)
+    approved, submitted = _achieved(before["unit"])
+    assert approved > 0
+
+    apply_reform(session, "62")
+    session.commit()
+    session.refresh(admin_user)
+    admin = bearer(settings, admin_user)
+    historical = _get(client, admin, progress, unit_id=old_province, tree="historical")
+    assert historical["unit"] == before["unit"]
+    assert historical["children"] == before["children"]  # the 10 districts, targets and all
+    current = _get(client, admin, progress)
+    assert current["unit"]["unit_name"] == "Tỉnh Quảng Ngãi"
+    assert _achieved(current["unit"]) == (approved, submitted)
+    assert len(current["children"]) == 40
+    assert sum(_achieved(c)[0] for c in current["children"]) == approved
+    assert sum(_achieved(c)[1] for c in current["children"]) == submitted
