@@ -49,12 +49,16 @@ def throwaway_database(kind: str, workdir: Path) -> Iterator[str]:
         return
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
     from tests.databases import POSTGRES_ADMIN_URL
 
     from cnscd_api.db import normalise_url
 
     name = f"cnscd_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    # No pool: the drop at the end connects anew (a fault run restarts PostgreSQL meanwhile).
+    admin = create_engine(
+        normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
