@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from cnscd_api.activities import repository as activity_repository
@@ -28,6 +29,7 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.test_teams import count_statements
 
 ACTIVITIES = "/api/v1/activities"
 TODAY = date(2026, 3, 15)
@@ -370,6 +372,35 @@ def test_a_day_of_reports_is_approved_at_once(
         "own_report",
         "not_found",
     ]
+
+
+def test_approving_a_list_costs_one_update_per_report(
+    client: TestClient, session: Session, world: World, connection: Connection
+) -> None:
+    """The list is read, counted and its aggregates moved at once: approving twelve
+    reports costs ten statements more than approving two (each one's versioned UPDATE),
+    and the dashboards count every approval."""
+
+    def approve(count: int) -> int:
+        ids = [
+            client.post(ACTIVITIES, json=report(world), headers=world.headers["leader"]).json()[
+                "id"
+            ]
+            for _ in range(count)
+        ]
+        body, headers = {"ids": ids}, world.headers["commune"]
+        return count_statements(
+            connection, lambda: client.post(f"{ACTIVITIES}/approve", json=body, headers=headers)
+        )
+
+    two, twelve = approve(2), approve(12)
+    assert twelve - two == 10, (two, twelve)
+    overview = client.get(
+        "/api/v1/stats/overview",
+        params={"unit_id": str(world.team.unit_id)},
+        headers=world.headers["commune"],
+    ).json()
+    assert overview["activities"]["by_status"]["approved"] == 14
 
 
 # --- batches ---------------------------------------------------------------------------------

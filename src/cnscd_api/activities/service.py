@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -47,6 +47,7 @@ from cnscd_api.core.concurrency import ExpectedVersion, delete_versioned, update
 from cnscd_api.core.errors import (
     Conflict,
     FieldError,
+    NotFound,
     PayloadTooLarge,
     ProblemError,
     Unprocessable,
@@ -60,6 +61,7 @@ from cnscd_api.models import (
     ActivityStatus,
     AuditAction,
     AuditEntity,
+    Campaign,
     CampaignStatus,
     Role,
     utcnow,
@@ -430,10 +432,10 @@ def _resent(
 # --- editing ----------------------------------------------------------------------------------
 
 
-def _check_open(session: Session, activity: Activity) -> None:
+def _check_open(session: Session, activity: Activity, batch: Review | None = None) -> None:
     if activity.status is ActivityStatus.APPROVED:
         raise Conflict("activity_approved")
-    campaign_open(session, activity)
+    campaign_open(session, activity, batch.campaigns if batch else None)
 
 
 def _fields_of(session: Session, activity: Activity) -> dict[str, Any]:
@@ -540,6 +542,16 @@ def _may_review(session: Session, actor: Principal, activity: Activity) -> None:
         raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "review_tier")
 
 
+@dataclass
+class Review:
+    """Reports reviewed together: what each counted, read at once, and the aggregates'
+    change, written once for all."""
+
+    counted: dict[uuid.UUID, aggregates.Facts]
+    delta: aggregates.Delta = field(default_factory=aggregates.Delta)
+    campaigns: dict[uuid.UUID, Campaign] = field(default_factory=dict)
+
+
 def _review(
     session: Session,
     actor: Principal,
@@ -547,9 +559,14 @@ def _review(
     status: ActivityStatus,
     action: AuditAction,
     reason: str | None = None,
+    batch: Review | None = None,
 ) -> Activity:
     before = audit.snapshot(activity)
-    counted = aggregates.facts_of(session, [activity.id])[activity.id]
+    counted = (
+        batch.counted[activity.id]
+        if batch
+        else aggregates.facts_of(session, [activity.id])[activity.id]
+    )
     reviewed = status is not ActivityStatus.SUBMITTED
     update_versioned(
         session,
@@ -573,18 +590,26 @@ def _review(
         counted.place_path,
         action=action,
     )
-    aggregates.change(session, [counted], [replace(counted, status=status)])
+    delta = batch.delta if batch else aggregates.Delta()
+    delta.add(counted, -1)
+    delta.add(replace(counted, status=status), +1)
+    if batch is None:
+        aggregates.apply(session, delta)
     return activity
 
 
-def approve(session: Session, actor: Principal, activity: Activity) -> Activity:
+def approve(
+    session: Session, actor: Principal, activity: Activity, batch: Review | None = None
+) -> Activity:
     _may_review(session, actor, activity)
     if activity.status is ActivityStatus.APPROVED:
         raise Conflict("activity_approved")
     if activity.status is ActivityStatus.REJECTED:
         raise Conflict("activity_rejected")
-    _check_open(session, activity)
-    return _review(session, actor, activity, ActivityStatus.APPROVED, AuditAction.APPROVE)
+    _check_open(session, activity, batch)
+    return _review(
+        session, actor, activity, ActivityStatus.APPROVED, AuditAction.APPROVE, batch=batch
+    )
 
 
 def reject(session: Session, actor: Principal, activity: Activity, reason: str) -> Activity:
@@ -613,10 +638,17 @@ def reopen(session: Session, actor: Principal, activity: Activity) -> Activity:
     return _review(session, actor, activity, ActivityStatus.SUBMITTED, AuditAction.REOPEN)
 
 
-def campaign_open(session: Session, activity: Activity) -> None:
-    """409 when the activity counts for a campaign that is closed."""
+def campaign_open(
+    session: Session, activity: Activity, known: dict[uuid.UUID, Campaign] | None = None
+) -> None:
+    """409 when the activity counts for a campaign that is closed (``known``: campaigns
+    already read for other reports of a list)."""
     if activity.campaign_id is not None:
-        campaign = campaign_service.campaign_of_record(session, activity.campaign_id)
+        campaign = (known or {}).get(activity.campaign_id)
+        if campaign is None:
+            campaign = campaign_service.campaign_of_record(session, activity.campaign_id)
+            if known is not None:
+                known[campaign.id] = campaign
         if campaign_service.status_of(campaign) is CampaignStatus.CLOSED:
             raise Conflict("campaign_closed")
 
@@ -626,16 +658,22 @@ def approve_many(
 ) -> ApproveManyResult:
     """Approve a list at once (a commune officer's day of reports); each id answers on its
     own, and one that cannot be approved does not hold back the others."""
+    wanted = list(dict.fromkeys(activity_ids))
+    reached = scope.get_many(session, actor, Activity, wanted)
+    batch = Review(aggregates.facts_of(session, list(reached)))
     results: list[ApproveResult] = []
-    for activity_id in dict.fromkeys(activity_ids):
+    for activity_id in wanted:
         try:
-            activity = get_activity(session, actor, activity_id)
-            approve(session, actor, activity)
+            activity = reached.get(activity_id)
+            if activity is None:
+                raise NotFound(resource="activity")
+            approve(session, actor, activity, batch)
             results.append(
                 ApproveResult(id=activity_id, status="approved", version=activity.version)
             )
         except ProblemError as problem:
             results.append(ApproveResult(id=activity_id, status=problem.code))
+    aggregates.apply(session, batch.delta)
     approved = sum(1 for result in results if result.status == "approved")
     return ApproveManyResult(approved=approved, items=results)
 

@@ -109,7 +109,9 @@ def list_campaigns(
 
 @unscoped("the campaign an activity the caller reached counts for")
 def campaign_by_id(session: Session, campaign_id: uuid.UUID) -> Campaign:
-    return session.exec(select(Campaign).where(col(Campaign.id) == campaign_id)).one()
+    campaign = session.get(Campaign, campaign_id)  # once per session: reports share campaigns
+    assert campaign is not None  # the activity's foreign key
+    return campaign
 
 
 @unscoped("official codes of campaigns are unique across the whole system")

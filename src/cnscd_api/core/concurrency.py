@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Response
-from sqlalchemy import delete, update
+from sqlalchemy import delete, inspect, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from cnscd_api.core.errors import PreconditionFailed
@@ -75,18 +76,22 @@ IfMatchDep = Annotated[ExpectedVersion, Depends(expected_version)]
 def update_versioned(session: Session, obj: Versioned, values: dict[str, Any]) -> None:
     """Write ``values`` to ``obj`` only if it still has the version it was read with
     (``UPDATE … WHERE id = :id AND version = :seen``), bump the version and
-    ``updated_at``, and refresh ``obj``; 412 when someone got there first."""
+    ``updated_at``, and refresh ``obj`` from the row written (``RETURNING``, no second
+    trip); 412 when someone got there first."""
     model = type(obj)
     seen = obj.version
-    result = session.execute(
+    attributes = inspect(model).column_attrs
+    written = session.execute(
         update(model)
         .where(model.id == obj.id, col(model.version) == seen)  # type: ignore[attr-defined]
         .values(**values, version=seen + 1, updated_at=utcnow())
+        .returning(*(attribute.columns[0] for attribute in attributes))
         .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    ).one_or_none()
+    if written is None:
         raise PreconditionFailed()
-    session.refresh(obj)
+    for attribute, value in zip(attributes, written, strict=True):
+        set_committed_value(obj, attribute.key, value)
 
 
 def delete_versioned(session: Session, obj: Versioned) -> None:

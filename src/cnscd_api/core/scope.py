@@ -224,6 +224,24 @@ def get_or_404(
     return found
 
 
+def get_many(
+    session: Session,
+    principal: Principal,
+    model: type[T],
+    object_ids: list[uuid.UUID],
+    *,
+    write: bool = False,
+) -> dict[uuid.UUID, T]:
+    """Those of ``object_ids`` the caller reaches, by id, in one query (a missing object
+    and one outside the scope are equally absent)."""
+    if not object_ids:
+        return {}
+    statement = scoped(principal, model, write=write).where(
+        col(model.id).in_(object_ids)  # type: ignore[attr-defined]
+    )
+    return {found.id: found for found in session.exec(statement).all()}  # type: ignore[attr-defined]
+
+
 def unscoped(reason: str) -> Callable[[F], F]:
     """Mark a query function that reads a scoped table without the caller's scope, and
     say why (it runs before anyone is authenticated, or on ids already reached through
