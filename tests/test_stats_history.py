@@ -125,8 +125,9 @@ def test_the_2024_peak_reads_the_same_after_the_reform(
     assert quang_ngai.valid_to is None
 
     # On the map of its days, the peak is what it was: the old province, its districts.
-    historical = _get(client, admin, progress, unit_id=tree.kon_tum.id, tree="historical")
+    historical = _get(client, admin, progress, tree="historical")  # the campaign's unit
     assert historical["tree"] == "historical"
+    assert historical == _get(client, admin, progress, unit_id=tree.kon_tum.id, tree="historical")
     assert historical["unit"] == before["progress"]["unit"]
     assert historical["children"] == before["progress"]["children"]
     district = _get(client, admin, "/overview", unit_id=tree.dak_glei.id, tree="historical")

@@ -13,6 +13,7 @@ kept with every activity write (``stats/aggregates.py``).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -141,14 +142,21 @@ def campaign_place(
     """The unit a campaign's figures are read for: inside the campaign's scope (422
     otherwise) and the caller's; by default the campaign's scope unit, or the caller's
     own unit when the campaign's lies above it. On today's map a campaign of a unit since
-    closed covers what that unit became."""
+    closed covers what that unit became; on the map of its days it is that unit's, for
+    whoever reads the closed unit's history."""
     scope_unit = unit_service.unit_by_id(session, campaign.scope_unit_id)
     scope_path = scope_unit.path
     if tree is Tree.CURRENT and scope_unit.rollup_path is not None:
         scope_path = scope_unit.rollup_path  # the campaign's area on today's map
     if unit_id is None and path_in_subtree_text(scope_path, actor.scope_path):
         unit_id = campaign.scope_unit_id
-    place = place_of(session, actor, unit_id, tree)
+    place = None
+    if unit_id is None and tree is Tree.HISTORICAL and scope_unit.valid_to is not None:
+        # Historically, a campaign of a unit since closed is read for that unit by
+        # whoever reads its history.
+        with contextlib.suppress(NotFound):
+            place = place_of(session, actor, campaign.scope_unit_id, tree)
+    place = place or place_of(session, actor, unit_id, tree)
     if not path_in_subtree_text(place.path, scope_path):
         raise Unprocessable(errors=[FieldError.of("query.unit_id", "unit_outside_campaign")])
     return place
