@@ -92,6 +92,23 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3, utime 14 and stime 15 (1-based).
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value at ``fraction`` of sorted values (nearest rank); NaN without any."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -103,14 +120,21 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        # After the command name: state is field 3, utime 14 and stime 15 (1-based).
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return cpu_seconds(self.process.pid)
 
 
 @contextmanager
-def serve(app_factory: str, env: dict[str, str], workers: int = 1) -> Iterator[Server]:
-    """uvicorn (uvloop, httptools) serving ``app_factory`` on a free port until the block ends."""
+def serve(
+    app_factory: str,
+    env: dict[str, str],
+    workers: int = 1,
+    *,
+    log: Path | None = None,
+    start_timeout: float = 30.0,
+) -> Iterator[Server]:
+    """uvicorn (uvloop, httptools) serving ``app_factory`` on a free port until the block
+    ends, its output to ``log`` (else inherited); fails when the port does not open within
+    ``start_timeout``."""
     port = free_port()
     command = [
         sys.executable,
@@ -132,13 +156,16 @@ def serve(app_factory: str, env: dict[str, str], workers: int = 1) -> Iterator[S
     ]
     if workers > 1:
         command += ["--workers", str(workers)]
+    output = log.open("ab") if log is not None else None
     process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
         command,
         env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **env},
         cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -148,14 +175,16 @@ def serve(app_factory: str, env: dict[str, str], workers: int = 1) -> Iterator[S
                     raise RuntimeError("the server exited at start") from None
                 time.sleep(0.1)
         else:
-            raise RuntimeError("the server did not start within 30 s")
+            raise RuntimeError(f"the server did not start within {start_timeout:.0f} s")
         yield Server(process, port)
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        if output is not None:
+            output.close()
 
 
 # --- the load generator -------------------------------------------------------------
@@ -188,10 +217,7 @@ class Result:
         return len(self.latencies)
 
     def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+        return percentile(sorted(self.latencies), fraction)
 
     @property
     def median(self) -> float:

@@ -58,9 +58,20 @@ from typing import Any
 
 import httpx
 
-from harness import ROOT, Server, free_port, machine_line, table, throwaway_database
+from harness import (
+    ROOT,
+    SECRET,
+    Server,
+    cpu_seconds,
+    machine_line,
+    percentile,
+    save_report,
+    serve,
+    server_env,
+    table,
+    throwaway_database,
+)
 
-SECRET = "load-bench-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "Tai-tai-kiem-thu-2026!"
 API = "/api/v1"
 PROVINCE, DISTRICT, COMMUNE = "62", "610", "23353"  # Kon Tum, Đắk Glei, Đắk Pék
@@ -100,15 +111,6 @@ def worker_pids(supervisor: int) -> list[int]:
     return sorted(pids)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def wait_for_workers(supervisor: int, count: int, timeout: float = 30.0) -> list[int]:
     """The workers' pids once ``count`` of them answer, or fail after ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -126,59 +128,24 @@ def wait_for_workers(supervisor: int, count: int, timeout: float = 30.0) -> list
 def serve_workers(
     url: str, log: Path, workers: int = 2, start_timeout: float = 120.0
 ) -> Iterator[Server]:
-    """Like the harness's ``serve`` with ``workers``, but waits up to ``start_timeout``
-    for every worker to answer ``/healthz`` (a busy shared machine starts them slowly),
-    and sends the server's output to ``log``."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "cnscd_api.main:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "--loop",
-        "uvloop",
-        "--http",
-        "httptools",
-    ]
-    output = log.open("ab")
-    process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
-        command,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **server_env(url)},
-        cwd=ROOT,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_workers(process.pid, workers, start_timeout)
+    """The harness's ``serve`` with ``workers``, waiting up to ``start_timeout`` for every
+    worker to answer ``/healthz`` (a busy shared machine starts them slowly)."""
+    app = "cnscd_api.main:create_app"
+    env = server_env(url)
+    with serve(app, env, workers, log=log, start_timeout=start_timeout) as server:
+        wait_for_workers(server.process.pid, workers, start_timeout)
         deadline = time.monotonic() + start_timeout
         while True:
             try:
                 # Both workers listen on the port: several answers make both likely up.
                 for _ in range(4 * workers):
-                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).raise_for_status()
+                    httpx.get(f"{server.base_url}/healthz", timeout=5).raise_for_status()
                 break
             except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
+                if server.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.2)
-        yield Server(process, port)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        output.close()
+        yield server
 
 
 def load_average() -> str:
@@ -203,15 +170,6 @@ class Fixture:
     campaign_id: str
     scopes: dict[str, Scope]
     usernames: list[str]
-
-
-def server_env(url: str) -> dict[str, str]:
-    return {
-        "CNSCD_DATABASE_URL": url,
-        "CNSCD_SECRET_KEY": SECRET,
-        "CNSCD_ENVIRONMENT": "test",
-        "CNSCD_LOG_LEVEL": "WARNING",
-    }
 
 
 def run_command(command: list[str], url: str) -> None:
@@ -740,12 +698,6 @@ async def run_clients(
 # --- the report ---------------------------------------------------------------------
 
 
-def percentile(ordered: list[float], fraction: float) -> float:
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def summary_row(name: str, samples: list[Sample], elapsed: float) -> dict[str, Any]:
     latencies = sorted(s.latency for s in samples)
     return {
@@ -948,14 +900,6 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
         lines.append(f"  replay differs: {mismatch}")
     lines.append(f"{'PASS' if passed else 'FAIL'}  load")
     return LoadOutcome(passed, "\n".join(lines))
-
-
-def write_report(name: str, report: str) -> Path:
-    results = Path(__file__).resolve().parent / "results"
-    results.mkdir(exist_ok=True)
-    path = results / f"{name}-{time.strftime('%Y%m%d-%H%M')}.txt"
-    path.write_text(report + "\n")
-    return path
 
 
 # --- faults: judging an outage -------------------------------------------------------
@@ -1359,7 +1303,7 @@ def main() -> None:
         else:
             outcome = load_run(args, url)
             print(outcome.report)
-            print(f"written to {write_report('load', outcome.report)}")
+            print(f"written to {save_report('load', outcome.report)}")
             passed = outcome.passed
     sys.exit(0 if passed else 1)
 
