@@ -1,7 +1,7 @@
 """Read-only answers offered as JSON or CSV, with an ETag of the body and a short
 private cache lifetime.
 
-A route takes ``RepresentationDep`` and answers ``representation.answer(model, table)``:
+A route takes ``RepresentationDep`` and answers ``representation.answer(model, table_of)``:
 JSON (the model) by default, or CSV (the table: headers and rows, UTF-8 with a BOM so
 that Excel shows Vietnamese) when ``Accept`` prefers ``text/csv``. The ``ETag`` is a hash
 of the body sent, so a client that sends it back as ``If-None-Match`` gets a bodyless
@@ -13,19 +13,19 @@ the CSV media type, the headers and the 304 in the OpenAPI document.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 
-from cnscd_api.core.spreadsheet import csv_chunks
+from cnscd_api.core.spreadsheet import CSV_MEDIA_TYPE, csv_chunks
 
 JSON_MEDIA_TYPE = "application/json"
 CSV = "text/csv"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 VARY = "Accept, Accept-Language, Authorization"
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,10 @@ class Representation:
     if_none_match: str | None
     max_age: int
 
-    def answer(self, model: BaseModel, table: Table) -> Response:
+    def answer(self, model: M, table_of: Callable[[M], Table]) -> Response:
+        """``model`` as JSON, or as CSV through ``table_of`` (built only when asked)."""
         if self.csv:
+            table = table_of(model)
             body = b"".join(csv_chunks(table.headers, table.rows))
             media_type = CSV_MEDIA_TYPE
             extra = {"Content-Disposition": f'attachment; filename="{table.filename}.csv"'}

@@ -47,7 +47,7 @@ def stats_overview(
     and campaign asked for; the share of today's communes and villages an active team
     serves. Counts only: no member is named."""
     overview = service.overview(session, actor, query, language)
-    return representation.answer(overview, tables.overview_table(overview))
+    return representation.answer(overview, tables.overview_table)
 
 
 @router.get(
@@ -68,7 +68,7 @@ def stats_campaign_progress(
     (`submitted`), and `achieved` as a percentage of the target. A unit outside the
     campaign's scope is 422 `unit_outside_campaign`."""
     progress = service.progress(session, actor, campaign, query, language)
-    return representation.answer(progress, tables.progress_table(progress))
+    return representation.answer(progress, tables.progress_table)
 
 
 @router.get(
@@ -87,7 +87,7 @@ def stats_campaign_completeness(
     many recorded an activity for that day. For `date`, the child units ranked by silent
     teams, most silent first; at commune or village level also the silent teams."""
     completeness = service.completeness(session, actor, campaign, query)
-    return representation.answer(completeness, tables.completeness_table(completeness))
+    return representation.answer(completeness, tables.completeness_table)
 
 
 @router.get(
@@ -104,7 +104,7 @@ def stats_timeseries(
     Without `from` and `to`: the campaign's days, else the last 30 days, 12 weeks or 12
     months up to today."""
     series = service.timeseries(session, actor, query, language)
-    return representation.answer(series, tables.timeseries_table(series))
+    return representation.answer(series, tables.timeseries_table)
 
 
 @router.get("/teams/ranking", response_model=Ranking, summary="Teams ranked by an indicator")
@@ -118,4 +118,4 @@ def stats_team_ranking(
     """The teams of the unit's subtree that counted the indicator, by approved total
     (ties by team name, then id), with the names of the units above each team."""
     ranking = service.ranking(session, actor, query, language)
-    return representation.answer(ranking, tables.ranking_table(ranking))
+    return representation.answer(ranking, tables.ranking_table)
