@@ -22,8 +22,6 @@ from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped_columns
 from cnscd_api.models import (
     ActivityStatus,
-    CampaignIndicator,
-    CampaignTarget,
     Indicator,
     Member,
     Team,
@@ -161,33 +159,6 @@ def indicators_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 
 def indicator_by_code(session: Session, code: str) -> Indicator | None:
     return session.exec(select(Indicator).where(col(Indicator.code) == code)).first()
-
-
-def campaign_indicators(
-    session: Session, campaign_id: uuid.UUID
-) -> list[tuple[Indicator, int | None]]:
-    """The indicators a campaign tracks, with the campaign's own (scope unit's) target."""
-    statement = (
-        select(Indicator, CampaignIndicator.target)
-        .join(CampaignIndicator, col(CampaignIndicator.indicator_id) == col(Indicator.id))
-        .where(col(CampaignIndicator.campaign_id) == campaign_id)
-        .order_by(col(Indicator.position), col(Indicator.code))
-    )
-    return [(indicator, target) for indicator, target in session.exec(statement).all()]
-
-
-def targets_given(
-    session: Session, campaign_id: uuid.UUID, unit_ids: list[uuid.UUID]
-) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
-    """(unit, indicator) → the target the unit's parent gave it."""
-    if not unit_ids:
-        return {}
-    statement = select(
-        CampaignTarget.unit_id, CampaignTarget.indicator_id, CampaignTarget.value
-    ).where(
-        col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.unit_id).in_(unit_ids)
-    )
-    return {(unit, indicator): value for unit, indicator, value in session.exec(statement).all()}
 
 
 # --- the aggregates -------------------------------------------------------------------------

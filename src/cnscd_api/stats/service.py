@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
+from cnscd_api.campaigns import repository as campaign_repository
 from cnscd_api.campaigns import service as campaign_service
 from cnscd_api.core import clock, scope
 from cnscd_api.core.errors import FieldError, NotFound, Unprocessable
@@ -329,7 +330,7 @@ def progress(
     place = campaign_place(session, actor, campaign, query.unit_id, query.tree)
     assert place.unit is not None  # a campaign's scope is a province or a district
     unit = place.unit
-    tracked = repository.campaign_indicators(session, campaign.id)
+    tracked = campaign_repository.indicators_of(session, campaign.id)
     today = clock.today()
     on = today
     if place.historical:  # the map of the campaign's end, or of the unit's last day
@@ -341,7 +342,7 @@ def progress(
     # the same way); the children's, what it gave. Targets stay with the units they were
     # given to: units made since have none.
     own_is_campaigns = unit.id in (campaign.scope_unit_id, _scope_today(session, campaign, place))
-    targets = repository.targets_given(
+    targets = campaign_repository.targets_of_units(
         session, campaign.id, child_ids if own_is_campaigns else [unit.id, *child_ids]
     )
     if own_is_campaigns:

@@ -176,9 +176,6 @@ class Reorganiser:
 
     # --- recording operations ---------------------------------------------------------
 
-    def is_closed(self, unit: Unit) -> bool:
-        return unit.id in self._closed
-
     def create(
         self,
         parent: Unit | None,
