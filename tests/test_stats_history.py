@@ -5,7 +5,7 @@ place became, with the same totals."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
+from cnscd_api.core import clock
 from cnscd_api.models import ActivityStatus, Campaign, Role, Unit, UnitLevel, UnitLineage
 from cnscd_api.units.reform2025 import apply_reform
 from tests.factories import (
@@ -26,6 +27,7 @@ from tests.factories import (
 )
 
 STATS = "/api/v1/stats"
+UNITS = "/api/v1/units"
 
 
 class Peak:
@@ -266,3 +268,118 @@ def test_the_kon_tum_demo_through_the_reform(
     assert len(current["children"]) == 40
     assert sum(_achieved(c)[0] for c in current["children"]) == approved
     assert sum(_achieved(c)[1] for c in current["children"]) == submitted
+
+
+# --- local reorganisations through the API ---------------------------------------------------
+
+REORGANISE = "/api/v1/units/reorganisations"
+ACTIVITIES = "/api/v1/activities"
+
+
+def _reorganise(client: TestClient, headers: dict[str, str], *operations: dict[str, Any]) -> Any:
+    body = {
+        "effective_date": clock.today().isoformat(),
+        "legal_act": "Nghị quyết 7/NQ-HĐND",
+        "operations": list(operations),
+    }
+    response = client.post(REORGANISE, json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_reports_of_merged_villages_stay_exact_through_edits(
+    client: TestClient, session: Session, settings: Settings, tree: Tree
+) -> None:
+    """Two villages of a commune that lives on are merged: the reports made in them, edited,
+    added late for their days, or deleted, keep the aggregates exact; a report of a day
+    after the merge is refused there; the merged village's last day stays."""
+    from tests.test_stats_aggregates import recomputed, stored
+
+    first = make_village(session, tree.dak_pek, "Thôn Một")
+    second = make_village(session, tree.dak_pek, "Thôn Hai")
+    team = make_team(session, tree.dak_pek, "Tổ xã Đắk Pék")
+    officer = bearer(settings, make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek))
+    admin = bearer(settings, make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum))
+    session.commit()
+    before = (clock.today() - timedelta(days=3)).isoformat()
+
+    def post(place: Unit, day: str) -> Any:
+        body = {
+            "team_id": str(team.id),
+            "unit_id": str(place.id),
+            "activity_date": day,
+            "categories": ["vneid"],
+            "values": {"people_guided": 5},
+        }
+        return client.post(ACTIVITIES, json=body, headers=officer)
+
+    old = post(first, before)
+    assert old.status_code == 201, old.text
+    assert post(second, before).status_code == 201
+    answer = _reorganise(
+        client,
+        admin,
+        {"op": "merge", "unit_ids": [str(first.id), str(second.id)], "new": {"name": "Thôn Gộp"}},
+    )
+    (merged,) = answer["created"]
+
+    edited = client.patch(
+        f"{ACTIVITIES}/{old.json()['id']}",
+        json={"description": "Sửa sau khi gộp thôn"},
+        headers={**officer, "If-Match": old.headers["ETag"]},
+    )
+    assert edited.status_code == 200, edited.text
+    late = post(first, before)  # a late report of a day the village still existed
+    assert late.status_code == 201, late.text
+    refused = post(first, clock.today().isoformat())
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["code"] == "place_not_valid_on_date"
+    session.expire_all()
+    assert stored(session) == recomputed(session)
+    now = _get(client, officer, "/overview", unit_id=merged["id"])
+    assert now["activities"]["total"] == 3  # all made in the two villages
+
+    deleted = client.delete(
+        f"{ACTIVITIES}/{old.json()['id']}", headers={**officer, "If-Match": edited.headers["ETag"]}
+    )
+    assert deleted.status_code == 204, deleted.text
+    session.expire_all()
+    assert stored(session) == recomputed(session)
+    assert _get(client, officer, "/overview", unit_id=merged["id"])["activities"]["total"] == 2
+
+    reopened = client.patch(
+        f"{UNITS}/{first.id}", json={"valid_to": None}, headers={**admin, "If-Match": '"2"'}
+    )
+    assert reopened.status_code == 409, reopened.text
+    assert reopened.json()["code"] == "unit_closed"
+
+
+def test_a_renamed_district_reads_the_same_in_lists_and_dashboards(
+    client: TestClient, session: Session, settings: Settings, tree: Tree
+) -> None:
+    """Renaming a district closes it; its communes keep their ids and move under the new
+    one. The old district's activity list and its historical overview count the same
+    reports, and a commune is still inside the district's campaign on that map."""
+    admin_user = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum)
+    campaign = make_campaign(session, tree.dak_glei, categories=("vneid",))
+    for unit in (tree.dak_pek, tree.dak_man):
+        make_activity(session, make_team(session, unit), admin_user, campaign=campaign)
+    session.commit()
+    admin = bearer(settings, admin_user)
+    _reorganise(
+        client,
+        admin,
+        {"op": "rename", "unit_id": str(tree.dak_glei.id), "name": "Huyện Đắk Glei Mới"},
+    )
+    listed = client.get(ACTIVITIES, params={"unit_id": str(tree.dak_glei.id)}, headers=admin)
+    assert listed.status_code == 200, listed.text
+    then = _get(client, admin, "/overview", unit_id=tree.dak_glei.id, tree="historical")
+    assert listed.json()["total"] == then["activities"]["total"] == 2
+    progress = f"/campaigns/{campaign.id}/progress"
+    district = _get(client, admin, progress, unit_id=tree.dak_glei.id, tree="historical")
+    assert {c["unit_id"] for c in district["children"]} >= {
+        str(tree.dak_pek.id),
+        str(tree.dak_man.id),
+    }
+    commune = _get(client, admin, progress, unit_id=tree.dak_pek.id, tree="historical")
+    assert _achieved(commune["unit"]) == (0, 10)

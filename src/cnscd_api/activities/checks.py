@@ -208,6 +208,18 @@ class Checker:
         today = clock.today()
         if fields.activity_date > today:
             errors.append(FieldError.of(f"{prefix}.activity_date", "date_in_future"))
+        elif not _valid_on(place, fields.activity_date):
+            # A report keeps the unit of its day: a unit closed by a reorganisation (or
+            # made by one) takes only the reports of the days it existed.
+            errors.append(
+                FieldError.of(
+                    f"{prefix}.unit_id",
+                    "place_not_valid_on_date",
+                    name=place.name,
+                    valid_from=place.valid_from.isoformat() if place.valid_from else "…",
+                    valid_to=place.valid_to.isoformat() if place.valid_to else "…",
+                )
+            )
         category_ids = self._check_categories(fields.categories, prefix, errors)
         values = self._check_values(fields, prefix, errors)
         for index, member_id in enumerate(fields.member_ids):
@@ -338,3 +350,9 @@ def as_field_errors(problem: ProblemError, prefix: str) -> list[FieldError]:
 
 
 __all__ = ["Checked", "Checker", "as_field_errors", "content_hash"]
+
+
+def _valid_on(unit: Unit, day: date) -> bool:
+    return (unit.valid_from is None or unit.valid_from <= day) and (
+        unit.valid_to is None or day <= unit.valid_to
+    )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, exists, insert, or_
+from sqlalchemy import ColumnElement, Row, Select, delete, exists, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -72,30 +73,76 @@ def _read_statement(principal: Principal) -> Select[Any]:
     )
 
 
+@dataclass(frozen=True)
+class UnitFilter:
+    """The unit a list is filtered on, and which of the map's changes reach its subtree."""
+
+    path: str
+    rolled_in: bool = False  # closed units count their reports in it (on today's map)
+    moved_out: bool = False  # units left it by a move (their past reports were in it)
+
+
+@unscoped("whether a reorganisation touched a subtree, to choose a list's filter clauses")
+def unit_filter(session: Session, unit_path: str) -> UnitFilter:
+    rolled_in = session.exec(
+        select(Unit.id).where(path_in_subtree(col(Unit.rollup_path), unit_path)).limit(1)
+    ).first()
+    moved_out = session.exec(
+        select(UnitMove.id)
+        .join(_LEFT, col(_LEFT.id) == col(UnitMove.from_parent_id))
+        .where(path_in_subtree(col(_LEFT.path), unit_path))
+        .limit(1)
+    ).first()
+    return UnitFilter(unit_path, rolled_in is not None, moved_out is not None)
+
+
 _LEFT = aliased(Unit, name="left_parent")
+_MOVED = aliased(Unit, name="moved_unit")
+_DEEPER = aliased(Unit, name="deeper_unit")
+_FIRST = aliased(UnitMove, name="first_move")
+_EARLIER = aliased(UnitMove, name="earlier_move")
+_DEEPER_MOVE = aliased(UnitMove, name="deeper_move")
 
 
-def _placed_in(unit_path: str) -> ColumnElement[bool]:
-    """Reports made in the subtree at ``unit_path``: their place (the joined ``Unit``) lies
-    there, or its reports count there on today's map (a closed place's default successors
-    do), or it left a unit of the subtree after the report's day."""
-    return or_(
-        path_in_subtree(Unit.path, unit_path),
-        path_in_subtree(col(Unit.rollup_path), unit_path),
-        exists().where(
-            col(UnitMove.unit_id) == col(Activity.unit_id),
-            col(UnitMove.effective_date) > col(Activity.activity_date),
-            col(UnitMove.from_parent_id) == col(_LEFT.id),
-            path_in_subtree(col(_LEFT.path), unit_path),
-        ),
-    )
+def _placed_in(unit: UnitFilter) -> ColumnElement[bool]:
+    """Reports made in the subtree: their place (the joined ``Unit``) lies there, or, once
+    a reorganisation touched the subtree, its reports count there on today's map (a closed
+    place's default successors do), or it lay there on the report's day (the place, or the
+    deepest unit above it that moved since, left a unit of the subtree by its first move
+    after that day, the rule of ``stats.placement.PathsOn`` followed one move up)."""
+    clauses = [path_in_subtree(Unit.path, unit.path)]
+    if unit.rolled_in:
+        clauses.append(path_in_subtree(col(Unit.rollup_path), unit.path))
+    if unit.moved_out:
+        after_the_day = col(Activity.activity_date)
+        clauses.append(
+            exists().where(
+                col(Unit.path).startswith(col(_MOVED.path)),
+                col(_FIRST.unit_id) == col(_MOVED.id),
+                col(_FIRST.effective_date) > after_the_day,
+                ~exists().where(
+                    col(_EARLIER.unit_id) == col(_FIRST.unit_id),
+                    col(_EARLIER.effective_date) > after_the_day,
+                    col(_EARLIER.effective_date) < col(_FIRST.effective_date),
+                ),
+                ~exists().where(
+                    col(Unit.path).startswith(col(_DEEPER.path)),
+                    func.length(_DEEPER.path) > func.length(_MOVED.path),
+                    col(_DEEPER_MOVE.unit_id) == col(_DEEPER.id),
+                    col(_DEEPER_MOVE.effective_date) > after_the_day,
+                ),
+                col(_FIRST.from_parent_id) == col(_LEFT.id),
+                path_in_subtree(col(_LEFT.path), unit.path),
+            )
+        )
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]
 
 
 def filtered(
     principal: Principal,
     filters: ActivityFilters,
     *,
-    unit_path: str | None,
+    unit: UnitFilter | None,
     category_id: uuid.UUID | None,
     indicator_id: uuid.UUID | None,
 ) -> Select[Any]:
@@ -103,8 +150,8 @@ def filtered(
     conditions: list[ColumnElement[bool]] = []
     if filters.team_id is not None:
         conditions.append(col(Activity.team_id) == filters.team_id)
-    if unit_path is not None:
-        conditions.append(_placed_in(unit_path))
+    if unit is not None:
+        conditions.append(_placed_in(unit))
     if filters.campaign_id is not None:
         conditions.append(col(Activity.campaign_id) == filters.campaign_id)
     if category_id is not None:

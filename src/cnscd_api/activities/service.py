@@ -91,9 +91,10 @@ def filtered_statement(session: Session, actor: Principal, filters: ActivityFilt
         team_service.get_team(session, actor, filters.team_id)
     if filters.campaign_id is not None:
         campaign_service.get_campaign(session, actor, filters.campaign_id)
-    unit_path = None
+    unit = None
     if filters.unit_id is not None:
         unit_path = unit_service.get_unit(session, actor, filters.unit_id).path
+        unit = repository.unit_filter(session, unit_path)
     category_id = indicator_id = None
     if filters.category is not None:
         found = catalogue_repository.categories_by_code(session, [filters.category])
@@ -110,7 +111,7 @@ def filtered_statement(session: Session, actor: Principal, filters: ActivityFilt
             raise Unprocessable(errors=[error])
         indicator_id = indicators[filters.indicator].id
     return repository.filtered(
-        actor, filters, unit_path=unit_path, category_id=category_id, indicator_id=indicator_id
+        actor, filters, unit=unit, category_id=category_id, indicator_id=indicator_id
     )
 
 
@@ -228,10 +229,12 @@ def _snapshot(checked: Checked, status: ActivityStatus) -> dict[str, Any]:
 
 def _facts(checked: Checked, status: ActivityStatus) -> aggregates.Facts:
     """What a checked report counts for in the dashboards."""
+    place = checked.place  # a unit closed since counts where its successors lead
     return aggregates.Facts(
         team_id=checked.team.id,
         team_path=checked.home.path,
-        place_path=checked.place.path,
+        place_path=place.rollup_path or place.path,
+        own_path=place.path if place.rollup_path else None,
         day=checked.activity_date,
         campaign_id=checked.campaign.id if checked.campaign else None,
         status=status,
@@ -525,7 +528,7 @@ def delete_activity(
     counted = aggregates.facts_of(session, [activity_id])[activity_id]
     repository.delete_parts(session, activity.id)
     delete_versioned(session, activity)
-    audit.deleted(session, actor, Activity, activity_id, before, counted.place_path)
+    audit.deleted(session, actor, Activity, activity_id, before, counted.stored_path)
     aggregates.change(session, [counted], [])
 
 
@@ -587,7 +590,7 @@ def _review(
         actor,
         activity,
         before,
-        counted.place_path,
+        counted.stored_path,
         action=action,
     )
     delta = batch.delta if batch else aggregates.Delta()

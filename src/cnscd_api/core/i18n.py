@@ -530,6 +530,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Đã có hoạt động mang mã này; gửi qua /activities/batch để biết có trùng nội dung "
         "không.",
     },
+    "place_not_valid_on_date": {
+        "en": "{name} existed from {valid_from} to {valid_to}: a report of another day belongs "
+        "to the unit of that day.",
+        "vi": "{name} chỉ có hiệu lực từ {valid_from} đến {valid_to}: hoạt động của ngày khác "
+        "thuộc về đơn vị của ngày đó.",
+    },
     "place_outside_commune": {
         "en": "The place must be the team's commune or one of its villages.",
         "vi": "Địa điểm phải là xã của tổ hoặc một thôn thuộc xã đó.",

@@ -106,6 +106,6 @@ def refresh_rollup_paths(session: Session) -> int:
             .values(rollup_path=default)
         )
         if not result.rowcount:
-            break
+            return changed
         changed += result.rowcount
-    return changed
+    raise RuntimeError(f"default successors lead on for more than {MAX_HOPS} reorganisations")

@@ -9,9 +9,10 @@ Reports count where their place lies on today's map (a closed place: where its d
 successors lie, ``stats/placement.py``).
 
 The difference between the map of each report's day and today's (``StatUnitDayHistory``)
-is recomputed for the whole country with every rebuild, from the reports a
-reorganisation touched (those of closed places, and those dated before the latest move):
-none until a reorganisation happens.
+is recomputed for the whole country by a rebuild of the whole country and once after
+every reorganisation (``rebuild_history``), from the reports a reorganisation touched
+(those of closed places, and those dated before the latest move): none until a
+reorganisation happens.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
         rows += _insert(connection, REPORTING, _reporting(home, teams_in_subtree, depth))
     if unit is not None:
         _move_ancestors(connection, unit, old_root, _root_rows(connection, unit))
-    rows += _rebuild_history(session)
+    if unit is None:
+        rows += rebuild_history(session)
     activities = connection.execute(
         sa.select(sa.func.count()).select_from(ACTIVITY).join(*at_place).where(in_subtree)
     ).scalar_one()
@@ -183,12 +185,14 @@ def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
     return select.where(teams_in_subtree, TEAM_DAY.c.activities > 0).group_by(*columns)
 
 
-HISTORY_CHUNK = 2000  # reports placed per round of ``_rebuild_history``
+HISTORY_CHUNK = 2000  # reports placed per round of ``rebuild_history``
 
 
-def _rebuild_history(session: Session) -> int:
-    """Recount the difference between the map of each report's day and today's; the rows
+def rebuild_history(session: Session) -> int:
+    """Recount the difference between the map of each report's day and today's, for the
+    whole country (a subtree's rebuild leaves it: writes keep it exact); the rows
     written."""
+    _lock(session)
     connection = session.connection()
     connection.execute(sa.delete(UNIT_DAY_HISTORY))
     latest_move = connection.execute(sa.select(sa.func.max(MOVE.c.effective_date))).scalar()

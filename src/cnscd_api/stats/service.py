@@ -44,6 +44,7 @@ from cnscd_api.models import (
 )
 from cnscd_api.models.stats import ALL, NATION
 from cnscd_api.stats import repository
+from cnscd_api.stats.placement import PathsOn
 from cnscd_api.stats.schemas import (
     ActivityCounts,
     Area,
@@ -158,7 +159,11 @@ def campaign_place(
         with contextlib.suppress(NotFound):
             place = place_of(session, actor, campaign.scope_unit_id, tree)
     place = place or place_of(session, actor, unit_id, tree)
-    if not path_in_subtree_text(place.path, scope_path):
+    place_path = place.path
+    if place.historical:  # where the unit lay on the campaign's last day (or its unit's)
+        on = min(campaign.ends_on, clock.today(), scope_unit.valid_to or date.max)
+        place_path = PathsOn(session, [place.path], on).path_on(place.path, on)
+    if not path_in_subtree_text(place_path, scope_path):
         raise Unprocessable(errors=[FieldError.of("query.unit_id", "unit_outside_campaign")])
     return place
 

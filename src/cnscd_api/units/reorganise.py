@@ -47,7 +47,7 @@ from cnscd_api.models import (
     utcnow,
 )
 from cnscd_api.stats.placement import refresh_rollup_paths
-from cnscd_api.stats.rebuild import rebuild
+from cnscd_api.stats.rebuild import rebuild, rebuild_history
 from cnscd_api.units import repository
 from cnscd_api.users import repository as user_repository
 
@@ -306,6 +306,7 @@ class Reorganiser:
         ]
         for root in roots:
             rebuild(self.session, root)
+        rebuild_history(self.session)
 
     def _review(self, unit: Unit) -> bool:
         """Whether what a closed unit held went to a default chosen among several."""

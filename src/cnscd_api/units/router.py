@@ -87,7 +87,9 @@ def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
     "/{unit_id}",
     response_model=UnitRead,
     summary="Edit a unit",
-    responses=problem_responses(404, 412, codes=["code_taken", "division_type_unknown"]),
+    responses=problem_responses(
+        404, 412, codes=["code_taken", "division_type_unknown", "unit_closed"]
+    ),
 )
 def update_unit(
     body: UnitUpdate,

@@ -146,6 +146,11 @@ def update_unit(
         session, unit.level, changes["code"], exclude=unit.id
     ):
         raise Conflict("code_taken")
+    if unit.rollup_path is not None and changes.get("valid_to", unit.valid_to) != unit.valid_to:
+        # Closed by a reorganisation: its reports count for its successors, so its last
+        # day is the reorganisation's to keep (409, like any write to a closed unit).
+        assert unit.valid_to is not None  # a rollup path is a closed unit's
+        raise Conflict("unit_closed", name=unit.name, date=unit.valid_to.isoformat())
     valid_from = changes.get("valid_from", unit.valid_from)
     valid_to = changes.get("valid_to", unit.valid_to)
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
