@@ -157,6 +157,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "duplicate_target",  # pairs repeated across a list's items
     "member_not_in_team",  # the stored memberships
     "place_outside_commune",  # the stored tree
+    "place_not_valid_on_date",  # the stored dates of the unit named by its id
     "date_outside_campaign",  # the campaign's stored dates
     "category_not_in_campaign",  # the campaign's stored categories
     "team_outside_campaign",  # the campaign's stored scope
