@@ -320,6 +320,20 @@ def test_an_approved_report_is_frozen_until_reopened(client: TestClient, world: 
     )
     assert edited.status_code == 200, edited.text
     assert edited.json()["values"] == {"people_guided": 40}
+    # The edit's audit event holds the parts before and after, as stored.
+    events = client.get(
+        "/api/v1/audit-events",
+        params={"entity": "activity", "entity_id": made["id"]},
+        headers=world.headers["district"],
+    ).json()["items"]
+    (parts,) = [e["changes"]["parts"] for e in events if e["action"] == "update"]
+    stored = client.get(path, headers=world.headers["district"]).json()
+    assert parts["after"] == {
+        "categories": sorted(stored["categories"]),
+        "member_ids": sorted(stored["member_ids"]),
+        "values": {"people_guided": 40},
+    }
+    assert parts["before"]["values"] != parts["after"]["values"]
 
 
 def test_a_rejected_report_goes_back_to_its_recorder(client: TestClient, world: World) -> None:

@@ -505,7 +505,7 @@ def update_activity(
         before,
         checked.place.path,
         extra_before={"parts": _parts(current)},
-        extra_after={"parts": _parts(_fields_of(session, activity))},
+        extra_after={"parts": _parts(merged)},  # as checked and stored: no second read
     )
     aggregates.change(session, [counted], [_facts(checked, ActivityStatus.SUBMITTED)])
     return activity
