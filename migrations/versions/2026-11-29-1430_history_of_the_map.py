@@ -24,6 +24,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("rollup_path", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
         )
+        batch_op.create_index(
+            "ix_unit_rollup_path",
+            ["rollup_path"],
+            unique=False,
+            postgresql_ops={"rollup_path": "text_pattern_ops"},
+            postgresql_where=sa.text("rollup_path IS NOT NULL"),
+            sqlite_where=sa.text("rollup_path IS NOT NULL"),
+        )
     op.create_table(
         "stat_unit_day_history",
         sa.Column("unit_key", sa.Uuid(), nullable=False),
@@ -64,4 +72,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("stat_unit_day_history")
     with op.batch_alter_table("unit", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_unit_rollup_path",
+            postgresql_ops={"rollup_path": "text_pattern_ops"},
+            postgresql_where=sa.text("rollup_path IS NOT NULL"),
+            sqlite_where=sa.text("rollup_path IS NOT NULL"),
+        )
         batch_op.drop_column("rollup_path")

@@ -57,6 +57,14 @@ class Unit(Versioned, table=True):
     __audited__ = ("name", "code", "division_type", "households", "valid_from", "valid_to")
     __table_args__ = (
         sa.Index("ix_unit_path", "path", unique=True, postgresql_ops={"path": "text_pattern_ops"}),
+        # Closed units by where their reports count today (a subtree's rebuild, lists).
+        sa.Index(
+            "ix_unit_rollup_path",
+            "rollup_path",
+            postgresql_ops={"rollup_path": "text_pattern_ops"},
+            postgresql_where=sa.text("rollup_path IS NOT NULL"),
+            sqlite_where=sa.text("rollup_path IS NOT NULL"),
+        ),
         # An official code identifies one unit per level among the units valid today.
         sa.Index(
             "uq_unit_level_code_current",

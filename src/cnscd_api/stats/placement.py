@@ -42,6 +42,15 @@ def today_path(unit: Any) -> Any:
     return sa.func.coalesce(unit.c.rollup_path, unit.c.path)
 
 
+def today_in_subtree(unit: Any, like: str, escape: str) -> Any:
+    """SQL: ``today_path(unit) LIKE like``, written so that each side can use its index
+    (the unit path's, and the closed units' rollup path's)."""
+    return sa.or_(
+        sa.and_(unit.c.rollup_path.is_(None), unit.c.path.like(like, escape=escape)),
+        unit.c.rollup_path.like(like, escape=escape),
+    )
+
+
 class PathsOn:
     """Paths of places on past days, from the moves made after the earliest of those days
     (loaded at once, with the paths of the parents they left)."""

@@ -44,7 +44,7 @@ from cnscd_api.stats.aggregates import (
     Sums,
     facts_of,
 )
-from cnscd_api.stats.placement import MOVE, SEGMENT, today_path
+from cnscd_api.stats.placement import MOVE, SEGMENT, today_in_subtree, today_path
 
 DEEPEST = 4  # province, district, commune, village
 
@@ -86,7 +86,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     root_path = unit.path if unit is not None else "/"
     like = f"{escape_like(root_path)}%"
     place, home = UNIT.alias("place"), UNIT.alias("home")
-    in_subtree = today_path(place).like(like, escape=LIKE_ESCAPE)
+    in_subtree = today_in_subtree(place, like, LIKE_ESCAPE)
     teams_in_subtree = home.c.path.like(like, escape=LIKE_ESCAPE)
     subtree_units = sa.select(UNIT.c.id).where(UNIT.c.path.like(like, escape=LIKE_ESCAPE))
     subtree_teams = (
