@@ -115,11 +115,6 @@ def set_password(session: Session, user_id: uuid.UUID, password_hash: str) -> No
     )
 
 
-@unscoped("the caller's own scope unit")
-def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
-    return session.get(Unit, unit_id)
-
-
 @unscoped("the names above the caller's own scope unit")
 def unit_names(session: Session, unit_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(unit_ids))).all()

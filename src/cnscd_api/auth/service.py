@@ -385,7 +385,7 @@ def scope_unit(session: Session, principal: Principal) -> Unit | None:
     """The caller's scope unit; ``None`` for a national viewer (the whole country)."""
     if principal.scope_unit_id is None:
         return None
-    unit = repository.unit_by_id(session, principal.scope_unit_id)
+    unit = unit_repository.unit_by_id(session, principal.scope_unit_id)
     assert unit is not None  # the foreign key guarantees it
     return unit
 

@@ -20,7 +20,7 @@ from cnscd_api.core.errors import Conflict, Unprocessable
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.models import DivisionType, LineageKind, Unit, UnitLevel
 from cnscd_api.units import repository, service
-from cnscd_api.units.naming import division_type_from_name
+from cnscd_api.units.naming import division_type_for, division_type_from_name
 from cnscd_api.units.reorganise import ALLOWED_PARENTS, Outcome, Reorganiser, UnitRef
 from cnscd_api.units.schemas import (
     LineageRead,
@@ -108,9 +108,7 @@ def _new_unit(
     else:
         assert default_parent is not None  # only provinces have none, never reorganised
         parent = default_parent
-    division_type = spec.division_type or division_type_from_name(spec.name)
-    if division_type is None:
-        raise Unprocessable.at(f"{field}.division_type", "division_type_unknown")
+    division_type = division_type_for(spec.name, spec.division_type, f"{field}.division_type")
     return _create(reorganiser, parent, spec.name, level, spec.code, division_type, spec.households)
 
 
@@ -287,7 +285,7 @@ def _read(session: Session, outcome: Outcome, data: ReorganisationCreate) -> Reo
     ids |= {item.from_unit.id for item in outcome.rehomed}
     ids |= {item.to_unit.id for item in outcome.rehomed if item.to_unit}
     session.flush()
-    units = {unit_id: repository.unit_by_id(session, unit_id) for unit_id in ids}
+    units = repository.units_by_id(session, ids)
 
     def brief(unit: UnitRef) -> UnitBrief:
         return UnitBrief.model_validate(units[unit.id])

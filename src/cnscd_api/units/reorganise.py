@@ -32,7 +32,6 @@ from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
 from cnscd_api.core.errors import Unprocessable
 from cnscd_api.core.permissions import SCOPE_LEVELS, Principal
-from cnscd_api.core.text import fold
 from cnscd_api.models import (
     AuditAction,
     AuditEntity,
@@ -49,6 +48,7 @@ from cnscd_api.models import (
 from cnscd_api.stats.placement import refresh_rollup_paths
 from cnscd_api.stats.rebuild import rebuild, rebuild_history
 from cnscd_api.units import repository
+from cnscd_api.units.naming import new_unit
 from cnscd_api.users import repository as user_repository
 
 ACCESS_RULE = """\
@@ -187,19 +187,14 @@ class Reorganiser:
         households: int | None = None,
     ) -> Unit:
         """A new unit valid from the effective date."""
-        unit_id = uuid.uuid4()
-        unit = Unit(
-            id=unit_id,
-            code=code,
+        unit = new_unit(
+            parent,
             name=name,
-            search_name=fold(name),
             level=level,
             division_type=division_type,
-            parent_id=parent.id if parent else None,
-            path=f"{parent.path if parent else '/'}{unit_id.hex}/",
-            path_names=[*(parent.path_names if parent else []), name],
-            valid_from=self.effective_date,
+            code=code,
             households=households,
+            valid_from=self.effective_date,
         )
         repository.add(self.session, unit)
         audit.created(self.session, self.actor, unit, unit.path, actor_name=self.actor_name)
@@ -294,11 +289,8 @@ class Reorganiser:
         # to (a divided commune's village may go to a successor that is not the default).
         receivers = {link.successor.id for link in self.outcome.links}
         receivers |= {to.id for _, _, to in self.outcome.moved_units}
-        touched = {unit.path: unit for unit in [*closed, *self._default.values()]}
-        for unit_id in receivers:
-            receiver = repository.unit_by_id(self.session, unit_id)
-            assert receiver is not None
-            touched[receiver.path] = receiver
+        received = repository.units_by_id(self.session, receivers).values()
+        touched = {unit.path: unit for unit in [*closed, *self._default.values(), *received]}
         roots = [
             unit
             for path, unit in sorted(touched.items())

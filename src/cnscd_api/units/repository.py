@@ -279,9 +279,18 @@ def lineage_of(
     return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
 
 
-@unscoped("a unit a reorganisation reached through a scoped read, or created or closed")
+@unscoped("a unit already reached: the caller's scope unit, a reorganisation's units")
 def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
     return session.get(Unit, unit_id)
+
+
+@unscoped("units a reorganisation reached through scoped reads, or created or closed")
+def units_by_id(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID, Unit]:
+    """In one query."""
+    if not unit_ids:
+        return {}
+    found = session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).all()
+    return {unit.id: unit for unit in found}
 
 
 @unscoped("a team leader who followed their team, already re-homed by the reorganisation")

@@ -17,7 +17,7 @@ from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.core.text import fold
 from cnscd_api.models import Unit, UnitLevel
 from cnscd_api.units import repository
-from cnscd_api.units.naming import division_type_from_name
+from cnscd_api.units.naming import division_type_for, division_type_from_name, new_unit
 from cnscd_api.units.reorganise import ALLOWED_PARENTS
 from cnscd_api.units.schemas import (
     LineageRead,
@@ -91,13 +91,6 @@ def list_units(
     )
 
 
-def _division_type(name: str, given: object) -> Any:
-    division_type = given or division_type_from_name(name)
-    if division_type is None:
-        raise Unprocessable.at("body.division_type", "division_type_unknown")
-    return division_type
-
-
 def create_unit(session: Session, actor: Principal, data: UnitCreate) -> Unit:
     parent = get_unit_for_write(session, actor, data.parent_id)
     if parent.valid_to is not None:
@@ -113,17 +106,12 @@ def create_unit(session: Session, actor: Principal, data: UnitCreate) -> Unit:
     _check_may_write(session, actor, level)
     if data.code and repository.code_taken(session, level, data.code):
         raise Conflict("code_taken")
-    unit_id = uuid.uuid4()
-    unit = Unit(
-        id=unit_id,
-        code=data.code,
+    unit = new_unit(
+        parent,
         name=data.name,
-        search_name=fold(data.name),
         level=level,
-        division_type=_division_type(data.name, data.division_type),
-        parent_id=parent.id,
-        path=f"{parent.path}{unit_id.hex}/",
-        path_names=[*parent.path_names, data.name],
+        division_type=division_type_for(data.name, data.division_type, "body.division_type"),
+        code=data.code,
         households=data.households,
         valid_from=data.valid_from,
     )
