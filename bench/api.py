@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from harness import (
+    FIGURE_COLUMNS,
     SECRET,
     Request,
     drive,
@@ -103,19 +104,12 @@ def main() -> None:
                     )
                 floor = results["floor (50 teams from memory)"].throughput
                 for name, result in results.items():
-                    errors = sum(n for status, n in result.statuses.items() if status != 200)
                     rows.append(
                         {
                             "route": name,
                             "c": concurrency,
-                            "requests": result.count,
-                            "rps": result.throughput,
-                            "p50": 1000 * result.median,
-                            "p95": 1000 * result.percentile(0.95),
-                            "p99": 1000 * result.percentile(0.99),
-                            "cpu": result.cpu_ms_per_request,
+                            **result.figures(),
                             "floor": 100 * result.throughput / floor if floor else 0,
-                            "errors": errors,
                         }
                     )
     report = "\n".join(
@@ -128,14 +122,8 @@ def main() -> None:
                 [
                     ("route", "route                        ", ""),
                     ("c", "clients", "d"),
-                    ("requests", "requests", ",d"),
-                    ("rps", "req/s", ",.0f"),
-                    ("p50", "p50 ms", ".2f"),
-                    ("p95", "p95 ms", ".2f"),
-                    ("p99", "p99 ms", ".2f"),
-                    ("cpu", "CPU ms/req", ".3f"),
+                    *FIGURE_COLUMNS,
                     ("floor", "% of floor", ".0f"),
-                    ("errors", "non-200", "d"),
                 ],
             ),
         ]

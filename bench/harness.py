@@ -231,6 +231,30 @@ class Result:
     def cpu_ms_per_request(self) -> float:
         return 1000 * self.cpu_seconds / self.count if self.count else float("nan")
 
+    def figures(self) -> dict[str, Any]:
+        """The row of a report's table, under the keys of ``FIGURE_COLUMNS``."""
+        return {
+            "requests": self.count,
+            "rps": self.throughput,
+            "p50": 1000 * self.median,
+            "p95": 1000 * self.percentile(0.95),
+            "p99": 1000 * self.percentile(0.99),
+            "cpu": self.cpu_ms_per_request,
+            "errors": sum(n for status, n in self.statuses.items() if status >= 300),
+        }
+
+
+# The columns of ``Result.figures`` in a report's table (key, header, format).
+FIGURE_COLUMNS = [
+    ("requests", "requests", ",d"),
+    ("rps", "req/s", ",.0f"),
+    ("p50", "p50 ms", ".2f"),
+    ("p95", "p95 ms", ".2f"),
+    ("p99", "p99 ms", ".2f"),
+    ("cpu", "CPU ms/req", ".3f"),
+    ("errors", "non-2xx", "d"),
+]
+
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")

@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from harness import (
+    FIGURE_COLUMNS,
     Request,
     Result,
     Server,
@@ -267,13 +268,7 @@ def row(case: Case, scope: str, concurrency: int | str, result: Result | None) -
         "case": case.name,
         "scope": scope,
         "c": concurrency,
-        "requests": result.count,
-        "rps": result.throughput,
-        "p50": 1000 * result.median,
-        "p95": 1000 * result.percentile(0.95),
-        "p99": 1000 * result.percentile(0.99),
-        "cpu": result.cpu_ms_per_request,
-        "errors": sum(n for status, n in result.statuses.items() if status >= 300),
+        **result.figures(),
         "note": ", ".join(
             f"{n} × {status}" for status, n in sorted(result.statuses.items()) if status >= 300
         ),
@@ -356,13 +351,7 @@ def main() -> None:
                     ("case", "case                  ", ""),
                     ("scope", "scope   ", ""),
                     ("c", "clients", ""),
-                    ("requests", "requests", ",d"),
-                    ("rps", "req/s", ",.0f"),
-                    ("p50", "p50 ms", ".2f"),
-                    ("p95", "p95 ms", ".2f"),
-                    ("p99", "p99 ms", ".2f"),
-                    ("cpu", "CPU ms/req", ".3f"),
-                    ("errors", "non-2xx", "d"),
+                    *FIGURE_COLUMNS,
                     ("note", "note", ""),
                 ],
             ),
