@@ -346,6 +346,7 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
     )
     stored = repository.existing(session, [item.id for _, item in parsed])
     new: list[tuple[int, ActivityBatchItem, Checked]] = []
+    resent: list[tuple[int, ActivityBatchItem]] = []
     seen: set[uuid.UUID] = set()
     for index, item in parsed:
         if item.id in seen:
@@ -358,7 +359,7 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
             continue
         seen.add(item.id)
         if item.id in stored:
-            results[index] = _resent(session, actor, checker, index, item)
+            resent.append((index, item))
             continue
         try:
             checked = checker.check(item, item.team_id, f"body.activities.{index}")
@@ -375,9 +376,11 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
             index=index, id=item.id, status=BatchItemStatus.CREATED, version=1
         )
     taken = _insert(session, actor, [(item.id, checked) for _, item, checked in new])
-    for index, item, _ in new:
-        if item.id in taken:  # written by another request since ``existing`` was read
-            results[index] = _resent(session, actor, checker, index, item)
+    # Written by another request since ``existing`` was read: answered like the others.
+    resent += [(index, item) for index, item, _ in new if item.id in taken]
+    reached = scope.get_many(session, actor, Activity, [item.id for _, item in resent])
+    for index, item in resent:
+        results[index] = _resent(checker, index, item, reached.get(item.id))
     done = [result for result in results if result is not None]
     counts = dict.fromkeys(BatchItemStatus, 0)
     for result in done:
@@ -401,13 +404,11 @@ def _invalid(index: int, raw: Any, errors: list[FieldError]) -> BatchItemResult:
 
 
 def _resent(
-    session: Session, actor: Principal, checker: Checker, index: int, item: ActivityBatchItem
+    checker: Checker, index: int, item: ActivityBatchItem, reachable: Activity | None
 ) -> BatchItemResult:
     """An id already stored: the same report sent again (unchanged), or another one
-    (conflict, with the stored version when the caller may see it)."""
-    try:
-        reachable = get_activity(session, actor, item.id)
-    except ProblemError:
+    (conflict, with the stored version when the caller may see it: ``reachable``)."""
+    if reachable is None:
         return BatchItemResult(index=index, id=item.id, status=BatchItemStatus.CONFLICT)
     try:
         team = checker.team(item.team_id)

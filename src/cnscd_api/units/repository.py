@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
+from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
 from cnscd_api.models import (
     ApiClient,
@@ -101,16 +101,6 @@ def parent_on(on: date, today: date) -> Any:
         .scalar_subquery()
     )
     return func.coalesce(earlier, col(Unit.parent_id))
-
-
-def units_in_subtree(
-    session: Session, principal: Principal, unit_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, Unit]:
-    """The units among ``unit_ids`` in the caller's own subtree."""
-    if not unit_ids:
-        return {}
-    statement = scoped(principal, Unit, write=True).where(col(Unit.id).in_(unit_ids))
-    return {unit.id: unit for unit in session.exec(statement).all()}
 
 
 @unscoped("official codes are unique across the whole tree, not per caller")

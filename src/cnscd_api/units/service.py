@@ -66,7 +66,7 @@ def units_for_write(
     session: Session, actor: Principal, unit_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, Unit]:
     """``get_unit_for_write`` for many at once: those out of reach are left out."""
-    return repository.units_in_subtree(session, actor, unit_ids)
+    return scope.get_many(session, actor, Unit, list(unit_ids), write=True)
 
 
 def list_units(
