@@ -14,10 +14,10 @@ from cnscd_api.auth import repository as auth_repository
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
 from cnscd_api.core.permissions import SCOPE_LEVELS
-from cnscd_api.core.scope import ancestor_ids
 from cnscd_api.core.security import hash_password
 from cnscd_api.core.text import fold
 from cnscd_api.models import Role, Unit, UnitLevel, User, utcnow
+from cnscd_api.stats.placement import today_unit_id
 from cnscd_api.units import repository as unit_repository
 from cnscd_api.users import service as user_service
 
@@ -62,9 +62,10 @@ def _demo_place(session: Session, demo: DemoUser) -> tuple[Unit, Role]:
     if unit is not None:
         return unit, demo.role
     closed = unit_repository.latest_unit_by_code(session, demo.level, demo.code)
-    if closed is None or closed.rollup_path is None:
+    today_id = today_unit_id(closed) if closed is not None else None
+    if today_id is None:
         raise LookupError(f"unit {demo.level.value} {demo.code} is missing: seed province 62 first")
-    today = unit_repository.unit_by_id(session, ancestor_ids(closed.rollup_path)[-1])
+    today = unit_repository.unit_by_id(session, today_id)
     assert today is not None  # a rollup path leads to a unit alive today
     levels = SCOPE_LEVELS[demo.role]
     return today, demo.role if levels is None or today.level in levels else Role.VIEWER

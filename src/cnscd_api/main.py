@@ -22,6 +22,7 @@ from cnscd_api.core.idempotency import IdempotencyMiddleware
 from cnscd_api.core.logging import configure_logging
 from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.middleware import RequestMiddleware
+from cnscd_api.core.routing import API_PREFIX
 from cnscd_api.db import Database, create_db_engine
 from cnscd_api.members.router import router as members_router
 from cnscd_api.openapi import build_openapi, operation_id
@@ -31,7 +32,6 @@ from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
 from cnscd_api.users.router import router as users_router
 
-API_PREFIX = "/api/v1"
 DESCRIPTION = """\
 REST/JSON API of the Community Digital Technology Teams (Tổ công nghệ số cộng đồng):
 the administrative unit tree, teams and members, campaigns and reported activities.

@@ -27,16 +27,17 @@ from cnscd_api.core.errors import PROBLEM_MEDIA_TYPE, problem_document
 from cnscd_api.core.i18n import message, preferred_language
 from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.request_context import reset_request_id, set_request_id
+from cnscd_api.core.routing import API_PREFIX
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
+_API_PATHS = f"{API_PREFIX}/"
 MB = 1024 * 1024
 # JSON and form bodies. A batch of 500 usual activity reports is a fifth of this; one
 # whose reports carry long descriptions is split by its sender.
 MAX_BODY_BYTES = 1 * MB
 # Multipart uploads: the largest file a route accepts (10 MB member imports) and its form.
 MAX_UPLOAD_BYTES = 10 * MB + 64 * 1024
-API_PREFIX = "/api/v1/"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 logger = logging.getLogger("cnscd_api.access")
 
@@ -57,7 +58,7 @@ def security_headers(path: str, hsts_seconds: int) -> tuple[tuple[bytes, bytes],
     ``nosniff`` on everything; ``no-store`` on the API, whose every answer is for its
     caller alone (tokens, personal data, their scope's lists) and must not stay in a
     browser's or a proxy's cache; HSTS when configured (behind TLS)."""
-    return _security_headers(path.startswith(API_PREFIX), hsts_seconds)
+    return _security_headers(path.startswith(_API_PATHS), hsts_seconds)
 
 
 @functools.cache

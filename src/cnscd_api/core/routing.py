@@ -19,6 +19,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 from starlette.types import Scope
 
+API_PREFIX = "/api/v1"  # every route of the API (not /healthz, /readyz, /docs)
+
 _BARE_ID = re.compile(r"\{((?:[a-z_]+_)?id)\}")
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
-from cnscd_api.core.scope import ancestor_ids
+from cnscd_api.core.scope import ancestor_ids, unscoped
 from cnscd_api.models import (
     ActivityStatus,
     StatReporting,
@@ -237,6 +237,7 @@ ACTIVITY, VALUE, TEAM, UNIT = tables("activity", "activity_value", "team", "unit
 PLACE, HOME = UNIT.alias("place"), UNIT.alias("home")
 
 
+@unscoped("activities the caller already reached or just wrote")
 def facts_of(session: Session, activity_ids: list[uuid.UUID]) -> dict[uuid.UUID, Facts]:
     """What stored activities count for now, in one query."""
     if not activity_ids:
@@ -271,6 +272,7 @@ def facts_of(session: Session, activity_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return found
 
 
+@unscoped("a team the caller already reached, moved")
 def team_moved(session: Session, team_id: uuid.UUID, old_path: str, new_path: str) -> None:
     """A team's reporting days now count in its new unit (and no longer in the old)."""
     if old_path == new_path:

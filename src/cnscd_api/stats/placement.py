@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from cnscd_api.core.scope import ancestor_ids
+from cnscd_api.core.scope import ancestor_ids, unscoped
 
 SEGMENT = 33  # "/" and 32 hex digits: one unit on a materialised path
 UNIT: Any = SQLModel.metadata.tables["unit"]
@@ -40,6 +40,12 @@ MAX_HOPS = 16
 def today_path(unit: Any) -> Any:
     """SQL: where a unit's reports count on today's map."""
     return sa.func.coalesce(unit.c.rollup_path, unit.c.path)
+
+
+def today_unit_id(unit: Any) -> uuid.UUID | None:
+    """The unit alive today that a closed unit's default successors lead to (None for a
+    unit alive today, or closed without successor)."""
+    return ancestor_ids(unit.rollup_path)[-1] if unit.rollup_path else None
 
 
 def today_in_subtree(unit: Any, like: str, escape: str) -> Any:
@@ -63,6 +69,7 @@ class PathsOn:
         self.loaded: set[uuid.UUID] = set()
         self._load({unit for path in paths for unit in ancestor_ids(path)})
 
+    @unscoped("the moves above places the caller already reached (their reports' units)")
     def _load(self, units: set[uuid.UUID]) -> None:
         while units := units - self.loaded:
             self.loaded |= units
@@ -96,6 +103,7 @@ class PathsOn:
         return path
 
 
+@unscoped("a reorganisation's bookkeeping over every closed unit")
 def refresh_rollup_paths(session: Session) -> int:
     """Point every closed unit at the unit alive today that its default successors lead
     to (after a reorganisation closed or moved units); the number of units changed."""

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from cnscd_api.core.scope import ancestor_ids
+from cnscd_api.core.scope import ancestor_ids, unscoped
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like
 from cnscd_api.models import Unit
 from cnscd_api.models.stats import ALL, NATION, NONE
@@ -77,6 +77,7 @@ def _depth(path: str) -> int:
     return len(ancestor_ids(path))
 
 
+@unscoped("recomputes the aggregates of a subtree, for the command and reorganisations")
 def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     """Recompute the aggregates of ``unit``'s subtree (``None``: the whole country), in the
     session's transaction."""
@@ -188,6 +189,7 @@ def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
 HISTORY_CHUNK = 2000  # reports placed per round of ``rebuild_history``
 
 
+@unscoped("recomputes the aggregates of the whole country, for the command and reorganisations")
 def rebuild_history(session: Session) -> int:
     """Recount the difference between the map of each report's day and today's, for the
     whole country (a subtree's rebuild leaves it: writes keep it exact); the rows

@@ -41,10 +41,6 @@ from cnscd_api.units.repository import parent_on, valid_on_clause
 COUNTED = (ActivityStatus.APPROVED, ActivityStatus.SUBMITTED)
 
 
-def _current(today: date) -> Any:
-    return or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= today)
-
-
 def children(
     session: Session, actor: Principal, parent_id: uuid.UUID | None, on: date, today: date
 ) -> list[Any]:
@@ -90,7 +86,7 @@ def unit_counts(session: Session, actor: Principal, path: str, today: date) -> d
         .where(
             path_in_subtree(Unit.path, path),
             col(Unit.level).in_([UnitLevel.COMMUNE, UnitLevel.VILLAGE]),
-            _current(today),
+            valid_on_clause(today),
         )
         .group_by(col(Unit.level))
     )
@@ -108,7 +104,9 @@ def served_counts(session: Session, actor: Principal, path: str, today: date) ->
         func.count(sa.distinct(commune)),
         func.count(sa.distinct(sa.case((village, col(Unit.id))))),
     ).where(
-        path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE, _current(today)
+        path_in_subtree(Unit.path, path),
+        col(Team.status) == TeamStatus.ACTIVE,
+        valid_on_clause(today),
     )
     communes, villages = session.execute(statement).one()
     return int(communes), int(villages)

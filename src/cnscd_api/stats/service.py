@@ -44,7 +44,7 @@ from cnscd_api.models import (
 )
 from cnscd_api.models.stats import ALL, NATION
 from cnscd_api.stats import repository
-from cnscd_api.stats.placement import PathsOn
+from cnscd_api.stats.placement import PathsOn, today_unit_id
 from cnscd_api.stats.schemas import (
     ActivityCounts,
     Area,
@@ -128,8 +128,8 @@ def place_of(
         unit = scope.get_or_404(session, actor, Unit, unit_id)
         if unit.valid_to is None:
             raise
-    if unit.valid_to is not None and tree is Tree.CURRENT and unit.rollup_path is not None:
-        today = ancestor_ids(unit.rollup_path)[-1]
+    today = today_unit_id(unit)
+    if unit.valid_to is not None and tree is Tree.CURRENT and today is not None:
         unit = scope.get_or_404(session, actor, Unit, today, write=True)
     return Place(unit.id, unit, unit.path, tree)
 
@@ -388,7 +388,7 @@ def _scope_today(session: Session, campaign: Campaign, place: Place) -> uuid.UUI
     if place.historical:
         return None
     scope_unit = unit_service.unit_by_id(session, campaign.scope_unit_id)
-    return ancestor_ids(scope_unit.rollup_path)[-1] if scope_unit.rollup_path else None
+    return today_unit_id(scope_unit)
 
 
 # --- campaign completeness ------------------------------------------------------------------

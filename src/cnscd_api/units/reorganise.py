@@ -11,7 +11,7 @@ the units of their date; what lives on is re-homed once every operation is recor
 - units that keep their id (villages; the communes of a renamed district) move under
   the default successor, recorded as ``UnitMove`` rows;
 - teams of a closed unit move to its default successor (their leaders follow them);
-- users and API clients scoped to a closed unit follow ``ACCESS_RULE`` (below).
+- users and API clients scoped to a closed unit follow the access rule (``_move_users``).
 
 Every change is audited in the transaction. The caller decides what is allowed (scope,
 permissions); the reorganiser keeps the tree consistent and never lets a user's reach
@@ -50,16 +50,6 @@ from cnscd_api.stats.rebuild import rebuild, rebuild_history
 from cnscd_api.units import repository
 from cnscd_api.units.naming import new_unit
 from cnscd_api.users import repository as user_repository
-
-ACCESS_RULE = """\
-A user or API client scoped to a closed unit is re-homed to its default successor.
-It keeps its role and stays active only when its reach cannot grow: the successor is new
-in this reorganisation, has the same level, and comes from the closed unit alone (a
-rename, a move, a piece of a divided unit). Otherwise (a merge, a district abolished
-into a province) the user is moved to the successor with the role that level allows
-(its own role, or viewer where the level does not fit it) and deactivated pending review
-by the successor's officers; an API client is revoked. Team leaders follow their team.
-Every change ends the account's sessions and is audited."""
 
 # Which parents each level may hang under (a commune may hang directly under a province).
 ALLOWED_PARENTS: dict[UnitLevel, frozenset[UnitLevel]] = {
@@ -399,6 +389,16 @@ class Reorganiser:
                 )
 
     def _move_users(self, unit: Unit, successor: Unit) -> None:
+        """The access rule.
+
+        A user or API client scoped to a closed unit is re-homed to its default successor.
+        It keeps its role and stays active only when its reach cannot grow: the successor is new
+        in this reorganisation, has the same level, and comes from the closed unit alone (a
+        rename, a move, a piece of a divided unit). Otherwise (a merge, a district abolished
+        into a province) the user is moved to the successor with the role that level allows
+        (its own role, or viewer where the level does not fit it) and deactivated pending review
+        by the successor's officers; an API client is revoked. Team leaders follow their team.
+        Every change ends the account's sessions and is audited."""
         keeps = self._sole_heir(unit, successor)
         now = utcnow()
         for user in repository.users_scoped_to(self.session, unit.id):
@@ -471,7 +471,6 @@ def _team_leader_name(session: Session, user_id: uuid.UUID) -> str:
 
 
 __all__ = [
-    "ACCESS_RULE",
     "ALLOWED_PARENTS",
     "Link",
     "Outcome",
