@@ -16,7 +16,7 @@ from datetime import date
 from sqlmodel import Session
 
 from cnscd_api.core import audit, clock
-from cnscd_api.core.errors import Conflict, Unprocessable
+from cnscd_api.core.errors import Conflict, NotFound, Unprocessable
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.models import DivisionType, LineageKind, Unit, UnitLevel
 from cnscd_api.units import repository, service
@@ -45,14 +45,16 @@ class _Checker:
     """Loads the units an operation names, in the caller's subtree, and keeps the rules
     that span operations (one operation per unit)."""
 
-    def __init__(self, session: Session, actor: Principal, data: ReorganisationCreate) -> None:
+    def __init__(
+        self, session: Session, data: ReorganisationCreate, reached: dict[uuid.UUID, Unit]
+    ) -> None:
         self.session = session
-        self.actor = actor
         self.effective_date = data.effective_date
+        self.reached = reached  # every unit the operations name, read at once
         self.taken: set[uuid.UUID] = set()
 
     def unit(self, unit_id: uuid.UUID, field: str, *, closes: bool = False) -> Unit:
-        unit = service.get_unit_for_write(self.session, self.actor, unit_id)
+        unit = self.reached[unit_id]
         if unit.level not in REORGANISABLE:
             raise Unprocessable.at(field, "unit_not_reorganisable", level=unit.level.value)
         if unit.id in self.taken:
@@ -70,7 +72,7 @@ class _Checker:
         return unit
 
     def parent(self, parent_id: uuid.UUID, level: UnitLevel, field: str) -> Unit:
-        parent = service.get_unit_for_write(self.session, self.actor, parent_id)
+        parent = self.reached[parent_id]
         if parent.valid_to is not None or parent.id in self.taken:
             raise Unprocessable.at(
                 field, "unit_not_current", name=parent.name, date=self.effective_date.isoformat()
@@ -231,13 +233,14 @@ def reorganise(
 ) -> ReorganisationRead:
     if not EARLIEST <= data.effective_date <= clock.today():
         raise Unprocessable.at("body.effective_date", "effective_date_out_of_range")
-    checker = _Checker(session, actor, data)
-    # Every unit is looked up before anything changes: out of reach is a 404 for everyone,
-    # then a role without the permission gets its 403.
-    for operation in data.operations:
-        for unit_id in _named(operation):
-            service.get_unit_for_write(session, actor, unit_id)
+    # Every unit is looked up, at once, before anything changes: out of reach is a 404 for
+    # everyone, then a role without the permission gets its 403.
+    named = {unit_id for operation in data.operations for unit_id in _named(operation)}
+    reached = service.units_for_write(session, actor, named)
+    if len(reached) < len(named):
+        raise NotFound(resource="unit")
     _permission(session, actor)
+    checker = _Checker(session, data, reached)
     reorganiser = Reorganiser(
         session,
         effective_date=data.effective_date,
