@@ -114,27 +114,37 @@ def update_team(
     update_versioned(session, team, changes)
     audit.updated(session, actor, team, before, unit.path)
     if before["unit_id"] != team.unit_id:
-        _move_leaders(session, actor, team, before["unit_id"], unit.path)
+        move_leaders(session, actor, [team.id], before["unit_id"], unit)
         old_path = unit_service.unit_path(session, before["unit_id"])
         aggregates.team_moved(session, team.id, old_path, unit.path)
     return team
 
 
-def _move_leaders(
-    session: Session, actor: Principal, team: Team, old_unit_id: uuid.UUID, unit_path: str
-) -> None:
-    """The team's leaders are scoped to the unit the team serves: they move with it."""
-    for leader_id in user_repository.move_team_leaders(session, team.id, team.unit_id):
+def move_leaders(
+    session: Session,
+    actor: Principal | None,
+    team_ids: list[uuid.UUID],
+    old_unit_id: uuid.UUID,
+    new_unit: Unit,
+    *,
+    actor_name: str | None = None,
+) -> list[tuple[uuid.UUID, str]]:
+    """The teams' leaders are scoped to the unit the teams serve: they move with them,
+    audited; their ids and usernames."""
+    moved = user_repository.move_team_leaders(session, team_ids, new_unit.id)
+    for leader_id, _ in moved:
         audit.record(
             session,
             actor=actor,
             action=AuditAction.UPDATE,
             entity=AuditEntity.USER,
             entity_id=leader_id,
-            unit_path=unit_path,
+            unit_path=new_unit.path,
             before={"scope_unit_id": old_unit_id},
-            after={"scope_unit_id": team.unit_id},
+            after={"scope_unit_id": new_unit.id},
+            actor_name=actor_name,
         )
+    return moved
 
 
 def delete_team(session: Session, actor: Principal, team: Team, expected: ExpectedVersion) -> None:

@@ -47,9 +47,9 @@ from cnscd_api.models import (
 )
 from cnscd_api.stats.placement import refresh_rollup_paths
 from cnscd_api.stats.rebuild import rebuild, rebuild_history
+from cnscd_api.teams import service as team_service
 from cnscd_api.units import repository
 from cnscd_api.units.naming import new_unit
-from cnscd_api.users import repository as user_repository
 
 # Which parents each level may hang under (a commune may hang directly under a province).
 ALLOWED_PARENTS: dict[UnitLevel, frozenset[UnitLevel]] = {
@@ -350,7 +350,8 @@ class Reorganiser:
 
     def _move_teams(self, unit: Unit, successor: Unit) -> None:
         review = self._review(unit)
-        for team in repository.teams_of_unit(self.session, unit.id):
+        teams = repository.teams_of_unit(self.session, unit.id)
+        for team in teams:
             before = audit.snapshot(team)
             update_versioned(self.session, team, {"unit_id": successor.id})
             audit.updated(
@@ -364,29 +365,20 @@ class Reorganiser:
             self.outcome.rehomed.append(
                 Rehomed("team", team.id, team.name, ref(unit), ref(successor), "moved", review)
             )
-            for leader_id in user_repository.move_team_leaders(self.session, team.id, successor.id):
-                audit.record(
-                    self.session,
-                    actor=self.actor,
-                    action=AuditAction.UPDATE,
-                    entity=AuditEntity.USER,
-                    entity_id=leader_id,
-                    unit_path=successor.path,
-                    before={"scope_unit_id": unit.id},
-                    after={"scope_unit_id": successor.id},
-                    actor_name=self.actor_name,
+        leaders = team_service.move_leaders(
+            self.session,
+            self.actor,
+            [team.id for team in teams],
+            unit.id,
+            successor,
+            actor_name=self.actor_name,
+        )
+        for leader_id, username in leaders:
+            self.outcome.rehomed.append(
+                Rehomed(
+                    "user", leader_id, username, ref(unit), ref(successor), "followed_team", review
                 )
-                self.outcome.rehomed.append(
-                    Rehomed(
-                        "user",
-                        leader_id,
-                        _team_leader_name(self.session, leader_id),
-                        ref(unit),
-                        ref(successor),
-                        "followed_team",
-                        review,
-                    )
-                )
+            )
 
     def _move_users(self, unit: Unit, successor: Unit) -> None:
         """The access rule.
@@ -464,10 +456,6 @@ class Reorganiser:
                     review=not keeps,
                 )
             )
-
-
-def _team_leader_name(session: Session, user_id: uuid.UUID) -> str:
-    return repository.username_of(session, user_id) or str(user_id)
 
 
 __all__ = [

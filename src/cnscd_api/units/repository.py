@@ -283,11 +283,6 @@ def units_by_id(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID, U
     return {unit.id: unit for unit in found}
 
 
-@unscoped("a team leader who followed their team, already re-homed by the reorganisation")
-def username_of(session: Session, user_id: uuid.UUID) -> str | None:
-    return session.exec(select(User.username).where(col(User.id) == user_id)).one_or_none()
-
-
 @unscoped("the units a reorganisation moved, already checked in scope")
 def count_teams_in(session: Session, unit_ids: list[uuid.UUID]) -> int:
     """Teams serving these units or units below them."""

@@ -73,13 +73,17 @@ def add(session: Session, user: User) -> User:
 
 
 @unscoped("the leaders of a team the caller already reached")
-def move_team_leaders(session: Session, team_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
-    """Team leaders follow their team when it moves to another unit; returns their ids."""
-    leader_ids = list(session.exec(select(User.id).where(col(User.team_id) == team_id)).all())
-    if leader_ids:
-        session.execute(
-            update(User)
-            .where(col(User.id).in_(leader_ids))
-            .values(scope_unit_id=unit_id, version=col(User.version) + 1, updated_at=utcnow())
-        )
-    return leader_ids
+def move_team_leaders(
+    session: Session, team_ids: list[uuid.UUID], unit_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str]]:
+    """Team leaders follow their team when it moves to another unit, in one statement;
+    returns their ids and usernames."""
+    if not team_ids:
+        return []
+    moved = session.execute(
+        update(User)
+        .where(col(User.team_id).in_(team_ids))
+        .values(scope_unit_id=unit_id, version=col(User.version) + 1, updated_at=utcnow())
+        .returning(col(User.id), col(User.username))
+    ).all()
+    return [(user_id, username) for user_id, username in moved]
