@@ -43,6 +43,7 @@ from cnscd_api.models import (
     UnitLineage,
     UnitMove,
     UnitReorganisation,
+    Versioned,
     utcnow,
 )
 from cnscd_api.stats.placement import refresh_rollup_paths
@@ -197,21 +198,27 @@ class Reorganiser:
         self.outcome.reused.append(ref(unit))
         return unit
 
+    def _write(
+        self,
+        obj: Versioned,
+        changes: dict[str, object],
+        path: str,
+        action: AuditAction = AuditAction.UPDATE,
+    ) -> audit.Values:
+        """Change a versioned row and audit it in this reorganisation's name; the row as
+        it was."""
+        before = audit.snapshot(obj)
+        update_versioned(self.session, obj, changes)
+        audit.updated(
+            self.session, self.actor, obj, before, path, action=action, actor_name=self.actor_name
+        )
+        return before
+
     def close(self, unit: Unit) -> None:
         """Close ``unit`` the day before the change (its official code is free again)."""
         if unit.id in self._closed:
             return
-        before = audit.snapshot(unit)
-        update_versioned(self.session, unit, {"valid_to": self.closing_date})
-        audit.updated(
-            self.session,
-            self.actor,
-            unit,
-            before,
-            unit.path,
-            action=AuditAction.CLOSE,
-            actor_name=self.actor_name,
-        )
+        self._write(unit, {"valid_to": self.closing_date}, unit.path, AuditAction.CLOSE)
         self._closed[unit.id] = unit
         self.outcome.closed.append(ref(unit))
 
@@ -352,16 +359,7 @@ class Reorganiser:
         review = self._review(unit)
         teams = repository.teams_of_unit(self.session, unit.id)
         for team in teams:
-            before = audit.snapshot(team)
-            update_versioned(self.session, team, {"unit_id": successor.id})
-            audit.updated(
-                self.session,
-                self.actor,
-                team,
-                before,
-                successor.path,
-                actor_name=self.actor_name,
-            )
+            self._write(team, {"unit_id": successor.id}, successor.path)
             self.outcome.rehomed.append(
                 Rehomed("team", team.id, team.name, ref(unit), ref(successor), "moved", review)
             )
@@ -398,20 +396,11 @@ class Reorganiser:
             fits = levels is None or successor.level in levels
             role = user.role if fits else Role.VIEWER
             active = user.is_active and keeps and fits
-            before = audit.snapshot(user)
             changes: dict[str, object] = {"scope_unit_id": successor.id, "role": role}
             if not active:
                 changes["is_active"] = False
-            update_versioned(self.session, user, changes)
+            before = self._write(user, changes, successor.path)
             auth_repository.end_sessions(self.session, user.id, now)
-            audit.updated(
-                self.session,
-                self.actor,
-                user,
-                before,
-                successor.path,
-                actor_name=self.actor_name,
-            )
             self.outcome.rehomed.append(
                 Rehomed(
                     "user",
@@ -429,22 +418,10 @@ class Reorganiser:
     def _move_clients(self, unit: Unit, successor: Unit) -> None:
         keeps = self._sole_heir(unit, successor)
         for client in repository.clients_scoped_to(self.session, unit.id):
-            before = audit.snapshot(client)
             if keeps:
-                update_versioned(self.session, client, {"scope_unit_id": successor.id})
-                action, path = AuditAction.UPDATE, successor.path
+                self._write(client, {"scope_unit_id": successor.id}, successor.path)
             else:
-                update_versioned(self.session, client, {"revoked_at": utcnow()})
-                action, path = AuditAction.REVOKE, unit.path
-            audit.updated(
-                self.session,
-                self.actor,
-                client,
-                before,
-                path,
-                action=action,
-                actor_name=self.actor_name,
-            )
+                self._write(client, {"revoked_at": utcnow()}, unit.path, AuditAction.REVOKE)
             self.outcome.rehomed.append(
                 Rehomed(
                     "api_client",
