@@ -552,6 +552,7 @@ class Generator:
                             "valid_from": None,
                             "valid_to": None,
                             "households": village.households,
+                            "rollup_path": None,
                             "is_demo": False,
                             "version": 1,
                             "created_at": self.now,
