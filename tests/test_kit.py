@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
+from cnscd_api.core import audit
 from cnscd_api.core.pagination import Sorting
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
-from cnscd_api.models import AuditEvent, Role, Team, UnitLevel
+from cnscd_api.models import AuditAction, AuditEntity, AuditEvent, Role, Team, UnitLevel
 from cnscd_api.units.seed import seed_units
 from tests.databases import fresh_database, migrated_engine, settings_for
 from tests.factories import Tree, bearer, make_team, make_user, make_village, unit_by_code
@@ -121,6 +122,109 @@ def test_concurrent_writers_get_distinct_consecutive_numbers(
         numbers = sorted(session.exec(select(AuditEvent.sequence)).all())
     assert numbers == list(range(1, len(numbers) + 1))
     assert len(numbers) >= writers
+
+
+def test_a_transaction_numbered_first_but_committed_last_is_not_skipped(
+    backend: str, committed: tuple[Database, Settings]
+) -> None:
+    """PostgreSQL numbers events without a shared lock, so a transaction may hold a
+    smaller number than one that committed before it. The feed waits for it instead of
+    letting a reader go past its number. (SQLite's writers hold the write lock from their
+    first statement, so there the second writer would wait for the first.)"""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL takes numbers in parallel")
+    database, settings = committed
+    with database.transaction() as session:
+        commune = unit_by_code(session, UnitLevel.COMMUNE, "23353")
+        province = unit_by_code(session, UnitLevel.PROVINCE, "62")
+        admin = make_user(session, Role.PROVINCE_ADMIN, province)
+        headers, commune_id, admin_name = bearer(settings, admin), str(commune.id), admin.username
+    app = create_app(settings, database)
+    with TestClient(app) as client:
+        client.headers.update(headers)
+        start = max([e["sequence"] for e in audit_page(client)] or [0])
+        with database.session(write=True) as slow_session:
+            # A transaction that writes first, then takes its number and stalls.
+            audit.record(
+                slow_session,
+                actor=None,
+                action=AuditAction.CREATE,
+                entity=AuditEntity.UNIT,
+                unit_path=commune.path,
+                actor_name="slow writer",
+            )
+            slow_session.connection().execute(
+                audit.POSTGRES_INSERT, slow_session.info.pop(audit.PENDING)
+            )
+            made = client.post(
+                "/api/v1/units", json={"parent_id": commune_id, "name": "Thôn Nhanh"}
+            )
+            assert made.status_code == 201
+            # The later transaction has committed, but the earlier one may still commit.
+            assert audit_page(client, after_sequence=start) == []
+            slow_session.commit()
+        listed = audit_page(client, after_sequence=start)
+    assert [e["actor_name"] for e in listed] == ["slow writer", admin_name]
+    assert listed[1]["changes"]["name"]["after"] == "Thôn Nhanh"
+    assert listed[0]["sequence"] < listed[1]["sequence"]
+
+
+def test_a_reader_following_the_feed_sees_every_event_once_while_writers_race(
+    committed: tuple[Database, Settings],
+) -> None:
+    database, settings = committed
+    writers, writes = 6, 8
+    with database.transaction() as session:
+        commune = unit_by_code(session, UnitLevel.COMMUNE, "23353")
+        province = unit_by_code(session, UnitLevel.PROVINCE, "62")
+        officers = [
+            bearer(settings, make_user(session, Role.COMMUNE_OFFICER, commune))
+            for _ in range(writers)
+        ]
+        reader = bearer(settings, make_user(session, Role.PROVINCE_ADMIN, province))
+        commune_id = str(commune.id)
+    app = create_app(settings, database)
+    done = threading.Event()
+    seen: list[int] = []
+    failures: list[int] = []
+
+    def write(index: int) -> None:
+        with TestClient(app) as client:
+            for number in range(writes):
+                response = client.post(
+                    "/api/v1/units",
+                    json={"parent_id": commune_id, "name": f"Thôn Đua {index}-{number}"},
+                    headers=officers[index],
+                )
+                if response.status_code != 201:
+                    failures.append(response.status_code)
+
+    def read_on(client: TestClient) -> None:
+        cursor = seen[-1] if seen else 0
+        seen.extend(e["sequence"] for e in audit_page(client, after_sequence=cursor))
+
+    def follow() -> None:
+        with TestClient(app) as client:
+            client.headers.update(reader)
+            while not done.is_set():
+                read_on(client)
+            read_on(client)
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    follower.join()
+    assert failures == []
+    with database.session() as session:
+        stored = session.exec(select(AuditEvent.sequence)).all()
+    assert len(seen) == len(set(seen)), "an event was read twice"
+    assert sorted(seen) == sorted(stored), "an event was skipped"
+    assert len(stored) >= writers * writes
 
 
 # --- versioned writes of units, users and API clients ----------------------------------

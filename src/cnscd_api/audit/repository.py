@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Row
 from sqlmodel import Session, col
 
 from cnscd_api.audit.schemas import AuditFilters
+from cnscd_api.core.feed import read_after
 from cnscd_api.core.pagination import PageParams, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import scoped_columns
@@ -60,9 +61,14 @@ def list_events(
         statement = statement.where(col(AuditEvent.occurred_at) < as_utc(filters.until))
     ordering: list[ColumnElement[Any]]
     if filters.after_sequence is not None:
-        # Incremental reads go forwards, oldest first, from the last number seen.
-        statement = statement.where(col(AuditEvent.sequence) > filters.after_sequence)
-        ordering = [col(AuditEvent.sequence).asc()]
+        # Incremental reads go forwards, in commit order, from the last number seen.
+        statement, ordering = read_after(
+            session,
+            statement,
+            col(AuditEvent.sequence),
+            col(AuditEvent.xact_id),
+            filters.after_sequence,
+        )
     else:
         ordering = [col(AuditEvent.occurred_at).desc(), col(AuditEvent.sequence).desc()]
     return fetch_page(session, statement, page, ordering)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from cnscd_api.audit import repository
 from cnscd_api.audit.schemas import AuditEventRead, AuditFilters
 from cnscd_api.auth.dependencies import require
-from cnscd_api.core.errors import problem_responses
+from cnscd_api.core.errors import Unprocessable, problem_responses
+from cnscd_api.core.feed import UnknownPosition
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.core.routing import ContractRoute
@@ -26,7 +27,10 @@ AuditReader = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 
 
 @router.get(
-    "", response_model=Page[AuditEventRead], summary="List audit events in your scope, newest first"
+    "",
+    response_model=Page[AuditEventRead],
+    summary="List audit events in your scope, newest first",
+    responses=problem_responses(codes=["unknown_sequence"]),
 )
 def list_audit_events(
     session: SessionDep,
@@ -35,5 +39,8 @@ def list_audit_events(
     filters: Annotated[AuditFilters, Query()],
 ) -> Response:
     """Newest first; with `after_sequence`, the events after that number, oldest first."""
-    rows, total = repository.list_events(session, actor, page, filters)
+    try:
+        rows, total = repository.list_events(session, actor, page, filters)
+    except UnknownPosition:
+        raise Unprocessable.at("query.after_sequence", "unknown_sequence") from None
     return page.response(AuditEventRead, rows, total)

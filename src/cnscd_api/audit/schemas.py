@@ -35,8 +35,11 @@ class AuditFilters(BaseModel):
         default=None,
         ge=0,
         le=2**62,
-        description="Only events numbered after this one, oldest first: read the log "
-        "incrementally by passing the last `sequence` you have seen.",
+        description="Only the events after this one, in commit order: read the log "
+        "incrementally by passing the `sequence` of the last event you have read (`0` "
+        "for the beginning). Events appear once their transaction and every older one "
+        "have ended, so nothing committed later is listed before what you have read. "
+        "A number that belongs to no event is refused (`unknown_sequence`).",
     )
 
 
@@ -45,7 +48,10 @@ class AuditEventRead(BaseModel):
 
     id: uuid.UUID
     sequence: int = Field(
-        description="Numbers events in commit order, without gaps: strictly increasing."
+        description="A unique number taken as the event's transaction commits. "
+        "Resume reading with the number of the last event read, not the largest: with "
+        "`after_sequence`, events are listed in commit order, and on PostgreSQL "
+        "transactions that commit at the same moment may hold numbers out of that order."
     )
     occurred_at: datetime
     actor_user_id: uuid.UUID | None

@@ -4,10 +4,13 @@ Services say what happened with typed helpers — ``created``, ``updated``, ``de
 for objects (their audited fields are declared once, as ``__audited__`` on the model),
 ``record`` for the rest (logins, denials, secrets). Every event is built by one row
 builder and kept on the session until it commits; just before the commit the
-transaction takes the next numbers from the single ``audit_sequence`` row and inserts
-its events in one statement. The row stays locked until that commit, so numbers follow
-commit order with no gaps: ``GET /audit-events?after_sequence=N`` never misses an event
-that commits later with a smaller number. A rolled-back request leaves no events.
+transaction numbers its events and inserts them in one statement. On PostgreSQL the
+numbers come from a sequence and each event carries its transaction's id; the feed
+(``core.feed``) orders by that id and shows a transaction's events only once every
+older transaction has ended, so writers share no lock and a reader of
+``after_sequence=N`` still never misses an event that commits later. On SQLite, whose
+writers hold the database's one write lock from their first statement, the numbers come
+from the ``audit_sequence`` row. A rolled-back request leaves no events.
 
 Changes are stored as ``{field: {"before": …, "after": …}}`` for the fields that
 changed, with personal data masked and secrets reduced to "***".
@@ -21,7 +24,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, func, insert, literal_column, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
@@ -246,6 +249,11 @@ def denied(
 
 SEQUENCE_TABLE: Any = AuditSequence.__table__  # type: ignore[attr-defined]
 EVENT_TABLE: Any = AuditEvent.__table__  # type: ignore[attr-defined]
+SEQUENCE_NAME = "audit_event_sequence"  # PostgreSQL only (the migration creates it)
+POSTGRES_INSERT: Any = insert(EVENT_TABLE).values(
+    sequence=func.nextval(SEQUENCE_NAME),
+    xact_id=literal_column("pg_current_xact_id()::text::bigint"),
+)
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -256,6 +264,11 @@ def _insert_pending(session: OrmSession) -> None:
     # Core statements on the transaction's connection: the rows are complete, and the
     # ORM's bulk machinery cost a tenth of a small write.
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One statement, no shared row: numbers from the sequence, and the transaction's
+        # id for the feed's visibility rule.
+        connection.execute(POSTGRES_INSERT, rows)
+        return
     last: int = connection.execute(
         update(SEQUENCE_TABLE)
         .where(SEQUENCE_TABLE.c.id == 1)

@@ -391,6 +391,8 @@ PROBLEM_CODES: dict[str, int] = {
     "malformed_body": 422,
     "invalid_value": 422,
     "service_unavailable": 503,
+    # audit log
+    "unknown_sequence": 422,
     # auth
     "invalid_credentials": 401,
     "invalid_client": 401,

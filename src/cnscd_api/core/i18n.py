@@ -26,6 +26,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The {resource} you asked for does not exist or is outside your scope.",
         "vi": "Không tìm thấy {resource_vi} được yêu cầu hoặc nằm ngoài phạm vi của bạn.",
     },
+    "unknown_sequence": {
+        "en": "No event has this number: pass the sequence of the last event you have "
+        "read, or 0 to read from the beginning.",
+        "vi": "Không có sự kiện nào mang số này: hãy truyền số thứ tự của sự kiện cuối "
+        "cùng bạn đã đọc, hoặc 0 để đọc từ đầu.",
+    },
     "route_not_found": {
         "en": "There is no such path in this API.",
         "vi": "Đường dẫn này không có trong API.",

@@ -1,8 +1,11 @@
 """The audit log: one row per write, login and denial, written in the same transaction.
 
-``sequence`` numbers the events in commit order (see ``core.audit``): a reader that has
-seen every event up to N asks for ``after_sequence=N`` and never misses one, which is
-what a change stream needs and neither a random id nor a wall clock gives.
+``sequence`` numbers the events as their transactions commit (see ``core.audit``): a
+reader that has seen every event up to the one numbered N asks for ``after_sequence=N``
+and never misses one, which is what a change stream needs and neither a random id nor a
+wall clock gives. On PostgreSQL the feed is ordered by the writing transaction's id
+(``xact_id``) and then the number, and shows a transaction's events only once every
+older transaction has ended, so that no lock is shared by all writers.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ class AuditEvent(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     sequence: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False, unique=True))
+    # PostgreSQL: the writing transaction's id (``pg_current_xact_id()``); NULL on SQLite,
+    # whose writers take numbers one at a time under the database's single write lock.
+    xact_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger(), nullable=True))
     occurred_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
     actor_user_id: uuid.UUID | None = Field(default=None, index=True)
     actor_client_id: uuid.UUID | None = Field(default=None)
@@ -75,6 +81,7 @@ class AuditEvent(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_audit_event_entity_entity_id", "entity", "entity_id"),
+        sa.Index("ix_audit_event_feed", "xact_id", "sequence"),
         sa.Index(
             "ix_audit_event_unit_path",
             "unit_path",
@@ -84,8 +91,9 @@ class AuditEvent(SQLModel, table=True):
 
 
 class AuditSequence(SQLModel, table=True):
-    """The last sequence number given to an audit event: one row, locked by the
-    transaction that numbers its events until it commits, so numbers follow commit order."""
+    """SQLite: the last sequence number given to an audit event, one row taken by the
+    transaction that numbers its events (writers are serialised there anyway).
+    PostgreSQL numbers events from the sequence ``audit_event_sequence`` instead."""
 
     __tablename__ = "audit_sequence"
 
