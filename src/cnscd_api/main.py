@@ -23,6 +23,7 @@ from cnscd_api.core.logging import configure_logging
 from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.core.routing import API_PREFIX
+from cnscd_api.dashboard import DASHBOARD_PATH, dashboard_files
 from cnscd_api.db import Database, create_db_engine
 from cnscd_api.members.router import router as members_router
 from cnscd_api.openapi import build_openapi, operation_id
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.include_router(system_router)
     app.include_router(api_router())
+    app.mount(DASHBOARD_PATH, dashboard_files(), name="dashboard")
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     # Innermost: it holds an idempotent POST's answer back until it is stored.
