@@ -82,13 +82,13 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def serve_copy(
-    demo_database: Path, work_dir: Path, *commands: tuple[str, ...]
+    demo_database: Path, work_dir: Path, prepare: Callable[[Path], None] | None = None
 ) -> Iterator[LiveServer]:
-    """A server on a copy of the demo, after ``commands`` ran on it."""
+    """A server on a copy of the demo, after ``prepare`` changed the copy."""
     database = work_dir / "demo.db"
     shutil.copyfile(demo_database, database)
-    for command in commands:
-        cnscd(database, *command)
+    if prepare is not None:
+        prepare(database)
     with live_server(f"sqlite:///{database}", work_dir, name="dashboard") as server:
         yield server
 
@@ -163,9 +163,15 @@ def sign_in(open_dashboard: OpenDashboard, api_reader: Callable[..., ApiReader])
     return sign_in_as
 
 
-def screenshot(dashboard: Dashboard, name: str) -> Path:
-    """A full-page screenshot under tests/artefacts (ignored by git)."""
+def screenshot(dashboard: Dashboard, name: str, *, height: int | None = None) -> Path:
+    """A screenshot under tests/artefacts (ignored by git): the whole page, or its top
+    ``height`` pixels (the README's pictures, docs/img/, are copies of those)."""
     ARTEFACTS.mkdir(exist_ok=True)
     path = ARTEFACTS / f"{name}.png"
-    dashboard.page.screenshot(path=str(path), full_page=True)
+    page = dashboard.page
+    clip = None
+    if height is not None:
+        width = page.evaluate("document.documentElement.clientWidth")
+        clip = {"x": 0, "y": 0, "width": width, "height": height}
+    page.screenshot(path=str(path), full_page=True, clip=clip)  # type: ignore[arg-type]
     return path

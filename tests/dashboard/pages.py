@@ -17,6 +17,7 @@ DEMO_PASSWORD = "KonTum-demo-2024"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 WAIT_MS = 30_000
+INDICATOR = "people_guided"  # the indicator the dashboard shows first
 
 
 def vi_number(value: int | None) -> str:
@@ -36,6 +37,25 @@ def vi_percent(value: float | None) -> str:
 def rounded_share(reported: int, expected: int) -> str:
     """The grid's cell: the share of teams that reported, rounded half up (Math.round)."""
     return "—" if expected == 0 else f"{int(reported * 100 / expected + 0.5)}%"
+
+
+def progress_expected(progress: dict[str, Any], indicator: str = INDICATOR) -> list[list[str]]:
+    def row(unit: dict[str, Any], name: str) -> list[str]:
+        value = next(item for item in unit["indicators"] if item["indicator"] == indicator)
+        return [
+            unit["unit_id"],
+            name,
+            vi_number(value["achieved"]),
+            vi_number(value["target"]),
+            vi_percent(value["percentage"]),
+            vi_number(value["submitted"]),
+        ]
+
+    unit = progress["unit"]
+    return [
+        *(row(child, child["unit_name"]) for child in progress["children"]),
+        row(unit, f"Cả {unit['unit_name']}"),
+    ]
 
 
 class ApiReader:

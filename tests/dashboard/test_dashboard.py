@@ -18,10 +18,12 @@ from tests.dashboard.conftest import OpenDashboard, SignIn, screenshot, serve_co
 from tests.dashboard.pages import (
     API,
     DESKTOP,
+    INDICATOR,
     PHONE,
     ApiReader,
     Dashboard,
     en_number,
+    progress_expected,
     rounded_share,
     vi_number,
     vi_percent,
@@ -30,8 +32,6 @@ from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-INDICATOR = "people_guided"
-
 
 @pytest.fixture(scope="module")
 def server(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
@@ -39,25 +39,6 @@ def server(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 # --- what a unit's views must show, from the API -----------------------------------------
-
-
-def progress_expected(progress: dict[str, Any], indicator: str = INDICATOR) -> list[list[str]]:
-    def row(unit: dict[str, Any], name: str) -> list[str]:
-        value = next(item for item in unit["indicators"] if item["indicator"] == indicator)
-        return [
-            unit["unit_id"],
-            name,
-            vi_number(value["achieved"]),
-            vi_number(value["target"]),
-            vi_percent(value["percentage"]),
-            vi_number(value["submitted"]),
-        ]
-
-    unit = progress["unit"]
-    return [
-        *(row(child, child["unit_name"]) for child in progress["children"]),
-        row(unit, f"Cả {unit['unit_name']}"),
-    ]
 
 
 def grid_expected(api: ApiReader, campaign_id: str, unit_id: str) -> list[list[Any]]:
@@ -178,6 +159,7 @@ def test_the_province_sees_the_api_s_figures_and_drills_down_and_back(sign_in: S
     assert dashboard.trail() == ["Tỉnh Kon Tum"]
     check_unit(dashboard, api, campaign_id, reader.unit_id)
     screenshot(dashboard, "province-2024")
+    screenshot(dashboard, "dashboard-province", height=1640)
 
     # Down to a district, by its row in the progress table …
     district = next(
@@ -244,6 +226,7 @@ def test_the_commune_officer_reads_it_on_a_phone(sign_in: SignIn) -> None:
         assert box.get_attribute("tabindex") == "0"
         assert box.get_attribute("aria-label")
     screenshot(dashboard, "commune-2024-phone")
+    screenshot(dashboard, "dashboard-commune-phone", height=1500)
 
 
 # --- CSV, ETags, the session ---------------------------------------------------------------
@@ -399,6 +382,29 @@ def test_login_silent_refresh_reload_and_logout(
     assert answer.status_code == 401
 
 
+def test_a_session_ended_elsewhere_asks_for_the_password_again(
+    open_dashboard: OpenDashboard, server: LiveServer
+) -> None:
+    dashboard = open_dashboard(clock=True)
+    dashboard.login("huyen.dakglei")
+    tokens = next(r for r in dashboard.responses if r.url.endswith("/auth/token")).json()
+    # The session is ended from elsewhere (the same refresh token's family revoked) …
+    ended = httpx.post(
+        f"{server.url}{API}/auth/logout",
+        json={"refresh_token": tokens["refresh_token"]},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert ended.status_code == 204
+    # … so the background refresh is refused: back to the login form, saying why.
+    with dashboard.page.expect_response(lambda r: r.url.endswith("/auth/refresh")) as refusal:
+        dashboard.page.clock.fast_forward((tokens["expires_in"] - 55) * 1000)
+    assert refusal.value.status == 401
+    dashboard.page.wait_for_selector("#login:not([hidden])")
+    assert dashboard.text("#login-error") == "Phiên đăng nhập đã hết. Hãy đăng nhập lại."
+    assert dashboard.page.evaluate("sessionStorage.length") == 0
+    assert not dashboard.page.is_visible("#board")
+
+
 def test_english_and_back(sign_in: SignIn, api_reader: Callable[..., ApiReader]) -> None:
     reader = sign_in("tinh.kontum")
     dashboard = reader.dashboard
@@ -491,6 +497,14 @@ def test_everything_works_from_the_keyboard_with_the_focus_in_sight(
     assert dashboard.text("#unit-title") == name
     assert page.evaluate("document.activeElement.id") == "unit-title"
     assert dashboard.text("#announcer") == f"Đang xem {name}"
+
+    # Choosing weeks redraws the chart and its select: the focus stays on the select.
+    page.focus("#interval")
+    page.select_option("#interval", "week")
+    dashboard.wait_loaded()
+    assert page.evaluate("document.activeElement.id") == "interval"
+    periods = dashboard.cells("#timeseries tbody tr", "row => row.dataset.period")
+    assert periods == ["2024-W40", "2024-W41"]
 
 
 def test_pages_carry_a_strict_policy_and_load_nothing_from_elsewhere(

@@ -50,7 +50,7 @@ export class Client {
     this.accessToken = null;
     this.refreshTimer = null;
     this.refreshing = null;
-    // url + Accept + Accept-Language → { etag, body }: the last answer of each view.
+    // language + URL → { etag, body }: the last answer of each view.
     this.answers = new Map();
   }
 
@@ -111,7 +111,11 @@ export class Client {
     window.clearTimeout(this.refreshTimer);
     const lead = Math.min(REFRESH_LEAD_SECONDS, tokens.expires_in / 4);
     this.refreshTimer = window.setTimeout(() => {
-      this.refresh().catch(() => this.onSessionEnd("expired"));
+      this.refresh().catch((error) => {
+        // Refused: the session is over. Unreachable (a phone out of signal): the next
+        // read's 401 tries again.
+        if (error instanceof ApiError) this.onSessionEnd("expired");
+      });
     }, (tokens.expires_in - lead) * 1000);
   }
 
@@ -161,12 +165,12 @@ export class Client {
       try {
         await this.refresh();
       } catch (error) {
-        this.onSessionEnd("expired");
+        if (error instanceof ApiError) this.onSessionEnd("expired");
         throw error;
       }
       response = await call();
     }
-    return { url, response };
+    return response;
   }
 
   // JSON, kept with its ETag: asked again, it is sent with If-None-Match and a 304
@@ -176,7 +180,7 @@ export class Client {
     const kept = this.answers.get(key);
     const headers = { Accept: "application/json" };
     if (kept) headers["If-None-Match"] = kept.etag;
-    const { response } = await this.send(path, params, headers);
+    const response = await this.send(path, params, headers);
     if (response.status === 304 && kept) return kept.body;
     if (!response.ok) throw new ApiError(response.status, await problemOf(response));
     const body = await response.json();
@@ -187,7 +191,7 @@ export class Client {
 
   // The same answer as CSV (what the API sends for Accept: text/csv), as text.
   async csv(path, params = {}) {
-    const { response } = await this.send(path, params, { Accept: "text/csv" });
+    const response = await this.send(path, params, { Accept: "text/csv" });
     if (!response.ok) throw new ApiError(response.status, await problemOf(response));
     return { text: await response.text(), filename: filenameOf(response, "cnscd.csv") };
   }

@@ -79,12 +79,16 @@ async function onLogin(event) {
     return;
   }
   $("login-error").textContent = "";
+  const submit = event.target.querySelector("button[type=submit]");
+  submit.disabled = true;
   try {
     await client.login(username, password);
   } catch (error) {
     $("login-error").textContent = error instanceof ApiError ? error.message : t("error.network");
     $("password").focus();
     return;
+  } finally {
+    submit.disabled = false;
   }
   history.replaceState(null, "");
   await enter();
@@ -131,7 +135,8 @@ async function enter() {
   $("who").textContent = describeMe(state.me);
   fillCampaigns();
   await load();
-  $("unit-title").focus();
+  // Screen readers start at the unit's name; the page stays at its top for the eyes.
+  $("unit-title").focus({ preventScroll: true });
 }
 
 // --- where the reader is: kept in the history, so Back goes up a level ----------------
@@ -260,7 +265,7 @@ async function load() {
       $("unit-title").textContent = overview.area.unit_name;
       fillIndicators([]);
       fillTrail();
-      replace(body("overview"), overviewView(overview));
+      replace(body("overview"), overviewView(overview, { tree: state.tree }));
       return;
     }
     const progressPath = `/stats/campaigns/${campaign}/progress`;
@@ -293,13 +298,17 @@ async function load() {
     const drill = OPENS_CHILDREN.has(level) ? openUnit : null;
     $("unit-title").textContent = unit.unit_name;
     fillTrail();
-    replace(body("overview"), overviewView(overview));
+    const context = { tree: state.tree, shown: { id: unit.unit_id, name: unit.unit_name } };
+    replace(body("overview"), overviewView(overview, context));
     replace(body("progress"), progressView(progress, state.indicator, progress.children.length ? drill : null));
-    replace(body("completeness"), completenessView(grid));
+    replace(body("completeness"), completenessView(grid, context));
     const chartWidth = Math.min(640, Math.max(300, body("timeseries").clientWidth));
-    const onInterval = (interval) => navigate({ interval }, { push: false });
+    const onInterval = async (interval) => {
+      await navigate({ interval }, { push: false });
+      $("interval")?.focus(); // the select was drawn anew: keep the keyboard where it was
+    };
     replace(body("timeseries"), timeseriesView(series, state.interval, onInterval, chartWidth));
-    replace(body("ranking"), rankingView(ranking));
+    replace(body("ranking"), rankingView(ranking, context));
     announce(t("viewing", { unit: unit.unit_name }));
   } catch (error) {
     if (current()) showError(error);

@@ -15,11 +15,19 @@ function figure(name, value, key, detail = null) {
   );
 }
 
-function registryNote(area) {
-  return h("p", { class: "note" }, `${t("note.registry")} ${area.unit_name}.`);
+// Team figures, the reporting grid and the ranking are today's registry on either map.
+// Asked for a unit since closed, the API answers for the unit alive today it became:
+// say so before the figures, rather than show them under the closed unit's name.
+function registryNotice(area, shown) {
+  if (area.unit_id === shown.id) return null;
+  return h("p", { class: "notice" }, t("note.today_unit", { shown: shown.name, area: area.unit_name }));
 }
 
-export function overviewView(overview) {
+function registryNote(tree) {
+  return h("p", { class: "note" }, t(tree === "historical" ? "note.historical" : "note.registry"));
+}
+
+export function overviewView(overview, { tree }) {
   const { teams, members, coverage, activities } = overview;
   const affiliations = Object.entries(members.by_affiliation);
   return [
@@ -85,7 +93,7 @@ export function overviewView(overview) {
         )),
       ),
     ),
-    registryNote(overview.area),
+    registryNote(tree),
   ];
 }
 
@@ -168,7 +176,7 @@ function reportingLegend() {
 
 // ``grid``: {area, days: [{day, expected, reported}], rows: [{unit_id, unit_name,
 // cells: Map(day → {expected, reported})}], silentTeams, lastDay}
-export function completenessView(grid) {
+export function completenessView(grid, { shown }) {
   if (!grid.days.length) return [h("p", { class: "notice" }, t("completeness.not_started"))];
   const dayHeads = grid.days.map((day) =>
     h("th", { scope: "col", class: "day" }, h("abbr", { title: formatDate(day.day) }, formatShortDate(day.day))));
@@ -191,6 +199,7 @@ export function completenessView(grid) {
   );
   const silent = grid.silentTeams;
   return [
+    registryNotice(grid.area, shown),
     reportingLegend(),
     scrollBox(
       t("table.of", { view: t("completeness.title") }),
@@ -209,7 +218,7 @@ export function completenessView(grid) {
             h("h4", {}, t("completeness.silent", { day: formatDate(grid.lastDay) })),
             h("ul", {}, silent.map((team) => h("li", {}, `${team.team_name} (${team.unit_name})`))))
         : h("p", {}, t("completeness.all_reported", { day: formatDate(grid.lastDay) })),
-    h("p", { class: "note" }, `${t("completeness.note")} ${grid.area.unit_name}.`),
+    h("p", { class: "note" }, t("note.registry")),
   ];
 }
 
@@ -272,9 +281,11 @@ export function timeseriesView(series, interval, onInterval, width) {
   ];
 }
 
-export function rankingView(ranking) {
-  if (!ranking.items.length) return [h("p", {}, t("ranking.none")), registryNote(ranking.area)];
+export function rankingView(ranking, { shown }) {
+  const notice = registryNotice(ranking.area, shown);
+  if (!ranking.items.length) return [notice, h("p", {}, t("ranking.none"))];
   return [
+    notice,
     scrollBox(
       t("table.of", { view: t("ranking.title") }),
       h(
@@ -295,6 +306,5 @@ export function rankingView(ranking) {
             h("td", { class: "number", dataset: { field: "submitted" } }, formatNumber(team.submitted))))),
       ),
     ),
-    registryNote(ranking.area),
   ];
 }
