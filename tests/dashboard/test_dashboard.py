@@ -171,6 +171,11 @@ def test_the_province_sees_the_api_s_figures_and_drills_down_and_back(sign_in: S
     assert dashboard.trail() == ["Tỉnh Kon Tum", "Huyện Đắk Glei"]
     assert dashboard.page.evaluate("document.activeElement.id") == "unit-title"
     check_unit(dashboard, api, campaign_id, district["unit_id"])
+    # A reload stays where the reader was, breadcrumb included.
+    dashboard.page.reload()
+    dashboard.wait_loaded()
+    assert dashboard.trail() == ["Tỉnh Kon Tum", "Huyện Đắk Glei"]
+    assert dashboard.text("#unit-title") == "Huyện Đắk Glei"
 
     # … to a commune, whose children (villages) open nothing further …
     commune_button = dashboard.page.locator("#progress button.drill").first

@@ -26,6 +26,7 @@ const CHOICES = {
   indicator: DEFAULT_INDICATOR,
   interval: "day",
   tree: "current",
+  root: null, // {id, name}: where the campaign is read by default (the API's choice)
   trail: [], // [{id, name}]: the units opened below the root
 };
 
@@ -33,7 +34,6 @@ const state = {
   ...CHOICES,
   me: null,
   campaigns: [],
-  root: null, // {id, name}: the unit the campaign is read for by default
   requests: {}, // view → what its CSV asks for
   loading: 0, // the latest load; an older one that ends later is dropped
 };
@@ -374,11 +374,11 @@ function wire() {
   $("refresh").addEventListener("click", () => load());
   $("controls").addEventListener("submit", (event) => event.preventDefault());
   $("campaign").addEventListener("change", (event) =>
-    navigate({ campaignId: event.target.value, trail: [] }));
+    navigate({ campaignId: event.target.value, root: null, trail: [] }));
   $("indicator").addEventListener("change", (event) =>
     navigate({ indicator: event.target.value }, { push: false }));
   for (const radio of document.querySelectorAll("input[name=tree]")) {
-    radio.addEventListener("change", (event) => navigate({ tree: event.target.value, trail: [] }));
+    radio.addEventListener("change", (event) => navigate({ tree: event.target.value, root: null, trail: [] }));
   }
   for (const button of document.querySelectorAll("button.csv")) {
     button.addEventListener("click", () => downloadCsv(button.dataset.view));
