@@ -157,7 +157,7 @@ def test_reset_after_the_reform_puts_the_demo_users_on_today_s_units(
     from fastapi.testclient import TestClient
 
     from cnscd_api.demo import DEMO_PASSWORD, demo_logins, reset_demo_users, seed_demo_users
-    from cnscd_api.units.reform2025 import apply_reform
+    from cnscd_api.flows.reform2025 import apply_reform
 
     assert isinstance(client, TestClient)
     seed_demo_users(session)

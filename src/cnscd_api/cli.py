@@ -247,8 +247,8 @@ def reform_2025(
     re-homed (idempotent)."""
     from cnscd_api.core.errors import ProblemError
     from cnscd_api.core.i18n import message
-    from cnscd_api.units.reform2025 import ReformDataError, apply_reform
-    from cnscd_api.units.reform_report import describe
+    from cnscd_api.flows.reform2025 import ReformDataError, apply_reform
+    from cnscd_api.flows.reform_report import describe
 
     database = _database()
     try:

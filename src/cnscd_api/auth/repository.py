@@ -115,6 +115,16 @@ def set_password(session: Session, user_id: uuid.UUID, password_hash: str) -> No
     )
 
 
+@unscoped("the unit of an account or API client logging in, or of the caller itself")
+def unit_path(session: Session, unit_id: uuid.UUID) -> str | None:
+    return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()
+
+
+@unscoped("the caller's own scope unit")
+def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
 @unscoped("the names above the caller's own scope unit")
 def unit_names(session: Session, unit_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(unit_ids))).all()

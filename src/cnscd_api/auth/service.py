@@ -29,7 +29,6 @@ from cnscd_api.core.security import (
     verify_password,
 )
 from cnscd_api.models import AuditAction, AuditEntity, RefreshToken, Role, Unit, User, utcnow
-from cnscd_api.units import repository as unit_repository
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="cnscd-api"'}
@@ -206,7 +205,7 @@ def login_with_client_secret(
             action=AuditAction.LOGIN_FAILED,
             entity=AuditEntity.API_CLIENT,
             entity_id=client.id if client else None,
-            unit_path=unit_repository.path_of(session, client.scope_unit_id) if client else None,
+            unit_path=repository.unit_path(session, client.scope_unit_id) if client else None,
         )
         raise Unauthorized("invalid_client", keep_changes=True, headers=BASIC_CHALLENGE)
     access, expires_in = create_access_token(settings, f"{PrincipalKind.CLIENT.value}:{client.id}")
@@ -217,7 +216,7 @@ def login_with_client_secret(
         action=AuditAction.LOGIN,
         entity=AuditEntity.API_CLIENT,
         entity_id=client.id,
-        unit_path=unit_repository.path_of(session, client.scope_unit_id),
+        unit_path=repository.unit_path(session, client.scope_unit_id),
     )
     return IssuedTokens(access, expires_in)
 
@@ -370,7 +369,7 @@ def _path_of(session: Session, user: User) -> str:
     whole country's)."""
     if user.scope_unit_id is None:
         return repository.NATIONAL_PATH
-    path = unit_repository.path_of(session, user.scope_unit_id)
+    path = repository.unit_path(session, user.scope_unit_id)
     assert path is not None  # the foreign key guarantees it
     return path
 
@@ -385,7 +384,7 @@ def scope_unit(session: Session, principal: Principal) -> Unit | None:
     """The caller's scope unit; ``None`` for a national viewer (the whole country)."""
     if principal.scope_unit_id is None:
         return None
-    unit = unit_repository.unit_by_id(session, principal.scope_unit_id)
+    unit = repository.unit_by_id(session, principal.scope_unit_id)
     assert unit is not None  # the foreign key guarantees it
     return unit
 
