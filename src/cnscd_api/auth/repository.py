@@ -115,6 +115,18 @@ def set_password(session: Session, user_id: uuid.UUID, password_hash: str) -> No
     )
 
 
+@unscoped("the account logging in, with its password")
+def rehash_password(
+    session: Session, user_id: uuid.UUID, old_hash: str | None, new_hash: str
+) -> None:
+    """The same password hashed with today's parameters, unless it changed meanwhile."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id, col(User.password_hash) == old_hash)
+        .values(password_hash=new_hash)
+    )
+
+
 @unscoped("the unit of an account or API client logging in, or of the caller itself")
 def unit_path(session: Session, unit_id: uuid.UUID) -> str | None:
     return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()

@@ -26,6 +26,7 @@ from cnscd_api.core.security import (
     opaque_token,
     password_weaknesses,
     token_digest,
+    verify_and_update_password,
     verify_password,
 )
 from cnscd_api.models import AuditAction, AuditEntity, RefreshToken, Role, Unit, User, utcnow
@@ -145,7 +146,9 @@ def login_with_password(
         repository.lock(session, user_key, now + lockout)
         raise _too_many(lockout.total_seconds())
     user = repository.user_by_username(session, username)
-    password_ok = verify_password(password, user.password_hash if user else None)
+    password_ok, new_hash = verify_and_update_password(
+        password, user.password_hash if user else None
+    )
     allowed = (
         user is not None
         and password_ok
@@ -176,6 +179,11 @@ def login_with_password(
         repository.credit_address(
             session, address_key, now.timestamp(), settings.login_address_refill_seconds
         )
+    if new_hash is not None:
+        # Hashed with older parameters: stored again with today's, now that the password
+        # is at hand (unless it changed meanwhile). Not a change of the account: no new
+        # version, no audit event.
+        repository.rehash_password(session, user.id, user.password_hash, new_hash)
     path = _path_of(session, user)
     audit.record(
         session,
