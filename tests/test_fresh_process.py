@@ -112,6 +112,7 @@ SCENARIO: list[tuple[tuple[str, ...], list[str], str]] = [
         "would",
     ),
     (("units", "reform-2025"), ["units", "reform-2025", "--province-code", "62"], "Quảng Ngãi"),
+    (("housekeeping",), ["housekeeping"], "refresh_token"),
     (("openapi",), ["openapi", "--output", "{tmp}/openapi.json"], "wrote"),
 ]
 
