@@ -10,7 +10,6 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from cnscd_api.core import clock
 from cnscd_api.core.errors import PROBLEM_CODES
 from cnscd_api.core.fields import forbidden_character
 from cnscd_api.models import ContentCategory, Indicator, Member, Role, Team, User
@@ -218,7 +218,7 @@ def _good_value(field: StringField) -> str:
         return str(schema["enum"][0])
     formats = {
         "uuid": str(uuid.uuid4()),
-        "date": date.today().isoformat(),  # not in the future, not before a joining day
+        "date": clock.today().isoformat(),  # not in the future, not before a joining day
         "date-time": "2024-09-01T08:00:00+07:00",
     }
     if schema.get("format") in formats:
