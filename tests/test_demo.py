@@ -148,6 +148,33 @@ def test_reset_restores_a_deleted_demo_user_with_the_demo_password(
     assert client.post("/api/v1/auth/token", data=form).status_code == 200
 
 
+def test_reset_lets_a_locked_out_demo_user_log_in_again(
+    session: Session, client: object, settings: object
+) -> None:
+    """Someone typed a demo user's password wrong until the username locked (429): the
+    reset ends the lock, and the demo password logs in at once."""
+    from fastapi.testclient import TestClient
+
+    from cnscd_api.config import Settings
+    from cnscd_api.demo import DEMO_PASSWORD, reset_demo_users, seed_demo_users
+
+    assert isinstance(client, TestClient)
+    assert isinstance(settings, Settings)
+    seed_demo_users(session)
+    session.commit()
+    wrong = {"grant_type": "password", "username": "huyen.dakglei", "password": "Wrong-guess-1"}
+    for _ in range(settings.login_max_failures):
+        assert client.post("/api/v1/auth/token", data=wrong).status_code == 401
+    form = {**wrong, "password": DEMO_PASSWORD}
+    locked = client.post("/api/v1/auth/token", data=form)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "too_many_failed_logins"
+
+    reset_demo_users(session)
+    session.commit()
+    assert client.post("/api/v1/auth/token", data=form).status_code == 200
+
+
 def test_reset_after_the_reform_puts_the_demo_users_on_today_s_units(
     session: Session, client: object
 ) -> None:

@@ -233,6 +233,11 @@ def count_failure(session: Session, key: str, now: datetime, window_start: datet
     return failures
 
 
+def forget_throttle(session: Session, key: str) -> None:
+    """``key``'s failures, lock and credit are gone, as for a name never tried."""
+    session.execute(sa.delete(LoginThrottle).where(col(LoginThrottle.key) == key))
+
+
 def lock(session: Session, key: str, until: datetime) -> None:
     session.execute(
         update(LoginThrottle).where(col(LoginThrottle.key) == key).values(locked_until=until)

@@ -47,6 +47,12 @@ def _user_key(username: str) -> str:
     return f"user:{username.lower()}"
 
 
+def forget_failed_logins(session: Session, username: str) -> None:
+    """The username's failed logins and lock are forgotten (its addresses' budgets stay:
+    they belong to whoever else tried from there)."""
+    repository.forget_throttle(session, _user_key(username))
+
+
 def _address_key(address: str | None) -> str:
     """The client address whose failures are counted together. An IPv6 client counts
     by its /64, since one subscriber line gets a whole /64 and could hop through it."""
