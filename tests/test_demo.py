@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -89,6 +91,72 @@ def test_demo_users_cannot_log_in_in_production(
             assert client.post("/api/v1/auth/token", data=form).status_code == expected
 
 
+def readme_figure(pattern: str) -> int:
+    from tests.databases import ROOT
+
+    found = re.search(pattern, (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found is not None, pattern
+    return int(found.group(1).replace(",", ""))
+
+
+def demo_fingerprint(session: Session) -> str:
+    """What the demo's reports say, without their random ids: per report its team's unit
+    and name, day, status, contents, values and how many took part (a hash of it)."""
+    import hashlib
+
+    from cnscd_api.models import (
+        Activity,
+        ActivityCategory,
+        ActivityMember,
+        ActivityValue,
+        ContentCategory,
+        Indicator,
+    )
+
+    def by_activity(rows: Any) -> dict[Any, list[Any]]:
+        found: dict[Any, list[Any]] = {}
+        for activity_id, value in rows:
+            found.setdefault(activity_id, []).append(value)
+        return found
+
+    categories = by_activity(
+        session.exec(
+            select(ActivityCategory.activity_id, ContentCategory.code).join(
+                ContentCategory, col(ContentCategory.id) == col(ActivityCategory.category_id)
+            )
+        ).all()
+    )
+    values = by_activity(
+        (activity_id, f"{code}:{value}")
+        for activity_id, code, value in session.exec(
+            select(ActivityValue.activity_id, Indicator.code, ActivityValue.value).join(
+                Indicator, col(Indicator.id) == col(ActivityValue.indicator_id)
+            )
+        ).all()
+    )
+    members = Counter(session.exec(select(ActivityMember.activity_id)).all())
+    reports = sorted(
+        (
+            "/".join(path_names),
+            name,
+            day.isoformat(),
+            str(status),
+            ",".join(sorted(categories.get(activity_id, []))),
+            ",".join(sorted(values.get(activity_id, []))),
+            members[activity_id],
+        )
+        for activity_id, path_names, name, day, status in session.exec(
+            select(Activity.id, Unit.path_names, Team.name, Activity.activity_date, Activity.status)
+            .join(Team, col(Team.id) == col(Activity.team_id))
+            .join(Unit, col(Unit.id) == col(Team.unit_id))
+        ).all()
+    )
+    return hashlib.sha256(repr(reports).encode()).hexdigest()
+
+
+DEMO_FINGERPRINT = "bf3e9ad72fe43226cc7de28baa8194413154587835df6b5d6c30938d1ea52adf"
+
+
 def test_the_2024_peak_has_targets_and_most_teams_reporting_on_most_days(
     session: Session,
 ) -> None:
@@ -100,8 +168,11 @@ def test_the_2024_peak_has_targets_and_most_teams_reporting_on_most_days(
     seed_demo_data(session)
     assert seed_demo_campaign(session)
     reports = seed_demo_activities(session)
-    # 566 teams over ten days, about four in five reporting each day.
+    # 566 teams over ten days, about four in five reporting each day; the same reports on
+    # SQLite and PostgreSQL (this test runs on both), as many as the README says.
     assert 566 * 10 * 0.75 < reports < 566 * 10 * 0.85
+    assert reports == readme_figure(r"The demo has ([\d,]+) reports of the October 2024 peak")
+    assert demo_fingerprint(session) == DEMO_FINGERPRINT, demo_fingerprint(session)
     days = session.exec(
         select(func.min(Activity.activity_date), func.max(Activity.activity_date))
     ).one()
