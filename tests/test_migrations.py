@@ -78,7 +78,7 @@ def _migration(name: str) -> Any:
     return module
 
 
-def _aggregates(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+def aggregate_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every aggregate row that counts something, and every closed unit's rollup path."""
     with engine.connect() as connection:
         found = {
@@ -131,7 +131,7 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
                         )
                 apply_reform(session, "62")  # closes and moves units, rebuilds the aggregates
                 rebuild(session, None)
-            expected = _aggregates(engine)
+            expected = aggregate_rows(engine)
             assert expected["stat_unit_day_history"], "the reform moved reports between maps"
 
             # The state the migration met: no rollup path, no aggregates; then its data step.
@@ -143,6 +143,6 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
                 data_step._refresh_rollup_paths(connection)
                 data_step._rebuild(connection)
 
-            assert _aggregates(engine) == expected
+            assert aggregate_rows(engine) == expected
         finally:
             engine.dispose()
