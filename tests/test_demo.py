@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
@@ -145,8 +146,14 @@ def demo_fingerprint(session: Session) -> str:
             ",".join(sorted(values.get(activity_id, []))),
             members[activity_id],
         )
-        for activity_id, path_names, name, day, status in session.exec(
-            select(Activity.id, Unit.path_names, Team.name, Activity.activity_date, Activity.status)
+        for activity_id, path_names, name, day, status in session.execute(
+            sa.select(
+                col(Activity.id),
+                col(Unit.path_names),
+                col(Team.name),
+                col(Activity.activity_date),
+                col(Activity.status),
+            )
             .join(Team, col(Team.id) == col(Activity.team_id))
             .join(Unit, col(Unit.id) == col(Team.unit_id))
         ).all()

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import func, insert
 from sqlmodel import Session, SQLModel, col, select
 
@@ -318,10 +319,14 @@ def seed_demo_activities(session: Session) -> int:
     # locale places Vietnamese letters elsewhere than SQLite), and ids are random, so the
     # same seed once drew other reports on each (4,543 on SQLite, 4,516 on PostgreSQL).
     crews: dict[uuid.UUID, list[tuple[uuid.UUID, str, TeamRole]]] = defaultdict(list)
-    members = session.exec(
-        select(Member.id, Member.team_id, Member.full_name, Member.role, Member.phone).where(
-            col(Member.is_demo)
-        )
+    members = session.execute(
+        sa.select(
+            col(Member.id),
+            col(Member.team_id),
+            col(Member.full_name),
+            col(Member.role),
+            col(Member.phone),
+        ).where(col(Member.is_demo))
     ).all()
     for member_id, team_id, name, role, _ in sorted(members, key=lambda m: (m[2], m[4] or "")):
         crews[team_id].append((member_id, name, TeamRole(role)))

@@ -60,7 +60,7 @@ def _delete_batch(database: Database, table: Any, where: Any, batch: int) -> int
     chosen = sa.select(*keys).where(where).limit(batch)
     target = keys[0].in_(chosen) if len(keys) == 1 else sa.tuple_(*keys).in_(chosen)
     with database.session(write=True) as session:
-        deleted = session.execute(sa.delete(table).where(target)).rowcount
+        deleted: int = session.connection().execute(sa.delete(table).where(target)).rowcount
         session.commit()
     return max(deleted, 0)
 
