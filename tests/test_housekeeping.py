@@ -6,12 +6,15 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
 from cnscd_api import housekeeping
+from cnscd_api.cli import app as cli
 from cnscd_api.config import Settings
 from cnscd_api.db import Database
 from cnscd_api.models import (
@@ -24,6 +27,7 @@ from cnscd_api.models import (
     User,
     utcnow,
 )
+from tests.databases import migrated_engine
 from tests.factories import Tree, make_team, make_user
 from tests.test_idempotency import ACTIVITIES, activity_body
 
@@ -135,3 +139,21 @@ def test_a_request_never_purges_expired_keys(
     assert session.exec(
         select(IdempotencyRecord.key).where(col(IdempotencyRecord.caller) == expired.caller)
     ).all() == [expired.key]
+
+
+def test_the_command_reports_what_it_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'housekeeping.db'}"
+    engine = migrated_engine(url)
+    with Database(engine).transaction() as session:
+        session.add_all(
+            [_record("user:a", -timedelta(days=1)), _record("user:a", timedelta(hours=1))]
+        )
+    engine.dispose()
+    monkeypatch.setenv("CNSCD_DATABASE_URL", url)
+    result = CliRunner().invoke(cli, ["housekeeping", "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "idempotency_record: 1 expired rows deleted" in result.output
+    assert "refresh_token: 0 expired rows deleted" in result.output
+    assert CliRunner().invoke(cli, ["housekeeping", "--batch-size", "0"]).exit_code == 2
