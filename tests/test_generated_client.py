@@ -6,7 +6,8 @@ TypeScript types (openapi-typescript) that compile under ``tsc --strict``.
 
 Everything generated goes to a temporary directory; the npm packages to a cache outside
 the repository (``$XDG_CACHE_HOME/cnscd-api/npm``, else ``~/.cache/…``), so a second run
-installs nothing. Without Node the TypeScript test is skipped and says why.
+installs nothing. Without Node the TypeScript test is skipped and says why; under
+``CI=true`` it fails instead (as a missing PostgreSQL does).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from cnscd_api.models import Role
+from tests.databases import IN_CI
 from tests.factories import PASSWORD, Tree, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +124,10 @@ def _npm_cache() -> Path:
 def test_typescript_types_compile_under_strict(tmp_path: Path) -> None:
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
-        pytest.skip("Node.js (node and npm) is not installed: TypeScript types not checked")
+        missing = "Node.js (node and npm) is not installed: TypeScript types not checked"
+        if IN_CI:
+            pytest.fail(f"CI=true and {missing}")
+        pytest.skip(missing)
     tools = _npm_cache()
     tools.mkdir(parents=True, exist_ok=True)
     marker = tools / f".{OPENAPI_TYPESCRIPT}+{TYPESCRIPT}"

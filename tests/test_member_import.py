@@ -352,7 +352,7 @@ def test_xlsx_cells_typed_by_excel_are_understood(admin_client: TestClient, team
             None,
             None,
             str(team.id),
-            datetime(2024, 9, 1),
+            datetime(2024, 9, 1),  # noqa: DTZ001 -- a spreadsheet cell holds a naive date
         ],
     ]
     response = upload(admin_client, xlsx_bytes(rows), "so-lieu.xlsx")

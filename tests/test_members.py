@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from cnscd_api.config import Settings
+from cnscd_api.core import clock
 from cnscd_api.models import (
     Affiliation,
     Member,
@@ -166,7 +167,7 @@ def test_moving_to_another_team_keeps_the_first_membership(
     assert moved.json()["active"] is True
 
     history = admin_client.get(url).json()["memberships"]
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     assert history == [
         {
             "team_id": str(team.id),
@@ -678,3 +679,31 @@ def test_leaving_with_a_move_names_left_on(
     )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["body.left_on"]
+
+
+# --- Vietnam's calendar ---------------------------------------------------------------
+
+
+@pytest.fixture
+def vietnam_ahead_of_the_server(monkeypatch: pytest.MonkeyPatch) -> date:
+    """01:00 in Vietnam on a server kept in UTC: Vietnam's date is already the next day
+    (the clock the system speaks), the server's is still the day before."""
+    tomorrow = date.today() + timedelta(days=1)  # noqa: DTZ011 -- the server's own date
+    monkeypatch.setattr(clock, "today", lambda: tomorrow)
+    return tomorrow
+
+
+def test_joining_on_vietnam_s_today_is_accepted_while_the_server_is_still_on_yesterday(
+    admin_client: TestClient, team: Team, vietnam_ahead_of_the_server: date
+) -> None:
+    today = vietnam_ahead_of_the_server.isoformat()
+    joined = admin_client.post(MEMBERS, json=member_body(team, joined_on=today))
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["joined_on"] == today
+    defaulted = admin_client.post(MEMBERS, json=member_body(team, full_name="Y Thị Mai"))
+    assert defaulted.status_code == 201, defaulted.text
+    assert defaulted.json()["joined_on"] == today
+    tomorrow = (vietnam_ahead_of_the_server + timedelta(days=1)).isoformat()
+    future = admin_client.post(MEMBERS, json=member_body(team, joined_on=tomorrow))
+    assert future.status_code == 422
+    assert future.json()["errors"][0]["field"] == "body.joined_on"

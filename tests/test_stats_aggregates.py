@@ -22,6 +22,7 @@ from sqlmodel import Session
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
 from cnscd_api.db import Database
+from cnscd_api.flows.reform2025 import apply_reform
 from cnscd_api.main import create_app
 from cnscd_api.models import Campaign, Role, Team, Unit, User
 from cnscd_api.models.stats import ALL, NATION
@@ -34,7 +35,6 @@ from cnscd_api.stats.aggregates import (
     UNIT_DAY_HISTORY,
 )
 from cnscd_api.stats.rebuild import rebuild
-from cnscd_api.units.reform2025 import apply_reform
 from cnscd_api.units.seed import seed_units
 from tests.conftest import GIA_LAI, KON_TUM
 from tests.databases import fresh_database, migrated_engine, settings_for

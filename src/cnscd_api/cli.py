@@ -190,6 +190,29 @@ def demo(
         typer.echo(f"  {username:<15} {role:<18} {unit}")
 
 
+@app.command()
+def housekeeping(
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, help="Rows deleted per transaction."),
+    ] = 1000,
+) -> None:
+    """Delete expired refresh tokens, login throttles and address budgets whose windows
+    have passed, and idempotency keys past their retention, in short batches while the
+    API serves. Schedule it (docs/operations.md); running it twice is harmless."""
+    from cnscd_api.housekeeping import run
+
+    started = time.perf_counter()
+    database = _database()
+    try:
+        deleted = run(database, Settings(), batch=batch_size)
+    finally:
+        database.dispose()
+    for table, count in deleted.items():
+        typer.echo(f"{table}: {count} expired rows deleted")
+    typer.echo(f"housekeeping done in {time.perf_counter() - started:.1f} s")
+
+
 stats_app = typer.Typer(help="Dashboard aggregates.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
 
@@ -247,8 +270,8 @@ def reform_2025(
     re-homed (idempotent)."""
     from cnscd_api.core.errors import ProblemError
     from cnscd_api.core.i18n import message
-    from cnscd_api.units.reform2025 import ReformDataError, apply_reform
-    from cnscd_api.units.reform_report import describe
+    from cnscd_api.flows.reform2025 import ReformDataError, apply_reform
+    from cnscd_api.flows.reform_report import describe
 
     database = _database()
     try:

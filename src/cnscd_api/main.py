@@ -25,7 +25,9 @@ from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.core.routing import API_PREFIX
 from cnscd_api.dashboard import DASHBOARD_PATH, dashboard_files
 from cnscd_api.db import Database, create_db_engine
+from cnscd_api.flows.router import router as flows_router
 from cnscd_api.members.router import router as members_router
+from cnscd_api.members.router import team_router as team_members_router
 from cnscd_api.openapi import build_openapi, operation_id
 from cnscd_api.stats.router import router as stats_router
 from cnscd_api.system.router import router as system_router
@@ -50,7 +52,9 @@ def api_router() -> APIRouter:
         users_router,
         api_clients_router,
         units_router,
+        flows_router,
         teams_router,
+        team_members_router,
         members_router,
         catalogue_router,
         campaigns_router,

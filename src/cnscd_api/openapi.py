@@ -38,6 +38,7 @@ from cnscd_api.core.errors import (
     Problem,
     problem_content,
 )
+from cnscd_api.core.routing import FORM_BODY_KEY
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 # Operations that answer without the database.
@@ -81,17 +82,6 @@ IDEMPOTENCY_KEY = {
     "are the caller's own and kept 24 hours.",
     "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
 }
-
-
-FORM_BODY_KEY = "x-form-body"
-
-
-def form_body(example: dict[str, Any], **schema_extra: Any) -> dict[str, Any]:
-    """``openapi_extra=`` of a route whose body is a form (its fields are ``Form()`` or
-    ``File()`` parameters, so no model of ours holds its schema): the body's example and
-    what else its schema states (``allOf`` rules across fields). A binary field's example
-    is a file name."""
-    return {FORM_BODY_KEY: {"examples": [example], **schema_extra}}
 
 
 def operation_id(route: APIRoute) -> str:

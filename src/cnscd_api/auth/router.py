@@ -17,9 +17,8 @@ from cnscd_api.auth.service import IssuedTokens
 from cnscd_api.core.errors import FieldError, Unprocessable, problem_responses
 from cnscd_api.core.fields import TEXT_PATTERN, PlainText
 from cnscd_api.core.i18n import Text
-from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.routing import ContractRoute, form_body
 from cnscd_api.dependencies import SessionDep
-from cnscd_api.openapi import form_body
 
 router = APIRouter(route_class=ContractRoute, prefix="/auth", tags=["auth"])
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -63,7 +62,6 @@ REPLAYED = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
 CLAIM_SECONDS = 60
 POLL_SECONDS = 0.05
-PURGE_CHANCE = 0.01
 # Headers an answer is replayed with; the rest (dates, lengths, request ids) are new.
 RECORDS: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
@@ -351,8 +349,6 @@ def _insert_claim(
     """Claim the key, replacing ``stale`` (its record as last read) if nobody else did."""
     with database.session(write=True) as session:
         connection = session.connection()
-        if random.random() < PURGE_CHANCE:  # noqa: S311 -- housekeeping, not security
-            connection.execute(delete(RECORDS).where(RECORDS.c.expires_at < now))
         if stale is not None:
             connection.execute(
                 delete(RECORDS).where(

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError, field_validator, model_validator
 from sqlmodel import Session
 
-from cnscd_api.core import audit
+from cnscd_api.core import audit, clock
 from cnscd_api.core.concurrency import update_versioned
 from cnscd_api.core.errors import (
     FieldError,
@@ -166,7 +166,7 @@ class MemberRow(MemberCreate):
             return value
         for pattern in DATE_FORMATS:
             try:
-                return datetime.strptime(value, pattern).date()
+                return datetime.strptime(value, pattern).date()  # noqa: DTZ007 -- a day, no time
             except ValueError:
                 continue
         raise invalid("import_date_invalid", "date_parsing", value=shown(value))
@@ -322,7 +322,7 @@ def plan_import(
         if m.role is TeamRole.LEADER and m.left_on is None
     }
     seen: dict[tuple[Any, ...], int] = {}
-    today = date.today()
+    today = clock.today()
     for row, parsed in valid_rows:
         team: Team | None = teams.get(parsed.team_id)
         if team is None:
@@ -420,7 +420,7 @@ def run_import(
             if "full_name" in changed:
                 changed["search_name"] = fold(changed["full_name"])
             if "role" in changed:
-                repository.close_membership(session, member.id, date.today())
+                repository.close_membership(session, member.id, clock.today())
             update_versioned(session, member, changed)
             if "role" in changed:
                 repository.open_membership(session, member)

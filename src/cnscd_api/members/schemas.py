@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from cnscd_api.core import examples
+from cnscd_api.core import clock, examples
 from cnscd_api.core.fields import Email, IsoDate, MobilePhone, PersonName, PlainText, invalid
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
@@ -31,7 +31,7 @@ from cnscd_api.models import Affiliation, Gender, SkillLevel, TeamRole
 
 
 def _not_future(value: date) -> date:
-    if value > date.today():
+    if value > clock.today():
         raise invalid("date_in_future")
     return value
 

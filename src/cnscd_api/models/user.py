@@ -98,7 +98,8 @@ class RefreshToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     # The user's token generation when this token was issued (see User.token_generation).
     generation: int = Field(default=0, sa_column_kwargs={"server_default": sa.text("0")})
-    expires_at: datetime = Field(sa_column=timestamp_column())
+    # Indexed for ``cnscd housekeeping``, which deletes expired tokens.
+    expires_at: datetime = Field(sa_column=timestamp_column(index=True))
     used_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
@@ -115,7 +116,8 @@ class LoginThrottle(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=300)
     failures: int = 0
-    window_started_at: datetime = Field(sa_column=timestamp_column())
+    # Indexed for ``cnscd housekeeping``, which deletes rows whose windows have passed.
+    window_started_at: datetime = Field(sa_column=timestamp_column(index=True))
     locked_until: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
@@ -138,4 +140,4 @@ class LoginAddressBudget(SQLModel, table=True):
     __tablename__ = "login_address_budget"
 
     address: str = Field(primary_key=True, max_length=300)
-    debt_until: float
+    debt_until: float = Field(index=True)  # for ``cnscd housekeeping``: paid-off rows go

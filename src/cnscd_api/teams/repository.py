@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func
+from sqlalchemy import ColumnElement, Row, Select, and_, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -16,7 +16,7 @@ from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, User
+from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, User, utcnow
 from cnscd_api.teams.schemas import TeamFilters, TeamSort
 
 Leader = aliased(Member, name="leader")
@@ -133,3 +133,20 @@ def add(session: Session, team: Team) -> Team:
     session.add(team)
     session.flush()
     return team
+
+
+@unscoped("the leaders of a team the caller already reached")
+def move_team_leaders(
+    session: Session, team_ids: list[uuid.UUID], unit_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str]]:
+    """Team leaders' accounts follow their team when it moves to another unit, in one statement;
+    returns their ids and usernames."""
+    if not team_ids:
+        return []
+    moved = session.execute(
+        update(User)
+        .where(col(User.team_id).in_(team_ids))
+        .values(scope_unit_id=unit_id, version=col(User.version) + 1, updated_at=utcnow())
+        .returning(col(User.id), col(User.username))
+    ).all()
+    return [(user_id, username) for user_id, username in moved]

@@ -23,7 +23,6 @@ from cnscd_api.stats import aggregates
 from cnscd_api.teams import repository
 from cnscd_api.teams.schemas import TeamCreate, TeamFilters, TeamRead, TeamSort, TeamUpdate
 from cnscd_api.units import service as unit_service
-from cnscd_api.users import repository as user_repository
 
 TEAM_UNIT_LEVELS = frozenset({UnitLevel.COMMUNE, UnitLevel.VILLAGE})
 NULLABLE_FIELDS = frozenset({"note", "decision_number", "decision_date"})
@@ -131,7 +130,7 @@ def move_leaders(
 ) -> list[tuple[uuid.UUID, str]]:
     """The teams' leaders are scoped to the unit the teams serve: they move with them,
     audited; their ids and usernames."""
-    moved = user_repository.move_team_leaders(session, team_ids, new_unit.id)
+    moved = repository.move_team_leaders(session, team_ids, new_unit.id)
     for leader_id, _ in moved:
         audit.record(
             session,

@@ -17,8 +17,8 @@ from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.core.text import fold
 from cnscd_api.models import Unit, UnitLevel
 from cnscd_api.units import repository
+from cnscd_api.units.levels import ALLOWED_PARENTS
 from cnscd_api.units.naming import division_type_for, division_type_from_name, new_unit
-from cnscd_api.units.reorganise import ALLOWED_PARENTS
 from cnscd_api.units.schemas import (
     LineageRead,
     UnitBrief,
