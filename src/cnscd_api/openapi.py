@@ -38,6 +38,7 @@ from cnscd_api.core.errors import (
     Problem,
     problem_content,
 )
+from cnscd_api.core.idempotency import KEY_PATTERN
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 # Operations that answer without the database.
@@ -66,20 +67,22 @@ HEADERS: dict[str, dict[str, Any]] = {
     },
     "Idempotent-Replayed": {
         "description": "`true` when this is the answer first given to an earlier request "
-        "with the same `Idempotency-Key` and body: nothing was done again.",
-        "schema": {"type": "string", "enum": ["true"]},
+        "with the same `Idempotency-Key` and body: nothing was done again; `false` on an "
+        "answer given for the first time.",
+        "schema": {"type": "string", "enum": ["true", "false"]},
     },
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "description": "Makes a retry safe: a request repeated with the same key and body gets "
+    "description": "1–200 visible ASCII characters (a UUID is best). Makes a retry safe: a "
+    "request repeated with the same key and body gets "
     "the first answer again (with `Idempotent-Replayed: true`) instead of a second effect; "
     "the same key with another body is 422 `idempotency_key_reused`; a duplicate sent while "
     "the first still runs waits for it (409 `idempotency_key_in_progress` after 10 s). Keys "
     "are the caller's own and kept 24 hours.",
-    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+    "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
 }
 
 
