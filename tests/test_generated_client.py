@@ -1,8 +1,9 @@
-"""Clients generated from the committed ``openapi/openapi.json`` work, as integrators
-generate them: a Python client (openapi-python-client, pinned in the dev extras) that
-logs in, lists, creates, uploads an import file and downloads an XLSX export, with the
-calling code (``tests/client_scenario.py``) clean under ``mypy --strict``; and
-TypeScript types (openapi-typescript) that compile under ``tsc --strict``.
+"""Clients generated from the served ``/openapi.json`` (the committed
+``openapi/openapi.json``, byte for byte) work, as integrators generate them: a Python
+client (openapi-python-client, pinned in the dev extras) that logs in, lists, creates,
+uploads an import file and downloads an XLSX export, with the calling code
+(``tests/client_scenario.py``) clean under ``mypy --strict``; and TypeScript types
+(openapi-typescript) that compile under ``tsc --strict``.
 
 Everything generated goes to a temporary directory; the npm packages to a cache outside
 the repository (``$XDG_CACHE_HOME/cnscd-api/npm``, else ``~/.cache/…``), so a second run
@@ -25,14 +26,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
+from cnscd_api.main import create_app
 from cnscd_api.models import Role
+from tests.databases import settings_for
 from tests.factories import PASSWORD, Tree, make_user
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCUMENT = ROOT / "openapi" / "openapi.json"
 SCENARIO = Path(__file__).resolve().parent / "client_scenario.py"
 BIN = Path(sys.executable).parent
 OPENAPI_TYPESCRIPT = "openapi-typescript@7.13.0"
@@ -56,7 +58,19 @@ def _run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> 
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def served_document(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The document as the server serves it at ``/openapi.json``, in a file."""
+    app = create_app(settings_for("sqlite://"))
+    with TestClient(app) as client:
+        answer = client.get("/openapi.json")
+    assert answer.status_code == 200
+    path = tmp_path_factory.mktemp("served") / "openapi.json"
+    path.write_bytes(answer.content)
+    return path
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory, served_document: Path) -> Iterator[Path]:
     """A directory holding the generated package ``cnscd_client`` and the scenario."""
     directory = tmp_path_factory.mktemp("python-client")
     config = directory / "config.yaml"
@@ -65,7 +79,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         BIN / "openapi-python-client",
         "generate",
         "--path",
-        DOCUMENT,
+        served_document,
         "--meta",
         "none",
         "--output-path",
@@ -119,7 +133,7 @@ def _npm_cache() -> Path:
     return base / "cnscd-api" / "npm"
 
 
-def test_typescript_types_compile_under_strict(tmp_path: Path) -> None:
+def test_typescript_types_compile_under_strict(tmp_path: Path, served_document: Path) -> None:
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         pytest.skip("Node.js (node and npm) is not installed: TypeScript types not checked")
@@ -145,7 +159,7 @@ def test_typescript_types_compile_under_strict(tmp_path: Path) -> None:
     # Fields the server defaults stay optional in request bodies.
     _run(
         node_bin / "openapi-typescript",
-        DOCUMENT,
+        served_document,
         "--default-non-nullable=false",
         "--output",
         tmp_path / "api.d.ts",

@@ -16,6 +16,7 @@ PUBLIC = {
     "/docs/oauth2-redirect",
     "/redoc",
     "/static-offline-docs",
+    "/static-offline-docs/redoc.standalone.js",
     "/api/v1/auth/token",
     "/api/v1/auth/refresh",
 }

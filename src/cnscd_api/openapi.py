@@ -21,6 +21,8 @@ FastAPI writes the operations; ``build_openapi`` then adds, for every operation:
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
@@ -38,6 +40,7 @@ from cnscd_api.core.errors import (
     Problem,
     problem_content,
 )
+from cnscd_api.core.fields import TEXT_CLASS
 from cnscd_api.core.idempotency import KEY_PATTERN
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -316,3 +319,15 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _add_links(schema.get("paths", {}), schemas)
     app.openapi_schema = schema
     return schema
+
+
+def render_openapi(document: dict[str, Any]) -> str:
+    """The document as committed and served: keys sorted, Vietnamese readable, characters
+    that a reader would not see (those the text rule's patterns name) as JSON escapes."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+    return _INVISIBLE.sub(lambda found: json.dumps(found.group())[1:-1], text) + "\n"
+
+
+# What the text rule refuses, as JSON escapes in the file (JSON already escapes control
+# characters, and the document's own line breaks must stay).
+_INVISIBLE = re.compile("[" + TEXT_CLASS.replace(r"\u0000-\u001F", "") + "]")
