@@ -156,7 +156,7 @@ def test_a_client_chosen_id_is_kept_and_not_reused(client: TestClient, world: Wo
             "date_outside_campaign",
         ),
         (
-            {"categories": ["cashless_payment"], "values": {}},
+            {"categories": ["cashless_payment"], "values": {"people_guided": 5}},
             "body.categories.0",
             "category_not_in_campaign",
         ),
@@ -528,3 +528,59 @@ def test_viewers_do_not_read_reports(
     viewer = make_user(session, Role.VIEWER, tree.dak_glei)
     session.commit()
     assert client.get(ACTIVITIES, headers=bearer(settings, viewer)).status_code == 403
+
+
+# --- values: a report counts something ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values", [{}, {"people_guided": 0}, {"people_guided": 0, "vneid_level2_activated": 0}]
+)
+def test_a_report_that_counts_nothing_is_refused_everywhere(
+    client: TestClient, world: World, values: dict[str, int]
+) -> None:
+    """A report, a batch item and an edit must count at least one indicator above 0: a
+    client that lost the values on the way (as openapi-python-client's did) is told so
+    instead of storing a report of nothing, or wiping the stored counts."""
+    headers = world.headers["leader"]
+    created = client.post(ACTIVITIES, json=report(world, values=values), headers=headers)
+    assert created.status_code == 422, created.text
+    assert [(e["field"], e["code"]) for e in created.json()["errors"]] == [
+        ("body.values", "values_required")
+    ]
+    missing = report(world)
+    del missing["values"]
+    assert codes(client.post(ACTIVITIES, json=missing, headers=headers)) == ["missing"]
+    batch = client.post(
+        f"{ACTIVITIES}/batch",
+        json={"activities": [report(world, id=str(uuid.uuid4()), values=values)]},
+        headers=headers,
+    ).json()
+    assert batch["invalid"] == 1
+    assert [(e["field"], e["code"]) for e in batch["items"][0]["errors"]] == [
+        ("body.activities.0.values", "values_required")
+    ]
+    assert client.get(ACTIVITIES, headers=headers).json()["total"] == 0
+    made = client.post(ACTIVITIES, json=report(world), headers=headers).json()
+    edit = client.patch(f"{ACTIVITIES}/{made['id']}", json={"values": values}, headers=headers)
+    assert edit.status_code == 422, edit.text
+    stored = client.get(f"{ACTIVITIES}/{made['id']}", headers=headers).json()
+    assert stored["values"] == {"people_guided": 35, "vneid_level2_activated": 12}
+    assert stored["version"] == 1
+
+
+def test_values_are_published_as_maps_generators_understand(client: TestClient) -> None:
+    """`additionalProperties` holds the count's schema (generators make a map of it), the
+    key rule is `propertyNames`; no `patternProperties` with `additionalProperties:
+    false`, which openapi-python-client 0.29 turned into an empty class."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("ActivityCreate", "ActivityBatchItem", "ActivityUpdate"):
+        field = schemas[name]["properties"]["values"]
+        (values,) = [b for b in field.get("anyOf", [field]) if b.get("type") == "object"]
+        assert "patternProperties" not in values, name
+        assert values["additionalProperties"]["type"] == "integer", name
+        assert values["additionalProperties"]["minimum"] == 0, name
+        assert values["propertyNames"] == {"pattern": "^[a-z][a-z0-9_]{1,63}$"}, name
+        assert values["minProperties"] == 1, name
+    assert "values" in schemas["ActivityCreate"]["required"]
+    assert "values" in schemas["ActivityBatchItem"]["required"]

@@ -329,7 +329,7 @@ def test_every_string_field_of_every_request_body_follows_the_text_rule(
                 assert response.status_code == 200, response.text
                 item = response.json()["items"][0]
                 assert item["status"] == "invalid", f"{field} accepted U+{ord(ch):04X}"
-                errors = [{**e, "field": f"body.{e['field']}"} for e in item["errors"]]
+                errors = item["errors"]
             else:
                 assert response.status_code == 422, f"{field} accepted U+{ord(ch):04X}"
                 assert response.headers["content-type"] == "application/problem+json"

@@ -450,6 +450,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "{code_value} is retired and cannot be chosen any more.",
         "vi": "{code_value} đã ngừng sử dụng, không thể chọn nữa.",
     },
+    "values_required": {
+        "en": "A report counts at least one indicator above 0 (values).",
+        "vi": "Báo cáo phải ghi ít nhất một chỉ số lớn hơn 0 (values).",
+    },
     "indicator_outside_categories": {
         "en": "Indicator {code_value} belongs to none of the chosen categories.",
         "vi": "Chỉ số {code_value} không thuộc nội dung nào đã chọn.",
