@@ -188,9 +188,7 @@ def test_cors_allows_configured_origins_only(engine: object, database: object) -
 
 # What a browser loads from an address: a script, style or image source, a stylesheet's
 # url() or @import, a fetch.
-_LOADED_URL = re.compile(
-    r"""(?:\bsrc\s*[:=]\s*|url\(\s*|@import\s+|fetch\(\s*)["']?(https?:)?//"""
-)
+_LOADED_URL = re.compile(r"""(?:\bsrc\s*[:=]\s*|url\(\s*|@import\s+|fetch\(\s*)["']?(https?:)?//""")
 _ASSET = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
 

@@ -22,11 +22,12 @@ from pydantic_core import CoreSchema
 from cnscd_api.catalogue.schemas import CatalogueCode
 from cnscd_api.core import examples
 from cnscd_api.core.errors import FieldError
-from cnscd_api.core.fields import IsoDate, MultilineText, PlainText, invalid
+from cnscd_api.core.fields import IsoDate, JsonInteger, MultilineText, PlainText, invalid
 from cnscd_api.models import ActivityStatus, Role
 
 MAX_BATCH = 500
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Count = Annotated[int, Field(ge=0, le=1_000_000), JsonInteger]
+PartnerStaff = Annotated[int, Field(ge=0, le=1000), JsonInteger]
 
 
 class _CountsPerIndicator:
@@ -157,8 +158,8 @@ class ActivityFields(BaseModel):
         "always carry its own organisation.",
         examples=["VNPT Kon Tum"],
     )
-    partner_staff: int | None = Field(
-        default=None, ge=0, le=1000, description="How many of the partner's staff took part."
+    partner_staff: PartnerStaff | None = Field(
+        default=None, description="How many of the partner's staff took part."
     )
     description: Description | None = None
 
@@ -218,7 +219,7 @@ class ActivityUpdate(BaseModel):
     )
     campaign_id: uuid.UUID | None = None
     organisation: Organisation | None = None
-    partner_staff: int | None = Field(default=None, ge=0, le=1000)
+    partner_staff: PartnerStaff | None = None
     description: Description | None = None
 
 

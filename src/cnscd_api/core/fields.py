@@ -290,6 +290,20 @@ def _iso_datetime(value: Any) -> Any:
     raise invalid("datetime_not_iso", "datetime_parsing")
 
 
+def _json_integer(value: Any) -> Any:
+    """A JSON number, as the document's ``integer`` says: pydantic alone took ``true`` as
+    1 and ``"12"`` as 12. ``12.0`` is an integer as JSON Schema counts them and is taken
+    as 12; ``12.5`` is not (pydantic's own ``int_from_float``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JsonInteger = BeforeValidator(_json_integer)
+"""The last annotation of an integer a client sends in a JSON body (a number, never a
+boolean or a string), after its bounds: ``Annotated[int, Field(ge=0), JsonInteger]``, so
+that the bounds stay on the integer and are published as ``minimum``/``maximum``."""
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 """A date, sent as an ISO 8601 string (``2024-10-01``) and nothing else."""
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]

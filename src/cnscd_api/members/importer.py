@@ -139,6 +139,14 @@ class MemberRow(MemberCreate):
     def _single_spaces(cls, value: Any) -> Any:
         return _SPACES.sub(" ", value) if isinstance(value, str) else value
 
+    @field_validator("birth_year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> Any:
+        # A year typed in a text cell; the API itself takes numbers only.
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return int(value)
+        return value
+
     @field_validator("gender", mode="before")
     @classmethod
     def _gender(cls, value: Any) -> Any:
