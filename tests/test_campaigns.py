@@ -320,6 +320,25 @@ def test_status_follows_the_dates(admin_client: TestClient, session: Session, tr
     assert listed(active_on=str(TODAY - timedelta(days=5))) == {str(in_grace.id)}
 
 
+def test_search_matches_a_campaign_s_name_or_code(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    peak = make_campaign(session, tree.kon_tum, "CDS-2024-kontum")
+    other = make_campaign(session, tree.kon_tum, "vneid-2025")
+    session.commit()
+
+    def found(q: str) -> set[str]:
+        items = admin_client.get(CAMPAIGNS, params={"q": q}).json()["items"]
+        return {item["id"] for item in items}
+
+    assert found("cds-2024") == {str(peak.id)}
+    assert found("CDS 2024 KONTUM") == {str(peak.id)}
+    assert found("vneid-2025") == {str(other.id)}
+    assert found("cds_2024") == set()  # an underscore is a character, not a wildcard
+    name_word = peak.name.split()[0]
+    assert str(peak.id) in found(name_word)
+
+
 def test_the_unit_filter_finds_campaigns_above_and_below_a_unit(
     admin_client: TestClient, session: Session, tree: Tree
 ) -> None:

@@ -56,7 +56,9 @@ class CampaignFilters(BaseModel):
         description="Campaigns whose scope contains this unit or lies inside it.",
     )
     q: str | None = Field(
-        default=None, max_length=100, description="Accent-insensitive search on the name."
+        default=None,
+        max_length=100,
+        description="Accent-insensitive search on the name or the code (`cds-2024`).",
     )
 
 

@@ -16,10 +16,11 @@ from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, User
+from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, UnitLevel, User
 from cnscd_api.teams.schemas import TeamFilters, TeamSort
 
 Leader = aliased(Member, name="leader")
+Commune = aliased(Unit, name="commune")
 
 
 def member_count_column() -> ColumnElement[int]:
@@ -76,8 +77,14 @@ def filtered(principal: Principal, filters: TeamFilters, *, unit_path: str | Non
     if filters.status is not None:
         statement = statement.where(col(Team.status) == filters.status)
     if filters.q:
-        statement = statement.where(
-            search_clause(col(Team.search_name), filters.q, also=col(Unit.search_name))
+        # The team's name, the unit it serves and, for a village, the village's commune.
+        statement = statement.outerjoin(
+            Commune,
+            and_(col(Commune.id) == col(Unit.parent_id), col(Unit.level) == UnitLevel.VILLAGE),
+        ).where(
+            search_clause(
+                col(Team.search_name), filters.q, col(Unit.search_name), col(Commune.search_name)
+            )
         )
     return statement
 
