@@ -514,12 +514,55 @@ def test_lists_filter_and_export(
     assert client.get(ACTIVITIES, params={"category": "nope"}, headers=headers).status_code == 422
     newest = client.get(ACTIVITIES, headers=headers).json()["items"][0]
     assert newest["activity_date"] == "2026-03-07"
-    export = client.get(f"{ACTIVITIES}/export", params={"format": "csv"}, headers=headers)
+    export = client.get(
+        f"{ACTIVITIES}/export",
+        params={"format": "csv"},
+        headers={**headers, "Accept-Language": "vi"},
+    )
     assert export.status_code == 200
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Mã hoạt động", "Ngày", "Tổ"]
     assert len(rows) == 4
     assert {row[14] for row in rows[1:]} == {"Chờ duyệt", "Đã duyệt"}
+    # Contents and figures by their names, in the same language as the rest.
+    (dossiers,) = [row for row in rows[1:] if row[1] == "2026-03-05"]
+    assert dossiers[8] == "Hướng dẫn sử dụng dịch vụ công trực tuyến"
+    assert dossiers[9] == "Số hồ sơ dịch vụ công trực tuyến được nộp: 4"
+    english = client.get(f"{ACTIVITIES}/export", params={"format": "csv"}, headers=headers)
+    rows = list(csv.reader(io.StringIO(english.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Activity id", "Date", "Team"]
+    assert {row[14] for row in rows[1:]} == {"Submitted", "Approved"}
+    (dossiers,) = [row for row in rows[1:] if row[1] == "2026-03-05"]
+    assert dossiers[8] == "Using online public services"
+    assert dossiers[9] == "Online public-service dossiers submitted: 4"
+    for row in rows[1:]:
+        assert "online_public_services" not in row, row
+        assert "_" not in row[9], row
+
+
+def test_an_export_cell_separates_names_that_hold_commas(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Several contents in one cell are joined by ` | `: the names hold commas."""
+    make_activity(
+        session,
+        world.team,
+        world.leader,
+        day=date(2026, 3, 1),
+        categories=("business_ecommerce", "payment_accounts"),
+        values={"people_guided": 3},
+    )
+    session.commit()
+    export = client.get(
+        f"{ACTIVITIES}/export",
+        params={"format": "csv"},
+        headers={**world.headers["district"], "Accept-Language": "vi"},
+    )
+    (row,) = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1:]
+    assert row[8].split(" | ") == [
+        "Đưa doanh nghiệp, hợp tác xã, hộ kinh doanh lên sàn thương mại điện tử",
+        "Mở tài khoản ngân hàng, tài khoản thanh toán và ví điện tử",
+    ]
 
 
 def test_viewers_do_not_read_reports(

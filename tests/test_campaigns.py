@@ -15,6 +15,7 @@ from cnscd_api.config import Settings
 from cnscd_api.core import clock
 from cnscd_api.models import Campaign, DivisionType, Role, Unit, UnitLevel, User
 from cnscd_api.units.naming import division_type_from_name
+from cnscd_api.units.reform2025 import apply_reform
 from tests.factories import Tree, bearer, give_target, make_campaign, make_user
 
 CAMPAIGNS = "/api/v1/campaigns"
@@ -613,3 +614,42 @@ def test_a_closed_campaign_keeps_its_targets(
     response = put_targets(admin_client, campaign.id, tree.kon_tum, [])
     assert response.status_code == 409
     assert response.json()["code"] == "campaign_closed"
+
+
+def test_a_campaign_of_a_unit_closed_by_the_reform_is_history_and_says_so(
+    client: TestClient, session: Session, settings: Settings, tree: Tree
+) -> None:
+    """After the 2025 reform Quảng Ngãi's admin reads Kon Tum's 2024 peak; changing it
+    answered `campaign_not_yours` "belongs to a unit above your scope", which was not
+    true. It is history now: 409 `campaign_scope_closed`, naming the unit and its day."""
+    admin = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum)
+    peak = make_campaign(
+        session, tree.kon_tum, starts_on=date(2024, 10, 1), ends_on=date(2024, 10, 10)
+    )
+    session.commit()
+    apply_reform(session, "62")
+    session.commit()
+    session.refresh(admin)  # now Quảng Ngãi's admin
+    headers = headers_of(settings, admin)
+    path = f"{CAMPAIGNS}/{peak.id}"
+    assert client.get(path, headers=headers).status_code == 200
+    attempts = {
+        "reopen": client.post(
+            f"{path}/reopen",
+            json={"reason": "Bổ sung số liệu", "until": str(TODAY)},
+            headers=headers,
+        ),
+        "edit": client.patch(path, json={"name": "Cao điểm 2024 (sửa)"}, headers=headers),
+        "close": client.post(f"{path}/close", json={"reason": "Kết thúc"}, headers=headers),
+    }
+    for name, answer in attempts.items():
+        assert answer.status_code == 409, (name, answer.text)
+        assert answer.json()["code"] == "campaign_scope_closed", name
+        assert "Tỉnh Kon Tum" in answer.json()["detail"]
+        assert "2025-06-30" in answer.json()["detail"]
+    vietnamese = client.patch(
+        path, json={"name": "Cao điểm 2024 (sửa)"}, headers={**headers, "Accept-Language": "vi"}
+    )
+    assert "lịch sử" in vietnamese.json()["detail"]
+    session.expire_all()
+    assert session.get(Campaign, peak.id).name == peak.name  # type: ignore[union-attr]

@@ -893,3 +893,18 @@ def test_runs_of_spaces_in_names_become_one_but_tabs_are_refused(
     tabbed = one_row(team, **{"0": "Y Thị\tHoa"})
     problems = errors_by_row(upload(admin_client, csv_bytes([tabbed])))
     assert [(e["column"], e["code"]) for e in problems[2]] == [("Họ và tên", "value_error")]
+
+
+def test_allowed_values_are_listed_so_that_names_with_commas_stay_whole(
+    admin_client: TestClient, session: Session, team: Team
+) -> None:
+    """`Cán bộ, công chức xã` is one value: the list is joined by ` | `, in both languages."""
+    row = one_row(team, **{str(HEADERS.index("Thành phần")): "Hội Sinh viên"})
+    for language in ("en", "vi"):
+        answer = upload(admin_client, csv_bytes([row]), headers={"Accept-Language": language})
+        [error] = errors_by_row(answer)[2]
+        allowed = error["message"].split(": ", 1)[1].rstrip(".").split(" | ")
+        assert "Cán bộ, công chức xã" in allowed, error["message"]
+        assert "Tổ dân cư, thôn, tổ dân phố" in allowed
+        assert len(allowed) == 9
+    assert member_count(session) == 0
