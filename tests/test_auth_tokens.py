@@ -22,7 +22,7 @@ from cnscd_api.auth import service as auth_service
 from cnscd_api.config import Settings
 from cnscd_api.core.errors import ProblemError
 from cnscd_api.core.security import create_access_token, verify_password
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
 from cnscd_api.models import AuditEvent, Role, Unit, User, utcnow
@@ -703,6 +703,7 @@ def cheap_users(session: Session, unit: Unit, count: int, prefix: str) -> list[s
             username=username,
             full_name=username,
             search_text=fold(username),
+            name_key=collation_key(username),
             role=Role.VIEWER,
             scope_unit_id=unit.id,
             password_hash=password_hash,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
+from cnscd_api.core.text import collation_key
 from cnscd_api.models import Campaign, DivisionType, Role, Unit, UnitLevel, User
 from cnscd_api.units.naming import division_type_from_name
 from cnscd_api.units.reform2025 import apply_reform
@@ -537,6 +538,7 @@ def test_a_commune_directly_under_the_province_is_targeted_by_the_province(
         id=unit_id,
         name=name,
         search_name="xa moi hai cap",
+        name_key=collation_key(name),
         level=UnitLevel.COMMUNE,
         division_type=division_type_from_name(name) or DivisionType.XA,
         parent_id=tree.kon_tum.id,

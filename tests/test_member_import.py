@@ -21,6 +21,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cnscd_api.config import Settings
+from cnscd_api.core.text import collation_key
 from cnscd_api.models import Member, Role, Team
 from tests.factories import Tree, bearer, make_team, make_user
 
@@ -679,7 +680,12 @@ def test_an_upload_past_the_limit_is_refused_before_parsing(
 def test_each_imported_member_is_audited_without_raw_phones(
     admin_client: TestClient, session: Session, tree: Tree
 ) -> None:
-    team = Team(unit_id=tree.dak_pek_village.id, name="Tổ nhập", search_name="to nhap")
+    team = Team(
+        unit_id=tree.dak_pek_village.id,
+        name="Tổ nhập",
+        search_name="to nhap",
+        name_key=collation_key("Tổ nhập"),
+    )
     session.add(team)
     session.commit()
     content = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -47,3 +48,45 @@ def test_migration_files_follow_the_naming_scheme() -> None:
         name = Path(revision.path).name
         # YYYY-MM-DD-HHMM_slug.py
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-\d{4}_[a-z0-9_]+\.py", name), name
+
+
+def test_sort_keys_are_filled_for_the_names_already_stored(backend: str, tmp_path: Path) -> None:
+    """The migration that adds the Vietnamese sort keys computes them for every row
+    (with its own frozen copy of the key), equal to what the application writes."""
+    from sqlmodel import Session, select
+
+    from cnscd_api.core.text import collation_key
+    from cnscd_api.models import Campaign, Member, Team, Unit, User
+    from cnscd_api.models import Role as UserRole
+    from cnscd_api.units.seed import seed_units
+    from tests.factories import make_campaign, make_member, make_team, make_tree, make_user
+
+    with fresh_database(backend, tmp_path) as url:
+        engine = migrated_engine(url)
+        try:
+            with Session(engine) as session:
+                seed_units(session, {62, 64})
+                tree = make_tree(session)
+                team = make_team(session, tree.dak_pek_village, "Tổ CNSCĐ thôn Đắk Ung")
+                make_member(session, team, "Đinh Thị Ánh")
+                make_user(session, UserRole.COMMUNE_OFFICER, tree.dak_pek)
+                make_campaign(session, tree.kon_tum)
+                session.commit()
+            run_alembic(engine, "downgrade", "5c1e0b7d9a42")
+            assert "name_key" not in {c["name"] for c in inspect(engine).get_columns("team")}
+            run_alembic(engine, "upgrade", "head")
+            sources: tuple[tuple[Any, str], ...] = (
+                (Unit, "name"),
+                (Team, "name"),
+                (Campaign, "name"),
+                (Member, "full_name"),
+                (User, "full_name"),
+            )
+            with Session(engine) as session:
+                for model, source in sources:
+                    rows = session.exec(select(model)).all()
+                    assert rows, model
+                    for row in rows:
+                        assert row.name_key == collation_key(getattr(row, source)), row
+        finally:
+            engine.dispose()

@@ -32,7 +32,7 @@ SORTING = Sorting(
     CampaignSort,
     {
         "starts_on": col(Campaign.starts_on),
-        "name": col(Campaign.name),
+        "name": col(Campaign.name_key),
         "created_at": col(Campaign.created_at),
     },
     default=(col(Campaign.starts_on).desc(),),

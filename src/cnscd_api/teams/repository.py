@@ -35,8 +35,8 @@ def member_count_column() -> ColumnElement[int]:
 MEMBER_COUNT = member_count_column().label("member_count")
 SORTING = Sorting(
     TeamSort,
-    {"name": col(Team.name), "created_at": col(Team.created_at), "member_count": MEMBER_COUNT},
-    default=(col(Team.name).asc(),),
+    {"name": col(Team.name_key), "created_at": col(Team.created_at), "member_count": MEMBER_COUNT},
+    default=(col(Team.name_key).asc(),),
     tiebreaker=col(Team.id),
 )
 # What a team's JSON shows (TeamRead), read as columns.
@@ -102,7 +102,7 @@ def read_row(session: Session, principal: Principal, team_id: uuid.UUID) -> Row[
 
 def stream_teams(session: Session, statement: Select[Any]) -> Iterator[Row[Any]]:
     """Every row of an export, fetched in batches so memory stays flat."""
-    ordered = statement.order_by(col(Team.name), col(Team.id))
+    ordered = statement.order_by(col(Team.name_key), col(Team.id))
     yield from session.execute(ordered.execution_options(yield_per=1000))
 
 
