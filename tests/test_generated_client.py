@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
+from cnscd_api.core import clock
 from cnscd_api.main import create_app
 from cnscd_api.models import Role
 from tests.databases import settings_for
@@ -111,12 +112,19 @@ def test_the_calling_code_is_clean_under_mypy_strict(generated: Path) -> None:
 def test_the_generated_client_logs_in_lists_creates_uploads_and_downloads(
     generated: Path, app: FastAPI, session: Session, tree: Tree
 ) -> None:
-    user = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek, "xa.client")
+    user = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum, "tinh.client")
     session.commit()
     scenario: Any = importlib.import_module("client_scenario")
     transport = httpx.ASGITransport(app=app)
     outcome = asyncio.run(
-        scenario.scenario(transport, user.username, PASSWORD, tree.dak_pek_village.id)
+        scenario.scenario(
+            transport,
+            user.username,
+            PASSWORD,
+            tree.kon_tum.id,
+            tree.dak_pek_village.id,
+            clock.today(),
+        )
     )
 
     assert outcome.team.unit_id == tree.dak_pek_village.id
@@ -124,8 +132,102 @@ def test_the_generated_client_logs_in_lists_creates_uploads_and_downloads(
     assert outcome.imported.dry_run is False
     workbook = load_workbook(io.BytesIO(outcome.workbook), read_only=True)
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert len(rows) == 2  # the header and the imported member
-    assert "Y Thị Hoa" in rows[1]
+    assert len(rows) == 3  # the header, the imported member and the one created
+    assert any("Y Thị Hoa" in row for row in rows[1:])
+
+
+def _read_back(sent: Any, read: Any, *, besides: tuple[str, ...] = ()) -> None:
+    """Every field the client sent is what the server answers when it is read again."""
+    answered = read.to_dict()
+    for name, value in sent.to_dict().items():
+        if name not in besides:
+            assert answered[name] == value, (name, value, answered[name])
+
+
+def test_every_writable_field_is_written_and_read_back_through_the_python_client(
+    generated: Path, app: FastAPI, session: Session, tree: Tree
+) -> None:
+    """A member, a campaign, an activity (created, then edited) and a batch item, with
+    every field a client may write, read back the same; the activity's values too (the
+    generated client once sent them empty)."""
+    user = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum, "tinh.fields")
+    session.commit()
+    scenario: Any = importlib.import_module("client_scenario")
+    outcome = asyncio.run(
+        scenario.scenario(
+            httpx.ASGITransport(app=app),
+            user.username,
+            PASSWORD,
+            tree.kon_tum.id,
+            tree.dak_pek_village.id,
+            clock.today(),
+        )
+    )
+    _read_back(*outcome.member, besides=("replace_leader",))
+    campaign_sent, campaign_read = outcome.campaign
+    _read_back(campaign_sent, campaign_read, besides=("categories", "indicators"))
+    assert {c.code for c in campaign_read.categories} == set(campaign_sent.categories)
+    assert {i.code: i.target for i in campaign_read.indicators} == {
+        "people_guided": 5000,
+        "vneid_level2_activated": None,
+    }
+    activity_sent, activity_read = outcome.activity
+    _read_back(activity_sent, activity_read)
+    assert activity_read.values.to_dict() == {"people_guided": 35, "vneid_level2_activated": 12}
+    change, edited = outcome.edited
+    _read_back(change, edited)
+    assert edited.values.to_dict() == {"people_guided": 40}
+    assert edited.categories == activity_read.categories
+    assert edited.organisation == "VNPT Kon Tum"
+
+    batch = outcome.batch
+    assert (batch.created, batch.invalid) == (1, 2)
+    nothing = batch.items[1].errors
+    assert [(e.field, e.code) for e in nothing] == [("body.activities.1.values", "values_required")]
+    _read_back(*outcome.batched)
+    assert outcome.batched[1].values.to_dict() == {
+        "people_guided": 35,
+        "vneid_level2_activated": 12,
+    }
+
+
+def test_every_file_downloads_as_bytes_through_the_python_client(
+    generated: Path, app: FastAPI, session: Session, tree: Tree
+) -> None:
+    """Exports, the import template and a dashboard's CSV, in each format, as bytes (the
+    generated functions raised `TypeError: a bytes-like object is required` when the
+    served document listed `text/csv` first)."""
+    user = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum, "tinh.files")
+    session.commit()
+    scenario: Any = importlib.import_module("client_scenario")
+    outcome = asyncio.run(
+        scenario.scenario(
+            httpx.ASGITransport(app=app),
+            user.username,
+            PASSWORD,
+            tree.kon_tum.id,
+            tree.dak_pek_village.id,
+            clock.today(),
+        )
+    )
+    files = outcome.downloads
+    assert set(files) == {
+        f"{name}.{kind}"
+        for name in ("members", "teams", "activities", "import-template")
+        for kind in ("xlsx", "csv")
+    } | {"overview.csv"}
+    for name, content in files.items():
+        if name.endswith(".xlsx"):
+            workbook = load_workbook(io.BytesIO(content), read_only=True)
+            assert list(workbook.worksheets[0].iter_rows(values_only=True)), name
+        else:
+            assert content.startswith("\ufeff".encode()), name
+    text = {name: content.decode("utf-8-sig") for name, content in files.items() if "csv" in name}
+    assert "Nguyễn Thị Lan Anh" in text["members.csv"]
+    assert "Tổ CNSCĐ thôn Đắk Ung" in text["teams.csv"]
+    assert "Ghi nhận ngoại tuyến" in text["activities.csv"]
+    assert text["import-template.csv"].startswith("Họ và tên")
+    assert text["overview.csv"].strip()
 
 
 def _npm_cache() -> Path:
