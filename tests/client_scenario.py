@@ -203,6 +203,23 @@ async def _campaign(
     return sent, read
 
 
+def _placed(
+    team_id: UUID,
+    village_id: UUID,
+    member_id: UUID,
+    campaign: tuple[CampaignCreate, CampaignRead],
+    day: date,
+) -> dict[str, Any]:
+    """Who, where, when and for which campaign a report is."""
+    return {
+        "team_id": team_id,
+        "unit_id": village_id,
+        "member_ids": [member_id],
+        "campaign_id": campaign[1].id,
+        "activity_date": day,
+    }
+
+
 async def _read_activity(client: AuthenticatedClient, activity_id: UUID) -> ActivityRead:
     read = await get_activity.asyncio(activity_id, client=client)
     assert isinstance(read, ActivityRead), read
@@ -219,16 +236,12 @@ async def _activity(
 ) -> tuple[tuple[ActivityCreate, ActivityRead], tuple[ActivityUpdate, ActivityRead]]:
     sent = ActivityCreate(
         id=uuid.uuid4(),
-        team_id=team_id,
-        activity_date=today - timedelta(days=1),
-        unit_id=village_id,
-        categories=["vneid"],
-        member_ids=[member_id],
         values=_values(ActivityCreateValues(), COUNTS),
-        campaign_id=campaign[1].id,
+        categories=["vneid"],
         organisation="VNPT Kon Tum",
         partner_staff=2,
         description="Hướng dẫn kích hoạt VNeID mức 2 tại nhà văn hoá thôn",
+        **_placed(team_id, village_id, member_id, campaign, today - timedelta(days=1)),
     )
     created = await record_activity.asyncio(client=client, body=sent)
     assert isinstance(created, ActivityRead), created
@@ -252,16 +265,12 @@ async def _batch(
 ) -> tuple[BatchResult, tuple[ActivityBatchItem, ActivityRead]]:
     item = ActivityBatchItem(
         id=uuid.uuid4(),
-        team_id=team_id,
-        activity_date=today - timedelta(days=2),
-        unit_id=village_id,
-        categories=["online_public_services", "vneid"],  # as the server keeps them
-        member_ids=[member_id],
         values=_values(ActivityBatchItemValues(), COUNTS),
-        campaign_id=campaign[1].id,
+        categories=["online_public_services", "vneid"],  # as the server keeps them
         organisation="Viettel Kon Tum",
         partner_staff=1,
         description="Ghi nhận ngoại tuyến",
+        **_placed(team_id, village_id, member_id, campaign, today - timedelta(days=2)),
     )
     # Counts nothing: answered invalid, not stored.
     nothing = ActivityBatchItem(

@@ -13,7 +13,13 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from tests.databases import alembic_config, fresh_database, migrated_engine, run_alembic
+from tests.databases import (
+    alembic_config,
+    fresh_database,
+    migrated_engine,
+    run_alembic,
+    seeded_database,
+)
 
 
 def test_models_match_migrations(connection: Connection) -> None:
@@ -58,35 +64,29 @@ def test_sort_keys_are_filled_for_the_names_already_stored(backend: str, tmp_pat
     from cnscd_api.core.text import collation_key
     from cnscd_api.models import Campaign, Member, Team, Unit, User
     from cnscd_api.models import Role as UserRole
-    from cnscd_api.units.seed import seed_units
     from tests.factories import make_campaign, make_member, make_team, make_tree, make_user
 
-    with fresh_database(backend, tmp_path) as url:
-        engine = migrated_engine(url)
-        try:
-            with Session(engine) as session:
-                seed_units(session, {62, 64})
-                tree = make_tree(session)
-                team = make_team(session, tree.dak_pek_village, "Tổ CNSCĐ thôn Đắk Ung")
-                make_member(session, team, "Đinh Thị Ánh")
-                make_user(session, UserRole.COMMUNE_OFFICER, tree.dak_pek)
-                make_campaign(session, tree.kon_tum)
-                session.commit()
-            run_alembic(engine, "downgrade", "5c1e0b7d9a42")
-            assert "name_key" not in {c["name"] for c in inspect(engine).get_columns("team")}
-            run_alembic(engine, "upgrade", "head")
-            sources: tuple[tuple[Any, str], ...] = (
-                (Unit, "name"),
-                (Team, "name"),
-                (Campaign, "name"),
-                (Member, "full_name"),
-                (User, "full_name"),
-            )
-            with Session(engine) as session:
-                for model, source in sources:
-                    rows = session.exec(select(model)).all()
-                    assert rows, model
-                    for row in rows:
-                        assert row.name_key == collation_key(getattr(row, source)), row
-        finally:
-            engine.dispose()
+    with seeded_database(backend, tmp_path) as (_, engine):
+        with Session(engine) as session:
+            tree = make_tree(session)
+            team = make_team(session, tree.dak_pek_village, "Tổ CNSCĐ thôn Đắk Ung")
+            make_member(session, team, "Đinh Thị Ánh")
+            make_user(session, UserRole.COMMUNE_OFFICER, tree.dak_pek)
+            make_campaign(session, tree.kon_tum)
+            session.commit()
+        run_alembic(engine, "downgrade", "5c1e0b7d9a42")
+        assert "name_key" not in {c["name"] for c in inspect(engine).get_columns("team")}
+        run_alembic(engine, "upgrade", "head")
+        sources: tuple[tuple[Any, str], ...] = (
+            (Unit, "name"),
+            (Team, "name"),
+            (Campaign, "name"),
+            (Member, "full_name"),
+            (User, "full_name"),
+        )
+        with Session(engine) as session:
+            for model, source in sources:
+                rows = session.exec(select(model)).all()
+                assert rows, model
+                for row in rows:
+                    assert row.name_key == collation_key(getattr(row, source)), row
