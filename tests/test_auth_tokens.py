@@ -24,7 +24,7 @@ from cnscd_api.config import Settings
 from cnscd_api.core import security
 from cnscd_api.core.errors import ProblemError
 from cnscd_api.core.security import create_access_token, verify_and_update_password
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
 from cnscd_api.models import AuditEvent, Role, Unit, User, utcnow
@@ -787,6 +787,7 @@ def cheap_users(session: Session, unit: Unit, count: int, prefix: str) -> list[s
             username=username,
             full_name=username,
             search_text=fold(username),
+            name_key=collation_key(username),
             role=Role.VIEWER,
             scope_unit_id=unit.id,
             password_hash=password_hash,

@@ -20,7 +20,14 @@ from cnscd_api.flows.reform2025 import apply_reform
 from cnscd_api.models import ActivityStatus, Role
 from cnscd_api.stats.rebuild import rebuild
 from cnscd_api.units.seed import seed_units
-from tests.databases import ROOT, alembic_config, fresh_database, migrated_engine, run_alembic
+from tests.databases import (
+    ROOT,
+    alembic_config,
+    fresh_database,
+    migrated_engine,
+    run_alembic,
+    seeded_database,
+)
 from tests.factories import (
     make_activity,
     make_campaign,
@@ -146,3 +153,39 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
             assert aggregate_rows(engine) == expected
         finally:
             engine.dispose()
+
+
+def test_sort_keys_are_filled_for_the_names_already_stored(backend: str, tmp_path: Path) -> None:
+    """The migration that adds the Vietnamese sort keys computes them for every row
+    (with its own frozen copy of the key), equal to what the application writes."""
+    from sqlmodel import Session, select
+
+    from cnscd_api.core.text import collation_key
+    from cnscd_api.models import Campaign, Member, Team, Unit, User
+    from cnscd_api.models import Role as UserRole
+    from tests.factories import make_campaign, make_member, make_team, make_tree, make_user
+
+    with seeded_database(backend, tmp_path) as (_, engine):
+        with Session(engine) as session:
+            tree = make_tree(session)
+            team = make_team(session, tree.dak_pek_village, "Tổ CNSCĐ thôn Đắk Ung")
+            make_member(session, team, "Đinh Thị Ánh")
+            make_user(session, UserRole.COMMUNE_OFFICER, tree.dak_pek)
+            make_campaign(session, tree.kon_tum)
+            session.commit()
+        run_alembic(engine, "downgrade", "f50f9df1f793")
+        assert "name_key" not in {c["name"] for c in inspect(engine).get_columns("team")}
+        run_alembic(engine, "upgrade", "head")
+        sources: tuple[tuple[Any, str], ...] = (
+            (Unit, "name"),
+            (Team, "name"),
+            (Campaign, "name"),
+            (Member, "full_name"),
+            (User, "full_name"),
+        )
+        with Session(engine) as session:
+            for model, source in sources:
+                rows = session.exec(select(model)).all()
+                assert rows, model
+                for row in rows:
+                    assert row.name_key == collation_key(getattr(row, source)), row

@@ -17,6 +17,7 @@ PUBLIC = {
     "/redoc",
     "/static-offline-docs",
     "/dashboard",
+    "/static-offline-docs/redoc.standalone.js",
     "/api/v1/auth/token",
     "/api/v1/auth/refresh",
 }

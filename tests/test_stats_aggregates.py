@@ -206,11 +206,11 @@ OPS = st.lists(
             st.just("create"),
             st.integers(0, 2),
             st.integers(1, 12),
-            st.integers(0, 50),
+            st.integers(1, 50),  # a report counts something
             st.one_of(st.none(), st.integers(0, 9)),
         ),
         st.tuples(
-            st.sampled_from(["approve", "reject", "reopen", "delete", "edit"]), st.integers(0, 20)
+            st.sampled_from(["approve", "reject", "reopen", "delete", "edit"]), st.integers(1, 20)
         ),
     ),
     min_size=1,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from cnscd_api.config import Settings
-from cnscd_api.core.fields import TEXT_CLASS
 from cnscd_api.db import Database, create_db_engine
 
 app = typer.Typer(help="cnscd-api administration.", no_args_is_help=True, add_completion=False)
@@ -302,23 +299,12 @@ def openapi(
 ) -> None:
     """Write the OpenAPI document of the app (committed as openapi/openapi.json)."""
     from cnscd_api.main import create_app
+    from cnscd_api.openapi import render_openapi
 
     document = create_app(Settings()).openapi()
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_openapi(document), encoding="utf-8")
     typer.echo(f"wrote {output}")
-
-
-def render_openapi(document: dict[str, object]) -> str:
-    """The document as committed: Vietnamese stays readable, characters that a reader
-    would not see (those the text rule's patterns name) are JSON escapes."""
-    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
-    return _INVISIBLE.sub(lambda found: json.dumps(found.group())[1:-1], text) + "\n"
-
-
-# What the text rule refuses, as JSON escapes in the file (JSON already escapes control
-# characters, and the document's own line breaks must stay).
-_INVISIBLE = re.compile("[" + TEXT_CLASS.replace(r"\u0000-\u001F", "") + "]")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from cnscd_api.activities.checks import content_hash
 from cnscd_api.catalogue import repository as catalogue_repository
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.models import (
     Activity,
     ActivityCategory,
@@ -99,6 +99,7 @@ def seed_demo_campaign(session: Session) -> bool:
         code=CODE,
         name=NAME,
         search_name=fold(NAME),
+        name_key=collation_key(NAME),
         description=DESCRIPTION,
         scope_unit_id=province.id,
         starts_on=STARTS_ON,

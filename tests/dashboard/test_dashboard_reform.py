@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cnscd_api.db import Database, create_db_engine
-from cnscd_api.units.reform2025 import apply_reform
+from cnscd_api.flows.reform2025 import apply_reform
 from tests.dashboard.conftest import SignIn, cnscd, screenshot, serve_copy
 from tests.dashboard.pages import ApiReader, Dashboard, progress_expected, vi_number
 from tests.databases import settings_for

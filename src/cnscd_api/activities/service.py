@@ -42,6 +42,8 @@ from cnscd_api.activities.schemas import (
 )
 from cnscd_api.campaigns import service as campaign_service
 from cnscd_api.catalogue import repository as catalogue_repository
+from cnscd_api.catalogue import service as catalogue_service
+from cnscd_api.catalogue.service import CatalogueNames
 from cnscd_api.core import audit, scope
 from cnscd_api.core.concurrency import ExpectedVersion, delete_versioned, update_versioned
 from cnscd_api.core.errors import (
@@ -53,6 +55,7 @@ from cnscd_api.core.errors import (
     Unprocessable,
     field_errors,
 )
+from cnscd_api.core.i18n import LIST_SEPARATOR, Language
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import RANK, Permission, Principal, PrincipalKind
 from cnscd_api.db import Database
@@ -685,64 +688,102 @@ def approve_many(
 # --- export -------------------------------------------------------------------------------------
 
 
-EXPORT_HEADERS = (
-    "Mã hoạt động",
-    "Ngày",
-    "Tổ",
-    "Địa điểm",
-    "Tỉnh",
-    "Huyện",
-    "Xã",
-    "Thôn",
-    "Nội dung",
-    "Số liệu",
-    "Số thành viên tham gia",
-    "Đơn vị hỗ trợ",
-    "Số cán bộ hỗ trợ",
-    "Mô tả",
-    "Trạng thái",
-    "Lý do trả lại",
-    "Người ghi nhận",
-    "Người duyệt",
-)
-STATUS_VI = {
-    ActivityStatus.SUBMITTED: "Chờ duyệt",
-    ActivityStatus.APPROVED: "Đã duyệt",
-    ActivityStatus.REJECTED: "Trả lại",
+# The export speaks the caller's language (``Accept-Language``), headers, contents,
+# indicators and statuses alike; lists in a cell are joined by `` | `` (names hold commas).
+EXPORT_HEADERS: dict[Language, tuple[str, ...]] = {
+    "vi": (
+        "Mã hoạt động",
+        "Ngày",
+        "Tổ",
+        "Địa điểm",
+        "Tỉnh",
+        "Huyện",
+        "Xã",
+        "Thôn",
+        "Nội dung",
+        "Số liệu",
+        "Số thành viên tham gia",
+        "Đơn vị hỗ trợ",
+        "Số cán bộ hỗ trợ",
+        "Mô tả",
+        "Trạng thái",
+        "Lý do trả lại",
+        "Người ghi nhận",
+        "Người duyệt",
+    ),
+    "en": (
+        "Activity id",
+        "Date",
+        "Team",
+        "Place",
+        "Province",
+        "District",
+        "Commune",
+        "Village",
+        "Contents",
+        "Figures",
+        "Members taking part",
+        "Supporting partner",
+        "Partner staff",
+        "Description",
+        "Status",
+        "Reason for rejection",
+        "Recorded by",
+        "Reviewed by",
+    ),
+}
+STATUS_NAMES: dict[Language, dict[ActivityStatus, str]] = {
+    "vi": {
+        ActivityStatus.SUBMITTED: "Chờ duyệt",
+        ActivityStatus.APPROVED: "Đã duyệt",
+        ActivityStatus.REJECTED: "Trả lại",
+    },
+    "en": {
+        ActivityStatus.SUBMITTED: "Submitted",
+        ActivityStatus.APPROVED: "Approved",
+        ActivityStatus.REJECTED: "Rejected",
+    },
 }
 
 
-def export_rows(database: Database, statement: Select[Any]) -> Iterator[list[Any]]:
+def export_rows(
+    database: Database, statement: Select[Any], language: Language
+) -> Iterator[list[Any]]:
     """Rows of the activities export, read in batches on a session of their own."""
     with database.session() as session:
+        names = catalogue_service.names(session, language)
         batch: list[Row[Any]] = []
         for row in repository.stream_activities(session, statement):
             batch.append(row)
             if len(batch) == 1000:
-                yield from _export_batch(session, batch)
+                yield from _export_batch(session, batch, names, language)
                 batch = []
-        yield from _export_batch(session, batch)
+        yield from _export_batch(session, batch, names, language)
 
 
-def _export_batch(session: Session, rows: list[Row[Any]]) -> Iterable[list[Any]]:
+def _export_batch(
+    session: Session, rows: list[Row[Any]], names: CatalogueNames, language: Language
+) -> Iterable[list[Any]]:
     for activity in present(session, rows):
-        names = [*activity.unit_path_names, "", "", "", ""]
+        places = [*activity.unit_path_names, "", "", "", ""]
         yield [
             str(activity.id),
             activity.activity_date.isoformat(),
             activity.team_name,
             activity.unit_name,
-            names[0],
-            names[1],
-            names[2],
-            names[3],
-            ", ".join(activity.categories),
-            ", ".join(f"{code}: {value}" for code, value in activity.values.items()),
+            places[0],
+            places[1],
+            places[2],
+            places[3],
+            LIST_SEPARATOR.join(names.category(code) for code in activity.categories),
+            LIST_SEPARATOR.join(
+                f"{names.indicator(code)}: {value}" for code, value in activity.values.items()
+            ),
             len(activity.member_ids),
             activity.organisation,
             activity.partner_staff,
             activity.description,
-            STATUS_VI[activity.status],
+            STATUS_NAMES[language][activity.status],
             activity.rejection_reason,
             activity.recorded_by.name,
             activity.reviewed_by.name if activity.reviewed_by else None,

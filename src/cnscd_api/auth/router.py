@@ -41,11 +41,12 @@ FormSecret = Annotated[
 TOKEN_FORM_RULES = [
     {
         "if": {
+            "title": "Client credentials: client_id and client_secret",
             "properties": {"grant_type": {"const": "client_credentials"}},
             "required": ["grant_type"],
         },
         "then": {"required": ["client_id", "client_secret"]},
-        "else": {"required": ["username", "password"]},
+        "else": {"title": "Password: username and password", "required": ["username", "password"]},
     }
 ]
 TOKEN_FORM_EXAMPLE = {

@@ -32,7 +32,7 @@ SORTING = Sorting(
     CampaignSort,
     {
         "starts_on": col(Campaign.starts_on),
-        "name": col(Campaign.name),
+        "name": col(Campaign.name_key),
         "created_at": col(Campaign.created_at),
     },
     default=(col(Campaign.starts_on).desc(),),
@@ -103,7 +103,10 @@ def list_campaigns(
             )
         )
     if filters.q:
-        statement = statement.where(search_clause(col(Campaign.search_name), filters.q))
+        # A campaign's code is ASCII and never changes: lowercased, it is its folded form.
+        statement = statement.where(
+            search_clause(col(Campaign.search_name), filters.q, func.lower(col(Campaign.code)))
+        )
     return fetch_page(session, statement, page, SORTING.order(sort))
 
 

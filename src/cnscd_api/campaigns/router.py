@@ -103,7 +103,9 @@ def get_campaign(
     "/{campaign_id}",
     response_model=CampaignRead,
     summary="Edit a campaign",
-    responses=problem_responses(404, 412, codes=["campaign_closed", "campaign_not_yours"]),
+    responses=problem_responses(
+        404, 412, codes=["campaign_closed", "campaign_not_yours", "campaign_scope_closed"]
+    ),
 )
 def update_campaign(
     body: CampaignUpdate,
@@ -125,7 +127,9 @@ def update_campaign(
     "/{campaign_id}/close",
     response_model=CampaignRead,
     summary="Close a campaign early (no more reports or changes)",
-    responses=problem_responses(404, codes=["campaign_closed", "campaign_not_yours"]),
+    responses=problem_responses(
+        404, codes=["campaign_closed", "campaign_not_yours", "campaign_scope_closed"]
+    ),
 )
 def close_campaign(
     body: CampaignClose,
@@ -146,7 +150,9 @@ def close_campaign(
     "/{campaign_id}/reopen",
     response_model=CampaignRead,
     summary="Reopen a closed campaign (province admin)",
-    responses=problem_responses(404, codes=["campaign_not_closed", "campaign_not_yours"]),
+    responses=problem_responses(
+        404, codes=["campaign_not_closed", "campaign_not_yours", "campaign_scope_closed"]
+    ),
 )
 def reopen_campaign(
     body: CampaignReopen,

@@ -82,11 +82,19 @@ def get_campaign(session: Session, actor: Principal, campaign_id: uuid.UUID) -> 
 
 
 def get_campaign_for_write(session: Session, actor: Principal, campaign_id: uuid.UUID) -> Campaign:
-    """A campaign the caller may edit: readable (else 404) and scoped inside the caller's
-    own subtree — a district officer reads the province's campaign but may not edit it."""
+    """A campaign the caller may edit: readable (else 404), of a unit that still exists,
+    and scoped inside the caller's own subtree — a district officer reads the province's
+    campaign but may not edit it.
+
+    A campaign whose scope unit a reorganisation closed (the 2024 peak of Tỉnh Kon Tum,
+    read by Quảng Ngãi's admin) is history: nobody edits, closes, reopens it or changes
+    its targets (409 ``campaign_scope_closed``), as nobody writes what its closed units
+    hold; a campaign for today's map is created on today's units."""
     campaign = get_campaign(session, actor, campaign_id)
-    scope_path = unit_service.unit_path(session, campaign.scope_unit_id)
-    if not path_in_subtree_text(scope_path, actor.scope_path):
+    unit = unit_service.unit_by_id(session, campaign.scope_unit_id)
+    if unit.valid_to is not None and unit.valid_to < clock.today():
+        raise Conflict("campaign_scope_closed", unit=unit.name, closed_on=unit.valid_to)
+    if not path_in_subtree_text(unit.path, actor.scope_path):
         raise audit.denied(session, actor, Permission.CAMPAIGNS_WRITE, "campaign_not_yours")
     return campaign
 

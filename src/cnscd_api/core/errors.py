@@ -437,6 +437,7 @@ PROBLEM_CODES: dict[str, int] = {
     "campaign_closed": 409,
     "campaign_not_closed": 409,
     "campaign_not_yours": 403,
+    "campaign_scope_closed": 409,
     "targets_invalid": 422,
     # activities
     "activity_exists": 409,

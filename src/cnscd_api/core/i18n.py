@@ -21,6 +21,10 @@ from typing import Literal, Protocol
 
 Language = Literal["en", "vi"]
 
+# Between the items of a list shown to people (allowed values in a message, a cell of an
+# export): names hold commas ("Cán bộ, công chức xã"), so a comma would split them.
+LIST_SEPARATOR = " | "
+
 MESSAGES: dict[str, dict[Language, str]] = {
     "not_found": {
         "en": "The {resource} you asked for does not exist or is outside your scope.",
@@ -426,6 +430,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This campaign belongs to a unit above your scope; only that tier edits it.",
         "vi": "Đợt cao điểm này thuộc cấp trên phạm vi của bạn; chỉ cấp đó được chỉnh sửa.",
     },
+    "campaign_scope_closed": {
+        "en": "This campaign belongs to {unit}, which closed on {closed_on} in a "
+        "reorganisation: it is kept as history and no longer changes. Create a campaign "
+        "on today's units instead.",
+        "vi": "Đợt cao điểm này thuộc {unit}, đã kết thúc ngày {closed_on} khi sắp xếp "
+        "đơn vị hành chính: đợt được lưu làm lịch sử và không còn thay đổi. Hãy tạo đợt "
+        "mới trên các đơn vị hiện nay.",
+    },
     "duplicate_code": {
         "en": "{code_value} is listed twice.",
         "vi": "{code_value} bị liệt kê hai lần.",
@@ -449,6 +461,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "catalogue_entry_retired": {
         "en": "{code_value} is retired and cannot be chosen any more.",
         "vi": "{code_value} đã ngừng sử dụng, không thể chọn nữa.",
+    },
+    "values_required": {
+        "en": "A report counts at least one indicator above 0 (values).",
+        "vi": "Báo cáo phải ghi ít nhất một chỉ số lớn hơn 0 (values).",
     },
     "indicator_outside_categories": {
         "en": "Indicator {code_value} belongs to none of the chosen categories.",

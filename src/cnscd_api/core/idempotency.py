@@ -59,6 +59,7 @@ from cnscd_api.models import IdempotencyRecord, IdempotencyState, utcnow
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
+_REPLAYED_NAME = REPLAYED.lower().encode()
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
 CLAIM_SECONDS = 60
 POLL_SECONDS = 0.05
@@ -140,6 +141,7 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        send = _marking_first_answers(send)
         request = Request(scope)
         key = request.headers.get(HEADER)
         if key is None:
@@ -374,6 +376,19 @@ def _insert_claim(
         ).first()
         session.commit()
     return claimed is not None
+
+
+def _marking_first_answers(send: Send) -> Send:
+    """A POST's success that is not a replay says so: ``Idempotent-Replayed: false``."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+            headers = list(message.get("headers", []))
+            if all(name.lower() != _REPLAYED_NAME for name, _ in headers):
+                message = {**message, "headers": [*headers, (_REPLAYED_NAME, b"false")]}
+        await send(message)
+
+    return marked
 
 
 def _replay(settings: Settings, record: IdempotencyRecord) -> Response:

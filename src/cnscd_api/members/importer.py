@@ -31,7 +31,7 @@ from cnscd_api.core.errors import (
     validation_text,
 )
 from cnscd_api.core.fields import invalid
-from cnscd_api.core.i18n import Text, shown
+from cnscd_api.core.i18n import LIST_SEPARATOR, Text, shown
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -115,7 +115,10 @@ def _label(enum: type[StrEnum], labels: Mapping[Any, str], value: Any) -> Any:
     found = enum_from_label(enum, labels, value)
     if found is None:
         raise invalid(
-            "import_label_unknown", "enum", value=shown(value), allowed=", ".join(labels.values())
+            "import_label_unknown",
+            "enum",
+            value=shown(value),
+            allowed=LIST_SEPARATOR.join(labels.values()),
         )
     return found
 
@@ -138,6 +141,14 @@ class MemberRow(MemberCreate):
     @classmethod
     def _single_spaces(cls, value: Any) -> Any:
         return _SPACES.sub(" ", value) if isinstance(value, str) else value
+
+    @field_validator("birth_year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> Any:
+        # A year typed in a text cell; the API itself takes numbers only.
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return int(value)
+        return value
 
     @field_validator("gender", mode="before")
     @classmethod

@@ -18,7 +18,15 @@ from pydantic import (
 )
 
 from cnscd_api.core import clock, examples
-from cnscd_api.core.fields import Email, IsoDate, MobilePhone, PersonName, PlainText, invalid
+from cnscd_api.core.fields import (
+    Email,
+    IsoDate,
+    JsonInteger,
+    MobilePhone,
+    PersonName,
+    PlainText,
+    invalid,
+)
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -37,7 +45,9 @@ def _not_future(value: date) -> date:
 
 
 NotFuture = Annotated[IsoDate, AfterValidator(_not_future)]
-BirthYear = Annotated[int, Field(ge=1920, le=2015, description="Year of birth (personal data).")]
+BirthYear = Annotated[
+    int, Field(ge=1920, le=2015, description="Year of birth (personal data)."), JsonInteger
+]
 Organisation = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), PlainText]
 
 

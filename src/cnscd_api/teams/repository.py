@@ -16,10 +16,11 @@ from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, User, utcnow
+from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, UnitLevel, User, utcnow
 from cnscd_api.teams.schemas import TeamFilters, TeamSort
 
 Leader = aliased(Member, name="leader")
+Commune = aliased(Unit, name="commune")
 
 
 def member_count_column() -> ColumnElement[int]:
@@ -34,8 +35,8 @@ def member_count_column() -> ColumnElement[int]:
 MEMBER_COUNT = member_count_column().label("member_count")
 SORTING = Sorting(
     TeamSort,
-    {"name": col(Team.name), "created_at": col(Team.created_at), "member_count": MEMBER_COUNT},
-    default=(col(Team.name).asc(),),
+    {"name": col(Team.name_key), "created_at": col(Team.created_at), "member_count": MEMBER_COUNT},
+    default=(col(Team.name_key).asc(),),
     tiebreaker=col(Team.id),
 )
 # What a team's JSON shows (TeamRead), read as columns.
@@ -76,8 +77,14 @@ def filtered(principal: Principal, filters: TeamFilters, *, unit_path: str | Non
     if filters.status is not None:
         statement = statement.where(col(Team.status) == filters.status)
     if filters.q:
-        statement = statement.where(
-            search_clause(col(Team.search_name), filters.q, also=col(Unit.search_name))
+        # The team's name, the unit it serves and, for a village, the village's commune.
+        statement = statement.outerjoin(
+            Commune,
+            and_(col(Commune.id) == col(Unit.parent_id), col(Unit.level) == UnitLevel.VILLAGE),
+        ).where(
+            search_clause(
+                col(Team.search_name), filters.q, col(Unit.search_name), col(Commune.search_name)
+            )
         )
     return statement
 
@@ -95,7 +102,7 @@ def read_row(session: Session, principal: Principal, team_id: uuid.UUID) -> Row[
 
 def stream_teams(session: Session, statement: Select[Any]) -> Iterator[Row[Any]]:
     """Every row of an export, fetched in batches so memory stays flat."""
-    ordered = statement.order_by(col(Team.name), col(Team.id))
+    ordered = statement.order_by(col(Team.name_key), col(Team.id))
     yield from session.execute(ordered.execution_options(yield_per=1000))
 
 

@@ -16,7 +16,7 @@ from cnscd_api.core.errors import Conflict, NotFound, Unprocessable
 from cnscd_api.core.labels import TEAM_STATUS_VI
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.db import Database
 from cnscd_api.models import AuditAction, AuditEntity, Team, Unit, UnitLevel
 from cnscd_api.stats import aggregates
@@ -87,6 +87,7 @@ def create_team(session: Session, actor: Principal, data: TeamCreate) -> Team:
         unit_id=unit.id,
         name=data.name,
         search_name=fold(data.name),
+        name_key=collation_key(data.name),
         decision_number=data.decision_number,
         decision_date=data.decision_date,
         status=data.status,

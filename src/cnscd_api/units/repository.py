@@ -30,12 +30,12 @@ from cnscd_api.units.schemas import UnitFilters, UnitSort
 SORTING = Sorting(
     UnitSort,
     {
-        "name": col(Unit.name),
+        "name": col(Unit.name_key),
         "code": col(Unit.code),
         "level": col(Unit.level),
         "created_at": col(Unit.created_at),
     },
-    default=(col(Unit.code).asc().nulls_last(), col(Unit.name).asc()),
+    default=(col(Unit.code).asc().nulls_last(), col(Unit.name_key).asc()),
     tiebreaker=col(Unit.id),
 )
 # What a unit's JSON shows (UnitRead), read as columns.

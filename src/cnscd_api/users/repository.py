@@ -18,7 +18,7 @@ SORTING = Sorting(
     UserSort,
     {
         "username": col(User.username),
-        "full_name": col(User.full_name),
+        "full_name": col(User.name_key),
         "created_at": col(User.created_at),
     },
     default=(col(User.username).asc(),),
