@@ -98,6 +98,14 @@ class Checker:
     )
     _campaign_scopes: dict[uuid.UUID, str] = field(default_factory=dict)
     _memberships: set[tuple[uuid.UUID, uuid.UUID, date]] | None = None
+    _recorded_place: Unit | None = None
+
+    def keep_recorded(self, place: Unit) -> None:
+        """Checking an edit of a stored report: its place stays where the report was made
+        (checked when it was recorded: the team may have moved since, or the place closed
+        and the report be reached through its successors; it must still be valid on the
+        report's date)."""
+        self._recorded_place = place
 
     # --- lookups, each remembered for the request ----------------------------------------
 
@@ -178,8 +186,12 @@ class Checker:
     # --- the rules ----------------------------------------------------------------------
 
     def place(self, team: Team, unit_id: uuid.UUID | None, prefix: str) -> Unit:
-        """Where it took place: the team's unit by default, else a unit in its commune."""
-        place = self._unit(unit_id or team.unit_id)
+        """Where it took place: the team's unit by default, else a unit in its commune
+        (or, for an edit, the place the report was made at: ``keep_recorded``)."""
+        wanted = unit_id or team.unit_id
+        if self._recorded_place is not None and wanted == self._recorded_place.id:
+            return self._recorded_place
+        place = self._unit(wanted)
         if not path_in_subtree_text(place.path, self.commune_path(team)):
             raise Unprocessable(
                 errors=[FieldError.of(f"{prefix}.unit_id", "place_outside_commune")]
@@ -229,7 +241,9 @@ class Checker:
             errors.append(FieldError.of(f"{prefix}.member_ids", "duplicate_member"))
         campaign = None
         if fields.campaign_id is not None:
-            campaign = self._check_campaign(fields, team, prefix, errors, closed_ok=closed_ok)
+            campaign = self._check_campaign(
+                fields, team, place, prefix, errors, closed_ok=closed_ok
+            )
         organisation = self.organisation(fields.organisation)
         if self.actor.role is Role.PARTNER and fields.organisation not in (None, organisation):
             errors.append(FieldError.of(f"{prefix}.organisation", "organisation_not_yours"))
@@ -306,6 +320,7 @@ class Checker:
         self,
         fields: ActivityFields,
         team: Team,
+        place: Unit,
         prefix: str,
         errors: list[FieldError],
         *,
@@ -332,7 +347,12 @@ class Checker:
                     )
                 )
         scope_path = self._campaign_scopes[campaign.id]
-        if not path_in_subtree_text(self.commune_path(team), scope_path):
+        # The team's commune, or (an edit keeping a place the team has left since) the
+        # place of the report's day.
+        if not (
+            path_in_subtree_text(self.commune_path(team), scope_path)
+            or path_in_subtree_text(place.path, scope_path)
+        ):
             errors.append(FieldError.of(f"{prefix}.campaign_id", "team_outside_campaign"))
         return campaign
 

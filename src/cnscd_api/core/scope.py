@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, literal, or_, select
 from sqlalchemy import types as sa_types
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -72,8 +72,10 @@ class ScopeRule:
     live: Any = None  # rows that exist for the API at all (users not deleted)
     organisation: Any = None  # the row's partner: a partner reaches only its own's rows
     # Rows of closed units are read by whoever holds their successors today (history of
-    # the territory now in the scope, never written): the row's unit is ``Unit``.
+    # the territory now in the scope): the row's unit is ``Unit``. ``heritage_writes``:
+    # written by them too, under the same rules as the rows of their own units.
     heritage: bool = False
+    heritage_writes: bool = False
 
 
 RULES: dict[type[Any], ScopeRule] = {
@@ -99,7 +101,11 @@ RULES: dict[type[Any], ScopeRule] = {
         ((Unit, Unit.id == Activity.unit_id),),
         team=Activity.team_id,
         organisation=Activity.organisation,
+        # Reports pending when their place closed are taken over by the officers of its
+        # successors (the officers of the closed unit are moved or deactivated): approved,
+        # rejected, edited or deleted like their own units' reports, never left stuck.
         heritage=True,
+        heritage_writes=True,
     ),
     Campaign: ScopeRule(
         "campaign",
@@ -127,6 +133,39 @@ def heritage_ids(subtree_path: str) -> Select[Any]:
     )
     found = start.union(earlier)
     return select(found.c.id)
+
+
+def reached_through(
+    session: Session, principal: Principal, unit_id: uuid.UUID, unit_path: str
+) -> uuid.UUID | None:
+    """The unit of the caller's subtree through which they reach a row of the closed
+    unit ``unit_id`` (the heritage rule): its nearest successor, following lineage
+    forward, that lies in the subtree (a default successor before the others). None when
+    the unit itself lies in the subtree, which costs no query."""
+    if path_in_subtree_text(unit_path, principal.scope_path):
+        return None
+    start = (
+        select(
+            col(UnitLineage.successor_id).label("id"),
+            literal(1).label("depth"),
+            col(UnitLineage.is_default).label("is_default"),
+        )
+        .where(col(UnitLineage.predecessor_id) == unit_id)
+        .cte("forward", recursive=True)
+    )
+    later = select(
+        col(UnitLineage.successor_id), start.c.depth + 1, col(UnitLineage.is_default)
+    ).join(start, col(UnitLineage.predecessor_id) == start.c.id)
+    forward = start.union_all(later)  # lineage runs old → new: it has no cycles
+    statement = (
+        select(col(Unit.id))
+        .join(forward, col(Unit.id) == forward.c.id)
+        .where(path_in_subtree(Unit.path, principal.scope_path))
+        .order_by(forward.c.depth, forward.c.is_default.desc(), col(Unit.name), col(Unit.id))
+        .limit(1)
+    )
+    found: uuid.UUID | None = session.execute(statement).scalar()
+    return found
 
 
 class _AmongIds(ColumnElement[bool]):
@@ -158,13 +197,15 @@ def _among_ids_postgresql(element: _AmongIds, compiler: Any, **kw: Any) -> str:
 
 def reach(principal: Principal, model: type[Any], *, write: bool = False) -> ColumnElement[bool]:
     """The WHERE clause of the rows of ``model`` the caller may read (or, ``write``,
-    change): the scope subtree; for a team leader their own team's rows, for a partner
-    its own organisation's (where rows name one); and when
+    change): the scope subtree, and the rows of closed units whose successors lie in it
+    (``heritage``; for writes ``heritage_writes``); for a team leader their own team's
+    rows, for a partner its own organisation's (where rows name one); and when
     reading units also the ancestors of their team's unit (PERMISSIONS.md: names); and
     when reading campaigns, those of the units above the caller too."""
     rule = RULES[model]
     clause = path_in_subtree(rule.path, principal.scope_path)
-    if not write and rule.heritage and principal.scope_path != "/":
+    inherits = rule.heritage_writes if write else rule.heritage
+    if inherits and principal.scope_path != "/":
         # The national scope already holds every unit, closed ones included.
         clause = or_(clause, _AmongIds(col(Unit.id), heritage_ids(principal.scope_path)))
     leader = principal.role is Role.TEAM_LEADER
@@ -188,11 +229,19 @@ def _joined(statement: Any, rule: ScopeRule) -> Any:
     return statement
 
 
-def scoped(principal: Principal, model: type[T], *, write: bool = False) -> SelectOfScalar[T]:
-    """``SELECT model`` limited to what the caller reaches."""
+def scoped(
+    principal: Principal, model: type[T], *, write: bool = False, lock: bool = False
+) -> SelectOfScalar[T]:
+    """``SELECT model`` limited to what the caller reaches; ``lock``: the rows found are
+    locked until the transaction ends (``FOR UPDATE`` of ``model``'s rows only, on
+    PostgreSQL; SQLite's writers hold the database), so that two writes of one object
+    run one after the other and the second reads what the first left, or nothing."""
     rule = RULES[model]
     statement: SelectOfScalar[T] = _joined(select_entity(model), rule)
-    return statement.where(reach(principal, model, write=write))
+    statement = statement.where(reach(principal, model, write=write))
+    if lock:
+        statement = statement.with_for_update(of=model)
+    return statement
 
 
 def scoped_columns(
@@ -212,10 +261,11 @@ def get_or_404(
     object_id: uuid.UUID,
     *,
     write: bool = False,
+    lock: bool = False,
 ) -> T:
     """The object with ``object_id`` if the caller reaches it, else 404 (a missing object
-    and one outside the scope answer the same)."""
-    statement = scoped(principal, model, write=write).where(
+    and one outside the scope answer the same); ``lock``: see ``scoped``."""
+    statement = scoped(principal, model, write=write, lock=lock).where(
         col(model.id) == object_id  # type: ignore[attr-defined]
     )
     found = session.exec(statement).one_or_none()
@@ -231,14 +281,18 @@ def get_many(
     object_ids: list[uuid.UUID],
     *,
     write: bool = False,
+    lock: bool = False,
 ) -> dict[uuid.UUID, T]:
     """Those of ``object_ids`` the caller reaches, by id, in one query (a missing object
-    and one outside the scope are equally absent)."""
+    and one outside the scope are equally absent); ``lock``: see ``scoped``, taken in
+    the order of the ids so that two writers of overlapping lists cannot deadlock."""
     if not object_ids:
         return {}
-    statement = scoped(principal, model, write=write).where(
+    statement = scoped(principal, model, write=write, lock=lock).where(
         col(model.id).in_(object_ids)  # type: ignore[attr-defined]
     )
+    if lock:
+        statement = statement.order_by(col(model.id))  # type: ignore[attr-defined]
     return {found.id: found for found in session.exec(statement).all()}  # type: ignore[attr-defined]
 
 
@@ -263,6 +317,7 @@ __all__ = [
     "path_in_subtree",
     "path_in_subtree_text",
     "reach",
+    "reached_through",
     "scoped",
     "scoped_columns",
     "unscoped",
