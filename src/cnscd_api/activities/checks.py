@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -99,13 +100,16 @@ class Checker:
     _campaign_scopes: dict[uuid.UUID, str] = field(default_factory=dict)
     _memberships: set[tuple[uuid.UUID, uuid.UUID, date]] | None = None
     _recorded_place: Unit | None = None
+    _recorded_members: frozenset[uuid.UUID] = frozenset()
 
-    def keep_recorded(self, place: Unit) -> None:
+    def keep_recorded(self, place: Unit, member_ids: Iterable[uuid.UUID]) -> None:
         """Checking an edit of a stored report: its place stays where the report was made
         (checked when it was recorded: the team may have moved since, or the place closed
         and the report be reached through its successors; it must still be valid on the
-        report's date)."""
+        report's date), and the members it named who were erased since stay in it as
+        pseudonymous ids (what it counted does not change)."""
         self._recorded_place = place
+        self._recorded_members = frozenset(member_ids)
 
     # --- lookups, each remembered for the request ----------------------------------------
 
@@ -178,6 +182,14 @@ class Checker:
         """Look up at once every (team, member, day) a batch names."""
         self._memberships = repository.members_on(self.session, wanted)
 
+    def _erased(self, member_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``member_ids`` that the edited report named and that no longer exist
+        (erased on request; the report keeps their pseudonymous id)."""
+        kept = member_ids & self._recorded_members
+        if not kept:
+            return set()
+        return kept - repository.existing_members(self.session, kept)
+
     def belonged(self, team_id: uuid.UUID, member_id: uuid.UUID, day: date) -> bool:
         if self._memberships is None or (team_id, member_id, day) not in self._memberships:
             return bool(repository.members_on(self.session, [(team_id, member_id, day)]))
@@ -234,8 +246,14 @@ class Checker:
             )
         category_ids = self._check_categories(fields.categories, prefix, errors)
         values = self._check_values(fields, prefix, errors)
-        for index, member_id in enumerate(fields.member_ids):
-            if not self.belonged(team.id, member_id, fields.activity_date):
+        absent = [
+            (index, member_id)
+            for index, member_id in enumerate(fields.member_ids)
+            if not self.belonged(team.id, member_id, fields.activity_date)
+        ]
+        erased = self._erased({member_id for _, member_id in absent})
+        for index, member_id in absent:
+            if member_id not in erased:
                 errors.append(FieldError.of(f"{prefix}.member_ids.{index}", "member_not_in_team"))
         if len(set(fields.member_ids)) != len(fields.member_ids):
             errors.append(FieldError.of(f"{prefix}.member_ids", "duplicate_member"))

@@ -492,7 +492,7 @@ def update_activity(
         **{k: v for k, v in requested.items() if v is not None or k in nullable},
     }
     checker = Checker(session, actor)
-    checker.keep_recorded(unit_service.unit_by_id(session, activity.unit_id))
+    checker.keep_recorded(unit_service.unit_by_id(session, activity.unit_id), current["member_ids"])
     checked = checker.check(ActivityFields(**merged), activity.team_id)
     before = audit.snapshot(activity)
     counted = aggregates.facts_of(session, [activity.id])[activity.id]

@@ -1,0 +1,155 @@
+"""Writes that must not break a documented rule: erasing a member leaves every report as
+it was, attribution to a partner is fixed, campaign and unit edits do not strand reports,
+and a team with reports is dissolved rather than deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from cnscd_api.config import Settings
+from cnscd_api.core import clock
+from cnscd_api.models import AuditEvent, Campaign, Role, Team, User
+from tests.factories import Tree, bearer, make_campaign, make_member, make_team, make_user
+
+ACTIVITIES = "/api/v1/activities"
+TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    return TODAY
+
+
+@dataclass
+class Place:
+    team: Team
+    member_ids: list[str]
+    campaign: Campaign
+    leader: User
+    headers: dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def place(session: Session, settings: Settings, tree: Tree) -> Place:
+    team = make_team(session, tree.dak_pek_village, "Tổ CNSCĐ thôn Đắk Ung")
+    members = [make_member(session, team, name) for name in ("A Nhong", "Y Blih", "Y Hoa")]
+    campaign = make_campaign(
+        session,
+        tree.kon_tum,
+        categories=("vneid", "online_public_services"),
+        targets={"people_guided": 1000},
+        starts_on=TODAY - timedelta(days=10),
+        ends_on=TODAY + timedelta(days=10),
+    )
+    users = {
+        "leader": make_user(session, Role.TEAM_LEADER, tree.dak_pek_village, team_id=team.id),
+        "commune": make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek),
+        "admin": make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum),
+    }
+    session.commit()
+    return Place(
+        team=team,
+        member_ids=[str(m.id) for m in members],
+        campaign=campaign,
+        leader=users["leader"],
+        headers={name: bearer(settings, user) for name, user in users.items()},
+    )
+
+
+def report(place: Place, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "team_id": str(place.team.id),
+        "activity_date": (TODAY - timedelta(days=1)).isoformat(),
+        "categories": ["vneid"],
+        "member_ids": place.member_ids[:2],
+        "values": {"people_guided": 35},
+        "campaign_id": str(place.campaign.id),
+    }
+    return body | overrides
+
+
+def activity_events(session: Session, activity_id: str) -> list[tuple[int, str]]:
+    session.expire_all()
+    return [
+        (event.sequence, event.action)
+        for event in session.exec(
+            select(AuditEvent).where(
+                col(AuditEvent.entity) == "activity", col(AuditEvent.entity_id) == activity_id
+            )
+        ).all()
+    ]
+
+
+# --- erasing a member --------------------------------------------------------------------
+
+
+def test_erasing_a_member_changes_no_report(
+    client: TestClient, session: Session, tree: Tree, place: Place
+) -> None:
+    leader, commune, admin = (place.headers[k] for k in ("leader", "commune", "admin"))
+    approved = client.post(ACTIVITIES, json=report(place), headers=leader).json()
+    assert client.post(f"{ACTIVITIES}/{approved['id']}/approve", headers=commune).status_code == 200
+    pending = client.post(ACTIVITIES, json=report(place), headers=leader).json()
+    erased, member_ids = place.member_ids[0], place.member_ids
+    seen = {
+        activity_id: client.get(f"{ACTIVITIES}/{activity_id}", headers=commune)
+        for activity_id in (approved["id"], pending["id"])
+    }
+    history = {a: activity_events(session, a) for a in seen}
+
+    def figures() -> dict[str, Any]:
+        """What the dashboard counts of the reports (the registry's member counts do
+        change: the person is gone), and the campaign's progress."""
+        overview = client.get(
+            "/api/v1/stats/overview", params={"unit_id": str(tree.dak_pek.id)}, headers=admin
+        ).json()
+        progress = client.get(
+            f"/api/v1/stats/campaigns/{place.campaign.id}/progress", headers=admin
+        ).json()
+        return {
+            "activities": overview["activities"],
+            "indicators": overview["indicators"],
+            "progress": progress,
+        }
+
+    counted = figures()
+
+    gone = client.delete(f"/api/v1/members/{erased}", headers=commune)
+    assert gone.status_code == 204, gone.text
+    assert client.get(f"/api/v1/members/{erased}", headers=commune).status_code == 404
+
+    for activity_id, before in seen.items():
+        after = client.get(f"{ACTIVITIES}/{activity_id}", headers=commune)
+        # The report still says two members took part (the erased one as a bare id), at
+        # the same version, with no event of its own.
+        assert after.json() == before.json()
+        assert after.json()["member_ids"] == sorted(member_ids[:2])
+        assert after.headers["etag"] == before.headers["etag"]
+        assert activity_events(session, activity_id) == history[activity_id]
+    assert counted["activities"]["by_status"]["approved"] == 1
+    assert figures() == counted
+
+    # A report still open is edited with the erased member kept, whether the edit leaves
+    # the members alone or sends the list it read back; a member who never was in the
+    # team is refused as before.
+    url = f"{ACTIVITIES}/{pending['id']}"
+    edited = client.patch(url, json={"values": {"people_guided": 40}}, headers=leader)
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["member_ids"] == pending["member_ids"]
+    resent = client.patch(url, json={"member_ids": [str(erased), member_ids[2]]}, headers=leader)
+    assert resent.status_code == 200, resent.text
+    assert len(resent.json()["member_ids"]) == 2
+    stranger = client.patch(url, json={"member_ids": [str(place.leader.id)]}, headers=leader)
+    assert stranger.status_code == 422
+    assert [e["code"] for e in stranger.json()["errors"]] == ["member_not_in_team"]
+    # A new report cannot name the erased member.
+    new = client.post(ACTIVITIES, json=report(place, member_ids=[str(erased)]), headers=leader)
+    assert new.status_code == 422
+    assert [e["code"] for e in new.json()["errors"]] == ["member_not_in_team"]
