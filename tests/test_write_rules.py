@@ -153,3 +153,91 @@ def test_erasing_a_member_changes_no_report(
     new = client.post(ACTIVITIES, json=report(place, member_ids=[str(erased)]), headers=leader)
     assert new.status_code == 422
     assert [e["code"] for e in new.json()["errors"]] == ["member_not_in_team"]
+
+
+# --- attribution ---------------------------------------------------------------------------
+
+
+def partner_client(
+    client: TestClient, place: Place, tree: Tree, organisation: str
+) -> dict[str, str]:
+    """A partner's API client in Đắk Glei, logged in with the client credentials grant."""
+    created = client.post(
+        "/api/v1/api-clients",
+        json={
+            "name": "Đồng bộ",
+            "organisation": organisation,
+            "scope_unit_id": str(tree.dak_glei.id),
+        },
+        headers=place.headers["admin"],
+    )
+    assert created.status_code == 201, created.text
+    token = client.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": created.json()["client_id"],
+            "client_secret": created.json()["client_secret"],
+        },
+    )
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def test_nobody_re_attributes_a_partner_s_report(
+    client: TestClient, tree: Tree, place: Place
+) -> None:
+    vnpt = partner_client(client, place, tree, "VNPT Kon Tum")
+    viettel = partner_client(client, place, tree, "Viettel Kon Tum")
+    made = client.post(ACTIVITIES, json=report(place, member_ids=[], partner_staff=2), headers=vnpt)
+    assert made.status_code == 201, made.text
+    url = f"{ACTIVITIES}/{made.json()['id']}"
+    recorded_by = made.json()["recorded_by"]
+    # The team leader (and an officer, and the partner itself) cannot move it to another
+    # organisation, nor take the organisation off.
+    for who, organisation in [
+        ("leader", "Viettel Kon Tum"),
+        ("commune", "Viettel Kon Tum"),
+        ("leader", None),
+    ]:
+        moved = client.patch(url, json={"organisation": organisation}, headers=place.headers[who])
+        assert moved.status_code == 422, moved.text
+        assert moved.json()["code"] == "attribution_fixed"
+        assert [(e["field"], e["code"]) for e in moved.json()["errors"]] == [
+            ("body.organisation", "attribution_fixed")
+        ]
+    by_vnpt = client.patch(url, json={"organisation": "Viettel Kon Tum"}, headers=vnpt)
+    assert by_vnpt.status_code == 422
+    # The rest of it is edited as before, the organisation sent unchanged included.
+    edited = client.patch(
+        url,
+        json={"organisation": "VNPT Kon Tum", "partner_staff": 3},
+        headers=place.headers["leader"],
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["organisation"], edited.json()["recorded_by"]) == (
+        "VNPT Kon Tum",
+        recorded_by,
+    )
+    # VNPT still reads it; Viettel never does.
+    assert client.get(url, headers=vnpt).status_code == 200
+    assert client.get(url, headers=viettel).status_code == 404
+    assert client.get(ACTIVITIES, headers=viettel).json()["total"] == 0
+
+
+def test_a_user_s_report_names_and_changes_its_supporting_partner(
+    client: TestClient, tree: Tree, place: Place
+) -> None:
+    viettel = partner_client(client, place, tree, "Viettel Kon Tum")
+    made = client.post(
+        ACTIVITIES, json=report(place, organisation="VNPT Kon Tum"), headers=place.headers["leader"]
+    )
+    assert made.status_code == 201, made.text
+    url = f"{ACTIVITIES}/{made.json()['id']}"
+    assert client.get(url, headers=viettel).status_code == 404
+    moved = client.patch(
+        url, json={"organisation": "Viettel Kon Tum"}, headers=place.headers["leader"]
+    )
+    assert moved.status_code == 200, moved.text
+    # Viettel supported it, so Viettel reads it: a report its organisation is named on.
+    assert client.get(url, headers=viettel).json()["organisation"] == "Viettel Kon Tum"

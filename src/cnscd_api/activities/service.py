@@ -486,6 +486,7 @@ def update_activity(
     _check_open(session, activity)
     current = _fields_of(session, activity)
     requested = data.model_dump(exclude_unset=True)
+    _keep_attribution(activity, requested)
     nullable = {"campaign_id", "organisation", "partner_staff", "description", "unit_id"}
     merged = {
         **current,
@@ -530,6 +531,21 @@ def update_activity(
     )
     aggregates.change(session, [counted], [_facts(checked, ActivityStatus.SUBMITTED)])
     return activity
+
+
+def _keep_attribution(activity: Activity, requested: dict[str, Any]) -> None:
+    """Who recorded a report, and for which organisation a partner recorded it, is
+    attribution: fixed for good (``recorded_by`` is never written after recording; a
+    partner's organisation neither). A report recorded by a user names its supporting
+    partner freely while it is editable."""
+    if (
+        activity.recorded_role is Role.PARTNER
+        and "organisation" in requested
+        and requested["organisation"] != activity.organisation
+    ):
+        raise Unprocessable.at(
+            "body.organisation", "attribution_fixed", organisation=activity.organisation
+        )
 
 
 def _parts(fields: dict[str, Any]) -> dict[str, Any]:

@@ -443,6 +443,7 @@ PROBLEM_CODES: dict[str, int] = {
     "activity_approved": 409,
     "activity_rejected": 409,
     "activity_not_approved": 409,
+    "attribution_fixed": 422,
     "own_report": 403,
     "review_tier": 403,
     "batch_too_large": 413,

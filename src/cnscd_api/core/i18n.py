@@ -548,6 +548,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "A member is listed twice.",
         "vi": "Một thành viên bị liệt kê hai lần.",
     },
+    "attribution_fixed": {
+        "en": "A partner's report stays attributed to the organisation that recorded it "
+        "({organisation}); nobody can change it.",
+        "vi": "Báo cáo do đối tác ghi nhận luôn thuộc về tổ chức đã ghi nhận "
+        "({organisation}); không ai được thay đổi.",
+    },
     "organisation_not_yours": {
         "en": "A partner records support by its own organisation only.",
         "vi": "Đối tác chỉ ghi nhận hỗ trợ của chính tổ chức mình.",
