@@ -3,9 +3,12 @@ effect.
 
 How a POST with a key runs (``IdempotencyMiddleware``):
 
-1. The caller is who the bearer token names (its signature checked here; the account is
-   checked by the request as always), or, without a token, the client's address. Keys
-   are the caller's own: two callers never share one.
+1. The caller is who the bearer token names, checked here by the very function the
+   request checks it with (``authenticate``, the auth service's, given by the app):
+   signature, account active, sessions not ended, API client not revoked. A token the
+   request would refuse claims nothing and replays nothing: the request answers its
+   401 itself. Without a token the caller is the client's address. Keys are the
+   caller's own: two callers never share one.
 2. The request is fingerprinted (method, path, query and body; for a multipart upload its
    fields and files, not the boundary a client makes up on every retry).
 3. The key is claimed in a transaction of its own, committed at once, so that concurrent
@@ -32,6 +35,7 @@ import logging
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,10 +55,12 @@ from cnscd_api.core.errors import (
     DATABASE_UNAVAILABLE,
     Conflict,
     FieldError,
+    ProblemError,
     Unprocessable,
     answer_to,
 )
-from cnscd_api.core.security import InvalidToken, decode_access_token, seal, unseal
+from cnscd_api.core.permissions import Principal
+from cnscd_api.core.security import seal, unseal
 from cnscd_api.db import Database
 from cnscd_api.models import IdempotencyRecord, IdempotencyState, utcnow
 
@@ -68,6 +74,8 @@ PURGE_CHANCE = 0.01
 RECORDS: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
 logger = logging.getLogger(__name__)
+# The request's own check of a bearer token: the principal, or a ``ProblemError`` (401).
+Authenticate = Callable[[Session, Settings, str], Principal]
 
 
 @dataclass
@@ -135,8 +143,9 @@ class IdempotencyMiddleware:
     endpoint but before the answer goes out: here the answer is held back until it is
     stored with the effect and both have committed."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
         self.app = app
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -196,7 +205,7 @@ class IdempotencyMiddleware:
             )
         settings: Settings = request.app.state.settings
         database: Database = request.app.state.database
-        caller = _caller(request, settings)
+        caller = await run_in_threadpool(_caller, request, settings, database, self.authenticate)
         if caller is None:
             return None
         fingerprint = await _fingerprint(request, body)
@@ -246,15 +255,21 @@ def _answer(request: Request, error: Exception) -> Response:
     return answer
 
 
-def _caller(request: Request, settings: Settings) -> str | None:
+def _caller(
+    request: Request, settings: Settings, database: Database, authenticate: Authenticate
+) -> str | None:
+    """Whose key it is: the principal the token stands for today (None when the request
+    would refuse the token), or an anonymous client's address."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         client = request.client.host if request.client else "unknown"
         return f"anon:{client}"
     try:
-        return decode_access_token(settings, token.strip()).subject
-    except InvalidToken:
+        with database.session() as session:
+            principal = authenticate(session, settings, token.strip())
+    except ProblemError:
         return None
+    return f"{principal.kind.value}:{principal.id}"
 
 
 async def _fingerprint(request: Request, body: bytes) -> str:
