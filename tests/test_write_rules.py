@@ -241,3 +241,132 @@ def test_a_user_s_report_names_and_changes_its_supporting_partner(
     assert moved.status_code == 200, moved.text
     # Viettel supported it, so Viettel reads it: a report its organisation is named on.
     assert client.get(url, headers=viettel).json()["organisation"] == "Viettel Kon Tum"
+
+
+# --- campaigns, places and teams do not strand their reports --------------------------------
+
+
+def test_a_campaign_edit_that_would_strand_reports_is_refused(
+    client: TestClient, session: Session, place: Place
+) -> None:
+    leader, admin = place.headers["leader"], place.headers["admin"]
+    days = [TODAY - timedelta(days=9), TODAY - timedelta(days=8), TODAY - timedelta(days=1)]
+    for day in days:
+        made = client.post(
+            ACTIVITIES,
+            json=report(
+                place,
+                activity_date=day.isoformat(),
+                categories=["vneid", "online_public_services"],
+                values={"people_guided": 5, "public_service_dossiers": 1},
+            ),
+            headers=leader,
+        )
+        assert made.status_code == 201, made.text
+    url = f"/api/v1/campaigns/{place.campaign.id}"
+    before = client.get(url, headers=admin).json()
+
+    def refused(change: dict[str, Any], code: str, count: int) -> None:
+        response = client.patch(url, json=change, headers=admin)
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == code
+        assert f"{count} " in response.json()["detail"]
+        vietnamese = client.patch(url, json=change, headers={**admin, "Accept-Language": "vi"})
+        assert f"{count} " in vietnamese.json()["detail"]
+
+    # Starting after two of them, or ending before the last one.
+    refused({"starts_on": (TODAY - timedelta(days=7)).isoformat()}, "campaign_reports_outside", 2)
+    refused({"ends_on": (TODAY - timedelta(days=2)).isoformat()}, "campaign_reports_outside", 1)
+    # Dropping a category, or an indicator, that its reports count.
+    refused({"categories": ["vneid"]}, "campaign_category_in_use", 3)
+    refused(
+        {"indicators": [{"code": "households_visited", "target": 500}]},
+        "campaign_indicator_in_use",
+        3,
+    )
+    assert client.get(url, headers=admin).json() == before  # nothing changed
+    # What leaves every report where it is goes through.
+    wider = client.patch(
+        url,
+        json={
+            "starts_on": (TODAY - timedelta(days=9)).isoformat(),
+            "ends_on": (TODAY - timedelta(days=1)).isoformat(),
+            "categories": ["vneid", "online_public_services", "cashless_payment"],
+        },
+        headers=admin,
+    )
+    assert wider.status_code == 200, wider.text
+    # The reports stay editable.
+    listed = client.get(ACTIVITIES, headers=leader).json()["items"]
+    edited = client.patch(
+        f"{ACTIVITIES}/{listed[0]['id']}", json={"description": "Đã đối chiếu"}, headers=leader
+    )
+    assert edited.status_code == 200, edited.text
+
+
+def test_a_place_cannot_close_before_its_reports(
+    client: TestClient, tree: Tree, place: Place
+) -> None:
+    leader, commune = place.headers["leader"], place.headers["commune"]
+    for days_ago in (6, 2):
+        made = client.post(
+            ACTIVITIES,
+            json=report(place, activity_date=(TODAY - timedelta(days=days_ago)).isoformat()),
+            headers=leader,
+        )
+        assert made.status_code == 201, made.text
+    village = f"/api/v1/units/{tree.dak_pek_village.id}"
+    closing = client.patch(
+        village, json={"valid_to": (TODAY - timedelta(days=3)).isoformat()}, headers=commune
+    )
+    assert closing.status_code == 409, closing.text
+    assert closing.json()["code"] == "unit_has_later_reports"
+    assert "1 " in closing.json()["detail"]
+    # Its commune neither: the report lies below it.
+    commune_closing = client.patch(
+        f"/api/v1/units/{tree.dak_pek.id}",
+        json={"valid_to": (TODAY - timedelta(days=7)).isoformat()},
+        headers=place.headers["admin"],
+    )
+    assert commune_closing.status_code == 409, commune_closing.text
+    assert "2 " in commune_closing.json()["detail"]
+    # Nor can it start after a report made in it.
+    late_start = client.patch(
+        village, json={"valid_from": (TODAY - timedelta(days=4)).isoformat()}, headers=commune
+    )
+    assert (late_start.status_code, late_start.json()["code"]) == (409, "unit_has_earlier_reports")
+    assert "1 " in late_start.json()["detail"]
+    # After the last report is fine, and the reports stay editable.
+    fine = client.patch(village, json={"valid_to": TODAY.isoformat()}, headers=commune)
+    assert fine.status_code == 200, fine.text
+    listed = client.get(ACTIVITIES, headers=leader).json()["items"]
+    for item in listed:
+        edited = client.patch(
+            f"{ACTIVITIES}/{item['id']}", json={"description": "Kiểm tra"}, headers=leader
+        )
+        assert edited.status_code == 200, edited.text
+
+
+def test_a_team_with_reports_is_dissolved_not_deleted(
+    client: TestClient, session: Session, tree: Tree, place: Place
+) -> None:
+    team = make_team(session, tree.dak_pek, "Tổ chưa có thành viên")
+    session.commit()
+    for _ in range(2):
+        made = client.post(
+            ACTIVITIES,
+            json=report(place, team_id=str(team.id), member_ids=[], campaign_id=None),
+            headers=place.headers["commune"],
+        )
+        assert made.status_code == 201, made.text
+    gone = client.delete(f"/api/v1/teams/{team.id}", headers=place.headers["commune"])
+    assert gone.status_code == 409, gone.text
+    assert gone.json()["code"] == "team_has_history"
+    assert "2 activity reports" in gone.json()["detail"]
+    vietnamese = client.delete(
+        f"/api/v1/teams/{team.id}", headers={**place.headers["commune"], "Accept-Language": "vi"}
+    )
+    assert "2 báo cáo" in vietnamese.json()["detail"]
+    assert (
+        client.get(f"/api/v1/teams/{team.id}", headers=place.headers["commune"]).status_code == 200
+    )

@@ -103,7 +103,17 @@ def get_campaign(
     "/{campaign_id}",
     response_model=CampaignRead,
     summary="Edit a campaign",
-    responses=problem_responses(404, 412, codes=["campaign_closed", "campaign_not_yours"]),
+    responses=problem_responses(
+        404,
+        412,
+        codes=[
+            "campaign_category_in_use",
+            "campaign_closed",
+            "campaign_indicator_in_use",
+            "campaign_not_yours",
+            "campaign_reports_outside",
+        ],
+    ),
 )
 def update_campaign(
     body: CampaignUpdate,

@@ -267,6 +267,8 @@ def update_campaign(
         raise Conflict("campaign_closed")
     merged = {**campaign.model_dump(), **values}
     _check_dates(merged["starts_on"], merged["ends_on"])
+    if {"starts_on", "ends_on"} & set(values):
+        _check_reports_within(session, campaign, merged["starts_on"], merged["ends_on"])
     values["reporting_until"] = _reporting_until(merged)
     if "name" in values:
         values["search_name"] = fold(values["name"])
@@ -274,7 +276,8 @@ def update_campaign(
     extra_before: dict[str, Any] = {}
     extra_after: dict[str, Any] = {}
     if categories is not None or indicators is not None:
-        old_categories = [c.code for c in repository.categories_of(session, campaign.id)]
+        kept_categories = repository.categories_of(session, campaign.id)
+        old_categories = [c.code for c in kept_categories]
         old_indicators = repository.indicators_of(session, campaign.id)
         chosen_categories, chosen_indicators = _catalogue_choice(
             session,
@@ -282,6 +285,13 @@ def update_campaign(
             indicators
             if indicators is not None
             else [TrackedIndicator(code=i.code, target=t) for i, t in old_indicators],
+        )
+        chosen_ids = {c.id for c in chosen_categories} | {i.id for i, _ in chosen_indicators}
+        _check_reports_kept(
+            session,
+            campaign,
+            [c for c in kept_categories if c.id not in chosen_ids],
+            [i for i, _ in old_indicators if i.id not in chosen_ids],
         )
         _check_own_targets(session, campaign, chosen_indicators)
         repository.set_categories(session, campaign.id, [c.id for c in chosen_categories])
@@ -306,6 +316,48 @@ def update_campaign(
         extra_after=extra_after,
     )
     return campaign
+
+
+def _check_reports_within(
+    session: Session, campaign: Campaign, starts_on: Any, ends_on: Any
+) -> None:
+    """New days may not leave out a report of the campaign (409, counting them): it would
+    still count in the dashboards and no longer be editable (its date outside the days)."""
+    outside = repository.reports_outside(session, campaign.id, starts_on, ends_on)
+    if outside:
+        raise Conflict(
+            "campaign_reports_outside",
+            count=outside,
+            starts_on=starts_on.isoformat(),
+            ends_on=ends_on.isoformat(),
+        )
+
+
+def _check_reports_kept(
+    session: Session,
+    campaign: Campaign,
+    dropped_categories: list[ContentCategory],
+    dropped_indicators: list[Indicator],
+) -> None:
+    """A category the campaign's reports are in, or an indicator they count, stays in the
+    campaign (409, counting the reports): the reports could no longer be edited, or
+    their counts would drop out of the campaign's progress."""
+    in_categories = repository.reports_in_categories(
+        session, campaign.id, {c.id for c in dropped_categories}
+    )
+    for category in sorted(dropped_categories, key=lambda c: c.code):
+        if in_categories.get(category.id):
+            raise Conflict(
+                "campaign_category_in_use",
+                count=in_categories[category.id],
+                code_value=category.code,
+            )
+    counting = repository.reports_counting(session, campaign.id, {i.id for i in dropped_indicators})
+    for indicator in sorted(dropped_indicators, key=lambda i: i.code):
+        if counting.get(indicator.id):
+            raise Conflict(
+                "campaign_indicator_in_use", count=counting[indicator.id], code_value=indicator.code
+            )
 
 
 def _check_own_targets(

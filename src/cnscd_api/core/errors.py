@@ -410,6 +410,8 @@ PROBLEM_CODES: dict[str, int] = {
     "division_type_unknown": 422,
     "code_taken": 409,
     "unit_closed": 409,
+    "unit_has_later_reports": 409,
+    "unit_has_earlier_reports": 409,
     "unit_not_reorganisable": 422,
     "unit_not_current": 422,
     "unit_listed_twice": 422,
@@ -437,6 +439,9 @@ PROBLEM_CODES: dict[str, int] = {
     "campaign_closed": 409,
     "campaign_not_closed": 409,
     "campaign_not_yours": 403,
+    "campaign_reports_outside": 409,
+    "campaign_category_in_use": 409,
+    "campaign_indicator_in_use": 409,
     "targets_invalid": 422,
     # activities
     "activity_exists": 409,

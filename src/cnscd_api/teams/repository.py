@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, func
@@ -16,7 +17,7 @@ from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, User
+from cnscd_api.models import Activity, Member, Membership, Team, TeamRole, Unit, User
 from cnscd_api.teams.schemas import TeamFilters, TeamSort
 
 Leader = aliased(Member, name="leader")
@@ -119,14 +120,30 @@ def team_with_unit(
     return None if row is None else (row[0], row[1])
 
 
-@unscoped("a team the caller already reached")
-def has_history(session: Session, team_id: uuid.UUID) -> bool:
-    """Whether anyone ever belonged to the team or a user account points at it."""
-    membership = session.exec(
-        select(Membership.id).where(col(Membership.team_id) == team_id)
-    ).first()
-    account = session.exec(select(User.id).where(col(User.team_id) == team_id)).first()
-    return membership is not None or account is not None
+@dataclass(frozen=True)
+class TeamHistory:
+    """What a team has been part of: whoever belonged to it, the user accounts that
+    point at it, and the reports it made (all of them, whoever may read them)."""
+
+    members: int
+    accounts: int
+    reports: int
+
+    def __bool__(self) -> bool:
+        return bool(self.members or self.accounts or self.reports)
+
+
+@unscoped("a team the caller already reached: everything that points at it counts")
+def history_of(session: Session, team_id: uuid.UUID) -> TeamHistory:
+    members = select(func.count(func.distinct(Membership.member_id))).where(
+        col(Membership.team_id) == team_id
+    )
+    accounts = select(func.count()).select_from(User).where(col(User.team_id) == team_id)
+    reports = select(func.count()).select_from(Activity).where(col(Activity.team_id) == team_id)
+    row = session.execute(
+        select(members.scalar_subquery(), accounts.scalar_subquery(), reports.scalar_subquery())
+    ).one()
+    return TeamHistory(members=row[0], accounts=row[1], reports=row[2])
 
 
 def add(session: Session, team: Team) -> Team:

@@ -149,8 +149,16 @@ def move_leaders(
 
 def delete_team(session: Session, actor: Principal, team: Team, expected: ExpectedVersion) -> None:
     expected.check(team.version)
-    if repository.has_history(session, team.id):
-        raise Conflict("team_has_history")
+    history = repository.history_of(session, team.id)
+    if history:
+        # Reports keep pointing at their team (and members at their periods in it): a
+        # team with a past is dissolved, which keeps it, instead of deleted.
+        raise Conflict(
+            "team_has_history",
+            members=history.members,
+            reports=history.reports,
+            accounts=history.accounts,
+        )
     unit_path = unit_service.unit_path(session, team.unit_id)
     before, team_id = audit.snapshot(team), team.id
     delete_versioned(session, team)

@@ -15,6 +15,7 @@ from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
 from cnscd_api.models import (
+    Activity,
     ApiClient,
     Team,
     Unit,
@@ -101,6 +102,29 @@ def parent_on(on: date, today: date) -> Any:
         .scalar_subquery()
     )
     return func.coalesce(earlier, col(Unit.parent_id))
+
+
+@unscoped("reports placed in a unit the caller may edit: every one of them stands in the way")
+def reports_after(session: Session, unit_path: str, day: date) -> int:
+    """How many reports placed in the unit or below it are dated after ``day``."""
+    statement = (
+        select(func.count())
+        .select_from(Activity)
+        .join(Unit, col(Unit.id) == col(Activity.unit_id))
+        .where(path_in_subtree(Unit.path, unit_path), col(Activity.activity_date) > day)
+    )
+    return int(session.exec(statement).one())
+
+
+@unscoped("reports placed in a unit the caller may edit: every one of them stands in the way")
+def reports_before(session: Session, unit_id: uuid.UUID, day: date) -> int:
+    """How many reports placed in the unit itself are dated before ``day``."""
+    statement = (
+        select(func.count())
+        .select_from(Activity)
+        .where(col(Activity.unit_id) == unit_id, col(Activity.activity_date) < day)
+    )
+    return int(session.exec(statement).one())
 
 
 @unscoped("official codes are unique across the whole tree, not per caller")

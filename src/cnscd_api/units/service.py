@@ -149,6 +149,7 @@ def update_unit(
                 )
             ]
         )
+    _check_reports_within(session, unit, changes, valid_from, valid_to)
     renamed = "name" in changes and changes["name"] != unit.name
     if renamed:
         changes["search_name"] = fold(changes["name"])
@@ -163,6 +164,39 @@ def update_unit(
         session.refresh(unit)
     audit.updated(session, actor, unit, before, unit.path)
     return unit
+
+
+def _check_reports_within(
+    session: Session, unit: Unit, changes: dict[str, Any], valid_from: Any, valid_to: Any
+) -> None:
+    """Validity may not shrink past a report (409, counting them): a report's place must
+    be valid on its date, so a report left outside could no longer be edited. Closing
+    counts the reports placed anywhere below the unit (a commune closed before its
+    villages' reports); starting later, those placed at the unit itself (what the check
+    of a report's place reads)."""
+    if (
+        "valid_to" in changes
+        and valid_to is not None
+        and (unit.valid_to is None or valid_to < unit.valid_to)
+    ):
+        later = repository.reports_after(session, unit.path, valid_to)
+        if later:
+            raise Conflict(
+                "unit_has_later_reports", count=later, name=unit.name, date=valid_to.isoformat()
+            )
+    if (
+        "valid_from" in changes
+        and valid_from is not None
+        and (unit.valid_from is None or valid_from > unit.valid_from)
+    ):
+        earlier = repository.reports_before(session, unit.id, valid_from)
+        if earlier:
+            raise Conflict(
+                "unit_has_earlier_reports",
+                count=earlier,
+                name=unit.name,
+                date=valid_from.isoformat(),
+            )
 
 
 def unit_names(session: Session, unit_id: uuid.UUID) -> tuple[str, list[str]]:
