@@ -117,6 +117,18 @@ def campaign_by_id(session: Session, campaign_id: uuid.UUID) -> Campaign:
     return campaign
 
 
+@unscoped("the campaign the caller already reached, locked for a write of its targets")
+def lock_for_targets(session: Session, campaign_id: uuid.UUID) -> None:
+    """Hold the campaign's row until the transaction ends (``FOR NO KEY UPDATE`` on
+    PostgreSQL; SQLite's writers hold the database). Every write that checks a limit
+    against the targets below it — a target set, the campaign's own targets — takes it
+    first, so a parent's limit and its children's sum are read and written by one writer
+    at a time; reports that name the campaign (a foreign key's share lock) do not wait."""
+    session.execute(
+        select(Campaign.id).where(col(Campaign.id) == campaign_id).with_for_update(key_share=True)
+    )
+
+
 @unscoped("official codes of campaigns are unique across the whole system")
 def code_taken(session: Session, code: str) -> bool:
     return session.exec(select(Campaign.id).where(col(Campaign.code) == code)).first() is not None

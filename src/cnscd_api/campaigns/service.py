@@ -256,6 +256,9 @@ def update_campaign(
 ) -> Campaign:
     expected.check(campaign.version)
     requested = data.model_dump(exclude_unset=True)
+    if "indicators" in requested or "categories" in requested:
+        # Its own targets are checked against the targets below (one writer at a time).
+        repository.lock_for_targets(session, campaign.id)
     categories = requested.pop("categories", None)
     indicators = data.indicators if "indicators" in requested else None
     requested.pop("indicators", None)
@@ -525,6 +528,10 @@ def write_targets(
     if status_of(campaign) is CampaignStatus.CLOSED:
         raise Conflict("campaign_closed")
     parent = _parent_unit(session, actor, campaign, data.unit_id, write=True)
+    # The parent's limit and the sums below are read under the campaign's lock, which
+    # every write of the cascade takes first: no two of them check against each other's
+    # stale figures (a province lowering a district while the district splits more).
+    repository.lock_for_targets(session, campaign.id)
     seen = repository.target_set_version(session, campaign.id, parent.id)
     expected.check(seen)
     tracked = {i.code: i for i, _ in repository.indicators_of(session, campaign.id)}
