@@ -9,17 +9,19 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from cnscd_api.core import clock
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
-from cnscd_api.models import CampaignIndicator, CampaignTarget, Indicator, Unit
+from cnscd_api.models import Activity, Campaign, CampaignIndicator, CampaignTarget, Indicator, Unit
 from cnscd_api.units.seed import seed_units
 from tests.conftest import GIA_LAI, KON_TUM
 from tests.databases import fresh_database, migrated_engine, settings_for
@@ -263,3 +265,91 @@ def test_the_campaign_lowering_its_own_target_while_the_province_splits(world: W
         assert sorted(statuses) == [200, 422], statuses
         with world.database.session() as session:
             _cascade_holds(session, campaign.id, tree.kon_tum.id)
+
+
+# --- a rule a report relies on, changed while the report is written ----------------------------
+
+
+def _record(world: World, day: date) -> Request:
+    body = report(world.place, 0, (TODAY - day).days, 10, None)
+    return lambda client: client.post(ACTIVITIES, json=body, headers=world.headers["commune"])
+
+
+def _patch_json(url: str, body: dict[str, Any], headers: dict[str, str]) -> Request:
+    return lambda client: client.patch(url, json=body, headers=headers)
+
+
+def _clear_reports(world: World) -> None:
+    listed = world.client.get(ACTIVITIES, headers=world.headers["commune"]).json()["items"]
+    for item in listed:
+        gone = world.client.delete(f"{ACTIVITIES}/{item['id']}", headers=world.headers["commune"])
+        assert gone.status_code == 204, gone.text
+
+
+def test_a_campaign_shortened_while_a_report_of_its_last_days_is_recorded(world: World) -> None:
+    """The report is recorded before (the edit is refused, counting it) or after (the
+    report is refused: its day is no longer the campaign's); never both."""
+    campaign = world.place.campaign
+    url = f"/api/v1/campaigns/{campaign.id}"
+    last_day = TODAY - timedelta(days=1)
+    for _ in range(ROUNDS):
+        _clear_reports(world)
+        widened = world.client.patch(
+            url, json={"ends_on": campaign.ends_on.isoformat()}, headers=world.headers["admin"]
+        )
+        assert widened.status_code == 200, widened.text
+        statuses = race(
+            world,
+            _patch_json(
+                url,
+                {"ends_on": (last_day - timedelta(days=1)).isoformat()},
+                world.headers["admin"],
+            ),
+            _record(world, last_day),
+        )
+        assert tuple(statuses) in {(409, 201), (200, 422)}, statuses
+        with world.database.session() as session:
+            ends_on = session.exec(
+                select(Campaign.ends_on).where(col(Campaign.id) == campaign.id)
+            ).one()
+            stranded = session.exec(
+                select(func.count())
+                .select_from(Activity)
+                .where(
+                    col(Activity.campaign_id) == campaign.id, col(Activity.activity_date) > ends_on
+                )
+            ).one()
+        assert stranded == 0
+
+
+def test_a_place_closed_while_a_report_there_is_recorded(world: World) -> None:
+    village = world.tree.dak_pek_village
+    url = f"/api/v1/units/{village.id}"
+    day = TODAY - timedelta(days=1)
+    for _ in range(ROUNDS):
+        _clear_reports(world)
+        reopened = world.client.patch(
+            url, json={"valid_to": None}, headers=world.headers["commune"]
+        )
+        assert reopened.status_code == 200, reopened.text
+        statuses = race(
+            world,
+            _patch_json(
+                url,
+                {"valid_to": (day - timedelta(days=1)).isoformat()},
+                world.headers["commune"],
+            ),
+            _record(world, day),
+        )
+        assert tuple(statuses) in {(409, 201), (200, 422)}, statuses
+        with world.database.session() as session:
+            valid_to = session.exec(select(Unit.valid_to).where(col(Unit.id) == village.id)).one()
+            stranded = session.exec(
+                select(func.count())
+                .select_from(Activity)
+                .where(
+                    col(Activity.unit_id) == village.id,
+                    col(Activity.activity_date) > (valid_to or date.max),
+                )
+            ).one()
+        assert stranded == 0

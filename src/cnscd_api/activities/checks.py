@@ -2,7 +2,10 @@
 
 A ``Checker`` serves one request: it remembers the teams, places, campaigns, catalogue
 and memberships it has looked up, so an offline batch of 500 reports costs a handful of
-queries, not thousands. ``check`` raises the problem a single request answers (404 for a
+queries, not thousands. The places and campaigns it checks a report against are held
+(``Lock.KEY_SHARE``) until the request ends, so a change of their dates or categories
+(which locks them ``FOR UPDATE`` and counts the reports relying on them) comes wholly
+before or wholly after the report. ``check`` raises the problem a single request answers (404 for a
 team or campaign out of reach, 409 for a closed campaign or a dissolved team, 422 with
 every field error); a batch turns the same problems into per-item errors.
 """
@@ -25,7 +28,7 @@ from cnscd_api.catalogue import service as catalogue_service
 from cnscd_api.core import clock
 from cnscd_api.core.errors import Conflict, FieldError, NotFound, ProblemError, Unprocessable
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree_text
+from cnscd_api.core.scope import Lock, path_in_subtree_text
 from cnscd_api.models import (
     Campaign,
     CampaignStatus,
@@ -116,7 +119,9 @@ class Checker:
     def team(self, team_id: uuid.UUID) -> Team:
         if team_id not in self._teams:
             try:
-                team, unit = team_service.get_team_with_unit(self.session, self.actor, team_id)
+                team, unit = team_service.get_team_with_unit(
+                    self.session, self.actor, team_id, unit_lock=Lock.KEY_SHARE
+                )
             except ProblemError as problem:
                 self._teams[team_id] = problem
             else:
@@ -132,7 +137,7 @@ class Checker:
         if unit_id not in self._places:
             try:
                 self._places[unit_id] = unit_service.get_unit_for_write(
-                    self.session, self.actor, unit_id
+                    self.session, self.actor, unit_id, lock=Lock.KEY_SHARE
                 )
             except ProblemError as problem:
                 self._places[unit_id] = problem
@@ -154,7 +159,9 @@ class Checker:
     def campaign(self, campaign_id: uuid.UUID) -> tuple[Campaign, set[str]]:
         if campaign_id not in self._campaigns:
             try:
-                campaign = campaign_service.get_campaign(self.session, self.actor, campaign_id)
+                campaign = campaign_service.get_campaign(
+                    self.session, self.actor, campaign_id, lock=Lock.KEY_SHARE
+                )
                 codes = {c.code for c in campaign_service.categories_of(self.session, campaign)}
                 self._campaigns[campaign_id] = (campaign, codes)
                 self._campaign_scopes[campaign_id] = unit_service.unit_path(
@@ -174,7 +181,7 @@ class Checker:
         for team_id in team_ids:
             self._teams.setdefault(team_id, teams.get(team_id) or NotFound(resource="team"))
         wanted = (unit_ids | {t.unit_id for t in teams.values()}) - set(self._places)
-        units = unit_service.units_for_write(self.session, self.actor, wanted)
+        units = unit_service.units_for_write(self.session, self.actor, wanted, lock=Lock.KEY_SHARE)
         for unit_id in wanted:
             self._places[unit_id] = units.get(unit_id) or NotFound(resource="unit")
 

@@ -90,7 +90,9 @@ def get_activity_for_write(session: Session, actor: Principal, activity_id: uuid
     successors lie there), the same for every route that changes a report. The row stays
     locked until the request ends, so a concurrent write of the same report waits and
     then finds it changed (412, 409) or gone (404)."""
-    return scope.get_or_404(session, actor, Activity, activity_id, write=True, lock=True)
+    return scope.get_or_404(
+        session, actor, Activity, activity_id, write=True, lock=scope.Lock.UPDATE
+    )
 
 
 def _via(
@@ -493,7 +495,9 @@ def update_activity(
         **{k: v for k, v in requested.items() if v is not None or k in nullable},
     }
     checker = Checker(session, actor)
-    checker.keep_recorded(unit_service.unit_by_id(session, activity.unit_id), current["member_ids"])
+    checker.keep_recorded(
+        unit_service.place_of_record(session, activity.unit_id), current["member_ids"]
+    )
     checked = checker.check(ActivityFields(**merged), activity.team_id)
     before = audit.snapshot(activity)
     counted = aggregates.facts_of(session, [activity.id])[activity.id]
@@ -703,7 +707,7 @@ def approve_many(
     """Approve a list at once (a commune officer's day of reports); each id answers on its
     own, and one that cannot be approved does not hold back the others."""
     wanted = list(dict.fromkeys(activity_ids))
-    reached = scope.get_many(session, actor, Activity, wanted, write=True, lock=True)
+    reached = scope.get_many(session, actor, Activity, wanted, write=True, lock=scope.Lock.UPDATE)
     batch = Review(aggregates.facts_of(session, list(reached)))
     results: list[ApproveResult] = []
     for activity_id in wanted:

@@ -117,16 +117,18 @@ def campaign_by_id(session: Session, campaign_id: uuid.UUID) -> Campaign:
     return campaign
 
 
-@unscoped("the campaign the caller already reached, locked for a write of its targets")
-def lock_for_targets(session: Session, campaign_id: uuid.UUID) -> None:
-    """Hold the campaign's row until the transaction ends (``FOR NO KEY UPDATE`` on
-    PostgreSQL; SQLite's writers hold the database). Every write that checks a limit
-    against the targets below it — a target set, the campaign's own targets — takes it
-    first, so a parent's limit and its children's sum are read and written by one writer
-    at a time; reports that name the campaign (a foreign key's share lock) do not wait."""
-    session.execute(
-        select(Campaign.id).where(col(Campaign.id) == campaign_id).with_for_update(key_share=True)
-    )
+@unscoped("the campaign the caller already reached, locked while what relies on it is checked")
+def lock_campaign(session: Session, campaign_id: uuid.UUID, *, against_reports: bool) -> None:
+    """Hold the campaign's row until the transaction ends (SQLite's writers hold the
+    database). Every write that checks a limit against the targets below it — a target
+    set, the campaign's own targets — takes it first, so a parent's limit and its
+    children's sum are read and written by one writer at a time: ``FOR NO KEY UPDATE``,
+    which reports naming the campaign (a key-share lock) do not wait for. An edit of what
+    reports rely on (``against_reports``: days, categories, indicators) takes ``FOR
+    UPDATE``, which waits for the reports being written (they hold the row while they
+    are checked) and makes later ones wait and read the new campaign."""
+    statement = select(Campaign.id).where(col(Campaign.id) == campaign_id)
+    session.execute(statement.with_for_update(key_share=not against_reports))
 
 
 @unscoped("official codes of campaigns are unique across the whole system")

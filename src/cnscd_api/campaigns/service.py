@@ -76,9 +76,12 @@ def status_of(campaign: Campaign) -> CampaignStatus:
     return CampaignStatus.CLOSED
 
 
-def get_campaign(session: Session, actor: Principal, campaign_id: uuid.UUID) -> Campaign:
-    """A campaign the caller may read: its scope is in, or above, the caller's."""
-    return scope.get_or_404(session, actor, Campaign, campaign_id)
+def get_campaign(
+    session: Session, actor: Principal, campaign_id: uuid.UUID, *, lock: scope.Lock | None = None
+) -> Campaign:
+    """A campaign the caller may read: its scope is in, or above, the caller's (``lock``:
+    a report relying on its days and categories takes ``KEY_SHARE``)."""
+    return scope.get_or_404(session, actor, Campaign, campaign_id, lock=lock)
 
 
 def get_campaign_for_write(session: Session, actor: Principal, campaign_id: uuid.UUID) -> Campaign:
@@ -256,9 +259,10 @@ def update_campaign(
 ) -> Campaign:
     expected.check(campaign.version)
     requested = data.model_dump(exclude_unset=True)
-    if "indicators" in requested or "categories" in requested:
-        # Its own targets are checked against the targets below (one writer at a time).
-        repository.lock_for_targets(session, campaign.id)
+    if {"starts_on", "ends_on", "categories", "indicators"} & set(requested):
+        # What reports rely on (their days, categories and indicators) and the cascade of
+        # targets are checked by one writer at a time, after the reports being written.
+        repository.lock_campaign(session, campaign.id, against_reports=True)
     categories = requested.pop("categories", None)
     indicators = data.indicators if "indicators" in requested else None
     requested.pop("indicators", None)
@@ -531,7 +535,7 @@ def write_targets(
     # The parent's limit and the sums below are read under the campaign's lock, which
     # every write of the cascade takes first: no two of them check against each other's
     # stale figures (a province lowering a district while the district splits more).
-    repository.lock_for_targets(session, campaign.id)
+    repository.lock_campaign(session, campaign.id, against_reports=False)
     seen = repository.target_set_version(session, campaign.id, parent.id)
     expected.check(seen)
     tracked = {i.code: i for i, _ in repository.indicators_of(session, campaign.id)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, literal, or_, select
@@ -41,6 +42,30 @@ from cnscd_api.models import (
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Lock(Enum):
+    """A row lock a scoped read takes until the transaction ends, on the rows of the model
+    read only (PostgreSQL; SQLite's writers hold the whole database). The row is read as
+    it stands once the lock is granted, even when the session had it already."""
+
+    # The caller will change the row: two writers of one object run one after the other,
+    # and the second reads what the first left, or nothing.
+    UPDATE = "update"
+    # The caller relies on the row as read (a report on its place's dates, its campaign's
+    # days): ordinary edits of the row go on, but a change of such a rule, which locks
+    # the row FOR UPDATE before checking what relies on it, waits, or is waited for.
+    KEY_SHARE = "key_share"
+
+
+def locked(statement: Any, model: type[Any], lock: Lock | None) -> Any:
+    """``statement`` (a read of ``model``) taking ``lock`` on the rows of ``model``."""
+    if lock is None:
+        return statement
+    shared = lock is Lock.KEY_SHARE
+    return statement.with_for_update(of=model, read=shared, key_share=shared).execution_options(
+        populate_existing=True
+    )
 
 
 def path_in_subtree(path_column: Any, subtree_path: str) -> ColumnElement[bool]:
@@ -230,18 +255,13 @@ def _joined(statement: Any, rule: ScopeRule) -> Any:
 
 
 def scoped(
-    principal: Principal, model: type[T], *, write: bool = False, lock: bool = False
+    principal: Principal, model: type[T], *, write: bool = False, lock: Lock | None = None
 ) -> SelectOfScalar[T]:
-    """``SELECT model`` limited to what the caller reaches; ``lock``: the rows found are
-    locked until the transaction ends (``FOR UPDATE`` of ``model``'s rows only, on
-    PostgreSQL; SQLite's writers hold the database), so that two writes of one object
-    run one after the other and the second reads what the first left, or nothing."""
+    """``SELECT model`` limited to what the caller reaches, taking ``lock`` on the rows
+    found."""
     rule = RULES[model]
     statement: SelectOfScalar[T] = _joined(select_entity(model), rule)
-    statement = statement.where(reach(principal, model, write=write))
-    if lock:
-        statement = statement.with_for_update(of=model)
-    return statement
+    return locked(statement.where(reach(principal, model, write=write)), model, lock)  # type: ignore[no-any-return]
 
 
 def scoped_columns(
@@ -261,10 +281,10 @@ def get_or_404(
     object_id: uuid.UUID,
     *,
     write: bool = False,
-    lock: bool = False,
+    lock: Lock | None = None,
 ) -> T:
     """The object with ``object_id`` if the caller reaches it, else 404 (a missing object
-    and one outside the scope answer the same); ``lock``: see ``scoped``."""
+    and one outside the scope answer the same); ``lock``: see ``Lock``."""
     statement = scoped(principal, model, write=write, lock=lock).where(
         col(model.id) == object_id  # type: ignore[attr-defined]
     )
@@ -281,17 +301,17 @@ def get_many(
     object_ids: list[uuid.UUID],
     *,
     write: bool = False,
-    lock: bool = False,
+    lock: Lock | None = None,
 ) -> dict[uuid.UUID, T]:
     """Those of ``object_ids`` the caller reaches, by id, in one query (a missing object
-    and one outside the scope are equally absent); ``lock``: see ``scoped``, taken in
-    the order of the ids so that two writers of overlapping lists cannot deadlock."""
+    and one outside the scope are equally absent); ``lock``: see ``Lock``, taken in the
+    order of the ids so that two writers of overlapping lists cannot deadlock."""
     if not object_ids:
         return {}
     statement = scoped(principal, model, write=write, lock=lock).where(
         col(model.id).in_(object_ids)  # type: ignore[attr-defined]
     )
-    if lock:
+    if lock is not None:
         statement = statement.order_by(col(model.id))  # type: ignore[attr-defined]
     return {found.id: found for found in session.exec(statement).all()}  # type: ignore[attr-defined]
 
@@ -310,10 +330,12 @@ def unscoped(reason: str) -> Callable[[F], F]:
 
 __all__ = [
     "RULES",
+    "Lock",
     "ScopeRule",
     "ancestor_ids",
     "get_or_404",
     "heritage_ids",
+    "locked",
     "path_in_subtree",
     "path_in_subtree_text",
     "reach",

@@ -15,7 +15,14 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
+from cnscd_api.core.scope import (
+    Lock,
+    locked,
+    path_in_subtree,
+    scoped,
+    scoped_columns,
+    unscoped,
+)
 from cnscd_api.core.text import search_clause
 from cnscd_api.models import Activity, Member, Membership, Team, TeamRole, Unit, User
 from cnscd_api.teams.schemas import TeamFilters, TeamSort
@@ -111,11 +118,15 @@ def teams_by_id(
 
 
 def team_with_unit(
-    session: Session, principal: Principal, team_id: uuid.UUID
+    session: Session, principal: Principal, team_id: uuid.UUID, unit_lock: Lock | None = None
 ) -> tuple[Team, Unit] | None:
     """A team the caller reaches and the unit it serves, in one query (the scope's join
-    to the team's unit is the one that fetches it)."""
-    statement = scoped_columns(principal, Team, Team, Unit).where(col(Team.id) == team_id)
+    to the team's unit is the one that fetches it), taking ``unit_lock`` on the unit."""
+    statement = locked(
+        scoped_columns(principal, Team, Team, Unit).where(col(Team.id) == team_id),
+        Unit,
+        unit_lock,
+    )
     row = session.exec(statement).one_or_none()  # type: ignore[call-overload]
     return None if row is None else (row[0], row[1])
 

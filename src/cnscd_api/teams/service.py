@@ -34,9 +34,12 @@ def get_team(session: Session, actor: Principal, team_id: uuid.UUID) -> Team:
     return scope.get_or_404(session, actor, Team, team_id)
 
 
-def get_team_with_unit(session: Session, actor: Principal, team_id: uuid.UUID) -> tuple[Team, Unit]:
-    """``get_team`` and the unit the team serves, in one query."""
-    found = repository.team_with_unit(session, actor, team_id)
+def get_team_with_unit(
+    session: Session, actor: Principal, team_id: uuid.UUID, *, unit_lock: scope.Lock | None = None
+) -> tuple[Team, Unit]:
+    """``get_team`` and the unit the team serves (taking ``unit_lock`` on it), in one
+    query."""
+    found = repository.team_with_unit(session, actor, team_id, unit_lock)
     if found is None:
         raise NotFound(resource="team")
     return found

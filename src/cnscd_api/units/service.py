@@ -57,16 +57,31 @@ def get_unit(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
     return scope.get_or_404(session, actor, Unit, unit_id)
 
 
-def get_unit_for_write(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
-    """A unit in the caller's own subtree: what writes and grants may refer to."""
-    return scope.get_or_404(session, actor, Unit, unit_id, write=True)
+def get_unit_for_write(
+    session: Session, actor: Principal, unit_id: uuid.UUID, *, lock: scope.Lock | None = None
+) -> Unit:
+    """A unit in the caller's own subtree: what writes and grants may refer to (``lock``:
+    a report relying on its place's dates takes ``KEY_SHARE``)."""
+    return scope.get_or_404(session, actor, Unit, unit_id, write=True, lock=lock)
 
 
 def units_for_write(
-    session: Session, actor: Principal, unit_ids: set[uuid.UUID]
+    session: Session,
+    actor: Principal,
+    unit_ids: set[uuid.UUID],
+    *,
+    lock: scope.Lock | None = None,
 ) -> dict[uuid.UUID, Unit]:
     """``get_unit_for_write`` for many at once: those out of reach are left out."""
-    return scope.get_many(session, actor, Unit, list(unit_ids), write=True)
+    return scope.get_many(session, actor, Unit, list(unit_ids), write=True, lock=lock)
+
+
+def place_of_record(session: Session, unit_id: uuid.UUID) -> Unit:
+    """The place of a report the caller reached, held (``KEY_SHARE``) while the report is
+    checked against its dates: a change of its validity waits for the report's write."""
+    unit = repository.held_unit(session, unit_id)
+    assert unit is not None  # the report's foreign key
+    return unit
 
 
 def list_units(
@@ -149,7 +164,11 @@ def update_unit(
                 )
             ]
         )
-    _check_reports_within(session, unit, changes, valid_from, valid_to)
+    if {"valid_from", "valid_to"} & set(changes):
+        # Reports being written there hold the unit (KEY_SHARE) while they check its
+        # dates: wait for them, and make later ones wait, before counting.
+        repository.lock_against_reports(session, unit.id)
+        _check_reports_within(session, unit, changes, valid_from, valid_to)
     renamed = "name" in changes and changes["name"] != unit.name
     if renamed:
         changes["search_name"] = fold(changes["name"])
