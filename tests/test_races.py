@@ -178,21 +178,13 @@ def _targets(world: World, who: str, unit: Unit, *children: tuple[Unit, int]) ->
         ],
     }
     url = f"/api/v1/campaigns/{world.place.campaign.id}/targets"
-
-    def send(client: TestClient) -> httpx.Response:
-        return client.put(url, json=body, headers=world.headers[who])
-
-    return send
+    return lambda client: client.put(url, json=body, headers=world.headers[who])
 
 
 def _own_target(world: World, value: int) -> Request:
     url = f"/api/v1/campaigns/{world.place.campaign.id}"
     body = {"indicators": [{"code": "people_guided", "target": value}]}
-
-    def send(client: TestClient) -> httpx.Response:
-        return client.patch(url, json=body, headers=world.headers["admin"])
-
-    return send
+    return lambda client: client.patch(url, json=body, headers=world.headers["admin"])
 
 
 def _cascade_holds(session: Session, campaign_id: uuid.UUID, scope_unit_id: uuid.UUID) -> None:
@@ -310,7 +302,7 @@ def test_a_campaign_shortened_while_a_report_of_its_last_days_is_recorded(world:
         assert tuple(statuses) in {(409, 201), (200, 422)}, statuses
         with world.database.session() as session:
             ends_on = session.exec(
-                select(Campaign.ends_on).where(col(Campaign.id) == campaign.id)
+                select(col(Campaign.ends_on)).where(col(Campaign.id) == campaign.id)
             ).one()
             stranded = session.exec(
                 select(func.count())
@@ -343,7 +335,9 @@ def test_a_place_closed_while_a_report_there_is_recorded(world: World) -> None:
         )
         assert tuple(statuses) in {(409, 201), (200, 422)}, statuses
         with world.database.session() as session:
-            valid_to = session.exec(select(Unit.valid_to).where(col(Unit.id) == village.id)).one()
+            valid_to = session.exec(
+                select(col(Unit.valid_to)).where(col(Unit.id) == village.id)
+            ).one()
             stranded = session.exec(
                 select(func.count())
                 .select_from(Activity)

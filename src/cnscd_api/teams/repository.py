@@ -127,7 +127,7 @@ def team_with_unit(
         Unit,
         unit_lock,
     )
-    row = session.exec(statement).one_or_none()  # type: ignore[call-overload]
+    row = session.exec(statement).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
