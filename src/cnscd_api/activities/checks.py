@@ -102,16 +102,16 @@ class Checker:
     )
     _campaign_scopes: dict[uuid.UUID, str] = field(default_factory=dict)
     _memberships: set[tuple[uuid.UUID, uuid.UUID, date]] | None = None
-    _recorded_place: Unit | None = None
+    _recorded_place: uuid.UUID | None = None
     _recorded_members: frozenset[uuid.UUID] = frozenset()
 
-    def keep_recorded(self, place: Unit, member_ids: Iterable[uuid.UUID]) -> None:
+    def keep_recorded(self, place_id: uuid.UUID, member_ids: Iterable[uuid.UUID]) -> None:
         """Checking an edit of a stored report: its place stays where the report was made
         (checked when it was recorded: the team may have moved since, or the place closed
         and the report be reached through its successors; it must still be valid on the
         report's date), and the members it named who were erased since stay in it as
         pseudonymous ids (what it counted does not change)."""
-        self._recorded_place = place
+        self._recorded_place = place_id
         self._recorded_members = frozenset(member_ids)
 
     # --- lookups, each remembered for the request ----------------------------------------
@@ -208,8 +208,11 @@ class Checker:
         """Where it took place: the team's unit by default, else a unit in its commune
         (or, for an edit, the place the report was made at: ``keep_recorded``)."""
         wanted = unit_id or team.unit_id
-        if self._recorded_place is not None and wanted == self._recorded_place.id:
-            return self._recorded_place
+        if wanted == self._recorded_place:
+            kept = self._places.get(wanted)
+            if not isinstance(kept, Unit):  # usually the team's unit, read with the team
+                kept = self._places[wanted] = unit_service.place_of_record(self.session, wanted)
+            return kept
         place = self._unit(wanted)
         if not path_in_subtree_text(place.path, self.commune_path(team)):
             raise Unprocessable(

@@ -495,9 +495,7 @@ def update_activity(
         **{k: v for k, v in requested.items() if v is not None or k in nullable},
     }
     checker = Checker(session, actor)
-    checker.keep_recorded(
-        unit_service.place_of_record(session, activity.unit_id), current["member_ids"]
-    )
+    checker.keep_recorded(activity.unit_id, current["member_ids"])
     checked = checker.check(ActivityFields(**merged), activity.team_id)
     before = audit.snapshot(activity)
     counted = aggregates.facts_of(session, [activity.id])[activity.id]
