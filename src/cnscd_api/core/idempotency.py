@@ -88,6 +88,9 @@ class Claim:
     key: str
     session: Session | None = field(default=None)
     released: bool = False
+    # The caller as the token was checked here: the request takes it as it is instead of
+    # reading the account a second time.
+    principal: Principal | None = None
 
     def complete(self, status: int, headers: Headers, body: bytes) -> None:
         """Store the answer with the effect, in the request's transaction, and commit."""
@@ -205,11 +208,15 @@ class IdempotencyMiddleware:
             )
         settings: Settings = request.app.state.settings
         database: Database = request.app.state.database
-        caller = await run_in_threadpool(_caller, request, settings, database, self.authenticate)
-        if caller is None:
+        found = await run_in_threadpool(_caller, request, settings, database, self.authenticate)
+        if found is None:
             return None
+        caller, principal = found
         fingerprint = await _fingerprint(request, body)
-        return await _claim_or_replay(database, settings, caller, key, fingerprint)
+        claim = await _claim_or_replay(database, settings, caller, key, fingerprint)
+        if isinstance(claim, Claim):
+            claim.principal = principal
+        return claim
 
 
 async def _let_go(claim: Claim) -> None:
@@ -257,19 +264,19 @@ def _answer(request: Request, error: Exception) -> Response:
 
 def _caller(
     request: Request, settings: Settings, database: Database, authenticate: Authenticate
-) -> str | None:
-    """Whose key it is: the principal the token stands for today (None when the request
-    would refuse the token), or an anonymous client's address."""
+) -> tuple[str, Principal | None] | None:
+    """Whose key it is: the principal the token stands for today, or an anonymous
+    client's address; None when the request would refuse the token."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         client = request.client.host if request.client else "unknown"
-        return f"anon:{client}"
+        return f"anon:{client}", None
     try:
         with database.session() as session:
             principal = authenticate(session, settings, token.strip())
     except ProblemError:
         return None
-    return f"{principal.kind.value}:{principal.id}"
+    return f"{principal.kind.value}:{principal.id}", principal
 
 
 async def _fingerprint(request: Request, body: bytes) -> str:
