@@ -5,9 +5,10 @@ and memberships it has looked up, so an offline batch of 500 reports costs a han
 queries, not thousands. The places and campaigns it checks a report against are held
 (``Lock.KEY_SHARE``) until the request ends, so a change of their dates or categories
 (which locks them ``FOR UPDATE`` and counts the reports relying on them) comes wholly
-before or wholly after the report. ``check`` raises the problem a single request answers (404 for a
-team or campaign out of reach, 409 for a closed campaign or a dissolved team, 422 with
-every field error); a batch turns the same problems into per-item errors.
+before or wholly after the report. ``check`` raises the problem a single request
+answers (404 for a team or campaign out of reach, 409 for a closed campaign or a
+dissolved team, 422 with every field error); a batch turns the same problems into
+per-item errors.
 """
 
 from __future__ import annotations
