@@ -3,7 +3,7 @@
 login_address_budget.debt_until; idempotency_record.expires_at has one already)
 
 Revision ID: f50f9df1f793
-Revises: 5c1e0b7d9a42
+Revises: 7d2f4a9c1e63
 Create Date: 2026-12-04 20:55:00.000000
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "f50f9df1f793"
-down_revision: str | None = "5c1e0b7d9a42"
+down_revision: str | None = "7d2f4a9c1e63"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,6 +11,7 @@ from cnscd_api import __version__
 from cnscd_api.activities.router import router as activities_router
 from cnscd_api.api_clients.router import router as api_clients_router
 from cnscd_api.audit.router import router as audit_router
+from cnscd_api.auth import service as auth_service
 from cnscd_api.auth.router import router as auth_router
 from cnscd_api.campaigns.router import router as campaigns_router
 from cnscd_api.catalogue.router import router as catalogue_router
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     # Innermost: it holds an idempotent POST's answer back until it is stored.
-    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(IdempotencyMiddleware, authenticate=auth_service.principal_from_token)
     app.add_middleware(
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,

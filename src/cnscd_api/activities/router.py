@@ -165,7 +165,9 @@ def get_activity(
     response_model=ActivityRead,
     summary="Edit an activity that is not approved",
     responses=problem_responses(
-        404, 412, codes=["activity_approved", "campaign_closed", "team_not_open"]
+        404,
+        412,
+        codes=["activity_approved", "attribution_fixed", "campaign_closed", "team_not_open"],
     ),
 )
 def update_activity(
@@ -177,7 +179,8 @@ def update_activity(
     response: Response,
 ) -> ActivityRead:
     """An approved activity answers 409 `activity_approved`; a rejected one that is
-    edited is submitted again."""
+    edited is submitted again. A partner's report keeps its `organisation` (422
+    `attribution_fixed`); a report recorded by a user may name another partner."""
     updated = service.update_activity(session, actor, activity, body, expected)
     set_etag(response, updated.version)
     return service.read_activity(session, actor, updated.id)

@@ -87,6 +87,25 @@ def get_activity(session: Session, actor: Principal, activity_id: uuid.UUID) -> 
     return scope.get_or_404(session, actor, Activity, activity_id)
 
 
+def get_activity_for_write(session: Session, actor: Principal, activity_id: uuid.UUID) -> Activity:
+    """An activity the caller may change, else 404: the scope rule for writes on
+    activities (``core.scope``: its place in the caller's subtree, or a closed place whose
+    successors lie there), the same for every route that changes a report. The row stays
+    locked until the request ends, so a concurrent write of the same report waits and
+    then finds it changed (412, 409) or gone (404)."""
+    return scope.get_or_404(
+        session, actor, Activity, activity_id, write=True, lock=scope.Lock.UPDATE
+    )
+
+
+def _via(
+    session: Session, actor: Principal, unit_id: uuid.UUID, unit_path: str
+) -> uuid.UUID | None:
+    """The successor through which the caller reached a report of a closed place (for its
+    audit event), or None for a report of the caller's own units."""
+    return scope.reached_through(session, actor, unit_id, unit_path)
+
+
 def filtered_statement(session: Session, actor: Principal, filters: ActivityFilters) -> Select[Any]:
     """The scoped query with the filters; a team, unit or campaign the caller cannot reach
     is a 404, an unknown category or indicator code a 422."""
@@ -381,7 +400,7 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
     taken = _insert(session, actor, [(item.id, checked) for _, item, checked in new])
     # Written by another request since ``existing`` was read: answered like the others.
     resent += [(index, item) for index, item, _ in new if item.id in taken]
-    reached = scope.get_many(session, actor, Activity, [item.id for _, item in resent])
+    reached = scope.get_many(session, actor, Activity, [item.id for _, item in resent], write=True)
     for index, item in resent:
         results[index] = _resent(checker, index, item, reached.get(item.id))
     done = [result for result in results if result is not None]
@@ -472,12 +491,15 @@ def update_activity(
     _check_open(session, activity)
     current = _fields_of(session, activity)
     requested = data.model_dump(exclude_unset=True)
+    _keep_attribution(activity, requested)
     nullable = {"campaign_id", "organisation", "partner_staff", "description", "unit_id"}
     merged = {
         **current,
         **{k: v for k, v in requested.items() if v is not None or k in nullable},
     }
-    checked = Checker(session, actor).check(ActivityFields(**merged), activity.team_id)
+    checker = Checker(session, actor)
+    checker.keep_recorded(activity.unit_id, current["member_ids"])
+    checked = checker.check(ActivityFields(**merged), activity.team_id)
     before = audit.snapshot(activity)
     counted = aggregates.facts_of(session, [activity.id])[activity.id]
     repository.replace_parts(
@@ -510,9 +532,25 @@ def update_activity(
         checked.place.path,
         extra_before={"parts": _parts(current)},
         extra_after={"parts": _parts(merged)},  # as checked and stored: no second read
+        via_unit_id=_via(session, actor, checked.place.id, checked.place.path),
     )
     aggregates.change(session, [counted], [_facts(checked, ActivityStatus.SUBMITTED)])
     return activity
+
+
+def _keep_attribution(activity: Activity, requested: dict[str, Any]) -> None:
+    """Who recorded a report, and for which organisation a partner recorded it, is
+    attribution: fixed for good (``recorded_by`` is never written after recording; a
+    partner's organisation neither). A report recorded by a user names its supporting
+    partner freely while it is editable."""
+    if (
+        activity.recorded_role is Role.PARTNER
+        and "organisation" in requested
+        and requested["organisation"] != activity.organisation
+    ):
+        raise Unprocessable.at(
+            "body.organisation", "attribution_fixed", organisation=activity.organisation
+        )
 
 
 def _parts(fields: dict[str, Any]) -> dict[str, Any]:
@@ -532,7 +570,10 @@ def delete_activity(
     counted = aggregates.facts_of(session, [activity_id])[activity_id]
     repository.delete_parts(session, activity.id)
     delete_versioned(session, activity)
-    audit.deleted(session, actor, Activity, activity_id, before, counted.stored_path)
+    via = _via(session, actor, before["unit_id"], counted.stored_path)
+    audit.deleted(
+        session, actor, Activity, activity_id, before, counted.stored_path, via_unit_id=via
+    )
     aggregates.change(session, [counted], [])
 
 
@@ -596,6 +637,7 @@ def _review(
         before,
         counted.stored_path,
         action=action,
+        via_unit_id=_via(session, actor, activity.unit_id, counted.stored_path),
     )
     delta = batch.delta if batch else aggregates.Delta()
     delta.add(counted, -1)
@@ -666,7 +708,7 @@ def approve_many(
     """Approve a list at once (a commune officer's day of reports); each id answers on its
     own, and one that cannot be approved does not hold back the others."""
     wanted = list(dict.fromkeys(activity_ids))
-    reached = scope.get_many(session, actor, Activity, wanted)
+    reached = scope.get_many(session, actor, Activity, wanted, write=True, lock=scope.Lock.UPDATE)
     batch = Review(aggregates.facts_of(session, list(reached)))
     results: list[ApproveResult] = []
     for activity_id in wanted:

@@ -104,7 +104,16 @@ def get_campaign(
     response_model=CampaignRead,
     summary="Edit a campaign",
     responses=problem_responses(
-        404, 412, codes=["campaign_closed", "campaign_not_yours", "campaign_scope_closed"]
+        404,
+        412,
+        codes=[
+            "campaign_category_in_use",
+            "campaign_closed",
+            "campaign_indicator_in_use",
+            "campaign_not_yours",
+            "campaign_reports_outside",
+            "campaign_scope_closed",
+        ],
     ),
 )
 def update_campaign(

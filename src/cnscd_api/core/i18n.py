@@ -202,9 +202,41 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Đối tượng đã thay đổi kể từ khi bạn đọc (If-Match không khớp ETag); "
         "hãy tải lại và thử lại.",
     },
+    "campaign_reports_outside": {
+        "en": "{count} reports of this campaign are dated outside {starts_on} – {ends_on}; "
+        "change or delete them first, or keep days that hold them.",
+        "vi": "Có {count} báo cáo của đợt này có ngày nằm ngoài {starts_on} – {ends_on}; "
+        "hãy sửa hoặc xoá các báo cáo đó trước, hoặc giữ thời gian bao gồm chúng.",
+    },
+    "campaign_category_in_use": {
+        "en": "{count} reports of this campaign are in the category {code_value}; it stays "
+        "in the campaign while they are.",
+        "vi": "Có {count} báo cáo của đợt này thuộc nội dung {code_value}; nội dung này "
+        "phải giữ trong đợt khi còn các báo cáo đó.",
+    },
+    "campaign_indicator_in_use": {
+        "en": "{count} reports of this campaign count the indicator {code_value}; it stays "
+        "tracked while they do.",
+        "vi": "Có {count} báo cáo của đợt này có số liệu chỉ tiêu {code_value}; chỉ tiêu này "
+        "phải giữ trong đợt khi còn các báo cáo đó.",
+    },
+    "unit_has_later_reports": {
+        "en": "{count} reports placed in {name} or below it are dated after {date}; it "
+        "cannot close before them.",
+        "vi": "Có {count} báo cáo tại {name} hoặc các đơn vị trực thuộc có ngày sau {date}; "
+        "không thể kết thúc hiệu lực trước các báo cáo đó.",
+    },
+    "unit_has_earlier_reports": {
+        "en": "{count} reports placed in {name} are dated before {date}; it cannot start "
+        "after them.",
+        "vi": "Có {count} báo cáo tại {name} có ngày trước {date}; không thể bắt đầu hiệu "
+        "lực sau các báo cáo đó.",
+    },
     "team_has_history": {
-        "en": "The team has or had members; dissolve it (status dissolved) instead of deleting.",
-        "vi": "Tổ đã có thành viên; hãy chuyển trạng thái sang giải thể thay vì xoá.",
+        "en": "The team has a history ({members} members, {reports} activity reports, "
+        "{accounts} user accounts); dissolve it (status dissolved) instead of deleting.",
+        "vi": "Tổ đã có lịch sử ({members} thành viên, {reports} báo cáo hoạt động, "
+        "{accounts} tài khoản người dùng); hãy chuyển trạng thái sang giải thể thay vì xoá.",
     },
     "team_not_open": {
         "en": "The team is dissolved; members cannot join it.",
@@ -563,6 +595,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "duplicate_member": {
         "en": "A member is listed twice.",
         "vi": "Một thành viên bị liệt kê hai lần.",
+    },
+    "attribution_fixed": {
+        "en": "A partner's report stays attributed to the organisation that recorded it "
+        "({organisation}); nobody can change it.",
+        "vi": "Báo cáo do đối tác ghi nhận luôn thuộc về tổ chức đã ghi nhận "
+        "({organisation}); không ai được thay đổi.",
     },
     "organisation_not_yours": {
         "en": "A partner records support by its own organisation only.",

@@ -3,9 +3,12 @@ effect.
 
 How a POST with a key runs (``IdempotencyMiddleware``):
 
-1. The caller is who the bearer token names (its signature checked here; the account is
-   checked by the request as always), or, without a token, the client's address. Keys
-   are the caller's own: two callers never share one.
+1. The caller is who the bearer token names, checked here by the very function the
+   request checks it with (``authenticate``, the auth service's, given by the app):
+   signature, account active, sessions not ended, API client not revoked. A token the
+   request would refuse claims nothing and replays nothing: the request answers its
+   401 itself. Without a token the caller is the client's address. Keys are the
+   caller's own: two callers never share one.
 2. The request is fingerprinted (method, path, query and body; for a multipart upload its
    fields and files, not the boundary a client makes up on every retry).
 3. The key is claimed in a transaction of its own, committed at once, so that concurrent
@@ -31,6 +34,7 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,10 +54,12 @@ from cnscd_api.core.errors import (
     DATABASE_UNAVAILABLE,
     Conflict,
     FieldError,
+    ProblemError,
     Unprocessable,
     answer_to,
 )
-from cnscd_api.core.security import InvalidToken, decode_access_token, seal, unseal
+from cnscd_api.core.permissions import Principal
+from cnscd_api.core.security import seal, unseal
 from cnscd_api.db import Database
 from cnscd_api.models import IdempotencyRecord, IdempotencyState, utcnow
 
@@ -67,6 +73,8 @@ POLL_SECONDS = 0.05
 RECORDS: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
 logger = logging.getLogger(__name__)
+# The request's own check of a bearer token: the principal, or a ``ProblemError`` (401).
+Authenticate = Callable[[Session, Settings, str], Principal]
 
 
 @dataclass
@@ -79,6 +87,9 @@ class Claim:
     key: str
     session: Session | None = field(default=None)
     released: bool = False
+    # The caller as the token was checked here: the request takes it as it is instead of
+    # reading the account a second time.
+    principal: Principal | None = None
 
     def complete(self, status: int, headers: Headers, body: bytes) -> None:
         """Store the answer with the effect, in the request's transaction, and commit."""
@@ -134,8 +145,9 @@ class IdempotencyMiddleware:
     endpoint but before the answer goes out: here the answer is held back until it is
     stored with the effect and both have committed."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
         self.app = app
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -196,11 +208,15 @@ class IdempotencyMiddleware:
             )
         settings: Settings = request.app.state.settings
         database: Database = request.app.state.database
-        caller = _caller(request, settings)
-        if caller is None:
+        found = await run_in_threadpool(_caller, request, settings, database, self.authenticate)
+        if found is None:
             return None
+        caller, principal = found
         fingerprint = await _fingerprint(request, body)
-        return await _claim_or_replay(database, settings, caller, key, fingerprint)
+        claim = await _claim_or_replay(database, settings, caller, key, fingerprint)
+        if isinstance(claim, Claim):
+            claim.principal = principal
+        return claim
 
 
 async def _let_go(claim: Claim) -> None:
@@ -246,15 +262,21 @@ def _answer(request: Request, error: Exception) -> Response:
     return answer
 
 
-def _caller(request: Request, settings: Settings) -> str | None:
+def _caller(
+    request: Request, settings: Settings, database: Database, authenticate: Authenticate
+) -> tuple[str, Principal | None] | None:
+    """Whose key it is: the principal the token stands for today, or an anonymous
+    client's address; None when the request would refuse the token."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         client = request.client.host if request.client else "unknown"
-        return f"anon:{client}"
+        return f"anon:{client}", None
     try:
-        return decode_access_token(settings, token.strip()).subject
-    except InvalidToken:
+        with database.session() as session:
+            principal = authenticate(session, settings, token.strip())
+    except ProblemError:
         return None
+    return f"{principal.kind.value}:{principal.id}", principal
 
 
 async def _fingerprint(request: Request, body: bytes) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, func, update
@@ -14,9 +15,26 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
+from cnscd_api.core.scope import (
+    Lock,
+    locked,
+    path_in_subtree,
+    scoped,
+    scoped_columns,
+    unscoped,
+)
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, UnitLevel, User, utcnow
+from cnscd_api.models import (
+    Activity,
+    Member,
+    Membership,
+    Team,
+    TeamRole,
+    Unit,
+    UnitLevel,
+    User,
+    utcnow,
+)
 from cnscd_api.teams.schemas import TeamFilters, TeamSort
 
 Leader = aliased(Member, name="leader")
@@ -117,23 +135,43 @@ def teams_by_id(
 
 
 def team_with_unit(
-    session: Session, principal: Principal, team_id: uuid.UUID
+    session: Session, principal: Principal, team_id: uuid.UUID, unit_lock: Lock | None = None
 ) -> tuple[Team, Unit] | None:
     """A team the caller reaches and the unit it serves, in one query (the scope's join
-    to the team's unit is the one that fetches it)."""
-    statement = scoped_columns(principal, Team, Team, Unit).where(col(Team.id) == team_id)
-    row = session.exec(statement).one_or_none()  # type: ignore[call-overload]
+    to the team's unit is the one that fetches it), taking ``unit_lock`` on the unit."""
+    statement = locked(
+        scoped_columns(principal, Team, Team, Unit).where(col(Team.id) == team_id),
+        Unit,
+        unit_lock,
+    )
+    row = session.exec(statement).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
-@unscoped("a team the caller already reached")
-def has_history(session: Session, team_id: uuid.UUID) -> bool:
-    """Whether anyone ever belonged to the team or a user account points at it."""
-    membership = session.exec(
-        select(Membership.id).where(col(Membership.team_id) == team_id)
-    ).first()
-    account = session.exec(select(User.id).where(col(User.team_id) == team_id)).first()
-    return membership is not None or account is not None
+@dataclass(frozen=True)
+class TeamHistory:
+    """What a team has been part of: whoever belonged to it, the user accounts that
+    point at it, and the reports it made (all of them, whoever may read them)."""
+
+    members: int
+    accounts: int
+    reports: int
+
+    def __bool__(self) -> bool:
+        return bool(self.members or self.accounts or self.reports)
+
+
+@unscoped("a team the caller already reached: everything that points at it counts")
+def history_of(session: Session, team_id: uuid.UUID) -> TeamHistory:
+    members = select(func.count(func.distinct(Membership.member_id))).where(
+        col(Membership.team_id) == team_id
+    )
+    accounts = select(func.count()).select_from(User).where(col(User.team_id) == team_id)
+    reports = select(func.count()).select_from(Activity).where(col(Activity.team_id) == team_id)
+    row = session.execute(
+        select(members.scalar_subquery(), accounts.scalar_subquery(), reports.scalar_subquery())
+    ).one()
+    return TeamHistory(members=row[0], accounts=row[1], reports=row[2])
 
 
 def add(session: Session, team: Team) -> Team:

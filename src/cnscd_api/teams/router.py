@@ -117,13 +117,14 @@ def update_team(
 @router.delete(
     "/{team_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a team that never had members (otherwise dissolve it)",
+    summary="Delete a team that never had members or reports (otherwise dissolve it)",
     responses=problem_responses(404, 412, codes=["team_has_history"]),
 )
 def delete_team(
     team: TeamForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
-    """Only a team that never had members; one that had is dissolved instead (`PATCH
-    {"status": "dissolved"}`), 409 otherwise. Send `If-Match` to delete only the version
-    you read."""
+    """Only a team that never had members, activity reports or a leader's account; one
+    that had is dissolved instead (`PATCH {"status": "dissolved"}`): 409
+    `team_has_history`, whose message counts them. Send `If-Match` to delete only the
+    version you read."""
     service.delete_team(session, actor, team, expected)

@@ -33,9 +33,12 @@ def get_team(session: Session, actor: Principal, team_id: uuid.UUID) -> Team:
     return scope.get_or_404(session, actor, Team, team_id)
 
 
-def get_team_with_unit(session: Session, actor: Principal, team_id: uuid.UUID) -> tuple[Team, Unit]:
-    """``get_team`` and the unit the team serves, in one query."""
-    found = repository.team_with_unit(session, actor, team_id)
+def get_team_with_unit(
+    session: Session, actor: Principal, team_id: uuid.UUID, *, unit_lock: scope.Lock | None = None
+) -> tuple[Team, Unit]:
+    """``get_team`` and the unit the team serves (taking ``unit_lock`` on it), in one
+    query."""
+    found = repository.team_with_unit(session, actor, team_id, unit_lock)
     if found is None:
         raise NotFound(resource="team")
     return found
@@ -149,8 +152,16 @@ def move_leaders(
 
 def delete_team(session: Session, actor: Principal, team: Team, expected: ExpectedVersion) -> None:
     expected.check(team.version)
-    if repository.has_history(session, team.id):
-        raise Conflict("team_has_history")
+    history = repository.history_of(session, team.id)
+    if history:
+        # Reports keep pointing at their team (and members at their periods in it): a
+        # team with a past is dissolved, which keeps it, instead of deleted.
+        raise Conflict(
+            "team_has_history",
+            members=history.members,
+            reports=history.reports,
+            accounts=history.accounts,
+        )
     unit_path = unit_service.unit_path(session, team.unit_id)
     before, team_id = audit.snapshot(team), team.id
     delete_versioned(session, team)

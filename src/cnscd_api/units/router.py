@@ -86,7 +86,15 @@ def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
     response_model=UnitRead,
     summary="Edit a unit",
     responses=problem_responses(
-        404, 412, codes=["code_taken", "division_type_unknown", "unit_closed"]
+        404,
+        412,
+        codes=[
+            "code_taken",
+            "division_type_unknown",
+            "unit_closed",
+            "unit_has_earlier_reports",
+            "unit_has_later_reports",
+        ],
     ),
 )
 def update_unit(
@@ -98,7 +106,9 @@ def update_unit(
     response: Response,
 ) -> UnitRead:
     """Send `If-Match` with the ETag of your GET to be sure nobody changed the unit in
-    between (412 otherwise). Renaming a unit renames it in its descendants' `path_names`."""
+    between (412 otherwise). Renaming a unit renames it in its descendants' `path_names`.
+    `valid_to` before a report placed in the unit or below it, or `valid_from` after one
+    placed in it, is 409 (`unit_has_later_reports`, `unit_has_earlier_reports`)."""
     updated = service.update_unit(session, actor, unit, body, expected)
     set_etag(response, updated.version)
     return UnitRead.model_validate(updated)
