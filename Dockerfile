@@ -11,9 +11,14 @@
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY src ./src
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip && /opt/venv/bin/pip install .
+# The packages CI tested, pinned with their hashes (requirements.lock, `make lock`), then
+# the project itself, built by the locked hatchling.
+RUN python -m venv /opt/venv \
+  && /opt/venv/bin/pip install --require-hashes --no-deps -r requirements.lock \
+  && /opt/venv/bin/pip install --no-deps --no-build-isolation . \
+  && /opt/venv/bin/pip check
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1

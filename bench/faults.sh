@@ -49,9 +49,12 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-mkdir -p bench/results
-report=bench/results/faults-$(date +%Y%m%d-%H%M).txt
+results=${CNSCD_BENCH_RESULTS:-bench/results}
+mkdir -p "$results"
+report=$results/faults-$(date +%Y%m%d-%H%M).txt
 exec > >(tee "$report") 2>&1
+# The commit measured and whether the work tree differed from it (as harness.source_line).
+.venv/bin/python -c 'import sys; sys.path.insert(0, "bench"); from harness import source_line; print(source_line())'
 
 failed=0
 verdicts=()

@@ -407,6 +407,14 @@ def folded(text: str) -> str:
     return fold(text)
 
 
+@functools.cache
+def sort_key(text: str) -> bytes:
+    """``core.text.collation_key``, remembered like ``folded``."""
+    from cnscd_api.core.text import collation_key
+
+    return collation_key(text)
+
+
 def new_id(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
@@ -544,6 +552,7 @@ class Generator:
                             "code": None,
                             "name": name,
                             "search_name": folded(name),
+                            "name_key": sort_key(name),
                             "level": "village",
                             "division_type": kind,
                             "parent_id": commune.id,
@@ -603,6 +612,7 @@ class Generator:
                         "unit_id": unit.id,
                         "name": name,
                         "search_name": folded(name),
+                        "name_key": sort_key(name),
                         "decision_number": f"{number}/QĐ-UBND",
                         "decision_date": decided,
                         "status": status,
@@ -632,6 +642,7 @@ class Generator:
                             "id": member_id,
                             "full_name": full_name,
                             "search_name": folded(full_name),
+                            "name_key": sort_key(full_name),
                             "gender": "female" if female else "male",
                             "birth_year": rng.randrange(1965, 2007),
                             "phone": people.phone(),
@@ -682,6 +693,7 @@ class Generator:
                         "code": f"bench-{self.first_day.year}-{province.code}",
                         "name": CAMPAIGN_NAME,
                         "search_name": folded(CAMPAIGN_NAME),
+                        "name_key": sort_key(CAMPAIGN_NAME),
                         "description": f"{province.name}: {CAMPAIGN_NAME.lower()}",
                         "scope_unit_id": province.id,
                         "starts_on": self.first_day,

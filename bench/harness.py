@@ -6,7 +6,15 @@ every request's latency (so p95 and p99 are exact, not interpolated from buckets
 costs far less CPU per request than an HTTP client library, which matters on a
 two-core machine where client and server share the cores. Server cost is measured as
 the server process's CPU time (user + system, from ``/proc``) before and after a run,
-divided by the requests answered: steadier than wall time on a shared machine.
+divided by the requests answered: steadier than wall time on a shared machine. On
+PostgreSQL the database's own CPU is counted apart: the backends serving the benchmark's
+database, found in ``pg_stat_activity`` and read from ``/proc`` like the server (the
+database runs on this machine), before and after the run. The dashboards spend most of
+their time there. On SQLite the database runs inside the server process, so its CPU is
+the server's.
+
+Every results file starts with the commit it measured and whether the work tree had
+changes (``source_line``), so a figure can be traced to the code that produced it.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ for entry in (str(ROOT), str(ROOT / "src")):
         sys.path.insert(0, entry)
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Where reports go; the test suite points it at a temporary directory.
+RESULTS = Path(os.environ.get("CNSCD_BENCH_RESULTS") or ROOT / "bench" / "results")
 # Signs the tokens of the servers the benchmarks start (never a real installation's).
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 
@@ -102,6 +112,42 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+class DatabaseCpu:
+    """CPU time of the PostgreSQL backends connected to one database (client backends,
+    this sampler's own excepted), read from ``/proc``; nothing for SQLite."""
+
+    def __init__(self, url: str | None) -> None:
+        self.url = url if url and url.startswith("postgresql") else None
+
+    def sample(self) -> dict[int, float]:
+        """CPU seconds so far of each backend serving the database now."""
+        if self.url is None:
+            return {}
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        from cnscd_api.db import normalise_url
+
+        engine = create_engine(normalise_url(self.url), poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                pids = connection.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+                return {pid: cpu_seconds(pid) for pid in pids}
+        finally:
+            engine.dispose()
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        """CPU the backends spent between two samples: a backend that connected meanwhile
+        counts whole; one that disconnected meanwhile is lost (pools keep theirs)."""
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     """The value at ``fraction`` of sorted values (nearest rank); NaN without any."""
     if not ordered:
@@ -113,6 +159,7 @@ def percentile(ordered: list[float], fraction: float) -> float:
 class Server:
     process: subprocess.Popen[bytes]
     port: int
+    database_url: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -176,7 +223,7 @@ def serve(
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"the server did not start within {start_timeout:.0f} s")
-        yield Server(process, port)
+        yield Server(process, port, env.get("CNSCD_DATABASE_URL"))
     finally:
         process.terminate()
         try:
@@ -210,7 +257,8 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     elapsed: float = 0.0
-    cpu_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the API server's
+    db_cpu_seconds: float | None = None  # PostgreSQL's backends' (None: SQLite, in the API's)
 
     @property
     def count(self) -> int:
@@ -231,6 +279,13 @@ class Result:
     def cpu_ms_per_request(self) -> float:
         return 1000 * self.cpu_seconds / self.count if self.count else float("nan")
 
+    @property
+    def db_cpu_ms_per_request(self) -> float | str:
+        """The database's CPU per request; "" where it is the server's own (SQLite)."""
+        if self.db_cpu_seconds is None:
+            return ""
+        return 1000 * self.db_cpu_seconds / self.count if self.count else float("nan")
+
     def figures(self) -> dict[str, Any]:
         """The row of a report's table, under the keys of ``FIGURE_COLUMNS``."""
         return {
@@ -240,6 +295,7 @@ class Result:
             "p95": 1000 * self.percentile(0.95),
             "p99": 1000 * self.percentile(0.99),
             "cpu": self.cpu_ms_per_request,
+            "db_cpu": self.db_cpu_ms_per_request,
             "errors": sum(n for status, n in self.statuses.items() if status >= 300),
         }
 
@@ -251,7 +307,8 @@ FIGURE_COLUMNS = [
     ("p50", "p50 ms", ".2f"),
     ("p95", "p95 ms", ".2f"),
     ("p99", "p99 ms", ".2f"),
-    ("cpu", "CPU ms/req", ".3f"),
+    ("cpu", "API CPU ms/req", ".3f"),
+    ("db_cpu", "DB CPU ms/req", ".3f"),
     ("errors", "non-2xx", "d"),
 ]
 
@@ -323,11 +380,15 @@ def drive(
             )
         )
 
+    database = DatabaseCpu(server.database_url)
+    db_before = database.sample()
     cpu_before = server.cpu_seconds()
     started = time.perf_counter()
     asyncio.run(run())
     result.elapsed = time.perf_counter() - started
     result.cpu_seconds = server.cpu_seconds() - cpu_before
+    if database.url is not None:
+        result.db_cpu_seconds = DatabaseCpu.used(db_before, database.sample())
     return result
 
 
@@ -344,12 +405,42 @@ def machine_line() -> str:
     )
 
 
+def source_line() -> str:
+    """The commit measured and whether the work tree differed from it (then the figures
+    are of code no commit holds)."""
+
+    def git(*arguments: str) -> str:
+        done = subprocess.run(  # noqa: S603 -- git, fixed arguments
+            ["git", *arguments],  # noqa: S607 -- the developer's git
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        return "source: not a git work tree (commit unknown)"
+    changes = [line for line in git("status", "--porcelain").splitlines() if line]
+    changed = sum(1 for line in changes if not line.startswith("??"))
+    untracked = len(changes) - changed
+    state = (
+        "clean tree"
+        if not changes
+        else f"DIRTY tree: {changed} changed and {untracked} untracked files"
+    )
+    return f"source: commit {commit}, {state}"
+
+
 def save_report(name: str, report: str) -> Path:
-    """Write a report to ``bench/results/<name>-<date>.txt``; returns the file."""
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    path = results / f"{name}-{time.strftime('%Y%m%d-%H%M')}.txt"
-    path.write_text(report + "\n")
+    """Write a report, headed by its ``source_line``, to ``bench/results/<name>-<date>.txt``
+    (``$CNSCD_BENCH_RESULTS`` instead of ``bench/results`` when set); returns the file."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M')}.txt"
+    source = source_line()
+    print(source)
+    path.write_text(source + "\n" + report + "\n")
     return path
 
 

@@ -61,6 +61,7 @@ import httpx
 from harness import (
     ROOT,
     SECRET,
+    DatabaseCpu,
     Server,
     cpu_seconds,
     machine_line,
@@ -762,11 +763,13 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
         )
         activities_before = count_rows(url, "activity")
         start: dict[str, Any] = {}
+        database_cpu = DatabaseCpu(url)
 
         def on_start() -> None:
             """The measured part begins: every client has logged in."""
             start["load"] = load_average()
             start["cpu"] = {pid: cpu_seconds(pid) for pid in workers}
+            start["db_cpu"] = database_cpu.sample()
             start["at"] = time.perf_counter()
             if args.ready_file:
                 args.ready_file.write_text(
@@ -789,6 +792,7 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
         cpu_before: dict[int, float] = start["cpu"]
         workers_after = worker_pids(server.process.pid)
         cpu_used = sum(cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in workers_after)
+        db_cpu_used = DatabaseCpu.used(start["db_cpu"], database_cpu.sample())
         load_after = load_average()
     if args.events:
         with args.events.open("w") as events:
@@ -826,6 +830,7 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
     )
     server_errors = sum(n for status, n in statuses.items() if status >= 500 or status == 0)
     cpu_ms = 1000 * cpu_used / len(samples) if samples else float("nan")
+    db_cpu_ms = 1000 * db_cpu_used / len(samples) if samples else float("nan")
 
     checks: list[tuple[str, bool, str]] = []
     if args.outage:
@@ -877,6 +882,8 @@ def load_run(args: argparse.Namespace, url: str) -> LoadOutcome:
         f"{len(samples):,} requests, {len(samples) / elapsed:.1f}/s",
         f"server workers' CPU: {cpu_used:.1f} s, {cpu_ms:.2f} ms per request "
         f"({100 * cpu_used / elapsed:.0f}% of one core)",
+        f"PostgreSQL backends' CPU: {db_cpu_used:.1f} s, {db_cpu_ms:.2f} ms per request "
+        f"({100 * db_cpu_used / elapsed:.0f}% of one core)",
         f"answers other than 2xx: {errors or 'none'}",
     ]
     logged = server_log.read_text(errors="replace").splitlines() if server_log.exists() else []

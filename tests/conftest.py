@@ -23,11 +23,16 @@ from cnscd_api.db import Database
 from cnscd_api.main import create_app
 from cnscd_api.models import Role, User
 from cnscd_api.units.seed import seed_units
-from tests.databases import fresh_database, migrated_engine, postgres_reachable, settings_for
+from tests.databases import (
+    IN_CI,
+    fresh_database,
+    migrated_engine,
+    postgres_reachable,
+    settings_for,
+)
 from tests.factories import Tree, bearer, make_tree, make_user
 
 KON_TUM, GIA_LAI = 62, 64
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _backends() -> tuple[list[str], str]:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
 from cnscd_api.core.security import create_access_token, hash_password
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.models import (
     Activity,
     ActivityCategory,
@@ -69,6 +69,7 @@ def make_village(session: Session, commune: Unit, name: str = "Thôn Đắk Ung"
         id=unit_id,
         name=name,
         search_name=fold(name),
+        name_key=collation_key(name),
         level=UnitLevel.VILLAGE,
         division_type=division_type_from_name(name) or DivisionType.THON,
         parent_id=commune.id,
@@ -115,6 +116,7 @@ def make_user(
         username=username,
         full_name=f"Test {role.value}",
         search_text=fold(f"{username} test {role.value}"),
+        name_key=collation_key(f"Test {role.value}"),
         role=role,
         scope_unit_id=unit.id if unit else None,
         password_hash=password_hash(password),
@@ -133,7 +135,13 @@ def make_team(
     status: TeamStatus = TeamStatus.ACTIVE,
     created_at: datetime | None = None,
 ) -> Team:
-    team = Team(unit_id=unit.id, name=name, search_name=fold(name), status=status)
+    team = Team(
+        unit_id=unit.id,
+        name=name,
+        search_name=fold(name),
+        name_key=collation_key(name),
+        status=status,
+    )
     if created_at is not None:
         team.created_at = team.updated_at = created_at
     session.add(team)
@@ -158,6 +166,7 @@ def make_member(
     member = Member(
         full_name=full_name,
         search_name=fold(full_name),
+        name_key=collation_key(full_name),
         phone=phone or f"09{uuid.uuid4().int % 10**8:08d}",
         email=email,
         birth_year=birth_year,
@@ -210,6 +219,7 @@ def make_campaign(
         code=code or f"test-{uuid.uuid4().hex[:10]}",
         name=name,
         search_name=fold(name),
+        name_key=collation_key(name),
         scope_unit_id=scope_unit.id,
         starts_on=starts_on,
         ends_on=ends_on,

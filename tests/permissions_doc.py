@@ -17,6 +17,22 @@ A user holds one role and one scope unit; everything is limited to that unit's s
 """
 
 
+RULES = """## Rules the table does not show
+
+- **Reports of a closed place** are read and written by whoever may read or write reports
+  in one of its successors (following lineage forward): edit, delete, approve, reject,
+  reopen, approve in a list and re-send in a batch, under the rules of their own units'
+  reports (review tier, `own_report`, frozen once approved, closed campaign, the place
+  valid on the report's date). Anyone else gets 404, as outside the scope. The audit
+  event stays under the closed place and names the successor (`via_unit_id`). Units and
+  campaigns of closed units are read, not written.
+- **Attribution**: nobody changes who recorded a report, nor the organisation of a report
+  a partner recorded (422 `attribution_fixed`). A partner reads in full its own
+  organisation's reports and users' reports naming it as the supporting partner, never
+  another organisation's partner's report.
+"""
+
+
 def render() -> str:
     roles = list(Role)
     lines = [
@@ -51,6 +67,8 @@ def render() -> str:
         "",
         f"The matrix test runs {len(CASES)} routes × {len(roles)} roles × 2 = {total} cases "
         "on each database.",
+        "",
+        RULES.rstrip("\n"),
     ]
     return "\n".join(lines) + "\n"
 

@@ -156,7 +156,7 @@ def test_a_client_chosen_id_is_kept_and_not_reused(client: TestClient, world: Wo
             "date_outside_campaign",
         ),
         (
-            {"categories": ["cashless_payment"], "values": {}},
+            {"categories": ["cashless_payment"], "values": {"people_guided": 5}},
             "body.categories.0",
             "category_not_in_campaign",
         ),
@@ -514,12 +514,55 @@ def test_lists_filter_and_export(
     assert client.get(ACTIVITIES, params={"category": "nope"}, headers=headers).status_code == 422
     newest = client.get(ACTIVITIES, headers=headers).json()["items"][0]
     assert newest["activity_date"] == "2026-03-07"
-    export = client.get(f"{ACTIVITIES}/export", params={"format": "csv"}, headers=headers)
+    export = client.get(
+        f"{ACTIVITIES}/export",
+        params={"format": "csv"},
+        headers={**headers, "Accept-Language": "vi"},
+    )
     assert export.status_code == 200
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Mã hoạt động", "Ngày", "Tổ"]
     assert len(rows) == 4
     assert {row[14] for row in rows[1:]} == {"Chờ duyệt", "Đã duyệt"}
+    # Contents and figures by their names, in the same language as the rest.
+    (dossiers,) = [row for row in rows[1:] if row[1] == "2026-03-05"]
+    assert dossiers[8] == "Hướng dẫn sử dụng dịch vụ công trực tuyến"
+    assert dossiers[9] == "Số hồ sơ dịch vụ công trực tuyến được nộp: 4"
+    english = client.get(f"{ACTIVITIES}/export", params={"format": "csv"}, headers=headers)
+    rows = list(csv.reader(io.StringIO(english.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Activity id", "Date", "Team"]
+    assert {row[14] for row in rows[1:]} == {"Submitted", "Approved"}
+    (dossiers,) = [row for row in rows[1:] if row[1] == "2026-03-05"]
+    assert dossiers[8] == "Using online public services"
+    assert dossiers[9] == "Online public-service dossiers submitted: 4"
+    for row in rows[1:]:
+        assert "online_public_services" not in row, row
+        assert "_" not in row[9], row
+
+
+def test_an_export_cell_separates_names_that_hold_commas(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Several contents in one cell are joined by ` | `: the names hold commas."""
+    make_activity(
+        session,
+        world.team,
+        world.leader,
+        day=date(2026, 3, 1),
+        categories=("business_ecommerce", "payment_accounts"),
+        values={"people_guided": 3},
+    )
+    session.commit()
+    export = client.get(
+        f"{ACTIVITIES}/export",
+        params={"format": "csv"},
+        headers={**world.headers["district"], "Accept-Language": "vi"},
+    )
+    (row,) = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1:]
+    assert row[8].split(" | ") == [
+        "Đưa doanh nghiệp, hợp tác xã, hộ kinh doanh lên sàn thương mại điện tử",
+        "Mở tài khoản ngân hàng, tài khoản thanh toán và ví điện tử",
+    ]
 
 
 def test_viewers_do_not_read_reports(
@@ -528,3 +571,59 @@ def test_viewers_do_not_read_reports(
     viewer = make_user(session, Role.VIEWER, tree.dak_glei)
     session.commit()
     assert client.get(ACTIVITIES, headers=bearer(settings, viewer)).status_code == 403
+
+
+# --- values: a report counts something ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values", [{}, {"people_guided": 0}, {"people_guided": 0, "vneid_level2_activated": 0}]
+)
+def test_a_report_that_counts_nothing_is_refused_everywhere(
+    client: TestClient, world: World, values: dict[str, int]
+) -> None:
+    """A report, a batch item and an edit must count at least one indicator above 0: a
+    client that lost the values on the way (as openapi-python-client's did) is told so
+    instead of storing a report of nothing, or wiping the stored counts."""
+    headers = world.headers["leader"]
+    created = client.post(ACTIVITIES, json=report(world, values=values), headers=headers)
+    assert created.status_code == 422, created.text
+    assert [(e["field"], e["code"]) for e in created.json()["errors"]] == [
+        ("body.values", "values_required")
+    ]
+    missing = report(world)
+    del missing["values"]
+    assert codes(client.post(ACTIVITIES, json=missing, headers=headers)) == ["missing"]
+    batch = client.post(
+        f"{ACTIVITIES}/batch",
+        json={"activities": [report(world, id=str(uuid.uuid4()), values=values)]},
+        headers=headers,
+    ).json()
+    assert batch["invalid"] == 1
+    assert [(e["field"], e["code"]) for e in batch["items"][0]["errors"]] == [
+        ("body.activities.0.values", "values_required")
+    ]
+    assert client.get(ACTIVITIES, headers=headers).json()["total"] == 0
+    made = client.post(ACTIVITIES, json=report(world), headers=headers).json()
+    edit = client.patch(f"{ACTIVITIES}/{made['id']}", json={"values": values}, headers=headers)
+    assert edit.status_code == 422, edit.text
+    stored = client.get(f"{ACTIVITIES}/{made['id']}", headers=headers).json()
+    assert stored["values"] == {"people_guided": 35, "vneid_level2_activated": 12}
+    assert stored["version"] == 1
+
+
+def test_values_are_published_as_maps_generators_understand(client: TestClient) -> None:
+    """`additionalProperties` holds the count's schema (generators make a map of it), the
+    key rule is `propertyNames`; no `patternProperties` with `additionalProperties:
+    false`, which openapi-python-client 0.29 turned into an empty class."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("ActivityCreate", "ActivityBatchItem", "ActivityUpdate"):
+        field = schemas[name]["properties"]["values"]
+        (values,) = [b for b in field.get("anyOf", [field]) if b.get("type") == "object"]
+        assert "patternProperties" not in values, name
+        assert values["additionalProperties"]["type"] == "integer", name
+        assert values["additionalProperties"]["minimum"] == 0, name
+        assert values["propertyNames"] == {"pattern": "^[a-z][a-z0-9_]{1,63}$"}, name
+        assert values["minProperties"] == 1, name
+    assert "values" in schemas["ActivityCreate"]["required"]
+    assert "values" in schemas["ActivityBatchItem"]["required"]

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from jose import jwt
+from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
@@ -20,9 +21,10 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.auth import service as auth_service
 from cnscd_api.config import Settings
+from cnscd_api.core import security
 from cnscd_api.core.errors import ProblemError
-from cnscd_api.core.security import create_access_token, verify_password
-from cnscd_api.core.text import fold
+from cnscd_api.core.security import create_access_token, verify_and_update_password
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
 from cnscd_api.models import AuditEvent, Role, Unit, User, utcnow
@@ -158,10 +160,55 @@ def unsigned(settings: Settings, officer: User) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(valid)}."
 
 
+def private_key_pem(kind: str) -> str:
+    """A freshly made RSA or EC private key: what an attacker signs with."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if kind == "rsa"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def relabelled(settings: Settings, officer: User, algorithm: str) -> str:
+    """A token whose header names ``algorithm`` but whose signature is HMAC-SHA256 with
+    the server's own secret: the key-confusion attempt (a verifier that took the
+    header's word and used the secret as the key of that algorithm)."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def encode(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    claims = jwt.get_unverified_claims(forged(settings, officer))
+    header = encode(json.dumps({"alg": algorithm, "typ": "JWT"}).encode())
+    signed = f"{header}.{encode(json.dumps(claims).encode())}"
+    mac = hmac.new(settings.signing_key().encode(), signed.encode(), hashlib.sha256).digest()
+    return f"{signed}.{encode(mac)}"
+
+
 REJECTED_TOKENS: dict[str, Callable[[Settings, User], str]] = {
     "alg none": lambda s, u: unsigned(s, u),
     "HS512": lambda s, u: forged(s, u, algorithm="HS512"),
     "HS384": lambda s, u: forged(s, u, algorithm="HS384"),
+    "RS256 with a key of its own": lambda s, u: forged(
+        s, u, algorithm="RS256", key=private_key_pem("rsa")
+    ),
+    "ES256 with a key of its own": lambda s, u: forged(
+        s, u, algorithm="ES256", key=private_key_pem("ec")
+    ),
+    "RS256 header, signed with the secret": lambda s, u: relabelled(s, u, "RS256"),
+    "ES256 header, signed with the secret": lambda s, u: relabelled(s, u, "ES256"),
+    "HS512 header, signed with the secret as HS256": lambda s, u: relabelled(s, u, "HS512"),
     "bad signature": lambda s, u: forged(s, u, key="another-secret-that-is-32-bytes-long!!"),
     "expired": lambda s, u: create_access_token(
         s, f"user:{u.id}", now=utcnow() - timedelta(hours=1)
@@ -198,6 +245,30 @@ def test_rejected_access_tokens(
         ).status_code
         == 200
     )
+
+
+def test_a_password_hashed_with_older_parameters_is_hashed_again_on_login(
+    client: TestClient, session: Session, officer: User
+) -> None:
+    """When the Argon2 parameters change, each account's hash is brought up to them at its
+    next login (the password is known only then); the account's version does not move."""
+    weak = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    officer.password_hash = weak
+    session.add(officer)
+    session.commit()
+    version = officer.version
+    assert login(client, "xa.officer").status_code == 200
+    session.expire_all()
+    stored = session.get(User, officer.id)
+    assert stored is not None
+    assert stored.password_hash != weak
+    assert stored.password_hash is not None
+    assert stored.password_hash.startswith(security.hash_password("x").rsplit("$", 2)[0] + "$")
+    assert stored.version == version
+    assert login(client, "xa.officer").status_code == 200
+    session.expire_all()
+    assert session.get(User, officer.id).password_hash == stored.password_hash  # type: ignore[union-attr]
+    assert login(client, "xa.officer", "Wrong-password-1").status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -691,11 +762,24 @@ def test_a_revoked_family_gets_no_grace(
 
 GUESSER = "100.64.0.2"
 CHEAP_HASHER = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)
+_undo: list[Callable[[], None]] = []
+
+
+@pytest.fixture(autouse=True)
+def _restore_hashing() -> Iterator[None]:
+    yield
+    while _undo:
+        _undo.pop()()
 
 
 def cheap_users(session: Session, unit: Unit, count: int, prefix: str) -> list[str]:
     """Users whose password (PASSWORD) verifies in microseconds: the throttle is under
-    test, not Argon2."""
+    test, not Argon2 (the app hashes with the same cheap parameters meanwhile, so a login
+    does not store a costly hash in their place)."""
+    cheap = PasswordHash((CHEAP_HASHER,))
+    patch = pytest.MonkeyPatch()
+    patch.setattr(security, "_password_hash", cheap)
+    _undo.append(patch.undo)
     password_hash = CHEAP_HASHER.hash(PASSWORD)
     usernames = [f"{prefix}.{number:04d}" for number in range(count)]
     session.add_all(
@@ -703,6 +787,7 @@ def cheap_users(session: Session, unit: Unit, count: int, prefix: str) -> list[s
             username=username,
             full_name=username,
             search_text=fold(username),
+            name_key=collation_key(username),
             role=Role.VIEWER,
             scope_unit_id=unit.id,
             password_hash=password_hash,
@@ -774,11 +859,11 @@ def test_one_address_guessing_is_held_to_a_few_checks_an_hour(
     targets = cheap_users(session, tree.dak_glei, 200, "target")
     checks: list[str] = []
 
-    def counting_verify(password: str, password_hash: str | None) -> bool:
+    def counting_verify(password: str, password_hash: str | None) -> tuple[bool, str | None]:
         checks.append(password)
-        return verify_password(password, password_hash)
+        return verify_and_update_password(password, password_hash)
 
-    monkeypatch.setattr("cnscd_api.auth.service.verify_password", counting_verify)
+    monkeypatch.setattr("cnscd_api.auth.service.verify_and_update_password", counting_verify)
     outcomes: list[str] = []
     for second in range(3600):
         clock.advance(1)
@@ -821,3 +906,25 @@ def test_an_ipv6_client_counts_by_its_slash_64(
         assert login(second, targets[2]).status_code == 429
     with TestClient(app, client=("2001:db8:1:3::10", 40000)) as neighbour:
         assert login(neighbour, targets[2]).status_code == 200
+
+
+def test_tokens_never_load_the_ecdsa_module() -> None:
+    """``ecdsa`` (CVE-2024-23342, timing of ECDSA signing) comes with python-jose, but
+    signing and verifying our tokens never imports it (docs/decisions.md)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pydantic import SecretStr\n"
+        "from cnscd_api.config import Settings\n"
+        "from cnscd_api.core.security import create_access_token, decode_access_token\n"
+        "settings = Settings(secret_key=SecretStr('s' * 48), _env_file=None)\n"
+        "token, _ = create_access_token(settings, 'user:00000000-0000-0000-0000-000000000001')\n"
+        "decode_access_token(settings, token)\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'ecdsa'], 'ecdsa loaded'\n"
+    )
+    done = subprocess.run(  # noqa: S603 -- our own interpreter, a fixed script
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr

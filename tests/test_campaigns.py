@@ -13,6 +13,8 @@ from sqlmodel import Session
 
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
+from cnscd_api.core.text import collation_key
+from cnscd_api.flows.reform2025 import apply_reform
 from cnscd_api.models import Campaign, DivisionType, Role, Unit, UnitLevel, User
 from cnscd_api.units.naming import division_type_from_name
 from tests.factories import Tree, bearer, give_target, make_campaign, make_user
@@ -320,6 +322,25 @@ def test_status_follows_the_dates(admin_client: TestClient, session: Session, tr
     assert listed(active_on=str(TODAY - timedelta(days=5))) == {str(in_grace.id)}
 
 
+def test_search_matches_a_campaign_s_name_or_code(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    peak = make_campaign(session, tree.kon_tum, "CDS-2024-kontum")
+    other = make_campaign(session, tree.kon_tum, "vneid-2025")
+    session.commit()
+
+    def found(q: str) -> set[str]:
+        items = admin_client.get(CAMPAIGNS, params={"q": q}).json()["items"]
+        return {item["id"] for item in items}
+
+    assert found("cds-2024") == {str(peak.id)}
+    assert found("CDS 2024 KONTUM") == {str(peak.id)}
+    assert found("vneid-2025") == {str(other.id)}
+    assert found("cds_2024") == set()  # an underscore is a character, not a wildcard
+    name_word = peak.name.split()[0]
+    assert str(peak.id) in found(name_word)
+
+
 def test_the_unit_filter_finds_campaigns_above_and_below_a_unit(
     admin_client: TestClient, session: Session, tree: Tree
 ) -> None:
@@ -517,6 +538,7 @@ def test_a_commune_directly_under_the_province_is_targeted_by_the_province(
         id=unit_id,
         name=name,
         search_name="xa moi hai cap",
+        name_key=collation_key(name),
         level=UnitLevel.COMMUNE,
         division_type=division_type_from_name(name) or DivisionType.XA,
         parent_id=tree.kon_tum.id,
@@ -594,3 +616,42 @@ def test_a_closed_campaign_keeps_its_targets(
     response = put_targets(admin_client, campaign.id, tree.kon_tum, [])
     assert response.status_code == 409
     assert response.json()["code"] == "campaign_closed"
+
+
+def test_a_campaign_of_a_unit_closed_by_the_reform_is_history_and_says_so(
+    client: TestClient, session: Session, settings: Settings, tree: Tree
+) -> None:
+    """After the 2025 reform Quảng Ngãi's admin reads Kon Tum's 2024 peak; changing it
+    answered `campaign_not_yours` "belongs to a unit above your scope", which was not
+    true. It is history now: 409 `campaign_scope_closed`, naming the unit and its day."""
+    admin = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum)
+    peak = make_campaign(
+        session, tree.kon_tum, starts_on=date(2024, 10, 1), ends_on=date(2024, 10, 10)
+    )
+    session.commit()
+    apply_reform(session, "62")
+    session.commit()
+    session.refresh(admin)  # now Quảng Ngãi's admin
+    headers = headers_of(settings, admin)
+    path = f"{CAMPAIGNS}/{peak.id}"
+    assert client.get(path, headers=headers).status_code == 200
+    attempts = {
+        "reopen": client.post(
+            f"{path}/reopen",
+            json={"reason": "Bổ sung số liệu", "until": str(TODAY)},
+            headers=headers,
+        ),
+        "edit": client.patch(path, json={"name": "Cao điểm 2024 (sửa)"}, headers=headers),
+        "close": client.post(f"{path}/close", json={"reason": "Kết thúc"}, headers=headers),
+    }
+    for name, answer in attempts.items():
+        assert answer.status_code == 409, (name, answer.text)
+        assert answer.json()["code"] == "campaign_scope_closed", name
+        assert "Tỉnh Kon Tum" in answer.json()["detail"]
+        assert "2025-06-30" in answer.json()["detail"]
+    vietnamese = client.patch(
+        path, json={"name": "Cao điểm 2024 (sửa)"}, headers={**headers, "Accept-Language": "vi"}
+    )
+    assert "lịch sử" in vietnamese.json()["detail"]
+    session.expire_all()
+    assert session.get(Campaign, peak.id).name == peak.name  # type: ignore[union-attr]

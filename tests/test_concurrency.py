@@ -217,7 +217,7 @@ def _write_from_both(
                         "team_id": team_id,
                         "activity_date": "2024-10-05",
                         "categories": ["vneid"],
-                        "values": {"people_guided": writer + round_},
+                        "values": {"people_guided": writer + round_ + 1},
                     },
                     headers={"Idempotency-Key": uuid.uuid4().hex},
                 )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
@@ -89,6 +92,78 @@ def test_demo_users_cannot_log_in_in_production(
             assert client.post("/api/v1/auth/token", data=form).status_code == expected
 
 
+def readme_figure(pattern: str) -> int:
+    from tests.databases import ROOT
+
+    found = re.search(pattern, (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found is not None, pattern
+    return int(found.group(1).replace(",", ""))
+
+
+def demo_fingerprint(session: Session) -> str:
+    """What the demo's reports say, without their random ids: per report its team's unit
+    and name, day, status, contents, values and how many took part (a hash of it)."""
+    import hashlib
+
+    from cnscd_api.models import (
+        Activity,
+        ActivityCategory,
+        ActivityMember,
+        ActivityValue,
+        ContentCategory,
+        Indicator,
+    )
+
+    def by_activity(rows: Any) -> dict[Any, list[Any]]:
+        found: dict[Any, list[Any]] = {}
+        for activity_id, value in rows:
+            found.setdefault(activity_id, []).append(value)
+        return found
+
+    categories = by_activity(
+        session.exec(
+            select(ActivityCategory.activity_id, ContentCategory.code).join(
+                ContentCategory, col(ContentCategory.id) == col(ActivityCategory.category_id)
+            )
+        ).all()
+    )
+    values = by_activity(
+        (activity_id, f"{code}:{value}")
+        for activity_id, code, value in session.exec(
+            select(ActivityValue.activity_id, Indicator.code, ActivityValue.value).join(
+                Indicator, col(Indicator.id) == col(ActivityValue.indicator_id)
+            )
+        ).all()
+    )
+    members = Counter(session.exec(select(ActivityMember.activity_id)).all())
+    reports = sorted(
+        (
+            "/".join(path_names),
+            name,
+            day.isoformat(),
+            str(status),
+            ",".join(sorted(categories.get(activity_id, []))),
+            ",".join(sorted(values.get(activity_id, []))),
+            members[activity_id],
+        )
+        for activity_id, path_names, name, day, status in session.execute(
+            sa.select(
+                col(Activity.id),
+                col(Unit.path_names),
+                col(Team.name),
+                col(Activity.activity_date),
+                col(Activity.status),
+            )
+            .join(Team, col(Team.id) == col(Activity.team_id))
+            .join(Unit, col(Unit.id) == col(Team.unit_id))
+        ).all()
+    )
+    return hashlib.sha256(repr(reports).encode()).hexdigest()
+
+
+DEMO_FINGERPRINT = "bf3e9ad72fe43226cc7de28baa8194413154587835df6b5d6c30938d1ea52adf"
+
+
 def test_the_2024_peak_has_targets_and_most_teams_reporting_on_most_days(
     session: Session,
 ) -> None:
@@ -100,8 +175,11 @@ def test_the_2024_peak_has_targets_and_most_teams_reporting_on_most_days(
     seed_demo_data(session)
     assert seed_demo_campaign(session)
     reports = seed_demo_activities(session)
-    # 566 teams over ten days, about four in five reporting each day.
+    # 566 teams over ten days, about four in five reporting each day; the same reports on
+    # SQLite and PostgreSQL (this test runs on both), as many as the README says.
     assert 566 * 10 * 0.75 < reports < 566 * 10 * 0.85
+    assert reports == readme_figure(r"The demo has ([\d,]+) reports of the October 2024 peak")
+    assert demo_fingerprint(session) == DEMO_FINGERPRINT, demo_fingerprint(session)
     days = session.exec(
         select(func.min(Activity.activity_date), func.max(Activity.activity_date))
     ).one()
@@ -148,6 +226,33 @@ def test_reset_restores_a_deleted_demo_user_with_the_demo_password(
     assert client.post("/api/v1/auth/token", data=form).status_code == 200
 
 
+def test_reset_lets_a_locked_out_demo_user_log_in_again(
+    session: Session, client: object, settings: object
+) -> None:
+    """Someone typed a demo user's password wrong until the username locked (429): the
+    reset ends the lock, and the demo password logs in at once."""
+    from fastapi.testclient import TestClient
+
+    from cnscd_api.config import Settings
+    from cnscd_api.demo import DEMO_PASSWORD, reset_demo_users, seed_demo_users
+
+    assert isinstance(client, TestClient)
+    assert isinstance(settings, Settings)
+    seed_demo_users(session)
+    session.commit()
+    wrong = {"grant_type": "password", "username": "huyen.dakglei", "password": "Wrong-guess-1"}
+    for _ in range(settings.login_max_failures):
+        assert client.post("/api/v1/auth/token", data=wrong).status_code == 401
+    form = {**wrong, "password": DEMO_PASSWORD}
+    locked = client.post("/api/v1/auth/token", data=form)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "too_many_failed_logins"
+
+    reset_demo_users(session)
+    session.commit()
+    assert client.post("/api/v1/auth/token", data=form).status_code == 200
+
+
 def test_reset_after_the_reform_puts_the_demo_users_on_today_s_units(
     session: Session, client: object
 ) -> None:
@@ -157,7 +262,7 @@ def test_reset_after_the_reform_puts_the_demo_users_on_today_s_units(
     from fastapi.testclient import TestClient
 
     from cnscd_api.demo import DEMO_PASSWORD, demo_logins, reset_demo_users, seed_demo_users
-    from cnscd_api.units.reform2025 import apply_reform
+    from cnscd_api.flows.reform2025 import apply_reform
 
     assert isinstance(client, TestClient)
     seed_demo_users(session)

@@ -4,6 +4,7 @@ duplicates, failures that release the key, and keys that are each caller's own."
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ def test_a_retry_replays_the_first_answer(admin_client: TestClient, team: Team) 
     headers = {"Idempotency-Key": "phone-42-report-7"}
     first = admin_client.post(ACTIVITIES, json=activity_body(team), headers=headers)
     assert first.status_code == 201, first.text
-    assert "idempotent-replayed" not in first.headers
+    assert first.headers["idempotent-replayed"] == "false"
     again = admin_client.post(ACTIVITIES, json=activity_body(team), headers=headers)
     assert again.status_code == 201
     assert again.headers["idempotent-replayed"] == "true"
@@ -80,7 +81,7 @@ def test_a_failed_request_releases_its_key(admin_client: TestClient, team: Team)
     # The corrected request, with the same key, runs.
     good = admin_client.post(ACTIVITIES, json=activity_body(team), headers=headers)
     assert good.status_code == 201, good.text
-    assert "idempotent-replayed" not in good.headers
+    assert good.headers["idempotent-replayed"] == "false"
 
 
 def test_keys_are_each_caller_s_own(
@@ -94,7 +95,7 @@ def test_keys_are_each_caller_s_own(
     second = client.post(ACTIVITIES, json=activity_body(team), headers={**two, **key})
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] != second.json()["id"]
-    assert "idempotent-replayed" not in second.headers
+    assert second.headers["idempotent-replayed"] == "false"
 
 
 def test_a_malformed_key_is_refused(admin_client: TestClient, team: Team) -> None:
@@ -234,4 +235,54 @@ def test_an_effect_refused_at_commit_is_answered_and_frees_its_key(
     monkeypatch.setattr(idempotency.Claim, "complete", real)
     retried = admin_client.post(ACTIVITIES, json=activity_body(team), headers=headers)
     assert retried.status_code == 201, retried.text
-    assert "idempotent-replayed" not in retried.headers
+    assert retried.headers["idempotent-replayed"] == "false"
+
+
+def test_one_length_for_keys_in_the_readme_the_document_and_the_server(
+    app: FastAPI, admin_client: TestClient, team: Team
+) -> None:
+    """The README, the published pattern and the server agree on 1–200 characters."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"`Idempotency-Key` header \(1–(\d+) visible ASCII", readme)
+    assert stated is not None
+    parameter = next(
+        p
+        for p in app.openapi()["paths"][ACTIVITIES]["post"]["parameters"]
+        if p["name"] == "Idempotency-Key"
+    )
+    published = re.search(r"\{1,(\d+)\}", parameter["schema"]["pattern"])
+    assert published is not None
+    longest = int(stated.group(1))
+    assert int(published.group(1)) == longest == 200
+    assert re.fullmatch(parameter["schema"]["pattern"], "k" * longest)
+    at_limit = admin_client.post(
+        ACTIVITIES, json=activity_body(team), headers={"Idempotency-Key": "k" * longest}
+    )
+    assert at_limit.status_code == 201, at_limit.text
+    past = admin_client.post(
+        ACTIVITIES, json=activity_body(team), headers={"Idempotency-Key": "k" * (longest + 1)}
+    )
+    assert past.status_code == 422
+    assert past.json()["errors"][0]["field"] == "header.Idempotency-Key"
+
+
+def test_every_first_success_of_a_post_says_it_is_not_a_replay(
+    app: FastAPI, admin_client: TestClient, team: Team
+) -> None:
+    """The document declares `Idempotent-Replayed` on every POST success: first answers,
+    with a key or without, carry `false`; a replay carries `true`."""
+    declared = app.openapi()["components"]["headers"]["Idempotent-Replayed"]["schema"]
+    assert declared["enum"] == ["true", "false"]
+    without_key = admin_client.post(ACTIVITIES, json=activity_body(team))
+    assert without_key.status_code == 201, without_key.text
+    assert without_key.headers["idempotent-replayed"] == "false"
+    keyed = {"Idempotency-Key": "first-answer"}
+    first = admin_client.post(ACTIVITIES, json=activity_body(team), headers=keyed)
+    assert first.headers["idempotent-replayed"] == "false"
+    again = admin_client.post(ACTIVITIES, json=activity_body(team), headers=keyed)
+    assert again.headers["idempotent-replayed"] == "true"
+    login = admin_client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "x", "password": "y"}
+    )
+    assert login.status_code == 401
+    assert "idempotent-replayed" not in login.headers  # only successes are declared

@@ -21,6 +21,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cnscd_api.config import Settings
+from cnscd_api.core.text import collation_key
 from cnscd_api.models import Member, Role, Team
 from tests.factories import Tree, bearer, make_team, make_user
 
@@ -352,7 +353,7 @@ def test_xlsx_cells_typed_by_excel_are_understood(admin_client: TestClient, team
             None,
             None,
             str(team.id),
-            datetime(2024, 9, 1),
+            datetime(2024, 9, 1),  # noqa: DTZ001 -- a spreadsheet cell holds a naive date
         ],
     ]
     response = upload(admin_client, xlsx_bytes(rows), "so-lieu.xlsx")
@@ -679,7 +680,12 @@ def test_an_upload_past_the_limit_is_refused_before_parsing(
 def test_each_imported_member_is_audited_without_raw_phones(
     admin_client: TestClient, session: Session, tree: Tree
 ) -> None:
-    team = Team(unit_id=tree.dak_pek_village.id, name="Tổ nhập", search_name="to nhap")
+    team = Team(
+        unit_id=tree.dak_pek_village.id,
+        name="Tổ nhập",
+        search_name="to nhap",
+        name_key=collation_key("Tổ nhập"),
+    )
     session.add(team)
     session.commit()
     content = (
@@ -893,3 +899,18 @@ def test_runs_of_spaces_in_names_become_one_but_tabs_are_refused(
     tabbed = one_row(team, **{"0": "Y Thị\tHoa"})
     problems = errors_by_row(upload(admin_client, csv_bytes([tabbed])))
     assert [(e["column"], e["code"]) for e in problems[2]] == [("Họ và tên", "value_error")]
+
+
+def test_allowed_values_are_listed_so_that_names_with_commas_stay_whole(
+    admin_client: TestClient, session: Session, team: Team
+) -> None:
+    """`Cán bộ, công chức xã` is one value: the list is joined by ` | `, in both languages."""
+    row = one_row(team, **{str(HEADERS.index("Thành phần")): "Hội Sinh viên"})
+    for language in ("en", "vi"):
+        answer = upload(admin_client, csv_bytes([row]), headers={"Accept-Language": language})
+        [error] = errors_by_row(answer)[2]
+        allowed = error["message"].split(": ", 1)[1].rstrip(".").split(" | ")
+        assert "Cán bộ, công chức xã" in allowed, error["message"]
+        assert "Tổ dân cư, thôn, tổ dân phố" in allowed
+        assert len(allowed) == 9
+    assert member_count(session) == 0

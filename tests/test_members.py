@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from cnscd_api.config import Settings
+from cnscd_api.core import clock
 from cnscd_api.models import (
     Affiliation,
     Member,
@@ -114,14 +116,64 @@ def test_create_member_normalises_the_phone(admin_client: TestClient, team: Team
     assert team_read["member_count"] == 1
 
 
-@pytest.mark.parametrize("phone", ["0123", "+1 202 555 0123", "024 3825 1234", "phone"])
+@pytest.mark.parametrize(
+    "phone",
+    ["0123", "+1 202 555 0123", "024 3825 1234", "phone", "+2-02 3-0 55.21", "0912\u200b345678"],
+)
 def test_invalid_phone_is_a_422_naming_the_field(
     admin_client: TestClient, team: Team, phone: str
 ) -> None:
+    """One code for a phone that is not a Vietnamese mobile number, as the README says,
+    whether its form or its range is wrong (it was `value_error` or
+    `string_pattern_mismatch`)."""
     response = admin_client.post(MEMBERS, json=member_body(team, phone=phone))
     assert response.status_code == 422, response.text
-    assert [error["field"] for error in response.json()["errors"]] == ["body.phone"]
+    errors = [(error["field"], error["code"]) for error in response.json()["errors"]]
+    assert errors == [("body.phone", "phone_invalid")]
     assert listed(admin_client) == []
+    imported = admin_client.post(
+        f"{MEMBERS}/import",
+        files={
+            "file": (
+                "m.csv",
+                f"Họ và tên,Thành phần,Số điện thoại,Mã tổ\nA,Công an,{phone},{team.id}\n".encode(),
+            )
+        },
+    )
+    assert imported.status_code == 422, imported.text
+    assert [e["code"] for e in imported.json()["errors"]] == ["phone_invalid"]
+
+
+ACCEPTED_PHONES = [
+    "0912345678",
+    "0912 345 678",
+    "091.234.5678",
+    "091-234-5678",
+    "+84912345678",
+    "+84 912 345 678",
+    "84912345678",
+    "+84 0912 345 678",
+    "912345678",
+    "0312345678",
+]
+
+
+def test_the_published_phone_pattern_states_what_the_server_accepts(
+    admin_client: TestClient, team: Team
+) -> None:
+    """The pattern used to take "+2-02 3-0 55.21" (any 9 to 12 digits), which the server
+    refuses. Now every form it takes is one the server accepts, and the forms people
+    write match it."""
+    schema = admin_client.get("/openapi.json").json()["components"]["schemas"]
+    pattern = schema["MemberCreate"]["properties"]["phone"]["anyOf"][0]["pattern"]
+    assert re.fullmatch(pattern, "+2-02 3-0 55.21") is None
+    for phone in ACCEPTED_PHONES:
+        assert re.fullmatch(pattern, phone), phone
+        response = admin_client.post(
+            MEMBERS, json=member_body(team, full_name=f"Người {phone}", phone=phone)
+        )
+        assert response.status_code == 201, (phone, response.text)
+        admin_client.delete(f"{MEMBERS}/{response.json()['id']}")
 
 
 def test_unknown_affiliation_is_a_422(admin_client: TestClient, team: Team) -> None:
@@ -166,7 +218,7 @@ def test_moving_to_another_team_keeps_the_first_membership(
     assert moved.json()["active"] is True
 
     history = admin_client.get(url).json()["memberships"]
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     assert history == [
         {
             "team_id": str(team.id),
@@ -678,3 +730,31 @@ def test_leaving_with_a_move_names_left_on(
     )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["body.left_on"]
+
+
+# --- Vietnam's calendar ---------------------------------------------------------------
+
+
+@pytest.fixture
+def vietnam_ahead_of_the_server(monkeypatch: pytest.MonkeyPatch) -> date:
+    """01:00 in Vietnam on a server kept in UTC: Vietnam's date is already the next day
+    (the clock the system speaks), the server's is still the day before."""
+    tomorrow = date.today() + timedelta(days=1)  # noqa: DTZ011 -- the server's own date
+    monkeypatch.setattr(clock, "today", lambda: tomorrow)
+    return tomorrow
+
+
+def test_joining_on_vietnam_s_today_is_accepted_while_the_server_is_still_on_yesterday(
+    admin_client: TestClient, team: Team, vietnam_ahead_of_the_server: date
+) -> None:
+    today = vietnam_ahead_of_the_server.isoformat()
+    joined = admin_client.post(MEMBERS, json=member_body(team, joined_on=today))
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["joined_on"] == today
+    defaulted = admin_client.post(MEMBERS, json=member_body(team, full_name="Y Thị Mai"))
+    assert defaulted.status_code == 201, defaulted.text
+    assert defaulted.json()["joined_on"] == today
+    tomorrow = (vietnam_ahead_of_the_server + timedelta(days=1)).isoformat()
+    future = admin_client.post(MEMBERS, json=member_body(team, joined_on=tomorrow))
+    assert future.status_code == 422
+    assert future.json()["errors"][0]["field"] == "body.joined_on"

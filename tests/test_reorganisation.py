@@ -13,6 +13,8 @@ from sqlmodel import Session, col, func, select
 
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
+from cnscd_api.flows.reform2025 import EFFECTIVE_DATE, ReformDataError, apply_reform, load_plan
+from cnscd_api.flows.reform_report import describe
 from cnscd_api.models import (
     Activity,
     AuditEvent,
@@ -25,8 +27,6 @@ from cnscd_api.models import (
     UnitMove,
     User,
 )
-from cnscd_api.units.reform2025 import EFFECTIVE_DATE, ReformDataError, apply_reform, load_plan
-from cnscd_api.units.reform_report import describe
 from cnscd_api.units.seed import seed_units
 from tests.factories import Tree, bearer, make_activity, make_team, make_user, make_village
 

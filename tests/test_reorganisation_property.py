@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.core.permissions import Principal, PrincipalKind, permissions_for
 from cnscd_api.core.scope import ancestor_ids
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
+from cnscd_api.flows import reorganisations
 from cnscd_api.models import DivisionType, Role, Team, Unit, UnitLevel, UnitLineage, User
 from cnscd_api.models.stats import ALL
 from cnscd_api.stats.aggregates import UNIT_DAY, UNIT_DAY_HISTORY
-from cnscd_api.units import reorganisations
 from cnscd_api.units.schemas import ReorganisationCreate
 from tests.factories import make_activity, make_team, make_user, make_village
 
@@ -34,6 +34,7 @@ def unit(session: Session, parent: Unit | None, name: str, level: UnitLevel) -> 
         id=unit_id,
         name=name,
         search_name=fold(name),
+        name_key=collation_key(name),
         level=level,
         division_type=DivisionType.XA if level is UnitLevel.COMMUNE else DivisionType.HUYEN,
         parent_id=parent.id if parent else None,

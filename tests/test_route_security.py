@@ -16,6 +16,8 @@ PUBLIC = {
     "/docs/oauth2-redirect",
     "/redoc",
     "/static-offline-docs",
+    "/dashboard",
+    "/static-offline-docs/redoc.standalone.js",
     "/api/v1/auth/token",
     "/api/v1/auth/refresh",
 }

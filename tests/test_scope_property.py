@@ -12,7 +12,7 @@ from sqlmodel import Session
 from cnscd_api.core.errors import NotFound
 from cnscd_api.core.permissions import Principal, PrincipalKind, permissions_for
 from cnscd_api.core.scope import get_or_404, scoped
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.models import DivisionType, Role, Unit, UnitLevel
 
 LEVELS = [UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE, UnitLevel.VILLAGE]
@@ -40,6 +40,7 @@ def build(session: Session, parents: tuple[int | None, ...]) -> list[Unit]:
             id=unit_id,
             name=name,
             search_name=fold(name),
+            name_key=collation_key(name),
             level=LEVELS[depth],
             division_type=DivisionType.THON,
             parent_id=parent.id if parent else None,

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
 from cnscd_api.db import Database
+from cnscd_api.flows.reform2025 import apply_reform
 from cnscd_api.main import create_app
 from cnscd_api.models import Campaign, Role, Team, Unit, User
 from cnscd_api.models.stats import ALL, NATION
@@ -34,7 +35,6 @@ from cnscd_api.stats.aggregates import (
     UNIT_DAY_HISTORY,
 )
 from cnscd_api.stats.rebuild import rebuild
-from cnscd_api.units.reform2025 import apply_reform
 from cnscd_api.units.seed import seed_units
 from tests.conftest import GIA_LAI, KON_TUM
 from tests.databases import fresh_database, migrated_engine, settings_for
@@ -206,11 +206,11 @@ OPS = st.lists(
             st.just("create"),
             st.integers(0, 2),
             st.integers(1, 12),
-            st.integers(0, 50),
+            st.integers(1, 50),  # a report counts something
             st.one_of(st.none(), st.integers(0, 9)),
         ),
         st.tuples(
-            st.sampled_from(["approve", "reject", "reopen", "delete", "edit"]), st.integers(0, 20)
+            st.sampled_from(["approve", "reject", "reopen", "delete", "edit"]), st.integers(1, 20)
         ),
     ),
     min_size=1,

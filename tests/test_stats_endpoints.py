@@ -582,6 +582,44 @@ def test_every_endpoint_answers_csv_and_etags(
     assert "Đắk Glei" in as_csv.content.decode("utf-8") or path.startswith("/teams")
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/overview", {}),
+        ("/timeseries", {"indicator": "people_guided"}),
+        ("/teams/ranking", {"indicator": "people_guided"}),
+        ("/campaigns/{campaign}/progress", {}),
+        ("/campaigns/{campaign}/completeness", {}),
+    ],
+)
+def test_format_in_the_query_chooses_csv_or_json_whatever_accept_says(
+    client: TestClient, world: World, path: str, params: dict[str, str]
+) -> None:
+    """A generated client (or a link) cannot pick `Accept`: `format=csv` asks for the CSV
+    that `Accept: text/csv` gets, `format=json` for JSON even when `Accept` prefers CSV;
+    the document declares the parameter on every such operation."""
+    url = STATS + path.format(campaign=world.campaign.id)
+    headers = world.headers["district"]
+    negotiated = client.get(url, params=params, headers={**headers, "Accept": "text/csv"})
+    as_csv = client.get(url, params={**params, "format": "csv"}, headers=headers)
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert as_csv.content == negotiated.content
+    assert as_csv.headers["etag"] == negotiated.headers["etag"]
+    as_json = client.get(
+        url, params={**params, "format": "json"}, headers={**headers, "Accept": "text/csv"}
+    )
+    assert as_json.headers["content-type"] == "application/json"
+    assert as_json.json() == client.get(url, params=params, headers=headers).json()
+    wrong = client.get(url, params={**params, "format": "xlsx"}, headers=headers)
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "query.format"
+    template = f"/api/v1/stats{path.replace('{campaign}', '{campaign_id}')}"
+    operation = client.get("/openapi.json").json()["paths"][template]["get"]
+    (declared,) = [p for p in operation["parameters"] if p["name"] == "format"]
+    assert declared["in"] == "query"
+
+
 def test_csv_keeps_vietnamese_and_the_etag_follows_the_data(
     client: TestClient, world: World
 ) -> None:

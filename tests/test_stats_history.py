@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
+from cnscd_api.flows.reform2025 import apply_reform
 from cnscd_api.models import ActivityStatus, Campaign, Role, Unit, UnitLevel, UnitLineage
-from cnscd_api.units.reform2025 import apply_reform
 from tests.factories import (
     Tree,
     bearer,

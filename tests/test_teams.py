@@ -218,7 +218,13 @@ def test_status_filter(admin_client: TestClient, session: Session, tree: Tree) -
         ("lang moi", {"Tổ CNSCĐ Làng Mới"}),  # the team's name
         ("so 1 ung", {"Tổ số 1"}),  # words may come from the team's and the unit's names
         ("kon rieng", {"Tổ CNSCĐ Làng Mới", "Tổ số 2"}),
-        ("xa dak pek", set()),  # ancestors' names are not searched
+        # The commune a team serves, directly or through one of its villages.
+        ("dak pek", {"Tổ số 1", "Tổ số 2", "Tổ CNSCĐ Làng Mới", "Tổ xã Đắk Pék"}),
+        ("xa dak pek", {"Tổ số 1", "Tổ số 2", "Tổ CNSCĐ Làng Mới", "Tổ xã Đắk Pék"}),
+        ("dak pek kon rieng", {"Tổ CNSCĐ Làng Mới", "Tổ số 2"}),
+        ("dak man", {"Tổ Đắk Man"}),
+        ("dak glei", set()),  # a district is not where a team serves
+        ("kon tum", set()),
         ("nowhere", set()),
     ],
 )
@@ -229,8 +235,22 @@ def test_search_is_accent_insensitive_on_team_and_unit_names(
     make_team(session, tree.dak_pek_village, "Tổ số 1")
     make_team(session, kon_rieng, "Tổ số 2")
     make_team(session, kon_rieng, "Tổ CNSCĐ Làng Mới")
+    make_team(session, tree.dak_pek, "Tổ xã Đắk Pék")
+    make_team(session, make_village(session, tree.dak_man, "Thôn Đắk Ga"), "Tổ Đắk Man")
     session.commit()
     assert set(names(listed(admin_client, q=query))) == expected
+
+
+def test_search_follows_a_renamed_commune(
+    admin_client: TestClient, session: Session, tree: Tree
+) -> None:
+    make_team(session, tree.dak_pek_village, "Tổ số 1")
+    session.commit()
+    renamed = admin_client.patch(
+        f"/api/v1/units/{tree.dak_pek.id}", json={"name": "Xã Đắk Pék Mới"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert names(listed(admin_client, q="pek moi")) == ["Tổ số 1"]
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from cnscd_api.config import Settings
-from cnscd_api.core.fields import TEXT_CLASS
 from cnscd_api.db import Database, create_db_engine
 
 app = typer.Typer(help="cnscd-api administration.", no_args_is_help=True, add_completion=False)
@@ -190,6 +187,29 @@ def demo(
         typer.echo(f"  {username:<15} {role:<18} {unit}")
 
 
+@app.command()
+def housekeeping(
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, help="Rows deleted per transaction."),
+    ] = 1000,
+) -> None:
+    """Delete expired refresh tokens, login throttles and address budgets whose windows
+    have passed, and idempotency keys past their retention, in short batches while the
+    API serves. Schedule it (docs/operations.md); running it twice is harmless."""
+    from cnscd_api.housekeeping import run
+
+    started = time.perf_counter()
+    database = _database()
+    try:
+        deleted = run(database, Settings(), batch=batch_size)
+    finally:
+        database.dispose()
+    for table, count in deleted.items():
+        typer.echo(f"{table}: {count} expired rows deleted")
+    typer.echo(f"housekeeping done in {time.perf_counter() - started:.1f} s")
+
+
 stats_app = typer.Typer(help="Dashboard aggregates.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
 
@@ -247,8 +267,8 @@ def reform_2025(
     re-homed (idempotent)."""
     from cnscd_api.core.errors import ProblemError
     from cnscd_api.core.i18n import message
-    from cnscd_api.units.reform2025 import ReformDataError, apply_reform
-    from cnscd_api.units.reform_report import describe
+    from cnscd_api.flows.reform2025 import ReformDataError, apply_reform
+    from cnscd_api.flows.reform_report import describe
 
     database = _database()
     try:
@@ -279,23 +299,12 @@ def openapi(
 ) -> None:
     """Write the OpenAPI document of the app (committed as openapi/openapi.json)."""
     from cnscd_api.main import create_app
+    from cnscd_api.openapi import render_openapi
 
     document = create_app(Settings()).openapi()
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_openapi(document), encoding="utf-8")
     typer.echo(f"wrote {output}")
-
-
-def render_openapi(document: dict[str, object]) -> str:
-    """The document as committed: Vietnamese stays readable, characters that a reader
-    would not see (those the text rule's patterns name) are JSON escapes."""
-    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
-    return _INVISIBLE.sub(lambda found: json.dumps(found.group())[1:-1], text) + "\n"
-
-
-# What the text rule refuses, as JSON escapes in the file (JSON already escapes control
-# characters, and the document's own line breaks must stay).
-_INVISIBLE = re.compile("[" + TEXT_CLASS.replace(r"\u0000-\u001F", "") + "]")
 
 
 if __name__ == "__main__":

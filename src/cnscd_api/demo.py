@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from cnscd_api.auth import repository as auth_repository
+from cnscd_api.auth import service as auth_service
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
 from cnscd_api.core.permissions import SCOPE_LEVELS
@@ -87,7 +88,8 @@ def demo_logins(session: Session) -> list[tuple[str, str, str]]:
 
 def reset_demo_users(session: Session) -> list[str]:
     """Put every demo user back as ``cnscd demo`` made them: restored if deleted,
-    active, with its role, unit and name, and the demo password; their sessions end.
+    active, with its role, unit and name, and the demo password; their sessions end and
+    their failed logins are forgotten (a locked-out demo user logs in again).
     Returns the usernames that were restored or changed (missing ones are created by
     ``seed_demo_users``)."""
     reset: list[str] = []
@@ -113,6 +115,7 @@ def reset_demo_users(session: Session) -> list[str]:
         }
         update_versioned(session, user, values)
         auth_repository.end_sessions(session, user.id, utcnow())
+        auth_service.forget_failed_logins(session, user.username)
         audit.updated(session, None, user, before, unit.path, extra_after={"password": "demo"})
         reset.append(demo.username)
     return reset

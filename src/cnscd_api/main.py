@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi_offline import FastAPIOffline
 
 from cnscd_api import __version__
 from cnscd_api.activities.router import router as activities_router
 from cnscd_api.api_clients.router import router as api_clients_router
 from cnscd_api.audit.router import router as audit_router
+from cnscd_api.auth import service as auth_service
 from cnscd_api.auth.router import router as auth_router
 from cnscd_api.campaigns.router import router as campaigns_router
 from cnscd_api.catalogue.router import router as catalogue_router
@@ -23,10 +23,14 @@ from cnscd_api.core.logging import configure_logging
 from cnscd_api.core.metrics import Metrics
 from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.core.routing import API_PREFIX
+from cnscd_api.dashboard import DASHBOARD_PATH, dashboard_files
 from cnscd_api.db import Database, create_db_engine
+from cnscd_api.flows.router import router as flows_router
 from cnscd_api.members.router import router as members_router
-from cnscd_api.openapi import build_openapi, operation_id
+from cnscd_api.members.router import team_router as team_members_router
+from cnscd_api.openapi import build_openapi, operation_id, render_openapi
 from cnscd_api.stats.router import router as stats_router
+from cnscd_api.system.docs import install_docs
 from cnscd_api.system.router import router as system_router
 from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
@@ -49,7 +53,9 @@ def api_router() -> APIRouter:
         users_router,
         api_clients_router,
         units_router,
+        flows_router,
         teams_router,
+        team_members_router,
         members_router,
         catalogue_router,
         campaigns_router,
@@ -71,25 +77,30 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         app.state.database.dispose()
 
-    app = FastAPIOffline(
+    # The document and the docs pages are ``system/docs.py``'s, served offline.
+    app = FastAPI(
         title="cnscd-api",
         version=__version__,
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
-        favicon_url=None,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
     app.state.metrics = metrics = Metrics()
 
     install_error_handlers(app)
+    install_docs(app, render_openapi)
     app.include_router(system_router)
     app.include_router(api_router())
+    app.mount(DASHBOARD_PATH, dashboard_files(), name="dashboard")
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     # Innermost: it holds an idempotent POST's answer back until it is stored.
-    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(IdempotencyMiddleware, authenticate=auth_service.principal_from_token)
     app.add_middleware(
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,

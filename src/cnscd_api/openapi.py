@@ -21,6 +21,8 @@ FastAPI writes the operations; ``build_openapi`` then adds, for every operation:
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
@@ -38,6 +40,9 @@ from cnscd_api.core.errors import (
     Problem,
     problem_content,
 )
+from cnscd_api.core.fields import TEXT_CLASS
+from cnscd_api.core.idempotency import KEY_PATTERN
+from cnscd_api.core.routing import FORM_BODY_KEY
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 # Operations that answer without the database.
@@ -66,32 +71,23 @@ HEADERS: dict[str, dict[str, Any]] = {
     },
     "Idempotent-Replayed": {
         "description": "`true` when this is the answer first given to an earlier request "
-        "with the same `Idempotency-Key` and body: nothing was done again.",
-        "schema": {"type": "string", "enum": ["true"]},
+        "with the same `Idempotency-Key` and body: nothing was done again; `false` on an "
+        "answer given for the first time.",
+        "schema": {"type": "string", "enum": ["true", "false"]},
     },
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "description": "Makes a retry safe: a request repeated with the same key and body gets "
+    "description": "1–200 visible ASCII characters (a UUID is best). Makes a retry safe: a "
+    "request repeated with the same key and body gets "
     "the first answer again (with `Idempotent-Replayed: true`) instead of a second effect; "
     "the same key with another body is 422 `idempotency_key_reused`; a duplicate sent while "
     "the first still runs waits for it (409 `idempotency_key_in_progress` after 10 s). Keys "
     "are the caller's own and kept 24 hours.",
-    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+    "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
 }
-
-
-FORM_BODY_KEY = "x-form-body"
-
-
-def form_body(example: dict[str, Any], **schema_extra: Any) -> dict[str, Any]:
-    """``openapi_extra=`` of a route whose body is a form (its fields are ``Form()`` or
-    ``File()`` parameters, so no model of ours holds its schema): the body's example and
-    what else its schema states (``allOf`` rules across fields). A binary field's example
-    is a file name."""
-    return {FORM_BODY_KEY: {"examples": [example], **schema_extra}}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -313,3 +309,15 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _add_links(schema.get("paths", {}), schemas)
     app.openapi_schema = schema
     return schema
+
+
+def render_openapi(document: dict[str, Any]) -> str:
+    """The document as committed and served: keys sorted, Vietnamese readable, characters
+    that a reader would not see (those the text rule's patterns name) as JSON escapes."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+    return _INVISIBLE.sub(lambda found: json.dumps(found.group())[1:-1], text) + "\n"
+
+
+# What the text rule refuses, as JSON escapes in the file (JSON already escapes control
+# characters, and the document's own line breaks must stay).
+_INVISIBLE = re.compile("[" + TEXT_CLASS.replace(r"\u0000-\u001F", "") + "]")

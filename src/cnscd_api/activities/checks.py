@@ -2,9 +2,13 @@
 
 A ``Checker`` serves one request: it remembers the teams, places, campaigns, catalogue
 and memberships it has looked up, so an offline batch of 500 reports costs a handful of
-queries, not thousands. ``check`` raises the problem a single request answers (404 for a
-team or campaign out of reach, 409 for a closed campaign or a dissolved team, 422 with
-every field error); a batch turns the same problems into per-item errors.
+queries, not thousands. The places and campaigns it checks a report against are held
+(``Lock.KEY_SHARE``) until the request ends, so a change of their dates or categories
+(which locks them ``FOR UPDATE`` and counts the reports relying on them) comes wholly
+before or wholly after the report. ``check`` raises the problem a single request
+answers (404 for a team or campaign out of reach, 409 for a closed campaign or a
+dissolved team, 422 with every field error); a batch turns the same problems into
+per-item errors.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,7 +29,7 @@ from cnscd_api.catalogue import service as catalogue_service
 from cnscd_api.core import clock
 from cnscd_api.core.errors import Conflict, FieldError, NotFound, ProblemError, Unprocessable
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree_text
+from cnscd_api.core.scope import Lock, path_in_subtree_text
 from cnscd_api.models import (
     Campaign,
     CampaignStatus,
@@ -98,13 +103,26 @@ class Checker:
     )
     _campaign_scopes: dict[uuid.UUID, str] = field(default_factory=dict)
     _memberships: set[tuple[uuid.UUID, uuid.UUID, date]] | None = None
+    _recorded_place: uuid.UUID | None = None
+    _recorded_members: frozenset[uuid.UUID] = frozenset()
+
+    def keep_recorded(self, place_id: uuid.UUID, member_ids: Iterable[uuid.UUID]) -> None:
+        """Checking an edit of a stored report: its place stays where the report was made
+        (checked when it was recorded: the team may have moved since, or the place closed
+        and the report be reached through its successors; it must still be valid on the
+        report's date), and the members it named who were erased since stay in it as
+        pseudonymous ids (what it counted does not change)."""
+        self._recorded_place = place_id
+        self._recorded_members = frozenset(member_ids)
 
     # --- lookups, each remembered for the request ----------------------------------------
 
     def team(self, team_id: uuid.UUID) -> Team:
         if team_id not in self._teams:
             try:
-                team, unit = team_service.get_team_with_unit(self.session, self.actor, team_id)
+                team, unit = team_service.get_team_with_unit(
+                    self.session, self.actor, team_id, unit_lock=Lock.KEY_SHARE
+                )
             except ProblemError as problem:
                 self._teams[team_id] = problem
             else:
@@ -120,7 +138,7 @@ class Checker:
         if unit_id not in self._places:
             try:
                 self._places[unit_id] = unit_service.get_unit_for_write(
-                    self.session, self.actor, unit_id
+                    self.session, self.actor, unit_id, lock=Lock.KEY_SHARE
                 )
             except ProblemError as problem:
                 self._places[unit_id] = problem
@@ -142,7 +160,9 @@ class Checker:
     def campaign(self, campaign_id: uuid.UUID) -> tuple[Campaign, set[str]]:
         if campaign_id not in self._campaigns:
             try:
-                campaign = campaign_service.get_campaign(self.session, self.actor, campaign_id)
+                campaign = campaign_service.get_campaign(
+                    self.session, self.actor, campaign_id, lock=Lock.KEY_SHARE
+                )
                 codes = {c.code for c in campaign_service.categories_of(self.session, campaign)}
                 self._campaigns[campaign_id] = (campaign, codes)
                 self._campaign_scopes[campaign_id] = unit_service.unit_path(
@@ -162,13 +182,21 @@ class Checker:
         for team_id in team_ids:
             self._teams.setdefault(team_id, teams.get(team_id) or NotFound(resource="team"))
         wanted = (unit_ids | {t.unit_id for t in teams.values()}) - set(self._places)
-        units = unit_service.units_for_write(self.session, self.actor, wanted)
+        units = unit_service.units_for_write(self.session, self.actor, wanted, lock=Lock.KEY_SHARE)
         for unit_id in wanted:
             self._places[unit_id] = units.get(unit_id) or NotFound(resource="unit")
 
     def prefetch_memberships(self, wanted: list[tuple[uuid.UUID, uuid.UUID, date]]) -> None:
         """Look up at once every (team, member, day) a batch names."""
         self._memberships = repository.members_on(self.session, wanted)
+
+    def _erased(self, member_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``member_ids`` that the edited report named and that no longer exist
+        (erased on request; the report keeps their pseudonymous id)."""
+        kept = member_ids & self._recorded_members
+        if not kept:
+            return set()
+        return kept - repository.existing_members(self.session, kept)
 
     def belonged(self, team_id: uuid.UUID, member_id: uuid.UUID, day: date) -> bool:
         if self._memberships is None or (team_id, member_id, day) not in self._memberships:
@@ -178,8 +206,15 @@ class Checker:
     # --- the rules ----------------------------------------------------------------------
 
     def place(self, team: Team, unit_id: uuid.UUID | None, prefix: str) -> Unit:
-        """Where it took place: the team's unit by default, else a unit in its commune."""
-        place = self._unit(unit_id or team.unit_id)
+        """Where it took place: the team's unit by default, else a unit in its commune
+        (or, for an edit, the place the report was made at: ``keep_recorded``)."""
+        wanted = unit_id or team.unit_id
+        if wanted == self._recorded_place:
+            kept = self._places.get(wanted)
+            if not isinstance(kept, Unit):  # usually the team's unit, read with the team
+                kept = self._places[wanted] = unit_service.place_of_record(self.session, wanted)
+            return kept
+        place = self._unit(wanted)
         if not path_in_subtree_text(place.path, self.commune_path(team)):
             raise Unprocessable(
                 errors=[FieldError.of(f"{prefix}.unit_id", "place_outside_commune")]
@@ -222,14 +257,22 @@ class Checker:
             )
         category_ids = self._check_categories(fields.categories, prefix, errors)
         values = self._check_values(fields, prefix, errors)
-        for index, member_id in enumerate(fields.member_ids):
-            if not self.belonged(team.id, member_id, fields.activity_date):
+        absent = [
+            (index, member_id)
+            for index, member_id in enumerate(fields.member_ids)
+            if not self.belonged(team.id, member_id, fields.activity_date)
+        ]
+        erased = self._erased({member_id for _, member_id in absent})
+        for index, member_id in absent:
+            if member_id not in erased:
                 errors.append(FieldError.of(f"{prefix}.member_ids.{index}", "member_not_in_team"))
         if len(set(fields.member_ids)) != len(fields.member_ids):
             errors.append(FieldError.of(f"{prefix}.member_ids", "duplicate_member"))
         campaign = None
         if fields.campaign_id is not None:
-            campaign = self._check_campaign(fields, team, prefix, errors, closed_ok=closed_ok)
+            campaign = self._check_campaign(
+                fields, team, place, prefix, errors, closed_ok=closed_ok
+            )
         organisation = self.organisation(fields.organisation)
         if self.actor.role is Role.PARTNER and fields.organisation not in (None, organisation):
             errors.append(FieldError.of(f"{prefix}.organisation", "organisation_not_yours"))
@@ -306,6 +349,7 @@ class Checker:
         self,
         fields: ActivityFields,
         team: Team,
+        place: Unit,
         prefix: str,
         errors: list[FieldError],
         *,
@@ -332,7 +376,12 @@ class Checker:
                     )
                 )
         scope_path = self._campaign_scopes[campaign.id]
-        if not path_in_subtree_text(self.commune_path(team), scope_path):
+        # The team's commune, or (an edit keeping a place the team has left since) the
+        # place of the report's day.
+        if not (
+            path_in_subtree_text(self.commune_path(team), scope_path)
+            or path_in_subtree_text(place.path, scope_path)
+        ):
             errors.append(FieldError.of(f"{prefix}.campaign_id", "team_outside_campaign"))
         return campaign
 

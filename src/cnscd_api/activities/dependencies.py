@@ -20,9 +20,10 @@ ActivityForRead = Annotated[
     Activity, Depends(guarded(service.get_activity, Permission.ACTIVITIES_READ, "activity_id"))
 ]
 ActivityForWrite = Annotated[
-    Activity, Depends(guarded(service.get_activity, Permission.ACTIVITIES_RECORD, "activity_id"))
+    Activity,
+    Depends(guarded(service.get_activity_for_write, Permission.ACTIVITIES_RECORD, "activity_id")),
 ]
 ActivityForReview = Annotated[
     Activity,
-    Depends(guarded(service.get_activity, Permission.ACTIVITIES_APPROVE, "activity_id")),
+    Depends(guarded(service.get_activity_for_write, Permission.ACTIVITIES_APPROVE, "activity_id")),
 ]

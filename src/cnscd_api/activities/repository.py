@@ -27,6 +27,7 @@ from cnscd_api.models import (
     ActivityValue,
     ContentCategory,
     Indicator,
+    Member,
     Membership,
     Team,
     Unit,
@@ -242,6 +243,14 @@ def existing(session: Session, activity_ids: Iterable[uuid.UUID]) -> set[uuid.UU
     if not ids:
         return set()
     return set(session.exec(select(Activity.id).where(col(Activity.id).in_(ids))).all())
+
+
+@unscoped("whether members an activity the caller reached names still exist (erased or not)")
+def existing_members(session: Session, member_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    ids = list(member_ids)
+    if not ids:
+        return set()
+    return set(session.exec(select(Member.id).where(col(Member.id).in_(ids))).all())
 
 
 @unscoped("memberships of teams the caller already reached")

@@ -67,7 +67,7 @@ def list_activities(
 
 @router.get(
     "/export",
-    summary="Export activities as XLSX or CSV (Vietnamese headers)",
+    summary="Export activities as XLSX or CSV, in the caller's language",
     response_class=StreamingResponse,
     responses={**SPREADSHEET_RESPONSES, **problem_responses(404)},
 )
@@ -77,12 +77,19 @@ def export_activities(
     actor: ActivityReader,
     filters: ActivityQuery,
     format: ExportDep,
+    language: LanguageDep,
 ) -> StreamingResponse:
-    """The filtered list, streamed, one row per activity, with Vietnamese headers."""
+    """The filtered list, streamed, one row per activity, in the language of
+    `Accept-Language` (Vietnamese with `vi`, else English): headers, contents, indicators
+    and statuses by their names; several in one cell are separated by ` | `."""
     statement = service.filtered_statement(session, actor, filters)
-    rows = service.export_rows(database, statement)
+    rows = service.export_rows(database, statement, language)
     return download(
-        format, service.EXPORT_HEADERS, rows, sheet_title="Hoat dong", filename="activities"
+        format,
+        service.EXPORT_HEADERS[language],
+        rows,
+        sheet_title="Hoat dong" if language == "vi" else "Activities",
+        filename="activities",
     )
 
 
@@ -158,7 +165,9 @@ def get_activity(
     response_model=ActivityRead,
     summary="Edit an activity that is not approved",
     responses=problem_responses(
-        404, 412, codes=["activity_approved", "campaign_closed", "team_not_open"]
+        404,
+        412,
+        codes=["activity_approved", "attribution_fixed", "campaign_closed", "team_not_open"],
     ),
 )
 def update_activity(
@@ -170,7 +179,8 @@ def update_activity(
     response: Response,
 ) -> ActivityRead:
     """An approved activity answers 409 `activity_approved`; a rejected one that is
-    edited is submitted again."""
+    edited is submitted again. A partner's report keeps its `organisation` (422
+    `attribution_fixed`); a report recorded by a user may name another partner."""
     updated = service.update_activity(session, actor, activity, body, expected)
     set_etag(response, updated.version)
     return service.read_activity(session, actor, updated.id)

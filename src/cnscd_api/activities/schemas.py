@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,25 +22,49 @@ from pydantic_core import CoreSchema
 from cnscd_api.catalogue.schemas import CatalogueCode
 from cnscd_api.core import examples
 from cnscd_api.core.errors import FieldError
-from cnscd_api.core.fields import IsoDate, MultilineText, PlainText
+from cnscd_api.core.fields import IsoDate, JsonInteger, MultilineText, PlainText, invalid
 from cnscd_api.models import ActivityStatus, Role
 
 MAX_BATCH = 500
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Count = Annotated[int, Field(ge=0, le=1_000_000), JsonInteger]
+PartnerStaff = Annotated[int, Field(ge=0, le=1000), JsonInteger]
 
 
-class _OnlyCodeKeys:
-    """Publish that a map accepts no key outside the catalogue code pattern."""
+class _CountsPerIndicator:
+    """Publish a map of indicator codes to counts as client generators read it: the
+    counts as ``additionalProperties``, the rule for keys as ``propertyNames``, and that
+    the map counts something. (Published as ``patternProperties`` with
+    ``additionalProperties: false``, it came out of openapi-python-client as an empty
+    class, which sent every report without its values.)"""
 
     def __get_pydantic_json_schema__(
         self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         schema = handler(core_schema)
-        schema["additionalProperties"] = False
+        ((key_pattern, count),) = schema.pop("patternProperties").items()
+        schema["additionalProperties"] = count
+        schema["propertyNames"] = {"pattern": key_pattern}
+        schema["minProperties"] = 1
+        # Not every count zero (an empty map too: every one of its counts is zero).
+        schema["not"] = {"additionalProperties": {"const": 0}}
         return schema
 
 
-IndicatorValues = Annotated[dict[CatalogueCode, Count], _OnlyCodeKeys()]
+def _counts_something(values: dict[str, int]) -> dict[str, int]:
+    """A report counts at least one indicator above zero: one that counts nothing is
+    a mistake (values lost on the way, a form sent half filled)."""
+    if not any(values.values()):
+        raise invalid("values_required", "values_required")
+    return values
+
+
+IndicatorValues = Annotated[
+    dict[CatalogueCode, Count], AfterValidator(_counts_something), _CountsPerIndicator()
+]
+VALUES_DESCRIPTION = (
+    "How many were counted per indicator code (at least one count above 0); each "
+    "indicator must belong to one of the activity's categories."
+)
 Organisation = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PlainText
 ]
@@ -118,10 +143,8 @@ class ActivityFields(BaseModel):
         json_schema_extra={"uniqueItems": True},
     )
     values: IndicatorValues = Field(
-        default_factory=dict,
         max_length=50,
-        description="How many were counted per indicator code; each indicator must belong to "
-        "one of the activity's categories.",
+        description=VALUES_DESCRIPTION,
         examples=[{"people_guided": 35, "vneid_level2_activated": 12}],
     )
     campaign_id: uuid.UUID | None = Field(
@@ -135,8 +158,8 @@ class ActivityFields(BaseModel):
         "always carry its own organisation.",
         examples=["VNPT Kon Tum"],
     )
-    partner_staff: int | None = Field(
-        default=None, ge=0, le=1000, description="How many of the partner's staff took part."
+    partner_staff: PartnerStaff | None = Field(
+        default=None, description="How many of the partner's staff took part."
     )
     description: Description | None = None
 
@@ -189,21 +212,28 @@ class ActivityUpdate(BaseModel):
     unit_id: uuid.UUID | None = None
     categories: list[CatalogueCode] | None = Field(default=None, min_length=1, max_length=20)
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
-    values: IndicatorValues | None = Field(default=None, max_length=50)
+    values: IndicatorValues | None = Field(
+        default=None,
+        max_length=50,
+        description=f"{VALUES_DESCRIPTION} Replaces the stored counts as a whole.",
+    )
     campaign_id: uuid.UUID | None = None
     organisation: Organisation | None = None
-    partner_staff: int | None = Field(default=None, ge=0, le=1000)
+    partner_staff: PartnerStaff | None = None
     description: Description | None = None
 
 
-# Published as any object: each item is checked on its own and answered in the 200 (an
-# invalid item is reported, not refused with the batch). ``ActivityBatchItem`` in the
-# document says what a valid item is.
+# Each item is checked on its own and answered in the 200 (an invalid item is reported,
+# not refused with the batch): an item is an ``ActivityBatchItem``, or any other object,
+# answered ``invalid``. Published so, generated types build a batch of typed items.
 BatchItem = Annotated[
     dict[str, Any],
     WithJsonSchema(
         {
-            "type": "object",
+            "anyOf": [
+                {"$ref": "#/components/schemas/ActivityBatchItem"},
+                {"type": "object", "title": "Any other object: answered invalid"},
+            ],
             "description": "An activity as `ActivityBatchItem` describes it; an item that "
             "is not one is answered `invalid` with its errors.",
         }

@@ -42,6 +42,8 @@ from cnscd_api.activities.schemas import (
 )
 from cnscd_api.campaigns import service as campaign_service
 from cnscd_api.catalogue import repository as catalogue_repository
+from cnscd_api.catalogue import service as catalogue_service
+from cnscd_api.catalogue.service import CatalogueNames
 from cnscd_api.core import audit, scope
 from cnscd_api.core.concurrency import ExpectedVersion, delete_versioned, update_versioned
 from cnscd_api.core.errors import (
@@ -53,6 +55,7 @@ from cnscd_api.core.errors import (
     Unprocessable,
     field_errors,
 )
+from cnscd_api.core.i18n import LIST_SEPARATOR, Language
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import RANK, Permission, Principal, PrincipalKind
 from cnscd_api.db import Database
@@ -82,6 +85,25 @@ def get_activity(session: Session, actor: Principal, activity_id: uuid.UUID) -> 
     """An activity the caller reaches (a team leader: its team's; a partner: its
     organisation's), else 404."""
     return scope.get_or_404(session, actor, Activity, activity_id)
+
+
+def get_activity_for_write(session: Session, actor: Principal, activity_id: uuid.UUID) -> Activity:
+    """An activity the caller may change, else 404: the scope rule for writes on
+    activities (``core.scope``: its place in the caller's subtree, or a closed place whose
+    successors lie there), the same for every route that changes a report. The row stays
+    locked until the request ends, so a concurrent write of the same report waits and
+    then finds it changed (412, 409) or gone (404)."""
+    return scope.get_or_404(
+        session, actor, Activity, activity_id, write=True, lock=scope.Lock.UPDATE
+    )
+
+
+def _via(
+    session: Session, actor: Principal, unit_id: uuid.UUID, unit_path: str
+) -> uuid.UUID | None:
+    """The successor through which the caller reached a report of a closed place (for its
+    audit event), or None for a report of the caller's own units."""
+    return scope.reached_through(session, actor, unit_id, unit_path)
 
 
 def filtered_statement(session: Session, actor: Principal, filters: ActivityFilters) -> Select[Any]:
@@ -378,7 +400,7 @@ def record_batch(session: Session, actor: Principal, items: list[dict[str, Any]]
     taken = _insert(session, actor, [(item.id, checked) for _, item, checked in new])
     # Written by another request since ``existing`` was read: answered like the others.
     resent += [(index, item) for index, item, _ in new if item.id in taken]
-    reached = scope.get_many(session, actor, Activity, [item.id for _, item in resent])
+    reached = scope.get_many(session, actor, Activity, [item.id for _, item in resent], write=True)
     for index, item in resent:
         results[index] = _resent(checker, index, item, reached.get(item.id))
     done = [result for result in results if result is not None]
@@ -469,12 +491,15 @@ def update_activity(
     _check_open(session, activity)
     current = _fields_of(session, activity)
     requested = data.model_dump(exclude_unset=True)
+    _keep_attribution(activity, requested)
     nullable = {"campaign_id", "organisation", "partner_staff", "description", "unit_id"}
     merged = {
         **current,
         **{k: v for k, v in requested.items() if v is not None or k in nullable},
     }
-    checked = Checker(session, actor).check(ActivityFields(**merged), activity.team_id)
+    checker = Checker(session, actor)
+    checker.keep_recorded(activity.unit_id, current["member_ids"])
+    checked = checker.check(ActivityFields(**merged), activity.team_id)
     before = audit.snapshot(activity)
     counted = aggregates.facts_of(session, [activity.id])[activity.id]
     repository.replace_parts(
@@ -507,9 +532,25 @@ def update_activity(
         checked.place.path,
         extra_before={"parts": _parts(current)},
         extra_after={"parts": _parts(merged)},  # as checked and stored: no second read
+        via_unit_id=_via(session, actor, checked.place.id, checked.place.path),
     )
     aggregates.change(session, [counted], [_facts(checked, ActivityStatus.SUBMITTED)])
     return activity
+
+
+def _keep_attribution(activity: Activity, requested: dict[str, Any]) -> None:
+    """Who recorded a report, and for which organisation a partner recorded it, is
+    attribution: fixed for good (``recorded_by`` is never written after recording; a
+    partner's organisation neither). A report recorded by a user names its supporting
+    partner freely while it is editable."""
+    if (
+        activity.recorded_role is Role.PARTNER
+        and "organisation" in requested
+        and requested["organisation"] != activity.organisation
+    ):
+        raise Unprocessable.at(
+            "body.organisation", "attribution_fixed", organisation=activity.organisation
+        )
 
 
 def _parts(fields: dict[str, Any]) -> dict[str, Any]:
@@ -529,7 +570,10 @@ def delete_activity(
     counted = aggregates.facts_of(session, [activity_id])[activity_id]
     repository.delete_parts(session, activity.id)
     delete_versioned(session, activity)
-    audit.deleted(session, actor, Activity, activity_id, before, counted.stored_path)
+    via = _via(session, actor, before["unit_id"], counted.stored_path)
+    audit.deleted(
+        session, actor, Activity, activity_id, before, counted.stored_path, via_unit_id=via
+    )
     aggregates.change(session, [counted], [])
 
 
@@ -593,6 +637,7 @@ def _review(
         before,
         counted.stored_path,
         action=action,
+        via_unit_id=_via(session, actor, activity.unit_id, counted.stored_path),
     )
     delta = batch.delta if batch else aggregates.Delta()
     delta.add(counted, -1)
@@ -663,7 +708,7 @@ def approve_many(
     """Approve a list at once (a commune officer's day of reports); each id answers on its
     own, and one that cannot be approved does not hold back the others."""
     wanted = list(dict.fromkeys(activity_ids))
-    reached = scope.get_many(session, actor, Activity, wanted)
+    reached = scope.get_many(session, actor, Activity, wanted, write=True, lock=scope.Lock.UPDATE)
     batch = Review(aggregates.facts_of(session, list(reached)))
     results: list[ApproveResult] = []
     for activity_id in wanted:
@@ -685,64 +730,102 @@ def approve_many(
 # --- export -------------------------------------------------------------------------------------
 
 
-EXPORT_HEADERS = (
-    "Mã hoạt động",
-    "Ngày",
-    "Tổ",
-    "Địa điểm",
-    "Tỉnh",
-    "Huyện",
-    "Xã",
-    "Thôn",
-    "Nội dung",
-    "Số liệu",
-    "Số thành viên tham gia",
-    "Đơn vị hỗ trợ",
-    "Số cán bộ hỗ trợ",
-    "Mô tả",
-    "Trạng thái",
-    "Lý do trả lại",
-    "Người ghi nhận",
-    "Người duyệt",
-)
-STATUS_VI = {
-    ActivityStatus.SUBMITTED: "Chờ duyệt",
-    ActivityStatus.APPROVED: "Đã duyệt",
-    ActivityStatus.REJECTED: "Trả lại",
+# The export speaks the caller's language (``Accept-Language``), headers, contents,
+# indicators and statuses alike; lists in a cell are joined by `` | `` (names hold commas).
+EXPORT_HEADERS: dict[Language, tuple[str, ...]] = {
+    "vi": (
+        "Mã hoạt động",
+        "Ngày",
+        "Tổ",
+        "Địa điểm",
+        "Tỉnh",
+        "Huyện",
+        "Xã",
+        "Thôn",
+        "Nội dung",
+        "Số liệu",
+        "Số thành viên tham gia",
+        "Đơn vị hỗ trợ",
+        "Số cán bộ hỗ trợ",
+        "Mô tả",
+        "Trạng thái",
+        "Lý do trả lại",
+        "Người ghi nhận",
+        "Người duyệt",
+    ),
+    "en": (
+        "Activity id",
+        "Date",
+        "Team",
+        "Place",
+        "Province",
+        "District",
+        "Commune",
+        "Village",
+        "Contents",
+        "Figures",
+        "Members taking part",
+        "Supporting partner",
+        "Partner staff",
+        "Description",
+        "Status",
+        "Reason for rejection",
+        "Recorded by",
+        "Reviewed by",
+    ),
+}
+STATUS_NAMES: dict[Language, dict[ActivityStatus, str]] = {
+    "vi": {
+        ActivityStatus.SUBMITTED: "Chờ duyệt",
+        ActivityStatus.APPROVED: "Đã duyệt",
+        ActivityStatus.REJECTED: "Trả lại",
+    },
+    "en": {
+        ActivityStatus.SUBMITTED: "Submitted",
+        ActivityStatus.APPROVED: "Approved",
+        ActivityStatus.REJECTED: "Rejected",
+    },
 }
 
 
-def export_rows(database: Database, statement: Select[Any]) -> Iterator[list[Any]]:
+def export_rows(
+    database: Database, statement: Select[Any], language: Language
+) -> Iterator[list[Any]]:
     """Rows of the activities export, read in batches on a session of their own."""
     with database.session() as session:
+        names = catalogue_service.names(session, language)
         batch: list[Row[Any]] = []
         for row in repository.stream_activities(session, statement):
             batch.append(row)
             if len(batch) == 1000:
-                yield from _export_batch(session, batch)
+                yield from _export_batch(session, batch, names, language)
                 batch = []
-        yield from _export_batch(session, batch)
+        yield from _export_batch(session, batch, names, language)
 
 
-def _export_batch(session: Session, rows: list[Row[Any]]) -> Iterable[list[Any]]:
+def _export_batch(
+    session: Session, rows: list[Row[Any]], names: CatalogueNames, language: Language
+) -> Iterable[list[Any]]:
     for activity in present(session, rows):
-        names = [*activity.unit_path_names, "", "", "", ""]
+        places = [*activity.unit_path_names, "", "", "", ""]
         yield [
             str(activity.id),
             activity.activity_date.isoformat(),
             activity.team_name,
             activity.unit_name,
-            names[0],
-            names[1],
-            names[2],
-            names[3],
-            ", ".join(activity.categories),
-            ", ".join(f"{code}: {value}" for code, value in activity.values.items()),
+            places[0],
+            places[1],
+            places[2],
+            places[3],
+            LIST_SEPARATOR.join(names.category(code) for code in activity.categories),
+            LIST_SEPARATOR.join(
+                f"{names.indicator(code)}: {value}" for code, value in activity.values.items()
+            ),
             len(activity.member_ids),
             activity.organisation,
             activity.partner_staff,
             activity.description,
-            STATUS_VI[activity.status],
+            STATUS_NAMES[language][activity.status],
             activity.rejection_reason,
             activity.recorded_by.name,
             activity.reviewed_by.name if activity.reviewed_by else None,

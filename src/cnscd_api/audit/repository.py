@@ -26,6 +26,7 @@ READ_COLUMNS = (
     AuditEvent.entity,
     AuditEvent.entity_id,
     AuditEvent.changes,
+    AuditEvent.via_unit_id,
     AuditEvent.request_id,
 )
 

@@ -61,4 +61,10 @@ class AuditEventRead(BaseModel):
     entity: str
     entity_id: str | None
     changes: dict[str, Any] | None
+    via_unit_id: uuid.UUID | None = Field(
+        default=None,
+        description="A write on a report of a closed unit, made by an officer of one of its "
+        "successors: the successor unit it went through (the event is filed under the "
+        "closed unit).",
+    )
     request_id: str | None

@@ -20,6 +20,7 @@ from cnscd_api.auth import service
 from cnscd_api.config import Settings
 from cnscd_api.core import audit
 from cnscd_api.core.errors import Unauthorized
+from cnscd_api.core.idempotency import pending_claim
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.dependencies import SessionDep
 
@@ -37,10 +38,18 @@ SettingsDep = Annotated[Settings, Depends(get_settings_from_app)]
 
 
 def current_principal(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
     if not token:
         raise Unauthorized("not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+    claim = pending_claim(request)
+    if claim is not None and claim.principal is not None:
+        # A POST with an Idempotency-Key: the middleware checked its token with
+        # ``service.principal_from_token`` a moment ago, before claiming the key.
+        return claim.principal
     return service.principal_from_token(session, settings, token)
 
 

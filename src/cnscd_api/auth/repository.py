@@ -115,6 +115,28 @@ def set_password(session: Session, user_id: uuid.UUID, password_hash: str) -> No
     )
 
 
+@unscoped("the account logging in, with its password")
+def rehash_password(
+    session: Session, user_id: uuid.UUID, old_hash: str | None, new_hash: str
+) -> None:
+    """The same password hashed with today's parameters, unless it changed meanwhile."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id, col(User.password_hash) == old_hash)
+        .values(password_hash=new_hash)
+    )
+
+
+@unscoped("the unit of an account or API client logging in, or of the caller itself")
+def unit_path(session: Session, unit_id: uuid.UUID) -> str | None:
+    return session.exec(select(Unit.path).where(col(Unit.id) == unit_id)).one_or_none()
+
+
+@unscoped("the caller's own scope unit")
+def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
 @unscoped("the names above the caller's own scope unit")
 def unit_names(session: Session, unit_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(unit_ids))).all()
@@ -209,6 +231,11 @@ def count_failure(session: Session, key: str, now: datetime, window_start: datet
     )
     failures: int = session.execute(statement).scalar_one()
     return failures
+
+
+def forget_throttle(session: Session, key: str) -> None:
+    """``key``'s failures, lock and credit are gone, as for a name never tried."""
+    session.execute(sa.delete(LoginThrottle).where(col(LoginThrottle.key) == key))
 
 
 def lock(session: Session, key: str, until: datetime) -> None:

@@ -17,9 +17,8 @@ from cnscd_api.auth.service import IssuedTokens
 from cnscd_api.core.errors import FieldError, Unprocessable, problem_responses
 from cnscd_api.core.fields import TEXT_PATTERN, PlainText
 from cnscd_api.core.i18n import Text
-from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.routing import ContractRoute, form_body
 from cnscd_api.dependencies import SessionDep
-from cnscd_api.openapi import form_body
 
 router = APIRouter(route_class=ContractRoute, prefix="/auth", tags=["auth"])
 
@@ -42,11 +41,12 @@ FormSecret = Annotated[
 TOKEN_FORM_RULES = [
     {
         "if": {
+            "title": "Client credentials: client_id and client_secret",
             "properties": {"grant_type": {"const": "client_credentials"}},
             "required": ["grant_type"],
         },
         "then": {"required": ["client_id", "client_secret"]},
-        "else": {"required": ["username", "password"]},
+        "else": {"title": "Password: username and password", "required": ["username", "password"]},
     }
 ]
 TOKEN_FORM_EXAMPLE = {

@@ -26,10 +26,10 @@ from cnscd_api.core.security import (
     opaque_token,
     password_weaknesses,
     token_digest,
+    verify_and_update_password,
     verify_password,
 )
 from cnscd_api.models import AuditAction, AuditEntity, RefreshToken, Role, Unit, User, utcnow
-from cnscd_api.units import repository as unit_repository
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="cnscd-api"'}
@@ -45,6 +45,12 @@ class IssuedTokens:
 
 def _user_key(username: str) -> str:
     return f"user:{username.lower()}"
+
+
+def forget_failed_logins(session: Session, username: str) -> None:
+    """The username's failed logins and lock are forgotten (its addresses' budgets stay:
+    they belong to whoever else tried from there)."""
+    repository.forget_throttle(session, _user_key(username))
 
 
 def _address_key(address: str | None) -> str:
@@ -146,7 +152,9 @@ def login_with_password(
         repository.lock(session, user_key, now + lockout)
         raise _too_many(lockout.total_seconds())
     user = repository.user_by_username(session, username)
-    password_ok = verify_password(password, user.password_hash if user else None)
+    password_ok, new_hash = verify_and_update_password(
+        password, user.password_hash if user else None
+    )
     allowed = (
         user is not None
         and password_ok
@@ -177,6 +185,11 @@ def login_with_password(
         repository.credit_address(
             session, address_key, now.timestamp(), settings.login_address_refill_seconds
         )
+    if new_hash is not None:
+        # Hashed with older parameters: stored again with today's, now that the password
+        # is at hand (unless it changed meanwhile). Not a change of the account: no new
+        # version, no audit event.
+        repository.rehash_password(session, user.id, user.password_hash, new_hash)
     path = _path_of(session, user)
     audit.record(
         session,
@@ -206,7 +219,7 @@ def login_with_client_secret(
             action=AuditAction.LOGIN_FAILED,
             entity=AuditEntity.API_CLIENT,
             entity_id=client.id if client else None,
-            unit_path=unit_repository.path_of(session, client.scope_unit_id) if client else None,
+            unit_path=repository.unit_path(session, client.scope_unit_id) if client else None,
         )
         raise Unauthorized("invalid_client", keep_changes=True, headers=BASIC_CHALLENGE)
     access, expires_in = create_access_token(settings, f"{PrincipalKind.CLIENT.value}:{client.id}")
@@ -217,7 +230,7 @@ def login_with_client_secret(
         action=AuditAction.LOGIN,
         entity=AuditEntity.API_CLIENT,
         entity_id=client.id,
-        unit_path=unit_repository.path_of(session, client.scope_unit_id),
+        unit_path=repository.unit_path(session, client.scope_unit_id),
     )
     return IssuedTokens(access, expires_in)
 
@@ -370,7 +383,7 @@ def _path_of(session: Session, user: User) -> str:
     whole country's)."""
     if user.scope_unit_id is None:
         return repository.NATIONAL_PATH
-    path = unit_repository.path_of(session, user.scope_unit_id)
+    path = repository.unit_path(session, user.scope_unit_id)
     assert path is not None  # the foreign key guarantees it
     return path
 
@@ -385,7 +398,7 @@ def scope_unit(session: Session, principal: Principal) -> Unit | None:
     """The caller's scope unit; ``None`` for a national viewer (the whole country)."""
     if principal.scope_unit_id is None:
         return None
-    unit = unit_repository.unit_by_id(session, principal.scope_unit_id)
+    unit = repository.unit_by_id(session, principal.scope_unit_id)
     assert unit is not None  # the foreign key guarantees it
     return unit
 

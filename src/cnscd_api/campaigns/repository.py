@@ -16,6 +16,9 @@ from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import ancestor_ids, path_in_subtree, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
 from cnscd_api.models import (
+    Activity,
+    ActivityCategory,
+    ActivityValue,
     Campaign,
     CampaignCategory,
     CampaignIndicator,
@@ -32,7 +35,7 @@ SORTING = Sorting(
     CampaignSort,
     {
         "starts_on": col(Campaign.starts_on),
-        "name": col(Campaign.name),
+        "name": col(Campaign.name_key),
         "created_at": col(Campaign.created_at),
     },
     default=(col(Campaign.starts_on).desc(),),
@@ -103,7 +106,10 @@ def list_campaigns(
             )
         )
     if filters.q:
-        statement = statement.where(search_clause(col(Campaign.search_name), filters.q))
+        # A campaign's code is ASCII and never changes: lowercased, it is its folded form.
+        statement = statement.where(
+            search_clause(col(Campaign.search_name), filters.q, func.lower(col(Campaign.code)))
+        )
     return fetch_page(session, statement, page, SORTING.order(sort))
 
 
@@ -112,6 +118,20 @@ def campaign_by_id(session: Session, campaign_id: uuid.UUID) -> Campaign:
     campaign = session.get(Campaign, campaign_id)  # once per session: reports share campaigns
     assert campaign is not None  # the activity's foreign key
     return campaign
+
+
+@unscoped("the campaign the caller already reached, locked while what relies on it is checked")
+def lock_campaign(session: Session, campaign_id: uuid.UUID, *, against_reports: bool) -> None:
+    """Hold the campaign's row until the transaction ends (SQLite's writers hold the
+    database). Every write that checks a limit against the targets below it — a target
+    set, the campaign's own targets — takes it first, so a parent's limit and its
+    children's sum are read and written by one writer at a time: ``FOR NO KEY UPDATE``,
+    which reports naming the campaign (a key-share lock) do not wait for. An edit of what
+    reports rely on (``against_reports``: days, categories, indicators) takes ``FOR
+    UPDATE``, which waits for the reports being written (they hold the row while they
+    are checked) and makes later ones wait and read the new campaign."""
+    statement = select(Campaign.id).where(col(Campaign.id) == campaign_id)
+    session.execute(statement.with_for_update(key_share=not against_reports))
 
 
 @unscoped("official codes of campaigns are unique across the whole system")
@@ -167,6 +187,64 @@ def set_indicators(
             for indicator_id, target in targets.items()
         ],
     )
+
+
+# --- the reports that count for a campaign --------------------------------------------------
+
+
+@unscoped("a campaign the caller may edit: every report that counts for it stands in the way")
+def reports_outside(
+    session: Session, campaign_id: uuid.UUID, starts_on: date, ends_on: date
+) -> int:
+    """How many of the campaign's reports are dated outside ``starts_on``…``ends_on``."""
+    statement = (
+        select(func.count())
+        .select_from(Activity)
+        .where(
+            col(Activity.campaign_id) == campaign_id,
+            or_(col(Activity.activity_date) < starts_on, col(Activity.activity_date) > ends_on),
+        )
+    )
+    return int(session.exec(statement).one())
+
+
+def reports_in_categories(
+    session: Session, campaign_id: uuid.UUID, category_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Per category among ``category_ids``: how many of the campaign's reports are in it."""
+    return _reports_per(
+        session,
+        campaign_id,
+        ActivityCategory.category_id,
+        ActivityCategory.activity_id,
+        category_ids,
+    )
+
+
+def reports_counting(
+    session: Session, campaign_id: uuid.UUID, indicator_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Per indicator among ``indicator_ids``: how many of the campaign's reports count it."""
+    return _reports_per(
+        session, campaign_id, ActivityValue.indicator_id, ActivityValue.activity_id, indicator_ids
+    )
+
+
+@unscoped("a campaign the caller may edit: every report that counts for it stands in the way")
+def _reports_per(
+    session: Session, campaign_id: uuid.UUID, key: Any, activity_id: Any, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Per ``key`` among ``ids`` (a category or an indicator of a report's parts, whose
+    report is ``activity_id``): how many of the campaign's reports have it."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(col(key), func.count())
+        .join(Activity, col(Activity.id) == col(activity_id))
+        .where(col(Activity.campaign_id) == campaign_id, col(key).in_(ids))
+        .group_by(col(key))
+    ).all()
+    return {found: int(count) for found, count in rows}
 
 
 # --- targets ----------------------------------------------------------------------------

@@ -103,7 +103,18 @@ def get_campaign(
     "/{campaign_id}",
     response_model=CampaignRead,
     summary="Edit a campaign",
-    responses=problem_responses(404, 412, codes=["campaign_closed", "campaign_not_yours"]),
+    responses=problem_responses(
+        404,
+        412,
+        codes=[
+            "campaign_category_in_use",
+            "campaign_closed",
+            "campaign_indicator_in_use",
+            "campaign_not_yours",
+            "campaign_reports_outside",
+            "campaign_scope_closed",
+        ],
+    ),
 )
 def update_campaign(
     body: CampaignUpdate,
@@ -125,7 +136,9 @@ def update_campaign(
     "/{campaign_id}/close",
     response_model=CampaignRead,
     summary="Close a campaign early (no more reports or changes)",
-    responses=problem_responses(404, codes=["campaign_closed", "campaign_not_yours"]),
+    responses=problem_responses(
+        404, codes=["campaign_closed", "campaign_not_yours", "campaign_scope_closed"]
+    ),
 )
 def close_campaign(
     body: CampaignClose,
@@ -146,7 +159,9 @@ def close_campaign(
     "/{campaign_id}/reopen",
     response_model=CampaignRead,
     summary="Reopen a closed campaign (province admin)",
-    responses=problem_responses(404, codes=["campaign_not_closed", "campaign_not_yours"]),
+    responses=problem_responses(
+        404, codes=["campaign_not_closed", "campaign_not_yours", "campaign_scope_closed"]
+    ),
 )
 def reopen_campaign(
     body: CampaignReopen,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from cnscd_api.catalogue.schemas import CatalogueCode
 from cnscd_api.core import examples
-from cnscd_api.core.fields import IsoDate, MultilineText, PlainText, invalid
+from cnscd_api.core.fields import IsoDate, JsonInteger, MultilineText, PlainText, invalid
 from cnscd_api.models import CampaignStatus
 
 CAMPAIGN_CODE_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$"
@@ -25,8 +25,9 @@ Description = Annotated[str, StringConstraints(max_length=4000), MultilineText]
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000), MultilineText
 ]
-TargetValue = Annotated[int, Field(ge=0, le=1_000_000_000)]
+TargetValue = Annotated[int, Field(ge=0, le=1_000_000_000), JsonInteger]
 MAX_GRACE_DAYS = 60
+GraceDays = Annotated[int, Field(ge=0, le=MAX_GRACE_DAYS), JsonInteger]
 STATUS_DESCRIPTION = (
     "planned before the first day; active from the first day until the last day on which "
     "reports are accepted (`reporting_until`: the last day plus the grace days); closed "
@@ -55,7 +56,9 @@ class CampaignFilters(BaseModel):
         description="Campaigns whose scope contains this unit or lies inside it.",
     )
     q: str | None = Field(
-        default=None, max_length=100, description="Accent-insensitive search on the name."
+        default=None,
+        max_length=100,
+        description="Accent-insensitive search on the name or the code (`cds-2024`).",
     )
 
 
@@ -103,10 +106,8 @@ class CampaignCreate(BaseModel):
         description="First day, in Asia/Ho_Chi_Minh.", examples=["2024-10-01"]
     )
     ends_on: IsoDate = Field(description="Last day, in Asia/Ho_Chi_Minh.", examples=["2024-10-10"])
-    grace_days: int = Field(
+    grace_days: GraceDays = Field(
         default=0,
-        ge=0,
-        le=MAX_GRACE_DAYS,
         description="Days after the last one during which late reports are still accepted.",
     )
     categories: list[CatalogueCode] = Field(
@@ -130,7 +131,7 @@ class CampaignUpdate(BaseModel):
     description: Description | None = None
     starts_on: IsoDate | None = None
     ends_on: IsoDate | None = None
-    grace_days: int | None = Field(default=None, ge=0, le=MAX_GRACE_DAYS)
+    grace_days: GraceDays | None = None
     categories: list[CatalogueCode] | None = Field(default=None, min_length=1, max_length=50)
     indicators: list[TrackedIndicator] | None = Field(default=None, min_length=1, max_length=50)
 

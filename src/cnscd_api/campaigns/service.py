@@ -76,17 +76,28 @@ def status_of(campaign: Campaign) -> CampaignStatus:
     return CampaignStatus.CLOSED
 
 
-def get_campaign(session: Session, actor: Principal, campaign_id: uuid.UUID) -> Campaign:
-    """A campaign the caller may read: its scope is in, or above, the caller's."""
-    return scope.get_or_404(session, actor, Campaign, campaign_id)
+def get_campaign(
+    session: Session, actor: Principal, campaign_id: uuid.UUID, *, lock: scope.Lock | None = None
+) -> Campaign:
+    """A campaign the caller may read: its scope is in, or above, the caller's (``lock``:
+    a report relying on its days and categories takes ``KEY_SHARE``)."""
+    return scope.get_or_404(session, actor, Campaign, campaign_id, lock=lock)
 
 
 def get_campaign_for_write(session: Session, actor: Principal, campaign_id: uuid.UUID) -> Campaign:
-    """A campaign the caller may edit: readable (else 404) and scoped inside the caller's
-    own subtree — a district officer reads the province's campaign but may not edit it."""
+    """A campaign the caller may edit: readable (else 404), of a unit that still exists,
+    and scoped inside the caller's own subtree — a district officer reads the province's
+    campaign but may not edit it.
+
+    A campaign whose scope unit a reorganisation closed (the 2024 peak of Tỉnh Kon Tum,
+    read by Quảng Ngãi's admin) is history: nobody edits, closes, reopens it or changes
+    its targets (409 ``campaign_scope_closed``), as nobody writes what its closed units
+    hold; a campaign for today's map is created on today's units."""
     campaign = get_campaign(session, actor, campaign_id)
-    scope_path = unit_service.unit_path(session, campaign.scope_unit_id)
-    if not path_in_subtree_text(scope_path, actor.scope_path):
+    unit = unit_service.unit_by_id(session, campaign.scope_unit_id)
+    if unit.valid_to is not None and unit.valid_to < clock.today():
+        raise Conflict("campaign_scope_closed", unit=unit.name, closed_on=unit.valid_to)
+    if not path_in_subtree_text(unit.path, actor.scope_path):
         raise audit.denied(session, actor, Permission.CAMPAIGNS_WRITE, "campaign_not_yours")
     return campaign
 
@@ -256,6 +267,10 @@ def update_campaign(
 ) -> Campaign:
     expected.check(campaign.version)
     requested = data.model_dump(exclude_unset=True)
+    if {"starts_on", "ends_on", "categories", "indicators"} & set(requested):
+        # What reports rely on (their days, categories and indicators) and the cascade of
+        # targets are checked by one writer at a time, after the reports being written.
+        repository.lock_campaign(session, campaign.id, against_reports=True)
     categories = requested.pop("categories", None)
     indicators = data.indicators if "indicators" in requested else None
     requested.pop("indicators", None)
@@ -267,6 +282,8 @@ def update_campaign(
         raise Conflict("campaign_closed")
     merged = {**campaign.model_dump(), **values}
     _check_dates(merged["starts_on"], merged["ends_on"])
+    if {"starts_on", "ends_on"} & set(values):
+        _check_reports_within(session, campaign, merged["starts_on"], merged["ends_on"])
     values["reporting_until"] = _reporting_until(merged)
     if "name" in values:
         values["search_name"] = fold(values["name"])
@@ -274,7 +291,8 @@ def update_campaign(
     extra_before: dict[str, Any] = {}
     extra_after: dict[str, Any] = {}
     if categories is not None or indicators is not None:
-        old_categories = [c.code for c in repository.categories_of(session, campaign.id)]
+        kept_categories = repository.categories_of(session, campaign.id)
+        old_categories = [c.code for c in kept_categories]
         old_indicators = repository.indicators_of(session, campaign.id)
         chosen_categories, chosen_indicators = _catalogue_choice(
             session,
@@ -282,6 +300,13 @@ def update_campaign(
             indicators
             if indicators is not None
             else [TrackedIndicator(code=i.code, target=t) for i, t in old_indicators],
+        )
+        chosen_ids = {c.id for c in chosen_categories} | {i.id for i, _ in chosen_indicators}
+        _check_reports_kept(
+            session,
+            campaign,
+            [c for c in kept_categories if c.id not in chosen_ids],
+            [i for i, _ in old_indicators if i.id not in chosen_ids],
         )
         _check_own_targets(session, campaign, chosen_indicators)
         repository.set_categories(session, campaign.id, [c.id for c in chosen_categories])
@@ -306,6 +331,48 @@ def update_campaign(
         extra_after=extra_after,
     )
     return campaign
+
+
+def _check_reports_within(
+    session: Session, campaign: Campaign, starts_on: Any, ends_on: Any
+) -> None:
+    """New days may not leave out a report of the campaign (409, counting them): it would
+    still count in the dashboards and no longer be editable (its date outside the days)."""
+    outside = repository.reports_outside(session, campaign.id, starts_on, ends_on)
+    if outside:
+        raise Conflict(
+            "campaign_reports_outside",
+            count=outside,
+            starts_on=starts_on.isoformat(),
+            ends_on=ends_on.isoformat(),
+        )
+
+
+def _check_reports_kept(
+    session: Session,
+    campaign: Campaign,
+    dropped_categories: list[ContentCategory],
+    dropped_indicators: list[Indicator],
+) -> None:
+    """A category the campaign's reports are in, or an indicator they count, stays in the
+    campaign (409, counting the reports): the reports could no longer be edited, or
+    their counts would drop out of the campaign's progress."""
+    in_categories = repository.reports_in_categories(
+        session, campaign.id, {c.id for c in dropped_categories}
+    )
+    for category in sorted(dropped_categories, key=lambda c: c.code):
+        if in_categories.get(category.id):
+            raise Conflict(
+                "campaign_category_in_use",
+                count=in_categories[category.id],
+                code_value=category.code,
+            )
+    counting = repository.reports_counting(session, campaign.id, {i.id for i in dropped_indicators})
+    for indicator in sorted(dropped_indicators, key=lambda i: i.code):
+        if counting.get(indicator.id):
+            raise Conflict(
+                "campaign_indicator_in_use", count=counting[indicator.id], code_value=indicator.code
+            )
 
 
 def _check_own_targets(
@@ -473,6 +540,10 @@ def write_targets(
     if status_of(campaign) is CampaignStatus.CLOSED:
         raise Conflict("campaign_closed")
     parent = _parent_unit(session, actor, campaign, data.unit_id, write=True)
+    # The parent's limit and the sums below are read under the campaign's lock, which
+    # every write of the cascade takes first: no two of them check against each other's
+    # stale figures (a province lowering a district while the district splits more).
+    repository.lock_campaign(session, campaign.id, against_reports=False)
     seen = repository.target_set_version(session, campaign.id, parent.id)
     expected.check(seen)
     tracked = {i.code: i for i, _ in repository.indicators_of(session, campaign.id)}

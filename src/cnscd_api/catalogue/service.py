@@ -98,6 +98,36 @@ def _forget_after_commit(session: OrmSession) -> None:
         forget_catalogue()
 
 
+@dataclass(frozen=True)
+class CatalogueNames:
+    """Categories' and indicators' names in one language, by code (an unknown code is
+    shown as itself)."""
+
+    categories: dict[str, str]
+    indicators: dict[str, str]
+
+    def category(self, code: str) -> str:
+        return self.categories.get(code, code)
+
+    def indicator(self, code: str) -> str:
+        return self.indicators.get(code, code)
+
+
+def names(session: Session, language: Language) -> CatalogueNames:
+    """Every entry's name in ``language``, retired ones included (old reports use them)."""
+    vietnamese = language == "vi"
+    return CatalogueNames(
+        categories={
+            c.code: c.name_vi if vietnamese else c.name_en
+            for c in repository.categories(session, include_retired=True)
+        },
+        indicators={
+            i.code: i.name_vi if vietnamese else i.name_en
+            for i in repository.indicators(session, include_retired=True)
+        },
+    )
+
+
 def get_category(session: Session, actor: Principal, category_id: uuid.UUID) -> ContentCategory:
     found: ContentCategory = _get(session, ContentCategory, category_id, "content_category")
     return found

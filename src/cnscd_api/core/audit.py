@@ -108,8 +108,10 @@ def event_row(
     after: Values | None = None,
     actor_name: str | None = None,
     occurred_at: datetime | None = None,
+    via_unit_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    """The one builder of audit rows (numbered later, at commit)."""
+    """The one builder of audit rows (numbered later, at commit); ``via_unit_id``: the
+    unit of the caller's scope through which a closed unit's row was reached."""
     is_user = actor is not None and actor.kind is PrincipalKind.USER
     return {
         "id": uuid.uuid4(),
@@ -121,6 +123,7 @@ def event_row(
         "entity": str(entity.value if isinstance(entity, Enum) else entity),
         "entity_id": str(entity_id) if entity_id is not None else None,
         "unit_path": unit_path if unit_path is not None else (actor.scope_path if actor else None),
+        "via_unit_id": via_unit_id,
         "changes": changes(before, after) or None,
         "request_id": current_request_id(),
     }
@@ -142,6 +145,7 @@ def record(
     before: Values | None = None,
     after: Values | None = None,
     actor_name: str | None = None,
+    via_unit_id: uuid.UUID | None = None,
 ) -> None:
     add_rows(
         session,
@@ -155,6 +159,7 @@ def record(
                 before=before,
                 after=after,
                 actor_name=actor_name,
+                via_unit_id=via_unit_id,
             )
         ],
     )
@@ -194,6 +199,7 @@ def updated(
     extra_before: Values | None = None,
     extra_after: Values | None = None,
     actor_name: str | None = None,
+    via_unit_id: uuid.UUID | None = None,
 ) -> None:
     """``obj`` changed from ``before`` (an earlier ``snapshot``) to what it is now
     (``actor_name``: who, when no caller acts, e.g. a command)."""
@@ -207,6 +213,7 @@ def updated(
         before={**before, **(extra_before or {})},
         after={**snapshot(obj), **(extra_after or {})},
         actor_name=actor_name,
+        via_unit_id=via_unit_id,
     )
 
 
@@ -217,6 +224,8 @@ def deleted(
     entity_id: uuid.UUID,
     before: Values,
     unit_path: str,
+    *,
+    via_unit_id: uuid.UUID | None = None,
 ) -> None:
     record(
         session,
@@ -226,6 +235,7 @@ def deleted(
         entity_id=entity_id,
         unit_path=unit_path,
         before=before,
+        via_unit_id=via_unit_id,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from cnscd_api.core.errors import PreconditionFailed
+from cnscd_api.core.text import collation_key
 from cnscd_api.models import Versioned, utcnow
 
 _STRONG_ETAG = re.compile(r'^"(\d{1,18})"$')
@@ -76,10 +77,17 @@ IfMatchDep = Annotated[ExpectedVersion, Depends(expected_version)]
 def update_versioned(session: Session, obj: Versioned, values: dict[str, Any]) -> None:
     """Write ``values`` to ``obj`` only if it still has the version it was read with
     (``UPDATE … WHERE id = :id AND version = :seen``), bump the version and
-    ``updated_at``, and refresh ``obj`` from the row written (``RETURNING``, no second
-    trip); 412 when someone got there first."""
+    ``updated_at``, set the sort key of a changed name (``__collation_keys__``), and refresh
+    ``obj`` from the row written (``RETURNING``, no second trip); 412 when someone got there
+    first."""
     model = type(obj)
     seen = obj.version
+    keys = {
+        key: collation_key(values[source])
+        for key, source in model.__collation_keys__.items()
+        if source in values
+    }
+    values = {**values, **keys}
     attributes = inspect(model).column_attrs
     written = session.execute(
         update(model)

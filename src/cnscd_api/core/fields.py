@@ -107,16 +107,18 @@ _PASSWORD_REFUSED = re.compile(f"[{PASSWORD_CLASS}{_SURROGATE_CLASS}]")
 EMAIL_REGEX = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USERNAME_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
 OFFICIAL_CODE_REGEX = r"^[0-9A-Za-z._-]{1,16}$"
-# Phone numbers as people write them: 9 to 12 digits, a leading + and single spaces, dots
-# or hyphens between digits (0912345678, +84 912 345 678, 091.234.5678). The number must
-# then be a Vietnamese mobile number (libphonenumber's ranges, which no pattern states).
-PHONE_REGEX = r"^\+?[0-9](?:[ .-]?[0-9]){8,11}$"
+# Vietnamese mobile numbers as people write them: the 9 digits of the national number
+# (its first one not 0), after 0, +84 or 84 (a 0 may follow the country code) or alone (a
+# number whose leading zero a spreadsheet dropped), single spaces, dots or hyphens between
+# digits (0912345678, +84 912 345 678, 091.234.5678, 912345678). The number must then be
+# in a mobile range libphonenumber knows, which no pattern states.
+PHONE_REGEX = r"^(?:(?:0|\+?84[ .-]?0?)[ .-]?)?[1-9](?:[ .-]?[0-9]){8}$"
+_PHONE = re.compile(PHONE_REGEX)
 # A pattern's own message, instead of pydantic's "String should match pattern '…'".
 PATTERN_MESSAGES: dict[str, str] = {
     EMAIL_REGEX: "email_invalid",
     USERNAME_REGEX: "username_invalid",
     OFFICIAL_CODE_REGEX: "official_code_invalid",
-    PHONE_REGEX: "phone_invalid",
 }
 # How a validation pattern is stated in the document when the text rule narrows it.
 _EMAIL_PART = f"[^@\\s{TEXT_CLASS}]+"
@@ -212,10 +214,14 @@ def secret_text(value: str) -> str:
 
 
 def mobile_phone(value: str) -> str:
+    """A Vietnamese mobile number, stored as ``0xxxxxxxxx``; anything else is one error,
+    ``phone_invalid``, whether its form or its range is wrong."""
+    if not _PHONE.fullmatch(value):
+        raise invalid("phone_invalid", "phone_invalid", value=shown(value))
     try:
         return normalise_mobile(value)
     except ValueError:
-        raise invalid("phone_invalid", value=shown(value)) from None
+        raise invalid("phone_invalid", "phone_invalid", value=shown(value)) from None
 
 
 def _published_pattern(character_class: str, inner: CoreSchema) -> str:
@@ -263,11 +269,28 @@ MultilineText = TextRule(multiline_text, MULTILINE_CLASS)
 SecretText = TextRule(secret_text, PASSWORD_CLASS)
 """Passwords and secrets: no control characters or surrogates, anything else."""
 
+
+class StatedPattern:
+    """States in the schema a pattern that a validator of ours checks, with an error code
+    of its own rather than pydantic's ``string_pattern_mismatch``."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
+
+
+# The phone check first: a number with a character the text rule refuses is no number.
 MobilePhone = Annotated[
     str,
-    StringConstraints(max_length=32, pattern=PHONE_REGEX),
-    PlainText,
     AfterValidator(mobile_phone),
+    StatedPattern(PHONE_REGEX),
+    PlainText,
 ]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_REGEX), PlainText]
 PersonName = Annotated[
@@ -289,6 +312,20 @@ def _iso_datetime(value: Any) -> Any:
         return value
     raise invalid("datetime_not_iso", "datetime_parsing")
 
+
+def _json_integer(value: Any) -> Any:
+    """A JSON number, as the document's ``integer`` says: pydantic alone took ``true`` as
+    1 and ``"12"`` as 12. ``12.0`` is an integer as JSON Schema counts them and is taken
+    as 12; ``12.5`` is not (pydantic's own ``int_from_float``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JsonInteger = BeforeValidator(_json_integer)
+"""The last annotation of an integer a client sends in a JSON body (a number, never a
+boolean or a string), after its bounds: ``Annotated[int, Field(ge=0), JsonInteger]``, so
+that the bounds stay on the integer and are published as ``minimum``/``maximum``."""
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 """A date, sent as an ISO 8601 string (``2024-10-01``) and nothing else."""

@@ -21,6 +21,10 @@ from typing import Literal, Protocol
 
 Language = Literal["en", "vi"]
 
+# Between the items of a list shown to people (allowed values in a message, a cell of an
+# export): names hold commas ("Cán bộ, công chức xã"), so a comma would split them.
+LIST_SEPARATOR = " | "
+
 MESSAGES: dict[str, dict[Language, str]] = {
     "not_found": {
         "en": "The {resource} you asked for does not exist or is outside your scope.",
@@ -204,9 +208,41 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Đối tượng đã thay đổi kể từ khi bạn đọc (If-Match không khớp ETag); "
         "hãy tải lại và thử lại.",
     },
+    "campaign_reports_outside": {
+        "en": "{count} reports of this campaign are dated outside {starts_on} – {ends_on}; "
+        "change or delete them first, or keep days that hold them.",
+        "vi": "Có {count} báo cáo của đợt này có ngày nằm ngoài {starts_on} – {ends_on}; "
+        "hãy sửa hoặc xoá các báo cáo đó trước, hoặc giữ thời gian bao gồm chúng.",
+    },
+    "campaign_category_in_use": {
+        "en": "{count} reports of this campaign are in the category {code_value}; it stays "
+        "in the campaign while they are.",
+        "vi": "Có {count} báo cáo của đợt này thuộc nội dung {code_value}; nội dung này "
+        "phải giữ trong đợt khi còn các báo cáo đó.",
+    },
+    "campaign_indicator_in_use": {
+        "en": "{count} reports of this campaign count the indicator {code_value}; it stays "
+        "tracked while they do.",
+        "vi": "Có {count} báo cáo của đợt này có số liệu chỉ tiêu {code_value}; chỉ tiêu này "
+        "phải giữ trong đợt khi còn các báo cáo đó.",
+    },
+    "unit_has_later_reports": {
+        "en": "{count} reports placed in {name} or below it are dated after {date}; it "
+        "cannot close before them.",
+        "vi": "Có {count} báo cáo tại {name} hoặc các đơn vị trực thuộc có ngày sau {date}; "
+        "không thể kết thúc hiệu lực trước các báo cáo đó.",
+    },
+    "unit_has_earlier_reports": {
+        "en": "{count} reports placed in {name} are dated before {date}; it cannot start "
+        "after them.",
+        "vi": "Có {count} báo cáo tại {name} có ngày trước {date}; không thể bắt đầu hiệu "
+        "lực sau các báo cáo đó.",
+    },
     "team_has_history": {
-        "en": "The team has or had members; dissolve it (status dissolved) instead of deleting.",
-        "vi": "Tổ đã có thành viên; hãy chuyển trạng thái sang giải thể thay vì xoá.",
+        "en": "The team has a history ({members} members, {reports} activity reports, "
+        "{accounts} user accounts); dissolve it (status dissolved) instead of deleting.",
+        "vi": "Tổ đã có lịch sử ({members} thành viên, {reports} báo cáo hoạt động, "
+        "{accounts} tài khoản người dùng); hãy chuyển trạng thái sang giải thể thay vì xoá.",
     },
     "team_not_open": {
         "en": "The team is dissolved; members cannot join it.",
@@ -432,6 +468,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This campaign belongs to a unit above your scope; only that tier edits it.",
         "vi": "Đợt cao điểm này thuộc cấp trên phạm vi của bạn; chỉ cấp đó được chỉnh sửa.",
     },
+    "campaign_scope_closed": {
+        "en": "This campaign belongs to {unit}, which closed on {closed_on} in a "
+        "reorganisation: it is kept as history and no longer changes. Create a campaign "
+        "on today's units instead.",
+        "vi": "Đợt cao điểm này thuộc {unit}, đã kết thúc ngày {closed_on} khi sắp xếp "
+        "đơn vị hành chính: đợt được lưu làm lịch sử và không còn thay đổi. Hãy tạo đợt "
+        "mới trên các đơn vị hiện nay.",
+    },
     "duplicate_code": {
         "en": "{code_value} is listed twice.",
         "vi": "{code_value} bị liệt kê hai lần.",
@@ -455,6 +499,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "catalogue_entry_retired": {
         "en": "{code_value} is retired and cannot be chosen any more.",
         "vi": "{code_value} đã ngừng sử dụng, không thể chọn nữa.",
+    },
+    "values_required": {
+        "en": "A report counts at least one indicator above 0 (values).",
+        "vi": "Báo cáo phải ghi ít nhất một chỉ số lớn hơn 0 (values).",
     },
     "indicator_outside_categories": {
         "en": "Indicator {code_value} belongs to none of the chosen categories.",
@@ -553,6 +601,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "duplicate_member": {
         "en": "A member is listed twice.",
         "vi": "Một thành viên bị liệt kê hai lần.",
+    },
+    "attribution_fixed": {
+        "en": "A partner's report stays attributed to the organisation that recorded it "
+        "({organisation}); nobody can change it.",
+        "vi": "Báo cáo do đối tác ghi nhận luôn thuộc về tổ chức đã ghi nhận "
+        "({organisation}); không ai được thay đổi.",
     },
     "organisation_not_yours": {
         "en": "A partner records support by its own organisation only.",

@@ -3,9 +3,12 @@ effect.
 
 How a POST with a key runs (``IdempotencyMiddleware``):
 
-1. The caller is who the bearer token names (its signature checked here; the account is
-   checked by the request as always), or, without a token, the client's address. Keys
-   are the caller's own: two callers never share one.
+1. The caller is who the bearer token names, checked here by the very function the
+   request checks it with (``authenticate``, the auth service's, given by the app):
+   signature, account active, sessions not ended, API client not revoked. A token the
+   request would refuse claims nothing and replays nothing: the request answers its
+   401 itself. Without a token the caller is the client's address. Keys are the
+   caller's own: two callers never share one.
 2. The request is fingerprinted (method, path, query and body; for a multipart upload its
    fields and files, not the boundary a client makes up on every retry).
 3. The key is claimed in a transaction of its own, committed at once, so that concurrent
@@ -29,9 +32,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,23 +54,27 @@ from cnscd_api.core.errors import (
     DATABASE_UNAVAILABLE,
     Conflict,
     FieldError,
+    ProblemError,
     Unprocessable,
     answer_to,
 )
-from cnscd_api.core.security import InvalidToken, decode_access_token, seal, unseal
+from cnscd_api.core.permissions import Principal
+from cnscd_api.core.security import seal, unseal
 from cnscd_api.db import Database
 from cnscd_api.models import IdempotencyRecord, IdempotencyState, utcnow
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
+_REPLAYED_NAME = REPLAYED.lower().encode()
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
 CLAIM_SECONDS = 60
 POLL_SECONDS = 0.05
-PURGE_CHANCE = 0.01
 # Headers an answer is replayed with; the rest (dates, lengths, request ids) are new.
 RECORDS: Any = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
 logger = logging.getLogger(__name__)
+# The request's own check of a bearer token: the principal, or a ``ProblemError`` (401).
+Authenticate = Callable[[Session, Settings, str], Principal]
 
 
 @dataclass
@@ -80,6 +87,9 @@ class Claim:
     key: str
     session: Session | None = field(default=None)
     released: bool = False
+    # The caller as the token was checked here: the request takes it as it is instead of
+    # reading the account a second time.
+    principal: Principal | None = None
 
     def complete(self, status: int, headers: Headers, body: bytes) -> None:
         """Store the answer with the effect, in the request's transaction, and commit."""
@@ -135,13 +145,15 @@ class IdempotencyMiddleware:
     endpoint but before the answer goes out: here the answer is held back until it is
     stored with the effect and both have committed."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
         self.app = app
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        send = _marking_first_answers(send)
         request = Request(scope)
         key = request.headers.get(HEADER)
         if key is None:
@@ -196,11 +208,15 @@ class IdempotencyMiddleware:
             )
         settings: Settings = request.app.state.settings
         database: Database = request.app.state.database
-        caller = _caller(request, settings)
-        if caller is None:
+        found = await run_in_threadpool(_caller, request, settings, database, self.authenticate)
+        if found is None:
             return None
+        caller, principal = found
         fingerprint = await _fingerprint(request, body)
-        return await _claim_or_replay(database, settings, caller, key, fingerprint)
+        claim = await _claim_or_replay(database, settings, caller, key, fingerprint)
+        if isinstance(claim, Claim):
+            claim.principal = principal
+        return claim
 
 
 async def _let_go(claim: Claim) -> None:
@@ -246,15 +262,21 @@ def _answer(request: Request, error: Exception) -> Response:
     return answer
 
 
-def _caller(request: Request, settings: Settings) -> str | None:
+def _caller(
+    request: Request, settings: Settings, database: Database, authenticate: Authenticate
+) -> tuple[str, Principal | None] | None:
+    """Whose key it is: the principal the token stands for today, or an anonymous
+    client's address; None when the request would refuse the token."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         client = request.client.host if request.client else "unknown"
-        return f"anon:{client}"
+        return f"anon:{client}", None
     try:
-        return decode_access_token(settings, token.strip()).subject
-    except InvalidToken:
+        with database.session() as session:
+            principal = authenticate(session, settings, token.strip())
+    except ProblemError:
         return None
+    return f"{principal.kind.value}:{principal.id}", principal
 
 
 async def _fingerprint(request: Request, body: bytes) -> str:
@@ -351,8 +373,6 @@ def _insert_claim(
     """Claim the key, replacing ``stale`` (its record as last read) if nobody else did."""
     with database.session(write=True) as session:
         connection = session.connection()
-        if random.random() < PURGE_CHANCE:  # noqa: S311 -- housekeeping, not security
-            connection.execute(delete(RECORDS).where(RECORDS.c.expires_at < now))
         if stale is not None:
             connection.execute(
                 delete(RECORDS).where(
@@ -378,6 +398,19 @@ def _insert_claim(
         ).first()
         session.commit()
     return claimed is not None
+
+
+def _marking_first_answers(send: Send) -> Send:
+    """A POST's success that is not a replay says so: ``Idempotent-Replayed: false``."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+            headers = list(message.get("headers", []))
+            if all(name.lower() != _REPLAYED_NAME for name, _ in headers):
+                message = {**message, "headers": [*headers, (_REPLAYED_NAME, b"false")]}
+        await send(message)
+
+    return marked
 
 
 def _replay(settings: Settings, record: IdempotencyRecord) -> Response:

@@ -3,7 +3,9 @@ private cache lifetime.
 
 A route takes ``RepresentationDep`` and answers ``representation.answer(model, table_of)``:
 JSON (the model) by default, or CSV (the table: headers and rows, UTF-8 with a BOM so
-that Excel shows Vietnamese) when ``Accept`` prefers ``text/csv``. The ``ETag`` is a hash
+that Excel shows Vietnamese) when ``Accept`` prefers ``text/csv`` or the query says
+``format=csv`` (which wins over ``Accept``: a link, or a generated client that sends no
+``Accept`` of its choosing, can ask for CSV). The ``ETag`` is a hash
 of the body sent, so a client that sends it back as ``If-None-Match`` gets a bodyless
 ``304`` while nothing changed; ``Cache-Control: private, max-age=…`` lets a browser keep
 the answer for ``CNSCD_STATS_MAX_AGE_SECONDS``. ``REPRESENTATION_RESPONSES`` documents
@@ -15,9 +17,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from cnscd_api.core.spreadsheet import CSV_MEDIA_TYPE, csv_chunks
@@ -26,6 +29,11 @@ JSON_MEDIA_TYPE = "application/json"
 CSV = "text/csv"
 VARY = "Accept, Accept-Language, Authorization"
 M = TypeVar("M", bound=BaseModel)
+
+
+class AnswerFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,14 @@ class Representation:
 
 async def representation(
     request: Request,
+    answer_format: Annotated[
+        AnswerFormat | None,
+        Query(
+            alias="format",
+            description="`csv` for CSV, `json` for JSON, whatever `Accept` says; without "
+            "it, `Accept` decides (JSON unless it prefers `text/csv`).",
+        ),
+    ] = None,
     if_none_match: Annotated[
         str | None,
         Header(
@@ -115,8 +131,13 @@ async def representation(
     ] = None,
 ) -> Representation:
     settings = request.app.state.settings
+    csv = (
+        answer_format is AnswerFormat.CSV
+        if answer_format is not None
+        else prefers_csv(request.headers.get("accept"))
+    )
     return Representation(
-        csv=prefers_csv(request.headers.get("accept")),
+        csv=csv,
         if_none_match=if_none_match,
         max_age=settings.stats_max_age_seconds,
     )
@@ -147,8 +168,8 @@ _HEADERS: dict[str, dict[str, Any]] = {
 # The ``responses=`` entry of a route answered through ``Representation``.
 REPRESENTATION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "JSON, or CSV (UTF-8 with a byte-order mark, for Excel) when `Accept` "
-        "prefers `text/csv`.",
+        "description": "JSON, or CSV (UTF-8 with a byte-order mark, for Excel) with "
+        "`format=csv` or when `Accept` prefers `text/csv`.",
         "content": {CSV: {"schema": {"type": "string"}}},
         "headers": {
             **_HEADERS,

@@ -21,6 +21,17 @@ from starlette.types import Scope
 
 API_PREFIX = "/api/v1"  # every route of the API (not /healthz, /readyz, /docs)
 
+FORM_BODY_KEY = "x-form-body"
+
+
+def form_body(example: dict[str, Any], **schema_extra: Any) -> dict[str, Any]:
+    """``openapi_extra=`` of a route whose body is a form (its fields are ``Form()`` or
+    ``File()`` parameters, so no model of ours holds its schema): the body's example and
+    what else its schema states (``allOf`` rules across fields). A binary field's example
+    is a file name."""
+    return {FORM_BODY_KEY: {"examples": [example], **schema_extra}}
+
+
 _BARE_ID = re.compile(r"\{((?:[a-z_]+_)?id)\}")
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, literal, or_, select
 from sqlalchemy import types as sa_types
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -41,6 +42,30 @@ from cnscd_api.models import (
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Lock(Enum):
+    """A row lock a scoped read takes until the transaction ends, on the rows of the model
+    read only (PostgreSQL; SQLite's writers hold the whole database). The row is read as
+    it stands once the lock is granted, even when the session had it already."""
+
+    # The caller will change the row: two writers of one object run one after the other,
+    # and the second reads what the first left, or nothing.
+    UPDATE = "update"
+    # The caller relies on the row as read (a report on its place's dates, its campaign's
+    # days): ordinary edits of the row go on, but a change of such a rule, which locks
+    # the row FOR UPDATE before checking what relies on it, waits, or is waited for.
+    KEY_SHARE = "key_share"
+
+
+def locked(statement: Any, model: type[Any], lock: Lock | None) -> Any:
+    """``statement`` (a read of ``model``) taking ``lock`` on the rows of ``model``."""
+    if lock is None:
+        return statement
+    shared = lock is Lock.KEY_SHARE
+    return statement.with_for_update(of=model, read=shared, key_share=shared).execution_options(
+        populate_existing=True
+    )
 
 
 def path_in_subtree(path_column: Any, subtree_path: str) -> ColumnElement[bool]:
@@ -72,8 +97,10 @@ class ScopeRule:
     live: Any = None  # rows that exist for the API at all (users not deleted)
     organisation: Any = None  # the row's partner: a partner reaches only its own's rows
     # Rows of closed units are read by whoever holds their successors today (history of
-    # the territory now in the scope, never written): the row's unit is ``Unit``.
+    # the territory now in the scope): the row's unit is ``Unit``. ``heritage_writes``:
+    # written by them too, under the same rules as the rows of their own units.
     heritage: bool = False
+    heritage_writes: bool = False
 
 
 RULES: dict[type[Any], ScopeRule] = {
@@ -99,7 +126,11 @@ RULES: dict[type[Any], ScopeRule] = {
         ((Unit, Unit.id == Activity.unit_id),),
         team=Activity.team_id,
         organisation=Activity.organisation,
+        # Reports pending when their place closed are taken over by the officers of its
+        # successors (the officers of the closed unit are moved or deactivated): approved,
+        # rejected, edited or deleted like their own units' reports, never left stuck.
         heritage=True,
+        heritage_writes=True,
     ),
     Campaign: ScopeRule(
         "campaign",
@@ -127,6 +158,39 @@ def heritage_ids(subtree_path: str) -> Select[Any]:
     )
     found = start.union(earlier)
     return select(found.c.id)
+
+
+def reached_through(
+    session: Session, principal: Principal, unit_id: uuid.UUID, unit_path: str
+) -> uuid.UUID | None:
+    """The unit of the caller's subtree through which they reach a row of the closed
+    unit ``unit_id`` (the heritage rule): its nearest successor, following lineage
+    forward, that lies in the subtree (a default successor before the others). None when
+    the unit itself lies in the subtree, which costs no query."""
+    if path_in_subtree_text(unit_path, principal.scope_path):
+        return None
+    start = (
+        select(
+            col(UnitLineage.successor_id).label("id"),
+            literal(1).label("depth"),
+            col(UnitLineage.is_default).label("is_default"),
+        )
+        .where(col(UnitLineage.predecessor_id) == unit_id)
+        .cte("forward", recursive=True)
+    )
+    later = select(
+        col(UnitLineage.successor_id), start.c.depth + 1, col(UnitLineage.is_default)
+    ).join(start, col(UnitLineage.predecessor_id) == start.c.id)
+    forward = start.union_all(later)  # lineage runs old → new: it has no cycles
+    statement = (
+        select(col(Unit.id))
+        .join(forward, col(Unit.id) == forward.c.id)
+        .where(path_in_subtree(Unit.path, principal.scope_path))
+        .order_by(forward.c.depth, forward.c.is_default.desc(), col(Unit.name), col(Unit.id))
+        .limit(1)
+    )
+    found: uuid.UUID | None = session.execute(statement).scalar()
+    return found
 
 
 class _AmongIds(ColumnElement[bool]):
@@ -158,13 +222,15 @@ def _among_ids_postgresql(element: _AmongIds, compiler: Any, **kw: Any) -> str:
 
 def reach(principal: Principal, model: type[Any], *, write: bool = False) -> ColumnElement[bool]:
     """The WHERE clause of the rows of ``model`` the caller may read (or, ``write``,
-    change): the scope subtree; for a team leader their own team's rows, for a partner
-    its own organisation's (where rows name one); and when
+    change): the scope subtree, and the rows of closed units whose successors lie in it
+    (``heritage``; for writes ``heritage_writes``); for a team leader their own team's
+    rows, for a partner its own organisation's (where rows name one); and when
     reading units also the ancestors of their team's unit (PERMISSIONS.md: names); and
     when reading campaigns, those of the units above the caller too."""
     rule = RULES[model]
     clause = path_in_subtree(rule.path, principal.scope_path)
-    if not write and rule.heritage and principal.scope_path != "/":
+    inherits = rule.heritage_writes if write else rule.heritage
+    if inherits and principal.scope_path != "/":
         # The national scope already holds every unit, closed ones included.
         clause = or_(clause, _AmongIds(col(Unit.id), heritage_ids(principal.scope_path)))
     leader = principal.role is Role.TEAM_LEADER
@@ -188,11 +254,14 @@ def _joined(statement: Any, rule: ScopeRule) -> Any:
     return statement
 
 
-def scoped(principal: Principal, model: type[T], *, write: bool = False) -> SelectOfScalar[T]:
-    """``SELECT model`` limited to what the caller reaches."""
+def scoped(
+    principal: Principal, model: type[T], *, write: bool = False, lock: Lock | None = None
+) -> SelectOfScalar[T]:
+    """``SELECT model`` limited to what the caller reaches, taking ``lock`` on the rows
+    found."""
     rule = RULES[model]
     statement: SelectOfScalar[T] = _joined(select_entity(model), rule)
-    return statement.where(reach(principal, model, write=write))
+    return locked(statement.where(reach(principal, model, write=write)), model, lock)  # type: ignore[no-any-return]
 
 
 def scoped_columns(
@@ -212,10 +281,11 @@ def get_or_404(
     object_id: uuid.UUID,
     *,
     write: bool = False,
+    lock: Lock | None = None,
 ) -> T:
     """The object with ``object_id`` if the caller reaches it, else 404 (a missing object
-    and one outside the scope answer the same)."""
-    statement = scoped(principal, model, write=write).where(
+    and one outside the scope answer the same); ``lock``: see ``Lock``."""
+    statement = scoped(principal, model, write=write, lock=lock).where(
         col(model.id) == object_id  # type: ignore[attr-defined]
     )
     found = session.exec(statement).one_or_none()
@@ -231,14 +301,18 @@ def get_many(
     object_ids: list[uuid.UUID],
     *,
     write: bool = False,
+    lock: Lock | None = None,
 ) -> dict[uuid.UUID, T]:
     """Those of ``object_ids`` the caller reaches, by id, in one query (a missing object
-    and one outside the scope are equally absent)."""
+    and one outside the scope are equally absent); ``lock``: see ``Lock``, taken in the
+    order of the ids so that two writers of overlapping lists cannot deadlock."""
     if not object_ids:
         return {}
-    statement = scoped(principal, model, write=write).where(
+    statement = scoped(principal, model, write=write, lock=lock).where(
         col(model.id).in_(object_ids)  # type: ignore[attr-defined]
     )
+    if lock is not None:
+        statement = statement.order_by(col(model.id))  # type: ignore[attr-defined]
     return {found.id: found for found in session.exec(statement).all()}  # type: ignore[attr-defined]
 
 
@@ -256,13 +330,16 @@ def unscoped(reason: str) -> Callable[[F], F]:
 
 __all__ = [
     "RULES",
+    "Lock",
     "ScopeRule",
     "ancestor_ids",
     "get_or_404",
     "heritage_ids",
+    "locked",
     "path_in_subtree",
     "path_in_subtree_text",
     "reach",
+    "reached_through",
     "scoped",
     "scoped_columns",
     "unscoped",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -48,8 +49,13 @@ COMMON_PASSWORDS = frozenset(
 )
 
 _password_hash = PasswordHash((Argon2Hasher(),))
-# Verified against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both cases take the same time
+    (made on first use: hashing at import cost every process, every command, a second)."""
+    return _password_hash.hash(secrets.token_urlsafe(16))
 
 
 class InvalidToken(Exception):
@@ -61,10 +67,16 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
+    return verify_and_update_password(password, password_hash)[0]
+
+
+def verify_and_update_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    """Whether the password matches, and when it does but the hash was made with other
+    parameters than today's (or another algorithm), a new hash to store in its place."""
     if password_hash is None:
-        _password_hash.verify(password, _DUMMY_HASH)
-        return False
-    return _password_hash.verify(password, password_hash)
+        _password_hash.verify(password, _dummy_hash())
+        return False, None
+    return _password_hash.verify_and_update(password, password_hash)
 
 
 def password_weaknesses(password: str, username: str | None = None) -> list[Text]:

@@ -12,6 +12,10 @@ import unicodedata
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.orm import Mapped
 
+from cnscd_api.collation import collation_key
+
+__all__ = ["collation_key", "escape_like", "fold", "search_clause"]
+
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
 LIKE_ESCAPE = "\\"
 
@@ -38,14 +42,15 @@ def escape_like(value: str) -> str:
 
 
 def search_clause(
-    column: Mapped[str], query: str, also: Mapped[str] | None = None
+    column: ColumnElement[str] | Mapped[str], query: str, *also: ColumnElement[str] | Mapped[str]
 ) -> ColumnElement[bool]:
-    """Every word of ``query`` must appear, folded, in the folded ``column`` (or in
-    ``also``, a second searchable column such as the unit's name)."""
+    """Every word of ``query`` must appear, folded, in the folded ``column`` or in one of
+    ``also`` (further searchable columns: the names of the units a team serves, a
+    campaign's code)."""
     words = fold(query).split()
     if not words:
         return true()
-    columns = [column] if also is None else [column, also]
+    columns = [column, *also]
     return and_(
         *(
             or_(*(c.like(f"%{escape_like(word)}%", escape=LIKE_ESCAPE) for c in columns))

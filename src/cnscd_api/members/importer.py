@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError, field_validator, model_validator
 from sqlmodel import Session
 
-from cnscd_api.core import audit
+from cnscd_api.core import audit, clock
 from cnscd_api.core.concurrency import update_versioned
 from cnscd_api.core.errors import (
     FieldError,
@@ -31,7 +31,7 @@ from cnscd_api.core.errors import (
     validation_text,
 )
 from cnscd_api.core.fields import invalid
-from cnscd_api.core.i18n import Text, shown
+from cnscd_api.core.i18n import LIST_SEPARATOR, Text, shown
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -115,7 +115,10 @@ def _label(enum: type[StrEnum], labels: Mapping[Any, str], value: Any) -> Any:
     found = enum_from_label(enum, labels, value)
     if found is None:
         raise invalid(
-            "import_label_unknown", "enum", value=shown(value), allowed=", ".join(labels.values())
+            "import_label_unknown",
+            "enum",
+            value=shown(value),
+            allowed=LIST_SEPARATOR.join(labels.values()),
         )
     return found
 
@@ -138,6 +141,14 @@ class MemberRow(MemberCreate):
     @classmethod
     def _single_spaces(cls, value: Any) -> Any:
         return _SPACES.sub(" ", value) if isinstance(value, str) else value
+
+    @field_validator("birth_year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> Any:
+        # A year typed in a text cell; the API itself takes numbers only.
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return int(value)
+        return value
 
     @field_validator("gender", mode="before")
     @classmethod
@@ -166,7 +177,7 @@ class MemberRow(MemberCreate):
             return value
         for pattern in DATE_FORMATS:
             try:
-                return datetime.strptime(value, pattern).date()
+                return datetime.strptime(value, pattern).date()  # noqa: DTZ007 -- a day, no time
             except ValueError:
                 continue
         raise invalid("import_date_invalid", "date_parsing", value=shown(value))
@@ -322,7 +333,7 @@ def plan_import(
         if m.role is TeamRole.LEADER and m.left_on is None
     }
     seen: dict[tuple[Any, ...], int] = {}
-    today = date.today()
+    today = clock.today()
     for row, parsed in valid_rows:
         team: Team | None = teams.get(parsed.team_id)
         if team is None:
@@ -420,7 +431,7 @@ def run_import(
             if "full_name" in changed:
                 changed["search_name"] = fold(changed["full_name"])
             if "role" in changed:
-                repository.close_membership(session, member.id, date.today())
+                repository.close_membership(session, member.id, clock.today())
             update_versioned(session, member, changed)
             if "role" in changed:
                 repository.open_membership(session, member)

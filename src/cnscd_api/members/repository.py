@@ -21,11 +21,11 @@ from cnscd_api.models import Member, Membership, Team, TeamRole, Unit
 SORTING = Sorting(
     MemberSort,
     {
-        "full_name": col(Member.full_name),
+        "full_name": col(Member.name_key),
         "joined_on": col(Member.joined_on),
         "created_at": col(Member.created_at),
     },
-    default=(col(Member.full_name).asc(),),
+    default=(col(Member.name_key).asc(),),
     tiebreaker=col(Member.id),
 )
 # What a member's JSON shows (MemberRead), read as columns; masking is the service's.
@@ -92,7 +92,7 @@ def list_members(
 
 def stream_members(session: Session, statement: Select[Any]) -> Iterator[Row[Any]]:
     rows = statement.add_columns(Unit.name.label("unit_name")).order_by(  # type: ignore[attr-defined]
-        col(Team.name), col(Member.full_name), col(Member.id)
+        col(Team.name_key), col(Member.name_key), col(Member.id)
     )
     yield from session.execute(rows.execution_options(yield_per=2000))
 

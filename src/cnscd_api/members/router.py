@@ -11,7 +11,7 @@ from cnscd_api.auth.dependencies import CurrentPrincipal
 from cnscd_api.core.concurrency import IfMatchDep, set_etag
 from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
-from cnscd_api.core.routing import ContractRoute
+from cnscd_api.core.routing import ContractRoute, form_body
 from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import DatabaseDep, SessionDep
 from cnscd_api.members import importer, service
@@ -31,12 +31,21 @@ from cnscd_api.members.schemas import (
     MemberSort,
     MemberUpdate,
 )
-from cnscd_api.openapi import form_body
+from cnscd_api.teams.dependencies import TeamForRead
 
 router = APIRouter(
     route_class=ContractRoute,
     prefix="/members",
     tags=["members"],
+    responses=problem_responses(401, 403),
+)
+
+# A team's members are listed under the team's path (``/teams/{team_id}/members``): the
+# route lives with the members, which depend on teams (never the reverse).
+team_router = APIRouter(
+    route_class=ContractRoute,
+    prefix="/teams",
+    tags=["teams"],
     responses=problem_responses(401, 403),
 )
 
@@ -215,3 +224,26 @@ def delete_member(
     data); the audit log keeps the deletion with personal data masked. To record that
     someone left, `PATCH` `left_on` instead."""
     service.delete_member(session, actor, member, expected)
+
+
+@team_router.get(
+    "/{team_id}/members",
+    response_model=Page[MemberRead],
+    summary="List a team's members",
+    responses=problem_responses(404),
+)
+def list_team_members(
+    team: TeamForRead,
+    session: SessionDep,
+    actor: CurrentPrincipal,
+    page: PageParamsDep,
+    active: Annotated[
+        bool | None, Query(description="true: current members; false: former; omitted: both.")
+    ] = None,
+    sort: MemberSort | None = None,
+) -> Response:
+    """The team's members, current and former (`active` chooses), with the same masking as
+    `GET /members`."""
+    filters = MemberFilters(team_id=team.id, active=active)
+    rows, total = service.list_members(session, actor, filters, page, sort)
+    return page.response(MemberRead, rows, total)

@@ -17,8 +17,16 @@ from pydantic import (
     model_validator,
 )
 
-from cnscd_api.core import examples
-from cnscd_api.core.fields import Email, IsoDate, MobilePhone, PersonName, PlainText, invalid
+from cnscd_api.core import clock, examples
+from cnscd_api.core.fields import (
+    Email,
+    IsoDate,
+    JsonInteger,
+    MobilePhone,
+    PersonName,
+    PlainText,
+    invalid,
+)
 from cnscd_api.core.labels import (
     AFFILIATION_VI,
     GENDER_VI,
@@ -31,13 +39,15 @@ from cnscd_api.models import Affiliation, Gender, SkillLevel, TeamRole
 
 
 def _not_future(value: date) -> date:
-    if value > date.today():
+    if value > clock.today():
         raise invalid("date_in_future")
     return value
 
 
 NotFuture = Annotated[IsoDate, AfterValidator(_not_future)]
-BirthYear = Annotated[int, Field(ge=1920, le=2015, description="Year of birth (personal data).")]
+BirthYear = Annotated[
+    int, Field(ge=1920, le=2015, description="Year of birth (personal data)."), JsonInteger
+]
 Organisation = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), PlainText]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row, Select
 from sqlmodel import Session
 
-from cnscd_api.core import audit, scope
+from cnscd_api.core import audit, clock, scope
 from cnscd_api.core.concurrency import ExpectedVersion, delete_versioned, update_versioned
 from cnscd_api.core.errors import Conflict, FieldError, Unprocessable
 from cnscd_api.core.labels import AFFILIATION_VI, GENDER_VI, SKILL_LEVEL_VI, TEAM_ROLE_VI
@@ -160,7 +160,7 @@ def _make_room_for_leader(
         return
     if not replace:
         raise Conflict("leader_exists")
-    today = date.today()
+    today = clock.today()
     before = audit.snapshot(current)
     repository.close_membership(session, current.id, today)
     update_versioned(session, current, {"role": TeamRole.MEMBER, "joined_on": today})
@@ -188,7 +188,7 @@ def create_member(session: Session, actor: Principal, data: MemberCreate) -> Mem
         search_name=fold(data.full_name),
         team_id=team.id,
         role=data.role,
-        joined_on=data.joined_on or date.today(),
+        joined_on=data.joined_on or clock.today(),
     )
     repository.add(session, member)
     repository.open_membership(session, member)
@@ -237,7 +237,7 @@ def _start_period(
     return after leaving, or a new role), making room if the member is to lead."""
     if role is TeamRole.LEADER:
         _make_room_for_leader(session, actor, team, member.id, replace_leader)
-    today = date.today()
+    today = clock.today()
     repository.close_membership(session, member.id, today)
     return {"team_id": team.id, "role": role, "joined_on": today, "left_on": None}
 

@@ -92,12 +92,14 @@ class ActivityCategory(SQLModel, table=True):
 
 
 class ActivityMember(SQLModel, table=True):
+    """A member who took part in an activity. ``member_id`` has no foreign key: a member
+    erased on request (Law 91/2025) stays in the reports that counted them as a bare id,
+    which names nobody once the member row is gone, so that no report changes."""
+
     __tablename__ = "activity_member"
 
     activity_id: uuid.UUID = Field(foreign_key="activity.id", primary_key=True, ondelete="CASCADE")
-    member_id: uuid.UUID = Field(
-        foreign_key="member.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
+    member_id: uuid.UUID = Field(primary_key=True, index=True)
 
 
 class ActivityValue(SQLModel, table=True):

@@ -74,6 +74,10 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str | None = Field(default=None, max_length=64)
     # Path of the unit the event concerns, so that reads are scoped like everything else.
     unit_path: str | None = Field(default=None, max_length=200)
+    # A write on a row of a closed unit, reached through the heritage rule: the unit of
+    # the writer's scope it went through (a successor of the closed unit). The event keeps
+    # the closed unit's own path.
+    via_unit_id: uuid.UUID | None = Field(default=None)
     changes: dict[str, Any] | None = Field(
         default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
     )

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from cnscd_api.collation import collation_key
+
 # Set before any table exists, so every constraint gets a predictable name in migrations.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -59,6 +61,22 @@ def enum_column(enum: type[StrEnum], **kwargs: Any) -> sa.Column[Any]:
     )
 
 
+def collation_key_column(source: str) -> sa.Column[Any]:
+    """A sort key of the column ``source`` (``core.text.collation_key``: Vietnamese
+    alphabetical order as bytes), beside it. An insert that does not give it (ORM or Core)
+    computes it from the value inserted; ``update_versioned`` sets it with every change of
+    ``source`` (the model names the pair in ``__collation_keys__``)."""
+
+    def from_source(context: Any) -> bytes:
+        return collation_key(context.get_current_parameters()[source])
+
+    # The empty server default let the migration add the column to filled tables without
+    # copying them; every insert gives the key.
+    return sa.Column(
+        sa.LargeBinary(), nullable=False, default=from_source, server_default=sa.text("''")
+    )
+
+
 def timestamp_column(**kwargs: Any) -> sa.Column[Any]:
     return sa.Column(UTCDateTime(), nullable=False, **kwargs)
 
@@ -72,6 +90,8 @@ class Versioned(SQLModel):
     """
 
     __audited__: ClassVar[tuple[str, ...]] = ()
+    # Sort keys kept beside their source: {key column: source column}.
+    __collation_keys__: ClassVar[dict[str, str]] = {}
 
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
     created_at: datetime = Field(

@@ -13,11 +13,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cnscd_api.models.base import UTCDateTime, Versioned, timestamp_column, utcnow
+from cnscd_api.models.base import (
+    UTCDateTime,
+    Versioned,
+    collation_key_column,
+    timestamp_column,
+    utcnow,
+)
 
 
 class CampaignStatus(StrEnum):
@@ -68,6 +75,7 @@ class IndicatorCategory(SQLModel, table=True):
 
 class Campaign(Versioned, table=True):
     __tablename__ = "campaign"
+    __collation_keys__: ClassVar[dict[str, str]] = {"name_key": "name"}
     __audited__ = (
         "code",
         "name",
@@ -89,6 +97,7 @@ class Campaign(Versioned, table=True):
     code: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=300)
     search_name: str = Field(max_length=300)
+    name_key: bytes = Field(sa_column=collation_key_column("name"))
     description: str | None = Field(default=None, max_length=4000)
     scope_unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
     starts_on: date = Field(index=True)

@@ -13,11 +13,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cnscd_api.models.base import Versioned, enum_column, timestamp_column, utcnow
+from cnscd_api.models.base import (
+    Versioned,
+    collation_key_column,
+    enum_column,
+    timestamp_column,
+    utcnow,
+)
 
 
 class TeamStatus(StrEnum):
@@ -59,11 +66,13 @@ class SkillLevel(StrEnum):
 class Team(Versioned, table=True):
     __tablename__ = "team"
     __audited__ = ("unit_id", "name", "decision_number", "decision_date", "status", "note")
+    __collation_keys__: ClassVar[dict[str, str]] = {"name_key": "name"}
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
     name: str = Field(max_length=200)
     search_name: str = Field(max_length=200)
+    name_key: bytes = Field(sa_column=collation_key_column("name"))
     decision_number: str | None = Field(default=None, max_length=100)
     decision_date: date | None = None
     status: TeamStatus = Field(
@@ -75,6 +84,7 @@ class Team(Versioned, table=True):
 
 class Member(Versioned, table=True):
     __tablename__ = "member"
+    __collation_keys__: ClassVar[dict[str, str]] = {"name_key": "full_name"}
     __audited__ = (
         "full_name",
         "gender",
@@ -112,6 +122,7 @@ class Member(Versioned, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     full_name: str = Field(max_length=200)
     search_name: str = Field(max_length=200)
+    name_key: bytes = Field(sa_column=collation_key_column("full_name"))
     gender: Gender | None = Field(default=None, sa_column=enum_column(Gender, nullable=True))
     birth_year: int | None = None
     phone: str | None = Field(default=None, max_length=10, index=True)

@@ -10,11 +10,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cnscd_api.models.base import Versioned, enum_column, timestamp_column, utcnow
+from cnscd_api.models.base import (
+    Versioned,
+    collation_key_column,
+    enum_column,
+    timestamp_column,
+    utcnow,
+)
 
 
 class UnitLevel(StrEnum):
@@ -55,6 +62,7 @@ class LineageKind(StrEnum):
 class Unit(Versioned, table=True):
     __tablename__ = "unit"
     __audited__ = ("name", "code", "division_type", "households", "valid_from", "valid_to")
+    __collation_keys__: ClassVar[dict[str, str]] = {"name_key": "name"}
     __table_args__ = (
         sa.Index("ix_unit_path", "path", unique=True, postgresql_ops={"path": "text_pattern_ops"}),
         # Closed units by where their reports count today (a subtree's rebuild, lists).
@@ -81,6 +89,7 @@ class Unit(Versioned, table=True):
     code: str | None = Field(default=None, max_length=16, index=True)
     name: str = Field(max_length=200)
     search_name: str = Field(max_length=200)
+    name_key: bytes = Field(sa_column=collation_key_column("name"))
     level: UnitLevel = Field(sa_column=enum_column(UnitLevel, nullable=False, index=True))
     division_type: DivisionType = Field(sa_column=enum_column(DivisionType, nullable=False))
     parent_id: uuid.UUID | None = Field(

@@ -5,11 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from cnscd_api.models.base import UTCDateTime, Versioned, enum_column, timestamp_column, utcnow
+from cnscd_api.models.base import (
+    UTCDateTime,
+    Versioned,
+    collation_key_column,
+    enum_column,
+    timestamp_column,
+    utcnow,
+)
 
 
 class Role(StrEnum):
@@ -23,6 +31,7 @@ class Role(StrEnum):
 
 class User(Versioned, table=True):
     __tablename__ = "user_account"
+    __collation_keys__: ClassVar[dict[str, str]] = {"name_key": "full_name"}
     __audited__ = (
         "username",
         "full_name",
@@ -44,6 +53,7 @@ class User(Versioned, table=True):
     username: str = Field(max_length=64, unique=True)
     full_name: str = Field(max_length=200)
     search_text: str = Field(max_length=300, description="Folded username and full name.")
+    name_key: bytes = Field(sa_column=collation_key_column("full_name"))
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     role: Role = Field(sa_column=enum_column(Role, nullable=False, index=True))
@@ -98,7 +108,8 @@ class RefreshToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     # The user's token generation when this token was issued (see User.token_generation).
     generation: int = Field(default=0, sa_column_kwargs={"server_default": sa.text("0")})
-    expires_at: datetime = Field(sa_column=timestamp_column())
+    # Indexed for ``cnscd housekeeping``, which deletes expired tokens.
+    expires_at: datetime = Field(sa_column=timestamp_column(index=True))
     used_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
@@ -115,7 +126,8 @@ class LoginThrottle(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=300)
     failures: int = 0
-    window_started_at: datetime = Field(sa_column=timestamp_column())
+    # Indexed for ``cnscd housekeeping``, which deletes rows whose windows have passed.
+    window_started_at: datetime = Field(sa_column=timestamp_column(index=True))
     locked_until: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime(), nullable=True)
     )
@@ -138,4 +150,4 @@ class LoginAddressBudget(SQLModel, table=True):
     __tablename__ = "login_address_budget"
 
     address: str = Field(primary_key=True, max_length=300)
-    debt_until: float
+    debt_until: float = Field(index=True)  # for ``cnscd housekeeping``: paid-off rows go

@@ -6,20 +6,39 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func
+from sqlalchemy import ColumnElement, Row, Select, and_, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped, scoped_columns, unscoped
+from cnscd_api.core.scope import (
+    Lock,
+    locked,
+    path_in_subtree,
+    scoped,
+    scoped_columns,
+    unscoped,
+)
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import Member, Membership, Team, TeamRole, Unit, User
+from cnscd_api.models import (
+    Activity,
+    Member,
+    Membership,
+    Team,
+    TeamRole,
+    Unit,
+    UnitLevel,
+    User,
+    utcnow,
+)
 from cnscd_api.teams.schemas import TeamFilters, TeamSort
 
 Leader = aliased(Member, name="leader")
+Commune = aliased(Unit, name="commune")
 
 
 def member_count_column() -> ColumnElement[int]:
@@ -34,8 +53,8 @@ def member_count_column() -> ColumnElement[int]:
 MEMBER_COUNT = member_count_column().label("member_count")
 SORTING = Sorting(
     TeamSort,
-    {"name": col(Team.name), "created_at": col(Team.created_at), "member_count": MEMBER_COUNT},
-    default=(col(Team.name).asc(),),
+    {"name": col(Team.name_key), "created_at": col(Team.created_at), "member_count": MEMBER_COUNT},
+    default=(col(Team.name_key).asc(),),
     tiebreaker=col(Team.id),
 )
 # What a team's JSON shows (TeamRead), read as columns.
@@ -76,8 +95,14 @@ def filtered(principal: Principal, filters: TeamFilters, *, unit_path: str | Non
     if filters.status is not None:
         statement = statement.where(col(Team.status) == filters.status)
     if filters.q:
-        statement = statement.where(
-            search_clause(col(Team.search_name), filters.q, also=col(Unit.search_name))
+        # The team's name, the unit it serves and, for a village, the village's commune.
+        statement = statement.outerjoin(
+            Commune,
+            and_(col(Commune.id) == col(Unit.parent_id), col(Unit.level) == UnitLevel.VILLAGE),
+        ).where(
+            search_clause(
+                col(Team.search_name), filters.q, col(Unit.search_name), col(Commune.search_name)
+            )
         )
     return statement
 
@@ -95,7 +120,7 @@ def read_row(session: Session, principal: Principal, team_id: uuid.UUID) -> Row[
 
 def stream_teams(session: Session, statement: Select[Any]) -> Iterator[Row[Any]]:
     """Every row of an export, fetched in batches so memory stays flat."""
-    ordered = statement.order_by(col(Team.name), col(Team.id))
+    ordered = statement.order_by(col(Team.name_key), col(Team.id))
     yield from session.execute(ordered.execution_options(yield_per=1000))
 
 
@@ -110,26 +135,63 @@ def teams_by_id(
 
 
 def team_with_unit(
-    session: Session, principal: Principal, team_id: uuid.UUID
+    session: Session, principal: Principal, team_id: uuid.UUID, unit_lock: Lock | None = None
 ) -> tuple[Team, Unit] | None:
     """A team the caller reaches and the unit it serves, in one query (the scope's join
-    to the team's unit is the one that fetches it)."""
-    statement = scoped_columns(principal, Team, Team, Unit).where(col(Team.id) == team_id)
-    row = session.exec(statement).one_or_none()  # type: ignore[call-overload]
+    to the team's unit is the one that fetches it), taking ``unit_lock`` on the unit."""
+    statement = locked(
+        scoped_columns(principal, Team, Team, Unit).where(col(Team.id) == team_id),
+        Unit,
+        unit_lock,
+    )
+    row = session.exec(statement).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
-@unscoped("a team the caller already reached")
-def has_history(session: Session, team_id: uuid.UUID) -> bool:
-    """Whether anyone ever belonged to the team or a user account points at it."""
-    membership = session.exec(
-        select(Membership.id).where(col(Membership.team_id) == team_id)
-    ).first()
-    account = session.exec(select(User.id).where(col(User.team_id) == team_id)).first()
-    return membership is not None or account is not None
+@dataclass(frozen=True)
+class TeamHistory:
+    """What a team has been part of: whoever belonged to it, the user accounts that
+    point at it, and the reports it made (all of them, whoever may read them)."""
+
+    members: int
+    accounts: int
+    reports: int
+
+    def __bool__(self) -> bool:
+        return bool(self.members or self.accounts or self.reports)
+
+
+@unscoped("a team the caller already reached: everything that points at it counts")
+def history_of(session: Session, team_id: uuid.UUID) -> TeamHistory:
+    members = select(func.count(func.distinct(Membership.member_id))).where(
+        col(Membership.team_id) == team_id
+    )
+    accounts = select(func.count()).select_from(User).where(col(User.team_id) == team_id)
+    reports = select(func.count()).select_from(Activity).where(col(Activity.team_id) == team_id)
+    row = session.execute(
+        select(members.scalar_subquery(), accounts.scalar_subquery(), reports.scalar_subquery())
+    ).one()
+    return TeamHistory(members=row[0], accounts=row[1], reports=row[2])
 
 
 def add(session: Session, team: Team) -> Team:
     session.add(team)
     session.flush()
     return team
+
+
+@unscoped("the leaders of a team the caller already reached")
+def move_team_leaders(
+    session: Session, team_ids: list[uuid.UUID], unit_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str]]:
+    """Team leaders' accounts follow their team when it moves to another unit, in one statement;
+    returns their ids and usernames."""
+    if not team_ids:
+        return []
+    moved = session.execute(
+        update(User)
+        .where(col(User.team_id).in_(team_ids))
+        .values(scope_unit_id=unit_id, version=col(User.version) + 1, updated_at=utcnow())
+        .returning(col(User.id), col(User.username))
+    ).all()
+    return [(user_id, username) for user_id, username in moved]

@@ -14,8 +14,6 @@ from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.routing import ContractRoute
 from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import DatabaseDep, SessionDep
-from cnscd_api.members import service as member_service
-from cnscd_api.members.schemas import MemberFilters, MemberRead, MemberSort
 from cnscd_api.teams import service
 from cnscd_api.teams.dependencies import TeamForRead, TeamForWrite, TeamReader, TeamWriter
 from cnscd_api.teams.schemas import TeamCreate, TeamFilters, TeamRead, TeamSort, TeamUpdate
@@ -119,36 +117,14 @@ def update_team(
 @router.delete(
     "/{team_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a team that never had members (otherwise dissolve it)",
+    summary="Delete a team that never had members or reports (otherwise dissolve it)",
     responses=problem_responses(404, 412, codes=["team_has_history"]),
 )
 def delete_team(
     team: TeamForWrite, session: SessionDep, actor: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
-    """Only a team that never had members; one that had is dissolved instead (`PATCH
-    {"status": "dissolved"}`), 409 otherwise. Send `If-Match` to delete only the version
-    you read."""
+    """Only a team that never had members, activity reports or a leader's account; one
+    that had is dissolved instead (`PATCH {"status": "dissolved"}`): 409
+    `team_has_history`, whose message counts them. Send `If-Match` to delete only the
+    version you read."""
     service.delete_team(session, actor, team, expected)
-
-
-@router.get(
-    "/{team_id}/members",
-    response_model=Page[MemberRead],
-    summary="List a team's members",
-    responses=problem_responses(404),
-)
-def list_team_members(
-    team: TeamForRead,
-    session: SessionDep,
-    actor: CurrentPrincipal,
-    page: PageParamsDep,
-    active: Annotated[
-        bool | None, Query(description="true: current members; false: former; omitted: both.")
-    ] = None,
-    sort: MemberSort | None = None,
-) -> Response:
-    """The team's members, current and former (`active` chooses), with the same masking as
-    `GET /members`."""
-    filters = MemberFilters(team_id=team.id, active=active)
-    rows, total = member_service.list_members(session, actor, filters, page, sort)
-    return page.response(MemberRead, rows, total)

@@ -43,7 +43,8 @@ class TeamFilters(BaseModel):
     q: str | None = Field(
         default=None,
         max_length=100,
-        description="Accent-insensitive search on the team's and its unit's name.",
+        description="Accent-insensitive search on the team's name and the names of the "
+        "commune or village it serves (a village's commune too).",
     )
 
 

@@ -16,14 +16,13 @@ from cnscd_api.core.errors import Conflict, NotFound, Unprocessable
 from cnscd_api.core.labels import TEAM_STATUS_VI
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.db import Database
 from cnscd_api.models import AuditAction, AuditEntity, Team, Unit, UnitLevel
 from cnscd_api.stats import aggregates
 from cnscd_api.teams import repository
 from cnscd_api.teams.schemas import TeamCreate, TeamFilters, TeamRead, TeamSort, TeamUpdate
 from cnscd_api.units import service as unit_service
-from cnscd_api.users import repository as user_repository
 
 TEAM_UNIT_LEVELS = frozenset({UnitLevel.COMMUNE, UnitLevel.VILLAGE})
 NULLABLE_FIELDS = frozenset({"note", "decision_number", "decision_date"})
@@ -34,9 +33,12 @@ def get_team(session: Session, actor: Principal, team_id: uuid.UUID) -> Team:
     return scope.get_or_404(session, actor, Team, team_id)
 
 
-def get_team_with_unit(session: Session, actor: Principal, team_id: uuid.UUID) -> tuple[Team, Unit]:
-    """``get_team`` and the unit the team serves, in one query."""
-    found = repository.team_with_unit(session, actor, team_id)
+def get_team_with_unit(
+    session: Session, actor: Principal, team_id: uuid.UUID, *, unit_lock: scope.Lock | None = None
+) -> tuple[Team, Unit]:
+    """``get_team`` and the unit the team serves (taking ``unit_lock`` on it), in one
+    query."""
+    found = repository.team_with_unit(session, actor, team_id, unit_lock)
     if found is None:
         raise NotFound(resource="team")
     return found
@@ -88,6 +90,7 @@ def create_team(session: Session, actor: Principal, data: TeamCreate) -> Team:
         unit_id=unit.id,
         name=data.name,
         search_name=fold(data.name),
+        name_key=collation_key(data.name),
         decision_number=data.decision_number,
         decision_date=data.decision_date,
         status=data.status,
@@ -131,7 +134,7 @@ def move_leaders(
 ) -> list[tuple[uuid.UUID, str]]:
     """The teams' leaders are scoped to the unit the teams serve: they move with them,
     audited; their ids and usernames."""
-    moved = user_repository.move_team_leaders(session, team_ids, new_unit.id)
+    moved = repository.move_team_leaders(session, team_ids, new_unit.id)
     for leader_id, _ in moved:
         audit.record(
             session,
@@ -149,8 +152,16 @@ def move_leaders(
 
 def delete_team(session: Session, actor: Principal, team: Team, expected: ExpectedVersion) -> None:
     expected.check(team.version)
-    if repository.has_history(session, team.id):
-        raise Conflict("team_has_history")
+    history = repository.history_of(session, team.id)
+    if history:
+        # Reports keep pointing at their team (and members at their periods in it): a
+        # team with a past is dissolved, which keeps it, instead of deleted.
+        raise Conflict(
+            "team_has_history",
+            members=history.members,
+            reports=history.reports,
+            accounts=history.accounts,
+        )
     unit_path = unit_service.unit_path(session, team.unit_id)
     before, team_id = audit.snapshot(team), team.id
     delete_versioned(session, team)

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 
 from cnscd_api.core.errors import Unprocessable
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.models import DivisionType, Unit, UnitLevel
 
 # Longest prefixes first, so that "Thị trấn" is not read as "Thị xã" and "Tổ dân phố"
@@ -71,6 +71,7 @@ def new_unit(
         code=code,
         name=name,
         search_name=fold(name),
+        name_key=collation_key(name),
         level=level,
         division_type=division_type,
         parent_id=parent.id if parent else None,

@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
+from cnscd_api.core.scope import Lock, locked, path_in_subtree, scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
 from cnscd_api.models import (
+    Activity,
     ApiClient,
     Team,
     Unit,
@@ -30,12 +31,12 @@ from cnscd_api.units.schemas import UnitFilters, UnitSort
 SORTING = Sorting(
     UnitSort,
     {
-        "name": col(Unit.name),
+        "name": col(Unit.name_key),
         "code": col(Unit.code),
         "level": col(Unit.level),
         "created_at": col(Unit.created_at),
     },
-    default=(col(Unit.code).asc().nulls_last(), col(Unit.name).asc()),
+    default=(col(Unit.code).asc().nulls_last(), col(Unit.name_key).asc()),
     tiebreaker=col(Unit.id),
 )
 # What a unit's JSON shows (UnitRead), read as columns.
@@ -101,6 +102,29 @@ def parent_on(on: date, today: date) -> Any:
         .scalar_subquery()
     )
     return func.coalesce(earlier, col(Unit.parent_id))
+
+
+@unscoped("reports placed in a unit the caller may edit: every one of them stands in the way")
+def reports_after(session: Session, unit_path: str, day: date) -> int:
+    """How many reports placed in the unit or below it are dated after ``day``."""
+    statement = (
+        select(func.count())
+        .select_from(Activity)
+        .join(Unit, col(Unit.id) == col(Activity.unit_id))
+        .where(path_in_subtree(Unit.path, unit_path), col(Activity.activity_date) > day)
+    )
+    return int(session.exec(statement).one())
+
+
+@unscoped("reports placed in a unit the caller may edit: every one of them stands in the way")
+def reports_before(session: Session, unit_id: uuid.UUID, day: date) -> int:
+    """How many reports placed in the unit itself are dated before ``day``."""
+    statement = (
+        select(func.count())
+        .select_from(Activity)
+        .where(col(Activity.unit_id) == unit_id, col(Activity.activity_date) < day)
+    )
+    return int(session.exec(statement).one())
 
 
 @unscoped("official codes are unique across the whole tree, not per caller")
@@ -272,6 +296,21 @@ def lineage_of(
 @unscoped("a unit already reached: the caller's scope unit, a reorganisation's units")
 def unit_by_id(session: Session, unit_id: uuid.UUID) -> Unit | None:
     return session.get(Unit, unit_id)
+
+
+@unscoped("the place of a report the caller reached, held while the report is checked")
+def held_unit(session: Session, unit_id: uuid.UUID) -> Unit | None:
+    statement = locked(select(Unit).where(col(Unit.id) == unit_id), Unit, Lock.KEY_SHARE)
+    found: Unit | None = session.exec(statement).one_or_none()
+    return found
+
+
+@unscoped("a unit the caller may edit, locked before the reports relying on it are counted")
+def lock_against_reports(session: Session, unit_id: uuid.UUID) -> None:
+    """Hold the unit ``FOR UPDATE`` until the transaction ends: reports being written
+    there (which hold it ``KEY_SHARE`` while checking its dates) finish first, and later
+    ones wait and then read its new dates."""
+    session.execute(select(Unit.id).where(col(Unit.id) == unit_id).with_for_update())
 
 
 @unscoped("units a reorganisation reached through scoped reads, or created or closed")

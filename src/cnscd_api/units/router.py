@@ -12,11 +12,9 @@ from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import SessionDep
-from cnscd_api.units import reorganisations, service
+from cnscd_api.units import service
 from cnscd_api.units.dependencies import UnitForRead, UnitForWrite, UnitReader, UnitWriter
 from cnscd_api.units.schemas import (
-    ReorganisationCreate,
-    ReorganisationRead,
     UnitCreate,
     UnitFilters,
     UnitLineageRead,
@@ -88,7 +86,15 @@ def get_unit(unit: UnitForRead, response: Response) -> UnitRead:
     response_model=UnitRead,
     summary="Edit a unit",
     responses=problem_responses(
-        404, 412, codes=["code_taken", "division_type_unknown", "unit_closed"]
+        404,
+        412,
+        codes=[
+            "code_taken",
+            "division_type_unknown",
+            "unit_closed",
+            "unit_has_earlier_reports",
+            "unit_has_later_reports",
+        ],
     ),
 )
 def update_unit(
@@ -100,7 +106,9 @@ def update_unit(
     response: Response,
 ) -> UnitRead:
     """Send `If-Match` with the ETag of your GET to be sure nobody changed the unit in
-    between (412 otherwise). Renaming a unit renames it in its descendants' `path_names`."""
+    between (412 otherwise). Renaming a unit renames it in its descendants' `path_names`.
+    `valid_to` before a report placed in the unit or below it, or `valid_from` after one
+    placed in it, is 409 (`unit_has_later_reports`, `unit_has_earlier_reports`)."""
     updated = service.update_unit(session, actor, unit, body, expected)
     set_etag(response, updated.version)
     return UnitRead.model_validate(updated)
@@ -127,46 +135,6 @@ def list_unit_children(
         session, actor, page, UnitFilters(q=filters.q, valid_on=filters.valid_on), sort, parent=unit
     )
     return page.response(UnitRead, rows, total)
-
-
-@router.post(
-    "/reorganisations",
-    response_model=ReorganisationRead,
-    status_code=status.HTTP_201_CREATED,
-    summary="Apply a dated reorganisation: merge, split, rename, move (province admin)",
-    responses=problem_responses(
-        404,
-        codes=[
-            "code_taken",
-            "invalid_parent",
-            "division_type_unknown",
-            "unit_not_reorganisable",
-            "unit_not_current",
-            "unit_listed_twice",
-            "level_mismatch",
-            "merge_target_required",
-            "split_default_required",
-            "split_target_required",
-            "not_a_village_of",
-            "move_target_invalid",
-            "effective_date_out_of_range",
-            "no_successor",
-        ],
-    ),
-)
-def reorganise_units(
-    body: ReorganisationCreate, session: SessionDep, actor: UnitReader
-) -> ReorganisationRead:
-    """Operations on districts, communes and villages of your province, applied together
-    or not at all on `effective_date` (today or earlier), with their legal act. Units are
-    never edited in place: each unit merged, split, renamed or moved closes the day before
-    and its successors are valid from that date, linked by lineage rows. Villages keep
-    their ids and move to the successor; teams move to it (their leaders follow); users
-    and API clients scoped to a closed unit move to it, and are deactivated (clients
-    revoked) pending review when their reach would grow (a merge). Activities keep the
-    unit and team of their date. Every change is audited; the answer lists them, with
-    `review: true` on what needs a person's look."""
-    return reorganisations.reorganise(session, actor, body)
 
 
 @router.get(

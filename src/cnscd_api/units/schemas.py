@@ -10,8 +10,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cnscd_api.core import examples
-from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, IsoDate, PlainText
+from cnscd_api.core.fields import OFFICIAL_CODE_REGEX, IsoDate, JsonInteger, PlainText
 from cnscd_api.models import DivisionType, LineageKind, UnitLevel
+
+Households = Annotated[int, Field(ge=0, le=10_000_000), JsonInteger]
 
 
 class UnitSort(StrEnum):
@@ -125,7 +127,7 @@ class UnitCreate(BaseModel):
         description="Read from the name when it starts with Thôn, Làng, Tổ dân phố, Xã …",
     )
     code: OfficialCode | None = None
-    households: int | None = Field(default=None, ge=0, le=10_000_000)
+    households: Households | None = None
     valid_from: IsoDate | None = None
 
 
@@ -138,7 +140,7 @@ class UnitUpdate(BaseModel):
     name: UnitName | None = None
     division_type: DivisionType | None = None
     code: OfficialCode | None = None
-    households: int | None = Field(default=None, ge=0, le=10_000_000)
+    households: Households | None = None
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
 
@@ -193,7 +195,7 @@ class NewUnit(BaseModel):
     parent_id: uuid.UUID | None = Field(
         default=None, description="Defaults to the parent of the (first) unit it replaces."
     )
-    households: int | None = Field(default=None, ge=0, le=10_000_000)
+    households: Households | None = None
 
 
 class MergeOperation(BaseModel):

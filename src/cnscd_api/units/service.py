@@ -17,8 +17,8 @@ from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.core.text import fold
 from cnscd_api.models import Unit, UnitLevel
 from cnscd_api.units import repository
+from cnscd_api.units.levels import ALLOWED_PARENTS
 from cnscd_api.units.naming import division_type_for, division_type_from_name, new_unit
-from cnscd_api.units.reorganise import ALLOWED_PARENTS
 from cnscd_api.units.schemas import (
     LineageRead,
     UnitBrief,
@@ -57,16 +57,31 @@ def get_unit(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
     return scope.get_or_404(session, actor, Unit, unit_id)
 
 
-def get_unit_for_write(session: Session, actor: Principal, unit_id: uuid.UUID) -> Unit:
-    """A unit in the caller's own subtree: what writes and grants may refer to."""
-    return scope.get_or_404(session, actor, Unit, unit_id, write=True)
+def get_unit_for_write(
+    session: Session, actor: Principal, unit_id: uuid.UUID, *, lock: scope.Lock | None = None
+) -> Unit:
+    """A unit in the caller's own subtree: what writes and grants may refer to (``lock``:
+    a report relying on its place's dates takes ``KEY_SHARE``)."""
+    return scope.get_or_404(session, actor, Unit, unit_id, write=True, lock=lock)
 
 
 def units_for_write(
-    session: Session, actor: Principal, unit_ids: set[uuid.UUID]
+    session: Session,
+    actor: Principal,
+    unit_ids: set[uuid.UUID],
+    *,
+    lock: scope.Lock | None = None,
 ) -> dict[uuid.UUID, Unit]:
     """``get_unit_for_write`` for many at once: those out of reach are left out."""
-    return scope.get_many(session, actor, Unit, list(unit_ids), write=True)
+    return scope.get_many(session, actor, Unit, list(unit_ids), write=True, lock=lock)
+
+
+def place_of_record(session: Session, unit_id: uuid.UUID) -> Unit:
+    """The place of a report the caller reached, held (``KEY_SHARE``) while the report is
+    checked against its dates: a change of its validity waits for the report's write."""
+    unit = repository.held_unit(session, unit_id)
+    assert unit is not None  # the report's foreign key
+    return unit
 
 
 def list_units(
@@ -149,6 +164,11 @@ def update_unit(
                 )
             ]
         )
+    if {"valid_from", "valid_to"} & set(changes):
+        # Reports being written there hold the unit (KEY_SHARE) while they check its
+        # dates: wait for them, and make later ones wait, before counting.
+        repository.lock_against_reports(session, unit.id)
+        _check_reports_within(session, unit, changes, valid_from, valid_to)
     renamed = "name" in changes and changes["name"] != unit.name
     if renamed:
         changes["search_name"] = fold(changes["name"])
@@ -163,6 +183,39 @@ def update_unit(
         session.refresh(unit)
     audit.updated(session, actor, unit, before, unit.path)
     return unit
+
+
+def _check_reports_within(
+    session: Session, unit: Unit, changes: dict[str, Any], valid_from: Any, valid_to: Any
+) -> None:
+    """Validity may not shrink past a report (409, counting them): a report's place must
+    be valid on its date, so a report left outside could no longer be edited. Closing
+    counts the reports placed anywhere below the unit (a commune closed before its
+    villages' reports); starting later, those placed at the unit itself (what the check
+    of a report's place reads)."""
+    if (
+        "valid_to" in changes
+        and valid_to is not None
+        and (unit.valid_to is None or valid_to < unit.valid_to)
+    ):
+        later = repository.reports_after(session, unit.path, valid_to)
+        if later:
+            raise Conflict(
+                "unit_has_later_reports", count=later, name=unit.name, date=valid_to.isoformat()
+            )
+    if (
+        "valid_from" in changes
+        and valid_from is not None
+        and (unit.valid_from is None or valid_from > unit.valid_from)
+    ):
+        earlier = repository.reports_before(session, unit.id, valid_from)
+        if earlier:
+            raise Conflict(
+                "unit_has_earlier_reports",
+                count=earlier,
+                name=unit.name,
+                date=valid_from.isoformat(),
+            )
 
 
 def unit_names(session: Session, unit_id: uuid.UUID) -> tuple[str, list[str]]:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from sqlalchemy import Row, update
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import scoped_columns, unscoped
 from cnscd_api.core.text import search_clause
-from cnscd_api.models import User, utcnow
+from cnscd_api.models import User
 from cnscd_api.users.schemas import UserFilters, UserSort
 
 SORTING = Sorting(
     UserSort,
     {
         "username": col(User.username),
-        "full_name": col(User.full_name),
+        "full_name": col(User.name_key),
         "created_at": col(User.created_at),
     },
     default=(col(User.username).asc(),),
@@ -70,20 +69,3 @@ def add(session: Session, user: User) -> User:
     session.add(user)
     session.flush()
     return user
-
-
-@unscoped("the leaders of a team the caller already reached")
-def move_team_leaders(
-    session: Session, team_ids: list[uuid.UUID], unit_id: uuid.UUID
-) -> list[tuple[uuid.UUID, str]]:
-    """Team leaders follow their team when it moves to another unit, in one statement;
-    returns their ids and usernames."""
-    if not team_ids:
-        return []
-    moved = session.execute(
-        update(User)
-        .where(col(User.team_id).in_(team_ids))
-        .values(scope_unit_id=unit_id, version=col(User.version) + 1, updated_at=utcnow())
-        .returning(col(User.id), col(User.username))
-    ).all()
-    return [(user_id, username) for user_id, username in moved]

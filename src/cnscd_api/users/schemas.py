@@ -65,18 +65,25 @@ class UserCreate(BaseModel):
                     "password": "Dak-Pek-an-toan-2024",
                 }
             ],
-            # A team leader is placed by the team they lead; anyone else by a unit.
+            # A team leader is placed by the team they lead; anyone else by a unit. The
+            # titles name the two cases in documentation tools (ReDoc shows the `if`'s and
+            # the `else`'s); the branches state no `type`, which such tools would merge
+            # with the field's own (a UUID or null) and warn about.
             "allOf": [
                 {
-                    "if": {"properties": {"role": {"const": "team_leader"}}},
+                    "if": {
+                        "title": "A team leader: team_id",
+                        "properties": {"role": {"const": "team_leader"}},
+                    },
                     "then": {
-                        "properties": {"team_id": {"type": "string"}},
+                        "properties": {"team_id": {"not": {"type": "null"}}},
                         "required": ["team_id"],
                     },
                     "else": {
+                        "title": "Any other role: scope_unit_id, no team_id",
                         "properties": {
-                            "scope_unit_id": {"type": "string"},
-                            "team_id": {"type": "null"},
+                            "scope_unit_id": {"not": {"type": "null"}},
+                            "team_id": {"const": None},
                         },
                         "required": ["scope_unit_id"],
                     },

@@ -17,7 +17,7 @@ from cnscd_api.core.errors import Conflict, Forbidden, Unprocessable
 from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import GRANTABLE_ROLES, SCOPE_LEVELS, Permission, Principal
 from cnscd_api.core.security import hash_password, password_weaknesses
-from cnscd_api.core.text import fold
+from cnscd_api.core.text import collation_key, fold
 from cnscd_api.models import Role, Unit, User, utcnow
 from cnscd_api.teams import service as team_service
 from cnscd_api.units import service as unit_service
@@ -108,6 +108,7 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
         username=data.username,
         full_name=data.full_name,
         search_text=fold(f"{data.username} {data.full_name}"),
+        name_key=collation_key(data.full_name),
         email=data.email,
         phone=data.phone,
         role=data.role,
@@ -210,6 +211,7 @@ def create_account(
         username=username,
         full_name=full_name,
         search_text=fold(f"{username} {full_name}"),
+        name_key=collation_key(full_name),
         role=role,
         scope_unit_id=unit.id if unit else None,
         password_hash=hash_password(password),

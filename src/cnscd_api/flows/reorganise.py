@@ -50,14 +50,8 @@ from cnscd_api.stats.placement import refresh_rollup_paths
 from cnscd_api.stats.rebuild import rebuild, rebuild_history
 from cnscd_api.teams import service as team_service
 from cnscd_api.units import repository
+from cnscd_api.units.levels import ALLOWED_PARENTS
 from cnscd_api.units.naming import new_unit
-
-# Which parents each level may hang under (a commune may hang directly under a province).
-ALLOWED_PARENTS: dict[UnitLevel, frozenset[UnitLevel]] = {
-    UnitLevel.DISTRICT: frozenset({UnitLevel.PROVINCE}),
-    UnitLevel.COMMUNE: frozenset({UnitLevel.DISTRICT, UnitLevel.PROVINCE}),
-    UnitLevel.VILLAGE: frozenset({UnitLevel.COMMUNE}),
-}
 
 
 @dataclass(frozen=True)
@@ -436,7 +430,6 @@ class Reorganiser:
 
 
 __all__ = [
-    "ALLOWED_PARENTS",
     "Link",
     "Outcome",
     "Rehomed",

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from cnscd_api.flows.reform2025 import ReformResult
+from cnscd_api.flows.reorganise import Outcome, UnitRef
 from cnscd_api.models import UnitLevel
-from cnscd_api.units.reform2025 import ReformResult
-from cnscd_api.units.reorganise import Outcome, UnitRef
 
 
 def _unit(unit: UnitRef | None) -> str:

@@ -26,10 +26,10 @@ from typing import Any
 from sqlmodel import Session
 
 from cnscd_api.core.text import fold
+from cnscd_api.flows.reorganise import Outcome, Reorganiser
 from cnscd_api.models import DivisionType, LineageKind, Unit, UnitLevel
 from cnscd_api.units import repository
 from cnscd_api.units.naming import division_type_from_name
-from cnscd_api.units.reorganise import Outcome, Reorganiser
 
 PACKAGE = "vietnamadminunits"
 PACKAGE_VERSION = "1.0.4"

@@ -18,10 +18,11 @@ from sqlmodel import Session
 from cnscd_api.core import audit, clock
 from cnscd_api.core.errors import Conflict, NotFound, Unprocessable
 from cnscd_api.core.permissions import Permission, Principal
+from cnscd_api.flows.reorganise import Outcome, Reorganiser, UnitRef
 from cnscd_api.models import DivisionType, LineageKind, Unit, UnitLevel
 from cnscd_api.units import repository, service
+from cnscd_api.units.levels import ALLOWED_PARENTS
 from cnscd_api.units.naming import division_type_for, division_type_from_name
-from cnscd_api.units.reorganise import ALLOWED_PARENTS, Outcome, Reorganiser, UnitRef
 from cnscd_api.units.schemas import (
     LineageRead,
     MergeOperation,
