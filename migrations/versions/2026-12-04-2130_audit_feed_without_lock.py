@@ -2,7 +2,7 @@
 sequence, with the writing transaction's id (audit_event.xact_id) for the feed's order
 
 Revision ID: 3f6b2d8e1c47
-Revises: 5c1e0b7d9a42
+Revises: 7d4e2a91c6b3
 Create Date: 2026-12-04 21:30:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3f6b2d8e1c47"
-down_revision: str | None = "5c1e0b7d9a42"
+down_revision: str | None = "7d4e2a91c6b3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
