@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from cnscd_api.audit import repository
 from cnscd_api.audit.schemas import AuditEventRead, AuditFilters
 from cnscd_api.auth.dependencies import require
-from cnscd_api.core.errors import Unprocessable, problem_responses
+from cnscd_api.core.errors import NotFound, problem_responses
 from cnscd_api.core.feed import UnknownPosition
 from cnscd_api.core.pagination import Page, PageParamsDep
 from cnscd_api.core.permissions import Permission, Principal
@@ -42,5 +42,5 @@ def list_audit_events(
     try:
         rows, total = repository.list_events(session, actor, page, filters)
     except UnknownPosition:
-        raise Unprocessable.at("query.after_sequence", "unknown_sequence") from None
+        raise NotFound("unknown_sequence") from None
     return page.response(AuditEventRead, rows, total)

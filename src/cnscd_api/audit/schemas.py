@@ -39,7 +39,7 @@ class AuditFilters(BaseModel):
         "incrementally by passing the `sequence` of the last event you have read (`0` "
         "for the beginning). Events appear once their transaction and every older one "
         "have ended, so nothing committed later is listed before what you have read. "
-        "A number that belongs to no event is refused (`unknown_sequence`).",
+        "A number that belongs to no event is answered 404 (`unknown_sequence`).",
     )
 
 

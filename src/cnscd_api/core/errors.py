@@ -392,7 +392,7 @@ PROBLEM_CODES: dict[str, int] = {
     "invalid_value": 422,
     "service_unavailable": 503,
     # audit log
-    "unknown_sequence": 422,
+    "unknown_sequence": 404,
     # auth
     "invalid_credentials": 401,
     "invalid_client": 401,
