@@ -112,6 +112,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants now alive, from ``/proc/<pid>/task/*/children``."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
 class DatabaseCpu:
     """CPU time of the PostgreSQL backends connected to one database (client backends,
     this sampler's own excepted), read from ``/proc``; nothing for SQLite."""
@@ -166,8 +180,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far."""
-        return cpu_seconds(self.process.pid)
+        """User + system CPU time so far of the server process and its workers (uvicorn
+        ``--workers N`` runs them as children of the process it started)."""
+        return sum(cpu_seconds(pid) for pid in process_tree(self.process.pid))
 
 
 @contextmanager
