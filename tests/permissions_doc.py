@@ -24,7 +24,9 @@ RULES = """## Rules the table does not show
   reopen, approve in a list and re-send in a batch, under the rules of their own units'
   reports (review tier, `own_report`, frozen once approved, closed campaign, the place
   valid on the report's date). Anyone else gets 404, as outside the scope. The audit
-  event stays under the closed place and names the successor (`via_unit_id`). Units and
+  event stays under the closed place and names the successor (`via_unit_id`); the audit
+  log shows the successors' readers of audit every event filed under the closed place
+  (or below it), so the history of what they took over is theirs to read. Units and
   campaigns of closed units are read, not written.
 - **Attribution**: nobody changes who recorded a report, nor the organisation of a report
   a partner recorded (422 `attribution_fixed`). A partner reads in full its own

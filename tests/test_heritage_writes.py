@@ -288,3 +288,27 @@ def test_no_successor_in_scope_is_404_on_every_route(client: TestClient, merged:
     )
     (item,) = batch.json()["items"]
     assert (item["status"], item.get("version")) == ("conflict", None)
+
+
+def test_the_successor_s_officers_read_the_history_of_what_they_took_over(
+    client: TestClient, merged: Merged
+) -> None:
+    """The audit log follows the same rule: the events of a closed place's reports —
+    recorded there before the merge, and the successor's own writes since — are read by
+    the successor's officers, and by nobody the lineage does not lead to."""
+    officer = merged.headers["officer"]
+    approved = client.post(_url(merged, "approve", "/approve"), headers=officer)
+    assert approved.status_code == 200, approved.text
+    report = merged.reports["approve"]["id"]
+
+    def history(headers: dict[str, str]) -> list[str]:
+        answer = client.get(
+            "/api/v1/audit-events",
+            params={"entity": "activity", "entity_id": report},
+            headers=headers,
+        )
+        assert answer.status_code == 200, answer.text
+        return sorted(event["action"] for event in answer.json()["items"])
+
+    assert history(officer) == ["approve", "create"]
+    assert history(merged.headers["outsider"]) == []

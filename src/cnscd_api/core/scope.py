@@ -101,6 +101,9 @@ class ScopeRule:
     # written by them too, under the same rules as the rows of their own units.
     heritage: bool = False
     heritage_writes: bool = False
+    # The same for rows that carry a unit's path instead of a join to it (audit events):
+    # rows whose path lies at or below a closed unit the caller's units succeeded.
+    heritage_paths: bool = False
 
 
 RULES: dict[type[Any], ScopeRule] = {
@@ -119,7 +122,8 @@ RULES: dict[type[Any], ScopeRule] = {
         live=col(User.deleted_at).is_(None),
     ),
     ApiClient: ScopeRule("api_client", Unit.path, ((Unit, Unit.id == ApiClient.scope_unit_id),)),
-    AuditEvent: ScopeRule("audit_event", AuditEvent.unit_path),
+    # The history of the reports a successor's officers took over is theirs to read too.
+    AuditEvent: ScopeRule("audit_event", AuditEvent.unit_path, heritage_paths=True),
     Activity: ScopeRule(
         "activity",
         Unit.path,
@@ -233,6 +237,18 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     if inherits and principal.scope_path != "/":
         # The national scope already holds every unit, closed ones included.
         clause = or_(clause, _AmongIds(col(Unit.id), heritage_ids(principal.scope_path)))
+    if rule.heritage_paths and not write and principal.scope_path != "/":
+        # Paths are ids joined by "/": no LIKE wildcard can occur in them.
+        closed = aliased(Unit)
+        below_closed = (
+            select(literal(1))
+            .where(
+                _AmongIds(col(closed.id), heritage_ids(principal.scope_path)),
+                col(rule.path).like(col(closed.path) + "%"),
+            )
+            .exists()
+        )
+        clause = or_(clause, below_closed)
     leader = principal.role is Role.TEAM_LEADER
     if leader and rule.team is not None:
         clause = clause & (col(rule.team) == principal.team_id)
