@@ -21,7 +21,15 @@ from sqlmodel import Session, col, func, select
 from cnscd_api.core import clock
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
-from cnscd_api.models import Activity, Campaign, CampaignIndicator, CampaignTarget, Indicator, Unit
+from cnscd_api.models import (
+    Activity,
+    AuditEvent,
+    Campaign,
+    CampaignIndicator,
+    CampaignTarget,
+    Indicator,
+    Unit,
+)
 from cnscd_api.units.seed import seed_units
 from tests.conftest import GIA_LAI, KON_TUM
 from tests.databases import fresh_database, migrated_engine, settings_for
@@ -347,3 +355,44 @@ def test_a_place_closed_while_a_report_there_is_recorded(world: World) -> None:
                 )
             ).one()
         assert stranded == 0
+
+
+def _post_json(url: str, body: dict[str, Any], headers: dict[str, str]) -> Request:
+    return lambda client: client.post(url, json=body, headers=headers)
+
+
+def test_a_campaign_closed_while_a_report_of_it_is_approved(world: World) -> None:
+    """A closed campaign takes no new or changed reports: a report approved at the moment
+    the campaign closes commits before the close (its audit event is numbered first) or
+    is refused with 409 `campaign_closed`; never after it."""
+    campaign = world.place.campaign
+    url = f"/api/v1/campaigns/{campaign.id}"
+    admin = world.headers["admin"]
+    for _ in range(ROUNDS):
+        reopened = world.client.post(f"{url}/reopen", json={"reason": "Mở lại"}, headers=admin)
+        assert reopened.status_code in (200, 409), reopened.text
+        pending = _new_report(world)
+        closed, approved = race(
+            world,
+            _post_json(f"{url}/close", {"reason": "Kết thúc"}, admin),
+            _approve(world, pending),
+        )
+        assert closed == 200
+        assert approved in (200, 409)
+        with world.database.session() as session:
+            close = session.exec(
+                select(func.max(col(AuditEvent.sequence))).where(
+                    col(AuditEvent.entity_id) == str(campaign.id),
+                    col(AuditEvent.action) == "close",
+                )
+            ).one()
+            approval = session.exec(
+                select(col(AuditEvent.sequence)).where(
+                    col(AuditEvent.entity_id) == pending, col(AuditEvent.action) == "approve"
+                )
+            ).first()
+        if approved == 200:
+            assert approval is not None
+            assert approval < close
+        else:
+            assert approval is None

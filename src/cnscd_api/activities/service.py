@@ -691,11 +691,15 @@ def campaign_open(
     session: Session, activity: Activity, known: dict[uuid.UUID, Campaign] | None = None
 ) -> None:
     """409 when the activity counts for a campaign that is closed (``known``: campaigns
-    already read for other reports of a list)."""
+    already read for other reports of a list). The campaign's row is held (key share)
+    until the write ends, so closing it waits for the write, or the write reads it
+    closed."""
     if activity.campaign_id is not None:
         campaign = (known or {}).get(activity.campaign_id)
         if campaign is None:
-            campaign = campaign_service.campaign_of_record(session, activity.campaign_id)
+            campaign = campaign_service.campaign_of_record(
+                session, activity.campaign_id, lock=scope.Lock.KEY_SHARE
+            )
             if known is not None:
                 known[campaign.id] = campaign
         if campaign_service.status_of(campaign) is CampaignStatus.CLOSED:

@@ -13,7 +13,14 @@ from sqlmodel import Session, col, select
 from cnscd_api.campaigns.schemas import CampaignFilters, CampaignSort
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import ancestor_ids, path_in_subtree, scoped_columns, unscoped
+from cnscd_api.core.scope import (
+    Lock,
+    ancestor_ids,
+    locked,
+    path_in_subtree,
+    scoped_columns,
+    unscoped,
+)
 from cnscd_api.core.text import search_clause
 from cnscd_api.models import (
     Activity,
@@ -114,8 +121,16 @@ def list_campaigns(
 
 
 @unscoped("the campaign an activity the caller reached counts for")
-def campaign_by_id(session: Session, campaign_id: uuid.UUID) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)  # once per session: reports share campaigns
+def campaign_by_id(
+    session: Session, campaign_id: uuid.UUID, *, lock: Lock | None = None
+) -> Campaign:
+    """Without ``lock``, read once per session (reports share campaigns); with it, read
+    as it stands once the lock is granted."""
+    if lock is None:
+        campaign = session.get(Campaign, campaign_id)
+    else:
+        statement = select(Campaign).where(col(Campaign.id) == campaign_id)
+        campaign = session.exec(locked(statement, Campaign, lock)).first()
     assert campaign is not None  # the activity's foreign key
     return campaign
 

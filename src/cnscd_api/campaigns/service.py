@@ -102,9 +102,11 @@ def get_campaign_for_write(session: Session, actor: Principal, campaign_id: uuid
     return campaign
 
 
-def campaign_of_record(session: Session, campaign_id: uuid.UUID) -> Campaign:
+def campaign_of_record(
+    session: Session, campaign_id: uuid.UUID, *, lock: scope.Lock | None = None
+) -> Campaign:
     """The campaign an object the caller already reached points at (an activity's)."""
-    return repository.campaign_by_id(session, campaign_id)
+    return repository.campaign_by_id(session, campaign_id, lock=lock)
 
 
 def categories_of(session: Session, campaign: Campaign) -> list[ContentCategory]:
@@ -409,6 +411,10 @@ def _check_own_targets(
 def close_campaign(
     session: Session, actor: Principal, campaign: Campaign, data: CampaignClose
 ) -> Campaign:
+    # After the reports being written or reviewed under it (they hold its row), before
+    # the next ones, which then read it closed.
+    repository.lock_campaign(session, campaign.id, against_reports=True)
+    session.refresh(campaign)
     if status_of(campaign) is CampaignStatus.CLOSED:
         raise Conflict("campaign_closed")
     before = audit.snapshot(campaign)
