@@ -111,11 +111,15 @@ Rows = dict[str, set[tuple[Any, ...]]]
 
 
 def stored(session: Session) -> Rows:
-    """Every aggregate row that counts something."""
+    """Every aggregate that counts something, per key (the slots a key's rows are spread
+    over, summed: how readers see them)."""
     found: Rows = {}
     for table in (UNIT_DAY, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING):
-        measures = [c for c in table.columns if not c.primary_key]
-        rows = session.execute(sa.select(table).where(sa.or_(*(m != 0 for m in measures))))
+        keys = [c for c in table.primary_key.columns if c.name != "slot"]
+        sums = [sa.func.sum(c) for c in table.columns if not c.primary_key]
+        rows = session.execute(
+            sa.select(*keys, *sums).group_by(*keys).having(sa.or_(*(m != 0 for m in sums)))
+        )
         found[table.name] = {tuple(str(v) for v in row) for row in rows}
     return found
 
@@ -131,10 +135,22 @@ def recomputed(session: Session) -> Rows:
     for (team_id, campaign, day), (n,) in delta.team_day.by_key.items():
         if n > 0:
             aggregates.count_reporting(reporting, delta.team_paths[team_id], campaign, day, 1)
-    return {
-        sums.table.name: {tuple(str(v) for v in row.values()) for row in sums.rows()}
-        for sums in (delta.unit_day, delta.history, delta.team_total, delta.team_day, reporting)
-    }
+    found: Rows = {}
+    for sums in (delta.unit_day, delta.history, delta.team_total, delta.team_day, reporting):
+        # The slots of a key summed, as in ``stored``.
+        folded: dict[tuple[Any, ...], list[int]] = {}
+        for row in sums.rows():
+            values = [v for name, v in row.items() if name != "slot"]
+            key, measures = tuple(values[: -sums.width]), values[-sums.width :]
+            total = folded.setdefault(key, [0] * sums.width)
+            for index, value in enumerate(measures):
+                total[index] += value
+        found[sums.table.name] = {
+            tuple(str(v) for v in (*key, *measures))
+            for key, measures in folded.items()
+            if any(measures)
+        }
+    return found
 
 
 def assert_exact(session: Session, tree: Tree) -> None:

@@ -17,6 +17,12 @@ UPDATE SET n = n + excluded.n``), so that reading a dashboard never groups raw r
 - ``StatReporting``: per unit on the team's path (and ``NATION``) × day × campaign, how
   many teams reported; moved when a team's day count leaves or reaches zero.
 
+The rows of the country, the provinces and the level below them in ``StatUnitDay`` and
+``StatReporting`` are spread over ``SLOTS`` rows per key (``slot``, chosen by the
+report's place or the team's unit), which a reader sums: every report of a campaign and
+day moves them, and each write holds the rows it moved until it commits, so one row per
+key let one writer at a time through.
+
 "No campaign" is the key ``NONE``, not NULL, so that every key is a primary key. Rows
 that fall back to zero stay (a dashboard sums them as nothing); ``cnscd stats rebuild``
 recomputes a subtree from the raw rows and drops them.
@@ -36,6 +42,13 @@ from cnscd_api.models.base import enum_column
 NATION = uuid.UUID(int=0)  # the unit key of the whole country
 NONE = uuid.UUID(int=0)  # the campaign key of activities outside any campaign
 ALL = uuid.UUID(int=0)  # the indicator key of the rows that count activities
+SLOTS = 16  # rows per key of the units every write of a province moves (``slot``)
+
+
+def slot_column() -> sa.Column[int]:
+    return sa.Column(
+        sa.SmallInteger(), primary_key=True, nullable=False, server_default=sa.text("0")
+    )
 
 
 class StatUnitDay(SQLModel, table=True):
@@ -48,6 +61,7 @@ class StatUnitDay(SQLModel, table=True):
     status: ActivityStatus = Field(
         sa_column=enum_column(ActivityStatus, nullable=False, primary_key=True)
     )
+    slot: int = Field(default=0, sa_column=slot_column())
     total: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
     activities: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
@@ -83,6 +97,7 @@ class StatReporting(SQLModel, table=True):
     unit_key: uuid.UUID = Field(primary_key=True)
     campaign_key: uuid.UUID = Field(primary_key=True)
     day: date = Field(primary_key=True)
+    slot: int = Field(default=0, sa_column=slot_column())
     teams: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
 

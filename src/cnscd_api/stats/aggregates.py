@@ -36,7 +36,7 @@ from cnscd_api.models import (
     StatTeamTotal,
     StatUnitDay,
 )
-from cnscd_api.models.stats import ALL, NATION, NONE, STAT_UNIT_DAY_HISTORY
+from cnscd_api.models.stats import ALL, NATION, NONE, SLOTS, STAT_UNIT_DAY_HISTORY
 from cnscd_api.stats.placement import PathsOn, today_path
 
 
@@ -100,11 +100,24 @@ class Sums:
         return _upsert(connection, self.table, self.rows())
 
 
+# The country (depth 0), the provinces (1) and the level below them (2: districts, or
+# communes on the 2025 map) count every report of many places: their rows are spread.
+SPREAD_DEPTH = 3
+
+
+def slot_of(place: uuid.UUID) -> int:
+    """The slot of the rows a report placed at ``place`` moves: writes of different places
+    mostly lock different rows; one place's writes always move the same ones."""
+    return place.int % SLOTS
+
+
 def count_reporting(reporting: Sums, path: str, campaign: uuid.UUID, day: date, step: int) -> None:
     """A team of ``path`` starts (+1) or stops (-1) counting as reporting that day, in
     every unit above it and the country."""
-    for unit in [NATION, *ancestor_ids(path)]:
-        reporting.add((unit, campaign, day), step)
+    units = [NATION, *ancestor_ids(path)]
+    spread = slot_of(units[-1])
+    for depth, unit in enumerate(units):
+        reporting.add((unit, campaign, day, spread if depth < SPREAD_DEPTH else 0), step)
 
 
 @dataclass
@@ -121,8 +134,10 @@ class Delta:
     added: list[tuple[Facts, int]] = field(default_factory=list)
 
     def add(self, facts: Facts, sign: int) -> None:
-        for unit in [NATION, *ancestor_ids(facts.place_path)]:
-            _count(self.unit_day, unit, facts, sign)
+        units = [NATION, *ancestor_ids(facts.place_path)]
+        spread = slot_of(units[-1])
+        for depth, unit in enumerate(units):
+            _count(self.unit_day, unit, facts, sign, spread if depth < SPREAD_DEPTH else 0)
         self.added.append((facts, sign))
         campaign, status = facts.campaign_id or NONE, facts.status.value
         for indicator, value in [(ALL, 0), *facts.values.items()]:
@@ -147,12 +162,12 @@ class Delta:
                 _count(self.history, unit, facts, -sign)
 
 
-def _count(sums: Sums, unit: uuid.UUID, facts: Facts, sign: int) -> None:
+def _count(sums: Sums, unit: uuid.UUID, facts: Facts, sign: int, slot: int = 0) -> None:
     """An activity's counts for one unit: all activities, and each indicator it reported."""
     campaign, status = facts.campaign_id or NONE, facts.status.value
-    sums.add((unit, campaign, ALL, facts.day, status), 0, sign)
+    sums.add((unit, campaign, ALL, facts.day, status, slot), 0, sign)
     for indicator, value in facts.values.items():
-        sums.add((unit, campaign, indicator, facts.day, status), sign * value, sign)
+        sums.add((unit, campaign, indicator, facts.day, status, slot), sign * value, sign)
 
 
 def change(session: Session, before: Iterable[Facts], after: Iterable[Facts]) -> None:

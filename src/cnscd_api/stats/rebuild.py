@@ -225,7 +225,8 @@ def rebuild_history(session: Session) -> int:
 
 
 def _insert(connection: sa.Connection, table: Any, select: Any) -> int:
-    names = [column.name for column in table.columns]
+    # A recount writes every key's sum to slot 0 (the column's default).
+    names = [column.name for column in table.columns if column.name != "slot"]
     return max(connection.execute(sa.insert(table).from_select(names, select)).rowcount, 0)
 
 

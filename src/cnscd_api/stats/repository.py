@@ -273,13 +273,17 @@ def reporting(
     date_from: date,
     date_to: date,
 ) -> list[Any]:
-    """(unit key, day, teams that reported) for a campaign's days."""
+    """(unit key, day, teams that reported) for a campaign's days (a key's slots summed)."""
     if not unit_keys:
         return []
-    statement = sa.select(REPORTING.c.unit_key, REPORTING.c.day, REPORTING.c.teams).where(
-        REPORTING.c.unit_key.in_(unit_keys),
-        REPORTING.c.campaign_key == campaign_id,
-        *_days(REPORTING, date_from, date_to),
+    statement = (
+        sa.select(REPORTING.c.unit_key, REPORTING.c.day, func.sum(REPORTING.c.teams))
+        .where(
+            REPORTING.c.unit_key.in_(unit_keys),
+            REPORTING.c.campaign_key == campaign_id,
+            *_days(REPORTING, date_from, date_to),
+        )
+        .group_by(REPORTING.c.unit_key, REPORTING.c.day)
     )
     return list(session.execute(statement).all())
 
