@@ -97,13 +97,19 @@ def test_the_benchmarks_run_at_a_tiny_size(backend: str, tmp_path: Path) -> None
         "0.3",
         "--warmup",
         "0.3",
+        "--workers",
+        "2",
         results=results,
     )
     activities = _report(results, f"activities-{backend}")
     assert "(all there)" in activities, activities
-    for row in _table(activities):
+    rows = _table(activities)
+    assert {row["run"].strip() for row in rows} == {"single POST", "batch of 100", "approve"}
+    for row in rows:
         assert row["non-2xx"] == "0", row
         assert float(row["activities/s"].replace(",", "")) > 0, row
+        # The CPU of both workers (children of the process started) is counted.
+        assert float(row["API CPU ms/activity"]) > 0, row
 
     _run("api.py", "--database", backend, "--seconds", "0.2", "--concurrency", "1", results=results)
     assert _table(_report(results, f"api-{backend}"))
