@@ -392,6 +392,10 @@ CASES: list[Case] = [
         200,
         False,
     ),
+    Case("GET", "/api/v1/events", fixed("GET", "/api/v1/events"), P.EVENTS_READ, 200, False),
+    Case(
+        "GET", "/api/v1/event-types", fixed("GET", "/api/v1/event-types"), P.EVENTS_READ, 200, False
+    ),
 ]
 
 CASES += [

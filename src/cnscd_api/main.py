@@ -25,6 +25,7 @@ from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.core.routing import API_PREFIX
 from cnscd_api.dashboard import DASHBOARD_PATH, dashboard_files
 from cnscd_api.db import Database, create_db_engine
+from cnscd_api.events.router import router as events_router
 from cnscd_api.flows.router import router as flows_router
 from cnscd_api.members.router import router as members_router
 from cnscd_api.members.router import team_router as team_members_router
@@ -62,6 +63,7 @@ def api_router() -> APIRouter:
         activities_router,
         stats_router,
         audit_router,
+        events_router,
     ):
         router.include_router(feature_router)
     return router
