@@ -36,6 +36,7 @@ from cnscd_api.system.router import router as system_router
 from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
 from cnscd_api.users.router import router as users_router
+from cnscd_api.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """\
 REST/JSON API of the Community Digital Technology Teams (Tổ công nghệ số cộng đồng):
@@ -64,6 +65,7 @@ def api_router() -> APIRouter:
         stats_router,
         audit_router,
         events_router,
+        webhooks_router,
     ):
         router.include_router(feature_router)
     return router

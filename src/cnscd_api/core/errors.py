@@ -399,6 +399,8 @@ PROBLEM_CODES: dict[str, int] = {
     "webhook_url_not_https": 422,
     "webhook_url_forbidden_address": 422,
     "webhook_url_unresolvable": 422,
+    "webhook_endpoint_disabled": 409,
+    "webhook_delivery_in_progress": 409,
     # auth
     "invalid_credentials": 401,
     "invalid_client": 401,

@@ -60,6 +60,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The webhook URL's host name does not resolve: {host}.",
         "vi": "Không phân giải được tên máy chủ của URL webhook: {host}.",
     },
+    "webhook_endpoint_disabled": {
+        "en": "This webhook endpoint is disabled: enable it first (PATCH enabled: true).",
+        "vi": "Điểm nhận webhook này đang tắt: hãy bật lại trước (PATCH enabled: true).",
+    },
+    "webhook_delivery_in_progress": {
+        "en": "This delivery is being sent right now; look at it again in a moment.",
+        "vi": "Lần gửi này đang được thực hiện; hãy xem lại sau giây lát.",
+    },
     "route_not_found": {
         "en": "There is no such path in this API.",
         "vi": "Đường dẫn này không có trong API.",
