@@ -97,6 +97,7 @@ def create_webhook_endpoint(
     responses=problem_responses(404),
 )
 def read_webhook_endpoint(endpoint: OwnEndpoint, response: Response) -> WebhookEndpointRead:
+    """One of your endpoints (anyone else's is a 404), with its `ETag`; never its secret."""
     set_etag(response, endpoint.version)
     return WebhookEndpointRead.model_validate(endpoint)
 
@@ -131,6 +132,8 @@ def update_webhook_endpoint(
 def delete_webhook_endpoint(
     endpoint: OwnEndpoint, session: SessionDep, owner: CurrentPrincipal, expected: IfMatchDep
 ) -> None:
+    """Nothing more is sent to it, and its deliveries go with it. Send `If-Match` to
+    delete only the version you read."""
     service.delete_endpoint(session, owner, endpoint, expected)
 
 
