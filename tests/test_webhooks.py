@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from cnscd_api import housekeeping
 from cnscd_api.config import Environment, Settings
 from cnscd_api.core import clock
 from cnscd_api.db import Database
-from cnscd_api.models import Role, User, WebhookDelivery
+from cnscd_api.models import Role, User, WebhookDelivery, utcnow
 from cnscd_api.webhooks import worker
 from cnscd_api.webhooks.urls import RefusedUrl, check_url
 from tests.factories import Tree, bearer, make_team, make_user
@@ -462,3 +463,34 @@ def test_deleting_an_endpoint_removes_its_deliveries(
     drain(database, hooks)
     ok(client.delete(f"{ENDPOINTS}/{endpoint['id']}", headers=headers), 204)
     assert session.exec(select(WebhookDelivery)).all() == []
+
+
+def test_housekeeping_prunes_old_finished_deliveries(
+    client: TestClient,
+    session: Session,
+    database: Database,
+    hooks: Settings,
+    tree: Tree,
+    officer: User,
+    receiver: Receiver,
+) -> None:
+    team = make_team(session, tree.dak_pek_village)
+    session.commit()
+    headers = bearer(hooks, officer)
+    create_endpoint(client, headers, receiver.url)
+    receiver.plan = [200, 500, 500, 500, 500]
+    for note in ("cũ giao", "cũ hỏng", "mới chờ"):
+        touch_team(client, headers, team.id, note)
+        drain(database, hooks)
+        if note == "cũ hỏng":
+            hooks.webhook_retry_schedule = [3600]  # the next one stays pending
+    by_status = {d.status.value: d for d in session.exec(select(WebhookDelivery)).all()}
+    assert set(by_status) == {"delivered", "failed", "pending"}
+    old = utcnow() - timedelta(days=hooks.webhook_retention_days + 1)
+    for delivery in by_status.values():
+        delivery.created_at = old
+        session.add(delivery)
+    session.commit()
+    assert housekeeping.run(database, hooks)["webhook_delivery"] == 2
+    session.expire_all()
+    assert [d.status.value for d in session.exec(select(WebhookDelivery)).all()] == ["pending"]

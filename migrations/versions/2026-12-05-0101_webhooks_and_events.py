@@ -98,6 +98,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_webhook_delivery_endpoint_created", ["endpoint_id", "created_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_webhook_delivery_finished", ["status", "created_at"], unique=False
+        )
 
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.add_column(
@@ -110,6 +113,7 @@ def downgrade() -> None:
         batch_op.drop_column("organisation")
 
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_delivery_finished")
         batch_op.drop_index("ix_webhook_delivery_endpoint_created")
         batch_op.drop_index("ix_webhook_delivery_due")
 

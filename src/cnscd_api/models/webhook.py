@@ -59,6 +59,7 @@ class WebhookDelivery(SQLModel, table=True):
         sa.UniqueConstraint("endpoint_id", "event_id"),
         sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
         sa.Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
+        sa.Index("ix_webhook_delivery_finished", "status", "created_at"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
