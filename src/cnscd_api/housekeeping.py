@@ -6,7 +6,8 @@ per client address that failed a login, an idempotency key per keyed ``POST``, a
 delivery per event and webhook endpoint. Each has a rule that says when a row is as good
 as absent (the code that reads it treats it so), and an index that finds those rows.
 They are deleted in batches, each batch in a transaction of its own, so a large backlog
-never holds a long lock or a long transaction while the API serves. Retention per table: ``docs/operations.md``.
+never holds a long lock or a long transaction while the API serves. Retention per
+table: ``docs/operations.md``.
 """
 
 from __future__ import annotations
