@@ -11,9 +11,9 @@ Each round the worker
    several workers take different deliveries and none waits for another;
 3. *sends* them outside any transaction (``httpx``, bounded timeouts, no redirects, the
    URL's addresses checked again), signed as Standard Webhooks says, and
-4. *records* each answer, if the lease is still its own: 2xx delivered; 410 failed and
-   the endpoint disabled; anything else retried after the next step of
-   ``webhook_retry_schedule`` (±20 % jitter) until the schedule ends, then failed.
+4. *records* the answers in one transaction, where the lease is still its own: 2xx
+   delivered; 410 failed and the endpoint disabled; anything else retried after the next
+   step of ``webhook_retry_schedule`` (±20 % jitter) until the schedule ends, then failed.
 
 A worker that dies mid-delivery leaves a lease that runs out: the delivery is then
 claimed again and sent with the same ``webhook-id`` (the event's id). On SQLite run one
@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import case, insert, or_, select, update
 from sqlmodel import Session, col
 from standardwebhooks.webhooks import Webhook
 
@@ -174,11 +174,13 @@ def claim(database: Database, settings: Settings) -> list[Job]:
             .limit(settings.webhook_batch_size)
             .with_for_update(of=WebhookDelivery, skip_locked=True)
         ).scalars()
-        leases = {delivery_id: uuid.uuid4() for delivery_id in due}
-        for delivery_id, lease_id in leases.items():
+        # One lease for the batch: the answers are recorded only while it is still ours.
+        lease_id = uuid.uuid4()
+        leases = dict.fromkeys(due, lease_id)
+        if leases:
             session.execute(
                 update(WebhookDelivery)
-                .where(col(WebhookDelivery.id) == delivery_id)
+                .where(col(WebhookDelivery.id).in_(list(leases)))
                 .values(leased_until=lease_until, lease_id=lease_id)
             )
         jobs = _jobs(session, leases, now) if leases else []
@@ -283,42 +285,81 @@ def retry_delay(settings: Settings, attempts: int) -> timedelta | None:
     return timedelta(seconds=schedule[attempts - 1] * random.uniform(0.8, 1.2))  # noqa: S311
 
 
-@unscoped("the worker records the answer to a delivery it holds the lease of")
-def record(database: Database, settings: Settings, job: Job, outcome: Outcome) -> None:
+@unscoped("the worker records the answers to deliveries it holds the lease of")
+def record(database: Database, settings: Settings, answered: list[tuple[Job, Outcome]]) -> None:
+    """Write the answers of one round in one transaction: the deliveries still leased to
+    this worker (one redelivered meanwhile, or whose lease ran out, is another's now)."""
+    if not answered:
+        return
     now = utcnow()
     with database.session(write=True) as session:
-        delivery = session.execute(
-            select(WebhookDelivery)
-            .where(
-                col(WebhookDelivery.id) == job.delivery_id,
-                col(WebhookDelivery.lease_id) == job.lease_id,
+        delivered = [job for job, outcome in answered if outcome.delivered]
+        if delivered:
+            session.execute(
+                update(WebhookDelivery)
+                .where(
+                    col(WebhookDelivery.id).in_([job.delivery_id for job in delivered]),
+                    col(WebhookDelivery.lease_id) == delivered[0].lease_id,
+                )
+                .values(
+                    status=DeliveryStatus.DELIVERED,
+                    attempts=col(WebhookDelivery.attempts) + 1,
+                    last_attempt_at=now,
+                    delivered_at=now,
+                    last_status_code=_status_of(answered, delivered),
+                    last_error=None,
+                    leased_until=None,
+                    lease_id=None,
+                )
             )
-            .with_for_update()
-        ).scalar_one_or_none()
-        if delivery is None:
-            return  # sent again meanwhile (redelivered, or the lease ran out): theirs now
-        attempts = delivery.attempts + 1
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "last_attempt_at": now,
-            "last_status_code": outcome.status_code,
-            "last_error": outcome.error,
-            "leased_until": None,
-            "lease_id": None,
-        }
-        if outcome.delivered:
-            values.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
-        elif outcome.status_code == GONE:
-            values["status"] = DeliveryStatus.FAILED
-            _disable(session, job.endpoint_id)
-        elif (delay := retry_delay(settings, attempts)) is None:
-            values["status"] = DeliveryStatus.FAILED
-        else:
-            values["next_attempt_at"] = now + delay
-        session.execute(
-            update(WebhookDelivery).where(col(WebhookDelivery.id) == delivery.id).values(**values)
-        )
+        for job, outcome in answered:
+            if not outcome.delivered:
+                _record_failure(session, settings, job, outcome, now)
         session.commit()
+
+
+def _status_of(answered: list[tuple[Job, Outcome]], delivered: list[Job]) -> Any:
+    """The status code each delivered job got (most often all 200: one value)."""
+    codes = {job.delivery_id: outcome.status_code for job, outcome in answered}
+    if len({codes[job.delivery_id] for job in delivered}) == 1:
+        return codes[delivered[0].delivery_id]
+    return case(
+        *((col(WebhookDelivery.id) == job.delivery_id, codes[job.delivery_id]) for job in delivered)
+    )
+
+
+def _record_failure(
+    session: Session, settings: Settings, job: Job, outcome: Outcome, now: datetime
+) -> None:
+    delivery = session.execute(
+        select(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.id) == job.delivery_id,
+            col(WebhookDelivery.lease_id) == job.lease_id,
+        )
+        .with_for_update()
+    ).scalar_one_or_none()
+    if delivery is None:
+        return  # sent again meanwhile (redelivered, or the lease ran out): theirs now
+    attempts = delivery.attempts + 1
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_attempt_at": now,
+        "last_status_code": outcome.status_code,
+        "last_error": outcome.error,
+        "leased_until": None,
+        "lease_id": None,
+    }
+    if outcome.status_code == GONE:
+        values["status"] = DeliveryStatus.FAILED
+        _disable(session, job.endpoint_id)
+    elif (delay := retry_delay(settings, attempts)) is None:
+        values["status"] = DeliveryStatus.FAILED
+    else:
+        values["next_attempt_at"] = now + delay
+    session.execute(
+        update(WebhookDelivery).where(col(WebhookDelivery.id) == delivery.id).values(**values)
+    )
 
 
 def _disable(session: Session, endpoint_id: uuid.UUID) -> None:
@@ -343,11 +384,8 @@ def work_once(
     dispatched = dispatch(database, settings)
     jobs = claim(database, settings)
 
-    def deliver(job: Job) -> None:
-        record(database, settings, job, send(job, settings, client))
-
-    for _ in pool.map(deliver, jobs):
-        pass
+    outcomes = list(pool.map(lambda job: send(job, settings, client), jobs))
+    record(database, settings, list(zip(jobs, outcomes, strict=True)))
     return dispatched + len(jobs)
 
 
