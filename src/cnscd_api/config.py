@@ -79,8 +79,10 @@ class Settings(BaseSettings):
     webhook_lease_seconds: int = Field(default=60, ge=1, le=3600)
     webhook_rotation_grace_hours: int = Field(default=24, ge=0, le=24 * 30)
     webhook_poll_seconds: float = Field(default=0.2, gt=0, le=60)
-    webhook_batch_size: int = Field(default=100, ge=1, le=1000)
-    webhook_concurrency: int = Field(default=8, ge=1, le=64)
+    webhook_batch_size: int = Field(default=500, ge=1, le=5000)
+    # Sends at once per worker: more threads than this cost more than they overlap on a
+    # small machine (bench/events.py).
+    webhook_concurrency: int = Field(default=4, ge=1, le=64)
     webhook_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @model_validator(mode="before")

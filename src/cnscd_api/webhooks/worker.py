@@ -30,6 +30,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -241,11 +242,16 @@ def _jobs(session: Session, leases: dict[uuid.UUID, uuid.UUID], now: datetime) -
 # --- 3. send --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
 def signed_headers(job: Job, moment: datetime) -> dict[str, str]:
     """The Standard Webhooks headers: one signature per secret that signs."""
     message_id = str(job.event_id)
     signatures = [
-        Webhook(secret).sign(msg_id=message_id, timestamp=moment, data=job.body)
+        _signer(secret).sign(msg_id=message_id, timestamp=moment, data=job.body)
         for secret in job.secrets
     ]
     return {
@@ -257,12 +263,17 @@ def signed_headers(job: Job, moment: datetime) -> dict[str, str]:
     }
 
 
-def send(job: Job, settings: Settings, client: httpx.Client) -> Outcome:
-    """One attempt; never raises."""
+def refusal(url: str, settings: Settings) -> Outcome | None:
+    """The outcome of an attempt to a URL that now leads somewhere forbidden, or None."""
     try:
-        check_url(job.url, settings)
+        check_url(url, settings)
     except RefusedUrl as refused:
         return Outcome(None, f"refused: {refused.code} {' '.join(refused.params.values())}")
+    return None
+
+
+def send(job: Job, settings: Settings, client: httpx.Client) -> Outcome:
+    """One attempt (its URL checked just before, ``refusal``); never raises."""
     try:
         with client.stream(
             "POST", job.url, content=job.body, headers=signed_headers(job, utcnow())
@@ -384,7 +395,13 @@ def work_once(
     dispatched = dispatch(database, settings)
     jobs = claim(database, settings)
 
-    outcomes = list(pool.map(lambda job: send(job, settings, client), jobs))
+    # Each URL checked once for the round, just before its attempts.
+    refused = {url: refusal(url, settings) for url in {job.url for job in jobs}}
+
+    def attempt(job: Job) -> Outcome:
+        return refused[job.url] or send(job, settings, client)
+
+    outcomes = list(pool.map(attempt, jobs))
     record(database, settings, list(zip(jobs, outcomes, strict=True)))
     return dispatched + len(jobs)
 
