@@ -12,6 +12,7 @@ from cnscd_api.core.fields import PlainText
 from cnscd_api.models import DeliveryStatus
 
 EventTypeName = Annotated[str, PlainText, Field(min_length=1, max_length=100)]
+# http(s), with a host: checked by the server with what the host resolves to (422).
 Url = Annotated[str, PlainText, Field(min_length=1, max_length=2000)]
 Description = Annotated[str, PlainText, Field(max_length=500)]
 
