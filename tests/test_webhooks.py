@@ -17,10 +17,11 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from cnscd_api import housekeeping
 from cnscd_api.config import Environment, Settings
 from cnscd_api.core import clock
+from cnscd_api.core.errors import Unprocessable
 from cnscd_api.db import Database
 from cnscd_api.models import Role, User, WebhookDelivery, utcnow
 from cnscd_api.webhooks import worker
-from cnscd_api.webhooks.urls import RefusedUrl, check_url
+from cnscd_api.webhooks.urls import check_url
 from tests.factories import Tree, bearer, make_team, make_user
 from tests.webhook_receiver import SLOW, Receiver, running_receiver
 
@@ -419,18 +420,18 @@ def test_names_are_checked_after_resolution(settings: Settings) -> None:
     settings.webhook_allow_loopback = False
     check_url("https://hooks.example/x", settings, fake_resolver("93.184.215.14"))
     for inside in ("10.0.0.5", "127.0.0.1", "169.254.169.254", "100.100.100.200", "0.0.0.0"):  # noqa: S104
-        with pytest.raises(RefusedUrl) as refused:
+        with pytest.raises(Unprocessable) as refused:
             check_url("https://hooks.example/x", settings, fake_resolver("93.184.215.14", inside))
         assert refused.value.code == "webhook_url_forbidden_address"
     settings.webhook_allow_loopback = True
     check_url("http://localhost:8000/x", settings, fake_resolver("127.0.0.1"))
-    with pytest.raises(RefusedUrl):
+    with pytest.raises(Unprocessable):
         check_url("http://localhost:8000/x", settings, fake_resolver("10.0.0.1"))
 
     def unknown(*_: Any, **__: Any) -> list[Any]:
         raise socket.gaierror("no such name")
 
-    with pytest.raises(RefusedUrl) as unresolved:
+    with pytest.raises(Unprocessable) as unresolved:
         check_url("https://nowhere.example/x", settings, unknown)
     assert unresolved.value.code == "webhook_url_unresolvable"
 
@@ -438,7 +439,7 @@ def test_names_are_checked_after_resolution(settings: Settings) -> None:
 def test_production_takes_https_only(settings: Settings) -> None:
     settings.environment = Environment.PRODUCTION
     settings.webhook_allow_loopback = False
-    with pytest.raises(RefusedUrl) as refused:
+    with pytest.raises(Unprocessable) as refused:
         check_url("http://hooks.example/x", settings, fake_resolver("93.184.215.14"))
     assert refused.value.code == "webhook_url_not_https"
     check_url("https://hooks.example/x", settings, fake_resolver("93.184.215.14"))

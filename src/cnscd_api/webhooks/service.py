@@ -24,7 +24,7 @@ from cnscd_api.events.service import wanted_types
 from cnscd_api.models import AuditAction, DeliveryStatus, WebhookDelivery, WebhookEndpoint, utcnow
 from cnscd_api.webhooks import repository
 from cnscd_api.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
-from cnscd_api.webhooks.urls import RefusedUrl, check_url
+from cnscd_api.webhooks.urls import check_url
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 -- not a secret
 SECRET_BYTES = 32
@@ -35,10 +35,7 @@ def new_secret() -> str:
 
 
 def _checked_url(url: str, settings: Settings) -> str:
-    try:
-        check_url(url, settings)
-    except RefusedUrl as refused:
-        raise Unprocessable.at("body.url", refused.code, **refused.params) from None
+    check_url(url, settings)
     return url
 
 

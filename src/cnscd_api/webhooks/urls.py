@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cnscd_api.config import Settings
+from cnscd_api.core.errors import Unprocessable
 
 Resolver = Callable[..., list[Any]]
 # Metadata services of clouds that are not in a private or link-local range themselves.
@@ -24,12 +25,7 @@ METADATA_ADDRESSES = frozenset(
 )
 
 
-class RefusedUrl(ValueError):
-    """Why a URL is refused: a problem code and its message's parameters."""
-
-    def __init__(self, code: str, **params: str) -> None:
-        super().__init__(code)
-        self.code, self.params = code, params
+FIELD = "body.url"
 
 
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address, loopback: bool) -> bool:
@@ -49,25 +45,25 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address, loopback:
 
 
 def check_url(url: str, settings: Settings, resolve: Resolver = socket.getaddrinfo) -> None:
-    """Raise ``RefusedUrl`` unless events may be sent to ``url``."""
+    """Raise ``Unprocessable`` (blaming ``body.url``) unless events may be sent to ``url``."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise RefusedUrl("webhook_url_invalid") from None
+        raise Unprocessable.at(FIELD, "webhook_url_invalid") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username:
-        raise RefusedUrl("webhook_url_invalid")
+        raise Unprocessable.at(FIELD, "webhook_url_invalid")
     if parts.scheme != "https" and settings.is_production:
-        raise RefusedUrl("webhook_url_not_https")
+        raise Unprocessable.at(FIELD, "webhook_url_not_https")
     host = parts.hostname
     try:
         found = resolve(
             host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
         )
     except (OSError, UnicodeError):
-        raise RefusedUrl("webhook_url_unresolvable", host=host) from None
+        raise Unprocessable.at(FIELD, "webhook_url_unresolvable", host=host) from None
     loopback = settings.webhook_loopback_allowed
     for *_, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if _forbidden(address, loopback):
-            raise RefusedUrl("webhook_url_forbidden_address", address=str(address))
+            raise Unprocessable.at(FIELD, "webhook_url_forbidden_address", address=str(address))

@@ -42,6 +42,7 @@ from cnscd_api.auth import service as auth_service
 from cnscd_api.config import Settings
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
+from cnscd_api.core.errors import Unprocessable
 from cnscd_api.core.events import event_body, event_type, parse_types
 from cnscd_api.core.feed import UnknownPosition
 from cnscd_api.core.permissions import PrincipalKind
@@ -55,7 +56,7 @@ from cnscd_api.models import (
     WebhookEndpoint,
     utcnow,
 )
-from cnscd_api.webhooks.urls import RefusedUrl, check_url
+from cnscd_api.webhooks.urls import check_url
 
 logger = logging.getLogger("cnscd.webhooks")
 WORKER_NAME = "webhook worker"
@@ -267,8 +268,10 @@ def refusal(url: str, settings: Settings) -> Outcome | None:
     """The outcome of an attempt to a URL that now leads somewhere forbidden, or None."""
     try:
         check_url(url, settings)
-    except RefusedUrl as refused:
-        return Outcome(None, f"refused: {refused.code} {' '.join(refused.params.values())}")
+    except Unprocessable as refused:
+        return Outcome(
+            None, f"refused: {refused.code} {' '.join(map(str, refused.params.values()))}"
+        )
     return None
 
 
