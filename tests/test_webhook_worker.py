@@ -161,3 +161,45 @@ def test_two_workers_never_send_one_event_twice(live: Live, backend: str) -> Non
         sent = Counter(r.headers["webhook-id"] for r in receiver.received)
         assert len(sent) == changes
         assert set(sent.values()) == {1}
+
+
+def test_concurrent_edits_of_an_endpoint_lose_nothing_silently(live: Live, backend: str) -> None:
+    """Two edits sent with the same ETag at once: one applies, the other is a 412; an
+    edit racing a delete is a 200 then 404, or a 412/404, never a 500."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers: the races need PostgreSQL")
+    client, headers = live.client, live.headers
+    made = client.post(
+        "/api/v1/webhook-endpoints", json={"url": "https://93.184.215.14/hook"}, headers=headers
+    )
+    assert made.status_code == 201, made.text
+    path = f"/api/v1/webhook-endpoints/{made.json()['id']}"
+    etag = made.headers["ETag"]
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def send(method: str, body: dict[str, str] | None) -> None:
+        barrier.wait()
+        answers.append(
+            client.request(
+                method, path, json=body, headers={**headers, "If-Match": etag}
+            ).status_code
+        )
+
+    edits = [threading.Thread(target=send, args=("PATCH", {"description": d})) for d in "ab"]
+    for thread in edits:
+        thread.start()
+    for thread in edits:
+        thread.join()
+    assert sorted(answers) == [200, 412]
+    etag = client.get(path, headers=headers).headers["ETag"]
+    answers.clear()
+    racing = [
+        threading.Thread(target=send, args=("PATCH", {"description": "c"})),
+        threading.Thread(target=send, args=("DELETE", None)),
+    ]
+    for thread in racing:
+        thread.start()
+    for thread in racing:
+        thread.join()
+    assert sorted(answers) in ([200, 412], [204, 404], [204, 412]), answers

@@ -495,3 +495,45 @@ def test_housekeeping_prunes_old_finished_deliveries(
     assert housekeeping.run(database, hooks)["webhook_delivery"] == 2
     session.expire_all()
     assert [d.status.value for d in session.exec(select(WebhookDelivery)).all()] == ["pending"]
+
+
+def test_an_address_refused_at_send_time_is_never_contacted(
+    client: TestClient,
+    session: Session,
+    database: Database,
+    hooks: Settings,
+    tree: Tree,
+    officer: User,
+    receiver: Receiver,
+) -> None:
+    team = make_team(session, tree.dak_pek_village)
+    session.commit()
+    headers = bearer(hooks, officer)
+    endpoint = create_endpoint(client, headers, receiver.url)
+    hooks.webhook_allow_loopback = False  # as if the name now resolved to loopback
+    touch_team(client, headers, team.id, "không gửi")
+    drain(database, hooks)
+    assert receiver.received == []
+    listed = ok(client.get(f"{ENDPOINTS}/{endpoint['id']}/deliveries", headers=headers))["items"]
+    assert listed[0]["last_error"].startswith("refused: webhook_url_forbidden_address")
+    assert listed[0]["last_status_code"] is None
+
+
+def test_endpoint_changes_are_audited_without_their_secret(
+    client: TestClient, hooks: Settings, officer: User, receiver: Receiver
+) -> None:
+    headers = bearer(hooks, officer)
+    endpoint = create_endpoint(client, headers, receiver.url)
+    rotated = ok(client.post(f"{ENDPOINTS}/{endpoint['id']}/rotate-secret", headers=headers))
+    log = ok(
+        client.get(
+            "/api/v1/audit-events",
+            params={"entity": "webhook_endpoint", "entity_id": endpoint["id"]},
+            headers=headers,
+        )
+    )["items"]
+    assert [e["action"] for e in log] == ["rotate_secret", "create"]
+    text = str(log)
+    assert endpoint["secret"] not in text
+    assert rotated["secret"] not in text
+    assert log[0]["changes"]["secret"] == {"before": "***", "after": "***"}
