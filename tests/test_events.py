@@ -93,6 +93,34 @@ def test_every_kind_of_change_is_an_event(
     )
     campaign = make_campaign(session, tree.kon_tum)
     session.commit()
+    made = ok(
+        client.post(
+            "/api/v1/campaigns",
+            json={
+                "code": "su-kien-2030",
+                "name": "Đợt sự kiện",
+                "scope_unit_id": str(tree.kon_tum.id),
+                "starts_on": clock.today().isoformat(),
+                "ends_on": (clock.today() + timedelta(days=9)).isoformat(),
+                "categories": ["vneid"],
+                "indicators": [{"code": "people_guided", "target": 100}],
+            },
+            headers=as_admin,
+        ),
+        201,
+    )
+    ok(
+        client.post(
+            f"/api/v1/campaigns/{made['id']}/close", json={"reason": "Thử"}, headers=as_admin
+        )
+    )
+    spare = ok(
+        client.post(
+            "/api/v1/teams", json={"unit_id": village["id"], "name": "Tổ thừa"}, headers=as_officer
+        ),
+        201,
+    )
+    ok(client.delete(f"/api/v1/teams/{spare['id']}", headers=as_officer), 204)
     ok(
         client.put(
             f"/api/v1/campaigns/{campaign.id}/targets",
@@ -156,7 +184,10 @@ def test_every_kind_of_change_is_an_event(
         "member.updated",
         "member.deleted",
         "campaign_targets.updated",
+        "campaign.created",
         "campaign.updated",
+        "campaign.closed",
+        "team.deleted",
         "activity.created",
         "activity.rejected",
         "activity.updated",

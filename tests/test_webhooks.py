@@ -18,8 +18,9 @@ from cnscd_api import housekeeping
 from cnscd_api.config import Environment, Settings
 from cnscd_api.core import clock
 from cnscd_api.core.errors import Unprocessable
+from cnscd_api.core.security import create_access_token, opaque_token, token_digest
 from cnscd_api.db import Database
-from cnscd_api.models import Role, User, WebhookDelivery, utcnow
+from cnscd_api.models import ApiClient, Role, User, WebhookDelivery, utcnow
 from cnscd_api.webhooks import worker
 from cnscd_api.webhooks.urls import check_url
 from tests.factories import Tree, bearer, make_team, make_user
@@ -537,3 +538,72 @@ def test_endpoint_changes_are_audited_without_their_secret(
     assert endpoint["secret"] not in text
     assert rotated["secret"] not in text
     assert log[0]["changes"]["secret"] == {"before": "***", "after": "***"}
+
+
+def test_a_partners_api_client_owns_an_endpoint_in_its_organisations_name(
+    client: TestClient,
+    session: Session,
+    database: Database,
+    hooks: Settings,
+    tree: Tree,
+    receiver: Receiver,
+) -> None:
+    team = make_team(session, tree.dak_pek_village)
+    api_client = ApiClient(
+        client_id="cnscd_0123456789abcdef",
+        name="VNPT sync",
+        organisation="VNPT",
+        scope_unit_id=tree.dak_glei.id,
+        secret_hash=token_digest(opaque_token()),
+    )
+    other = make_user(session, Role.PARTNER, tree.dak_glei, organisation="Viettel")
+    session.add(api_client)
+    session.commit()
+    token, _ = create_access_token(hooks, f"client:{api_client.id}")
+    as_client = {"Authorization": f"Bearer {token}"}
+    endpoint = create_endpoint(client, as_client, receiver.url, event_types=["activity.created"])
+    day = (clock.today() - timedelta(days=1)).isoformat()
+    body = {
+        "team_id": str(team.id),
+        "activity_date": day,
+        "categories": ["vneid"],
+        "values": {"people_guided": 4},
+    }
+    own = ok(client.post("/api/v1/activities", json=body, headers=as_client), 201)
+    ok(client.post("/api/v1/activities", json=body, headers=bearer(hooks, other)), 201)
+    drain(database, hooks)
+    received = [Webhook(endpoint["secret"]).verify(r.body, r.headers) for r in receiver.received]
+    assert [e["data"]["id"] for e in received] == [own["id"]]
+    # Revoked, the client's endpoint sends nothing more.
+    api_client.revoked_at = utcnow()
+    session.add(api_client)
+    session.commit()
+    colleague = make_user(session, Role.PARTNER, tree.dak_glei, organisation="VNPT")
+    session.commit()
+    ok(client.post("/api/v1/activities", json=body, headers=bearer(hooks, colleague)), 201)
+    drain(database, hooks)
+    assert len(receiver.received) == 1
+
+
+def test_a_delivery_under_way_or_of_a_disabled_endpoint_is_not_redelivered(
+    client: TestClient,
+    session: Session,
+    database: Database,
+    hooks: Settings,
+    tree: Tree,
+    officer: User,
+    receiver: Receiver,
+) -> None:
+    team = make_team(session, tree.dak_pek_village)
+    session.commit()
+    headers = bearer(hooks, officer)
+    endpoint = create_endpoint(client, headers, receiver.url)
+    touch_team(client, headers, team.id, "đang gửi")
+    worker.dispatch(database, hooks)
+    [job] = worker.claim(database, hooks)  # a worker holds it now
+    deliveries = f"{ENDPOINTS}/{endpoint['id']}/deliveries"
+    busy = client.post(f"{deliveries}/{job.delivery_id}/redeliver", headers=headers)
+    assert (busy.status_code, busy.json()["code"]) == (409, "webhook_delivery_in_progress")
+    ok(client.patch(f"{ENDPOINTS}/{endpoint['id']}", json={"enabled": False}, headers=headers))
+    paused = client.post(f"{deliveries}/{job.delivery_id}/redeliver", headers=headers)
+    assert (paused.status_code, paused.json()["code"]) == (409, "webhook_endpoint_disabled")
