@@ -15,7 +15,15 @@ from cnscd_api.core.permissions import permissions_for
 from cnscd_api.models import Role
 from cnscd_api.teams import service as team_service
 from cnscd_api.teams.schemas import TeamCreate
-from tests.factories import Tree, bearer, make_campaign, make_member, make_team, make_user
+from tests.factories import (
+    Tree,
+    bearer,
+    make_campaign,
+    make_member,
+    make_team,
+    make_user,
+    make_village,
+)
 
 EVENTS = "/api/v1/events"
 
@@ -354,3 +362,59 @@ def test_types_filter_and_bad_positions(
     listed = ok(client.get("/api/v1/event-types", headers=as_admin))["items"]
     assert {"activity.approved", "unit.reorganised", "member.updated"} <= set(listed)
     assert "unit_reorganisation.created" not in listed
+
+
+def test_the_history_of_a_merged_commune_reaches_its_successors_officers(
+    client: TestClient, session: Session, settings: Settings, tree: Tree
+) -> None:
+    village = make_village(session, tree.dak_man, "Thôn Sáp Nhập")
+    team = make_team(session, village)
+    man_officer = make_user(session, Role.COMMUNE_OFFICER, tree.dak_man)
+    pek_officer = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek)
+    admin = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum)
+    session.commit()
+    before = feed(client, bearer(settings, pek_officer))
+    after = before[-1]["sequence"] if before else 0
+    day = (clock.today() - timedelta(days=1)).isoformat()
+    report = ok(
+        client.post(
+            "/api/v1/activities",
+            json={
+                "team_id": str(team.id),
+                "activity_date": day,
+                "categories": ["vneid"],
+                "values": {"people_guided": 2},
+            },
+            headers=bearer(settings, man_officer),
+        ),
+        201,
+    )
+    seen = {e["data"]["id"] for e in feed(client, bearer(settings, pek_officer), after=after)}
+    assert report["id"] not in seen  # another commune's, for now
+    ok(
+        client.post(
+            "/api/v1/units/reorganisations",
+            json={
+                "effective_date": clock.today().isoformat(),
+                "legal_act": "Nghị quyết 3/NQ-HĐND",
+                "operations": [
+                    {
+                        "op": "merge",
+                        "unit_ids": [str(tree.dak_man.id)],
+                        "into_id": str(tree.dak_pek.id),
+                    }
+                ],
+            },
+            headers=bearer(settings, admin),
+        ),
+        201,
+    )
+    history = feed(client, bearer(settings, pek_officer), after=after)
+    assert ("activity.created", report["id"]) in {(e["type"], e["data"]["id"]) for e in history}
+    # The report itself is read there too: the feed shows what the objects show.
+    assert (
+        client.get(
+            f"/api/v1/activities/{report['id']}", headers=bearer(settings, pek_officer)
+        ).status_code
+        == 200
+    )

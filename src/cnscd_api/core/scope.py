@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, literal, or_, select
+from sqlalchemy import ColumnElement, Select, exists, literal, or_, select
 from sqlalchemy import types as sa_types
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -265,12 +265,17 @@ def scoped_events(
     (``core.events``): for each readable entity (``kinds``: entity → ``EventKind``), its
     rows whose unit lies in the subtree, or above it where the object is read from
     below, or is a closed unit whose successors lie in it, as the objects' own rules
-    say; for a partner, an organisation's objects only when they are its own. ``wanted``:
+    say (at or below it: its villages moved on); for a partner, an organisation's
+    objects only when they are its own. ``wanted``:
     (entity, action or None for any) pairs the caller asked for; ``actions``: those that
     make events."""
     above = ancestor_paths(principal.scope_path)
-    heritage_paths = select(col(Unit.path)).where(
-        col(Unit.id).in_(heritage_ids(principal.scope_path))
+    # At or below a closed unit whose successors lie in the subtree: its villages were
+    # moved to a successor since, and their events stay filed under their old paths.
+    closed = aliased(Unit)
+    inherited = exists().where(
+        col(closed.id).in_(heritage_ids(principal.scope_path)),
+        col(AuditEvent.unit_path).startswith(col(closed.path)),
     )
     subtree = path_in_subtree(AuditEvent.unit_path, principal.scope_path)
     unit_path = col(AuditEvent.unit_path)
@@ -280,7 +285,7 @@ def scoped_events(
         if kind.ancestors_readable and above:
             reached = or_(reached, unit_path.in_(above))
         if kind.heritage and principal.scope_path != "/":
-            reached = or_(reached, unit_path.in_(heritage_paths))
+            reached = or_(reached, inherited)
         clause = (col(AuditEvent.entity) == entity) & reached
         if kind.organisation and principal.role is Role.PARTNER:
             clause = clause & (col(AuditEvent.organisation) == principal.organisation)
