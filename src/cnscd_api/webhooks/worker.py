@@ -190,6 +190,7 @@ def claim(database: Database, settings: Settings) -> list[Job]:
     return jobs
 
 
+@unscoped("the events of deliveries already dispatched within their owner's scope")
 def _jobs(session: Session, leases: dict[uuid.UUID, uuid.UUID], now: datetime) -> list[Job]:
     rows = session.execute(
         select(
