@@ -322,6 +322,11 @@ def test_event_types_choose_what_arrives(
     headers = bearer(hooks, officer)
     endpoint = create_endpoint(client, headers, receiver.url, event_types=["team.created"])
     assert endpoint["event_types"] == ["team.created"]
+    both = create_endpoint(
+        client, headers, receiver.url, event_types=["team.updated, team.created", "team.created"]
+    )
+    assert both["event_types"] == ["team.created", "team.updated"]
+    ok(client.delete(f"{ENDPOINTS}/{both['id']}", headers=headers), 204)
     team = ok(
         client.post(
             "/api/v1/teams",

@@ -112,6 +112,18 @@ def parse_types(types: Iterable[str]) -> list[tuple[str, str | None]]:
     return pairs
 
 
+def known_types(types: Iterable[str]) -> list[tuple[str, str | None]]:
+    """``parse_types`` of the names the registry still gives (a stored choice outlives a
+    type that was withdrawn)."""
+    pairs: list[tuple[str, str | None]] = []
+    for name in types:
+        try:
+            pairs += parse_types([name])
+        except UnknownEventType:
+            continue
+    return pairs
+
+
 def unit_id_of(unit_path: str | None) -> uuid.UUID | None:
     parts = [part for part in (unit_path or "").split("/") if part]
     try:

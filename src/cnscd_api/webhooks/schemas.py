@@ -37,6 +37,7 @@ class WebhookEndpointCreate(BaseModel):
     )
     event_types: list[EventTypeName] | None = Field(
         default=None,
+        min_length=1,
         max_length=100,
         description="The types to receive (`GET /event-types`; `activity.*` for every type "
         "of one object); omitted or null: every type you may read.",
@@ -51,7 +52,9 @@ class WebhookEndpointUpdate(BaseModel):
     )
 
     url: Url | None = None
-    event_types: list[EventTypeName] | None = Field(default=None, max_length=100)
+    event_types: list[EventTypeName] | None = Field(
+        default=None, min_length=1, max_length=100, description="null: every type you may read."
+    )
     description: Description | None = None
     enabled: bool | None = Field(
         default=None,

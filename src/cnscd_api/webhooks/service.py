@@ -40,15 +40,17 @@ def _checked_url(url: str, settings: Settings) -> str:
 
 
 def _checked_types(owner: Principal, types: list[str] | None) -> list[str] | None:
-    """The types as given, each one the registry gives and the owner may read (422)."""
+    """The types given (repeated or comma-separated), each one the registry gives and the
+    owner may read (422 ``event_type_unknown``), sorted and once each."""
     if types is None:
         return None
-    pairs = wanted_types(types, "body.event_types") or []
+    names = sorted({name.strip() for raw in types for name in raw.split(",") if name.strip()})
     readable = readable_entities(owner)
-    for name, (entity, _) in zip(types, pairs, strict=False):
+    for name in names:
+        [(entity, _)] = wanted_types([name], "body.event_types") or [("", None)]
         if entity not in readable:
             raise Unprocessable.at("body.event_types", "event_type_unknown", type=name)
-    return sorted(set(types))
+    return names
 
 
 def get_endpoint(session: Session, owner: Principal, endpoint_id: uuid.UUID) -> WebhookEndpoint:

@@ -43,7 +43,7 @@ from cnscd_api.config import Settings
 from cnscd_api.core import audit
 from cnscd_api.core.concurrency import update_versioned
 from cnscd_api.core.errors import Unprocessable
-from cnscd_api.core.events import event_body, event_type, parse_types
+from cnscd_api.core.events import event_body, event_type, known_types
 from cnscd_api.core.feed import UnknownPosition
 from cnscd_api.core.permissions import PrincipalKind
 from cnscd_api.core.scope import unscoped
@@ -114,7 +114,7 @@ def _dispatch_endpoint(session: Session, endpoint: WebhookEndpoint, batch: int) 
     owner = auth_service.account_principal(session, kind, owner_id)
     if owner is None:
         return 0  # deactivated or revoked: nothing is read in its name
-    wanted = parse_types(endpoint.event_types) if endpoint.event_types else None
+    wanted = None if endpoint.event_types is None else known_types(endpoint.event_types)
     try:
         rows = event_repository.events_after(session, owner, endpoint.cursor, batch, wanted)
     except UnknownPosition:
