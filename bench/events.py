@@ -6,7 +6,8 @@ Builds a throwaway database with Kon Tum, a team and a commune officer who owns 
 webhook endpoint pointing at a receiver on loopback, then for
 each run starts ``cnscd worker`` processes (their default settings: polling every 0.2 s,
 4 sends at once) and commits team edits at ``--rate`` a second, each an ordinary write
-with its audit event. Each event's latency is the time from its transaction's commit to
+with its audit event, once a first event has gone through (the workers have started).
+Each event's latency is the time from its transaction's commit to
 its arrival at the receiver (a process of its own). It reports p50, p95 and max per run,
 checks that every event arrived exactly once, and writes
 ``bench/results/events-<database>-<date>.txt``. SQLite runs one worker only (its
@@ -165,6 +166,17 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
         process.wait(timeout=60)
 
 
+def warm_up(database: Any, team_id: Any, path: str, arrivals: Arrivals) -> None:
+    """One event through, so that the workers have started (imports, connections)
+    before the measured run: a start-up is not a delivery's latency."""
+    event_id, _ = write(database, team_id, path, -1)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while event_id not in arrivals.times:
+        assert time.monotonic() < deadline, "the workers never delivered the warm-up event"
+        time.sleep(0.1)
+        arrivals.refresh()
+
+
 def run(
     database: Any, team_id: Any, path: str, arrivals: Arrivals, rate: float, seconds: float
 ) -> dict[str, float]:
@@ -222,6 +234,7 @@ def main() -> None:
             for count in worker_counts:
                 workers = start_workers(url, count)
                 try:
+                    warm_up(database, team_id, path, arrivals)
                     figures = run(database, team_id, path, arrivals, args.rate, args.seconds)
                 finally:
                     stop_workers(workers)
