@@ -12,7 +12,7 @@ LOCK_OPTIONS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint fmt migrate seed openapi clean install lock browser-deps
+.PHONY: run worker test lint fmt migrate seed openapi clean install lock browser-deps
 
 # The lock's packages with their hashes and nothing else (--no-deps: the lock is whole),
 # then the project itself, built by the locked hatchling.
@@ -50,6 +50,10 @@ seed: migrate
 
 run: seed
 	$(BIN)/uvicorn --factory cnscd_api.main:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header
+
+# Delivers events to webhook endpoints (docs/operations.md, "Webhook worker").
+worker: migrate
+	$(BIN)/cnscd worker
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

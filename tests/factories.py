@@ -305,3 +305,15 @@ def make_activity(
     # Counted in the dashboards as the API would have counted it.
     aggregates.change(session, [], aggregates.facts_of(session, [activity.id]).values())
     return activity
+
+
+def make_endpoint(session: Session, owner: User, url: str = "https://93.184.215.14/cnscd") -> Any:
+    """A webhook endpoint of ``owner`` (a public address: no name resolves in the tests)."""
+    from cnscd_api.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        owner_user_id=owner.id, unit_path="/", url=url, secret="whsec_" + "A" * 44
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint

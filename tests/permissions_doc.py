@@ -32,6 +32,13 @@ RULES = """## Rules the table does not show
   a partner recorded (422 `attribution_fixed`). A partner reads in full its own
   organisation's reports and users' reports naming it as the supporting partner, never
   another organisation's partner's report.
+- **Events** (`GET /events`, and what webhook endpoints receive) are read like their
+  objects: an event of a kind the role may not read (members, reports) is never listed;
+  events of reports reach a partner only for its own organisation's; campaign events
+  reach the units below the campaign's. Personal data in events is masked for everyone.
+- **Webhook endpoints** are their owner's alone (anyone else, whatever the role: 404);
+  an endpoint receives what its owner may read when each event is dispatched, and
+  nothing while its owner is deactivated or revoked.
 """
 
 

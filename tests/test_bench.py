@@ -113,3 +113,13 @@ def test_the_benchmarks_run_at_a_tiny_size(backend: str, tmp_path: Path) -> None
 
     _run("api.py", "--database", backend, "--seconds", "0.2", "--concurrency", "1", results=results)
     assert _table(_report(results, f"api-{backend}"))
+
+
+def test_the_events_benchmark_runs_at_a_tiny_size(backend: str, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    _run("events.py", "--database", backend, "--rate", "20", "--seconds", "0.5", results=results)
+    rows = _table(_report(results, f"events-{backend}"))
+    assert [row["workers"] for row in rows] == (["1", "2"] if backend == "postgresql" else ["1"])
+    for row in rows:
+        assert row["arrived"] == row["events"] == "10", row
+        assert row["repeats"] == "0", row

@@ -25,6 +25,7 @@ from tests.factories import (
     bearer,
     make_activity,
     make_campaign,
+    make_endpoint,
     make_member,
     make_team,
     make_user,
@@ -78,6 +79,7 @@ def test_every_request_body_example_is_accepted(
     team = make_team(session, tree.dak_pek_village)
     member = make_member(session, team)
     officer = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek)
+    endpoint = make_endpoint(session, admin)
     campaign = make_campaign(session, tree.kon_tum)
     leader = make_user(session, Role.TEAM_LEADER, tree.dak_pek_village, team_id=team.id)
     # Each review of an activity needs an activity in the state that review starts from.
@@ -103,6 +105,8 @@ def test_every_request_body_example_is_accepted(
         examples.COMMUNE_ID: str(tree.dak_pek.id),
         examples.VILLAGE_ID: str(tree.dak_pek_village.id),
         examples.TEAM_ID: str(team.id),
+        # No name resolves in the tests: the webhook example's host becomes an address.
+        "https://hooks.partner.example/cnscd": endpoint.url,
     }
     path_ids = {
         "unit_id": str(tree.dak_pek_village.id),
@@ -113,6 +117,7 @@ def test_every_request_body_example_is_accepted(
         "campaign_id": str(campaign.id),
         "category_id": str(category.id),
         "indicator_id": str(indicator.id),
+        "endpoint_id": str(endpoint.id),
     }
 
     spec = app.openapi()

@@ -113,6 +113,7 @@ SCENARIO: list[tuple[tuple[str, ...], list[str], str]] = [
     ),
     (("units", "reform-2025"), ["units", "reform-2025", "--province-code", "62"], "Quảng Ngãi"),
     (("housekeeping",), ["housekeeping"], "refresh_token"),
+    (("worker",), ["worker", "--once"], "webhook worker stopped"),
     (("openapi",), ["openapi", "--output", "{tmp}/openapi.json"], "wrote"),
 ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -31,6 +31,8 @@ from cnscd_api.models import (
     Team,
     Unit,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tests.factories import (
     PASSWORD,
@@ -69,6 +71,32 @@ class Targets:
     approved_activity: dict[bool, Activity]
     dak_pek: Unit
     dak_pek_village: Unit
+    # The caller's own webhook endpoint (True) and another account's (False), each with a
+    # delivery: made once the caller exists (``own_endpoints``).
+    endpoint: dict[bool, WebhookEndpoint] = field(default_factory=dict)
+    delivery: dict[bool, WebhookDelivery] = field(default_factory=dict)
+
+
+def own_endpoints(session: Session, targets: Targets, caller: User) -> None:
+    other = make_user(session, Role.VIEWER, targets.village[True])
+    for inside, owner in ((True, caller), (False, other)):
+        endpoint = WebhookEndpoint(
+            owner_user_id=owner.id,
+            unit_path=targets.scope.path,
+            url="https://93.184.215.14/hook",
+            secret="whsec_" + "A" * 44,
+        )
+        session.add(endpoint)
+        session.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            event_id=uuid.uuid4(),
+            event_sequence=1,
+            event_type="team.updated",
+        )
+        session.add(delivery)
+        session.flush()
+        targets.endpoint[inside], targets.delivery[inside] = endpoint, delivery
 
 
 def make_client(session: Session, unit: Unit) -> ApiClient:
@@ -391,6 +419,86 @@ CASES: list[Case] = [
         P.AUDIT_READ,
         200,
         False,
+    ),
+    Case("GET", "/api/v1/events", fixed("GET", "/api/v1/events"), P.EVENTS_READ, 200, False),
+    Case(
+        "GET", "/api/v1/event-types", fixed("GET", "/api/v1/event-types"), P.EVENTS_READ, 200, False
+    ),
+    Case(
+        "GET",
+        "/api/v1/webhook-endpoints",
+        fixed("GET", "/api/v1/webhook-endpoints"),
+        P.WEBHOOKS_MANAGE,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/webhook-endpoints",
+        fixed("POST", "/api/v1/webhook-endpoints", {"url": "https://93.184.215.14/hook"}),
+        P.WEBHOOKS_MANAGE,
+        201,
+        False,
+    ),
+    Case(
+        "GET",
+        "/api/v1/webhook-endpoints/{endpoint_id}",
+        lambda t, i: ("GET", f"/api/v1/webhook-endpoints/{t.endpoint[i].id}", None),
+        P.WEBHOOKS_MANAGE,
+        200,
+        True,
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/webhook-endpoints/{endpoint_id}",
+        lambda t, i: (
+            "PATCH",
+            f"/api/v1/webhook-endpoints/{t.endpoint[i].id}",
+            {"description": "Đồng bộ"},
+        ),
+        P.WEBHOOKS_MANAGE,
+        200,
+        True,
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/webhook-endpoints/{endpoint_id}",
+        lambda t, i: ("DELETE", f"/api/v1/webhook-endpoints/{t.endpoint[i].id}", None),
+        P.WEBHOOKS_MANAGE,
+        204,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret",
+        lambda t, i: (
+            "POST",
+            f"/api/v1/webhook-endpoints/{t.endpoint[i].id}/rotate-secret",
+            None,
+        ),
+        P.WEBHOOKS_MANAGE,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/webhook-endpoints/{endpoint_id}/deliveries",
+        lambda t, i: ("GET", f"/api/v1/webhook-endpoints/{t.endpoint[i].id}/deliveries", None),
+        P.WEBHOOKS_MANAGE,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+        lambda t, i: (
+            "POST",
+            f"/api/v1/webhook-endpoints/{t.endpoint[i].id}/deliveries/{t.delivery[i].id}/redeliver",
+            None,
+        ),
+        P.WEBHOOKS_MANAGE,
+        202,
+        True,
     ),
 ]
 
@@ -946,6 +1054,7 @@ def test_matrix(
     team_id = targets.team[True].id if role is Role.TEAM_LEADER else None
     organisation = PARTNER_ORGANISATION if role is Role.PARTNER else None
     caller = make_user(session, role, targets.scope, team_id=team_id, organisation=organisation)
+    own_endpoints(session, targets, caller)
     session.commit()
     method, url, body = case.request(targets, inside)
     files = body if case.path == "/api/v1/members/import" else None

@@ -177,6 +177,11 @@ RULES_BEYOND_THE_SCHEMA = {
     "not_a_village_of",  # the stored tree
     "move_target_invalid",  # the stored tree
     "no_successor",  # the stored tree
+    "event_type_unknown",  # the event registry, and what the caller may read
+    "webhook_url_invalid",  # a URL's parts, as the server parses them
+    "webhook_url_not_https",  # the environment the server runs in
+    "webhook_url_forbidden_address",  # what the host name resolves to
+    "webhook_url_unresolvable",  # what the host name resolves to
 }
 
 

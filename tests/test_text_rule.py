@@ -26,6 +26,7 @@ from tests.factories import (
     Tree,
     make_activity,
     make_campaign,
+    make_endpoint,
     make_member,
     make_team,
     make_user,
@@ -278,8 +279,9 @@ def _body(field: StringField, value: str) -> Any:
 
 
 @pytest.fixture
-def objects(session: Session, tree: Tree) -> dict[str, str]:
+def objects(session: Session, tree: Tree, province_admin: User) -> dict[str, str]:
     """An object of each kind, for the routes whose path names one."""
+    endpoint = make_endpoint(session, province_admin)
     team = make_team(session, tree.dak_pek_village)
     member = make_member(session, team)
     user = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek)
@@ -298,6 +300,7 @@ def objects(session: Session, tree: Tree) -> dict[str, str]:
         "category_id": str(category.id),
         "indicator_id": str(indicator.id),
         "activity_id": str(activity.id),
+        "endpoint_id": str(endpoint.id),
     }
 
 

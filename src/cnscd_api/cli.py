@@ -210,6 +210,34 @@ def housekeeping(
     typer.echo(f"housekeeping done in {time.perf_counter() - started:.1f} s")
 
 
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver what is due now, then stop.")
+    ] = False,
+) -> None:
+    """Deliver events to webhook endpoints until stopped (SIGTERM or Ctrl-C finish the
+    round under way). Several may run on PostgreSQL; one on SQLite (docs/operations.md)."""
+    import signal
+    import threading
+
+    from cnscd_api.core.logging import configure_logging
+    from cnscd_api.webhooks.worker import run
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    database = _database()
+    typer.echo("webhook worker started", err=True)
+    try:
+        run(database, settings, stop, once=once)
+    finally:
+        database.dispose()
+    typer.echo("webhook worker stopped")
+
+
 stats_app = typer.Typer(help="Dashboard aggregates.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
 

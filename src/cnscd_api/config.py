@@ -20,6 +20,10 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 
 
+# 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h: about 47 hours of retries.
+DEFAULT_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000)
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -61,6 +65,26 @@ class Settings(BaseSettings):
     # How long a browser may keep a dashboard answer (Cache-Control: private, max-age).
     stats_max_age_seconds: int = Field(default=60, ge=0, le=24 * 60 * 60)
 
+    # Webhooks (docs/operations.md, "Webhook worker"). Loopback URLs are refused unless
+    # this is set or the environment is development.
+    webhook_allow_loopback: bool = False
+    # Seconds to wait before each retry of a failed delivery, jittered by ±20 %: about
+    # two days in all, then the delivery is given up (failed).
+    webhook_retry_schedule: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # How long a worker holds a delivery it sends; past it (the worker died), another
+    # worker sends it again. Longer than the timeout.
+    webhook_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    webhook_rotation_grace_hours: int = Field(default=24, ge=0, le=24 * 30)
+    webhook_poll_seconds: float = Field(default=0.2, gt=0, le=60)
+    webhook_batch_size: int = Field(default=500, ge=1, le=5000)
+    # Sends at once per worker: more threads than this cost more than they overlap on a
+    # small machine (bench/events.py).
+    webhook_concurrency: int = Field(default=4, ge=1, le=64)
+    webhook_retention_days: int = Field(default=30, ge=1, le=3650)
+
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
@@ -68,6 +92,11 @@ class Settings(BaseSettings):
             raw = data.get("cors_origins")
             if isinstance(raw, str):
                 data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+            schedule = data.get("webhook_retry_schedule")
+            if isinstance(schedule, str):
+                data["webhook_retry_schedule"] = [
+                    int(s.strip()) for s in schedule.split(",") if s.strip()
+                ]
         return data
 
     @model_validator(mode="after")
@@ -86,6 +115,10 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def webhook_loopback_allowed(self) -> bool:
+        return self.webhook_allow_loopback or self.is_development
 
     @property
     def is_production(self) -> bool:

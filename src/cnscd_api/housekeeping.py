@@ -1,12 +1,13 @@
 """``cnscd housekeeping``: deleting the rows of shared state that can no longer matter.
 
-Four tables grow with use and are never trimmed by a request: a refresh token per
+Five tables grow with use and are never trimmed by a request: a refresh token per
 refresh, a throttle row per username ever tried (invented ones included), a budget row
-per client address that failed a login, an idempotency key per keyed ``POST``. Each has
-a rule that says when a row is as good as absent (the code that reads it treats it so),
-and an index that finds those rows. They are deleted in batches, each batch in a
-transaction of its own, so a large backlog never holds a long lock or a long transaction
-while the API serves. Retention per table: ``docs/operations.md``.
+per client address that failed a login, an idempotency key per keyed ``POST``, a
+delivery per event and webhook endpoint. Each has a rule that says when a row is as good
+as absent (the code that reads it treats it so), and an index that finds those rows.
+They are deleted in batches, each batch in a transaction of its own, so a large backlog
+never holds a long lock or a long transaction while the API serves. Retention per
+table: ``docs/operations.md``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ RULES = (
     Rule("login_address_budget", lambda table, _, now: table.c.debt_until < now.timestamp()),
     # A key past its retention is replaced by the next request that uses it.
     Rule("idempotency_record", lambda table, _, now: table.c.expires_at < now),
+    # A finished delivery (delivered or given up) older than the retention: the event
+    # stays in the feed, and a pending one is never deleted.
+    Rule(
+        "webhook_delivery",
+        lambda table, settings, now: sa.and_(
+            table.c.status != "pending",
+            table.c.created_at < now - timedelta(days=settings.webhook_retention_days),
+        ),
+    ),
 )
 
 

@@ -25,6 +25,7 @@ from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.core.routing import API_PREFIX
 from cnscd_api.dashboard import DASHBOARD_PATH, dashboard_files
 from cnscd_api.db import Database, create_db_engine
+from cnscd_api.events.router import router as events_router
 from cnscd_api.flows.router import router as flows_router
 from cnscd_api.members.router import router as members_router
 from cnscd_api.members.router import team_router as team_members_router
@@ -35,6 +36,7 @@ from cnscd_api.system.router import router as system_router
 from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
 from cnscd_api.users.router import router as users_router
+from cnscd_api.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """\
 REST/JSON API of the Community Digital Technology Teams (Tổ công nghệ số cộng đồng):
@@ -62,6 +64,8 @@ def api_router() -> APIRouter:
         activities_router,
         stats_router,
         audit_router,
+        events_router,
+        webhooks_router,
     ):
         router.include_router(feature_router)
     return router

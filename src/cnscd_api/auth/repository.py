@@ -91,6 +91,14 @@ def user_principal(
     return session.connection().execute(_USER_PRINCIPAL, parameters).one_or_none()
 
 
+@unscoped("an account acting without a request (a webhook endpoint's owner), by its id")
+def token_generation(session: Session, user_id: uuid.UUID) -> int | None:
+    found: int | None = session.execute(
+        sa.select(col(User.token_generation)).where(col(User.id) == user_id)
+    ).scalar()
+    return found
+
+
 @unscoped("the caller behind a token, before any scope exists")
 def client_principal(
     session: Session, client_uuid: uuid.UUID

@@ -378,6 +378,18 @@ def load_principal(
     )
 
 
+def account_principal(
+    session: Session, kind: PrincipalKind, subject_id: uuid.UUID
+) -> Principal | None:
+    """The account ``subject_id`` as a caller, while it is active (not revoked, not
+    deactivated, not deleted), whatever tokens it holds: what it may read is what its
+    webhook endpoints receive."""
+    if kind is PrincipalKind.CLIENT:
+        return load_principal(session, kind, subject_id, 0)
+    generation = repository.token_generation(session, subject_id)
+    return None if generation is None else load_principal(session, kind, subject_id, generation)
+
+
 def _path_of(session: Session, user: User) -> str:
     """Where a user's events are filed: their scope unit's path (a national viewer's, the
     whole country's)."""

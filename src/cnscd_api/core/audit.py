@@ -48,6 +48,7 @@ from cnscd_api.models import (
     Unit,
     User,
     Versioned,
+    WebhookEndpoint,
     utcnow,
 )
 
@@ -63,6 +64,7 @@ ENTITY: dict[type[Versioned], AuditEntity] = {
     Indicator: AuditEntity.INDICATOR,
     Campaign: AuditEntity.CAMPAIGN,
     Activity: AuditEntity.ACTIVITY,
+    WebhookEndpoint: AuditEntity.WEBHOOK_ENDPOINT,
 }
 
 
@@ -111,7 +113,9 @@ def event_row(
     via_unit_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """The one builder of audit rows (numbered later, at commit); ``via_unit_id``: the
-    unit of the caller's scope through which a closed unit's row was reached."""
+    unit of the caller's scope through which a closed unit's row was reached. An object
+    that names a partner ``organisation`` (a supported report) files the event under it,
+    as it is after the change (or was, when deleted)."""
     is_user = actor is not None and actor.kind is PrincipalKind.USER
     return {
         "id": uuid.uuid4(),
@@ -124,6 +128,7 @@ def event_row(
         "entity_id": str(entity_id) if entity_id is not None else None,
         "unit_path": unit_path if unit_path is not None else (actor.scope_path if actor else None),
         "via_unit_id": via_unit_id,
+        "organisation": (after or before or {}).get("organisation"),
         "changes": changes(before, after) or None,
         "request_id": current_request_id(),
     }

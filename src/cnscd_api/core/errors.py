@@ -393,6 +393,14 @@ PROBLEM_CODES: dict[str, int] = {
     "service_unavailable": 503,
     # audit log
     "unknown_sequence": 404,
+    # events and webhooks
+    "event_type_unknown": 422,
+    "webhook_url_invalid": 422,
+    "webhook_url_not_https": 422,
+    "webhook_url_forbidden_address": 422,
+    "webhook_url_unresolvable": 422,
+    "webhook_endpoint_disabled": 409,
+    "webhook_delivery_in_progress": 409,
     # auth
     "invalid_credentials": 401,
     "invalid_client": 401,

@@ -36,6 +36,38 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Không có sự kiện nào mang số này: hãy truyền số thứ tự của sự kiện cuối "
         "cùng bạn đã đọc, hoặc 0 để đọc từ đầu.",
     },
+    "event_type_unknown": {
+        "en": "There is no event type {type}: GET /api/v1/event-types lists them "
+        "(`<object>.*` names every type of one object).",
+        "vi": "Không có loại sự kiện {type}: GET /api/v1/event-types liệt kê các loại "
+        "(`<đối tượng>.*` chỉ mọi loại của một đối tượng).",
+    },
+    "webhook_url_invalid": {
+        "en": "The webhook URL must be an absolute http(s) URL with a host name.",
+        "vi": "URL webhook phải là một URL http(s) đầy đủ, có tên máy chủ.",
+    },
+    "webhook_url_not_https": {
+        "en": "Webhook URLs must use https.",
+        "vi": "URL webhook phải dùng https.",
+    },
+    "webhook_url_forbidden_address": {
+        "en": "The webhook URL leads to an address events are never sent to (loopback, "
+        "private, link-local or cloud metadata): {address}.",
+        "vi": "URL webhook dẫn tới một địa chỉ không bao giờ được gửi sự kiện tới (loopback, "
+        "mạng riêng, link-local hoặc metadata của đám mây): {address}.",
+    },
+    "webhook_url_unresolvable": {
+        "en": "The webhook URL's host name does not resolve: {host}.",
+        "vi": "Không phân giải được tên máy chủ của URL webhook: {host}.",
+    },
+    "webhook_endpoint_disabled": {
+        "en": "This webhook endpoint is disabled: enable it first (PATCH enabled: true).",
+        "vi": "Điểm nhận webhook này đang tắt: hãy bật lại trước (PATCH enabled: true).",
+    },
+    "webhook_delivery_in_progress": {
+        "en": "This delivery is being sent right now; look at it again in a moment.",
+        "vi": "Lần gửi này đang được thực hiện; hãy xem lại sau giây lát.",
+    },
     "route_not_found": {
         "en": "There is no such path in this API.",
         "vi": "Đường dẫn này không có trong API.",
@@ -694,6 +726,8 @@ RESOURCE_NAMES_VI: dict[str, str] = {
     "indicator": "chỉ số",
     "campaign": "đợt cao điểm",
     "activity": "hoạt động",
+    "webhook_endpoint": "điểm nhận webhook",
+    "webhook_delivery": "lần gửi webhook",
     "resource": "đối tượng",
 }
 

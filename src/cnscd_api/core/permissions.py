@@ -38,6 +38,8 @@ class Permission(StrEnum):
     ACTIVITIES_RECORD = "activities:record"
     ACTIVITIES_APPROVE = "activities:approve"
     STATS_READ = "stats:read"
+    EVENTS_READ = "events:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
     OWN_PASSWORD = "auth:password"  # noqa: S105 -- not a secret
 
 
@@ -57,6 +59,8 @@ _OFFICER = _PERSON | {
     P.ACTIVITIES_READ,
     P.ACTIVITIES_RECORD,
     P.ACTIVITIES_APPROVE,
+    P.EVENTS_READ,
+    P.WEBHOOKS_MANAGE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -85,9 +89,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.PARTNER: frozenset(
-        _READ_ALL | {P.MEMBERS_READ, P.MEMBERS_EXPORT, P.ACTIVITIES_READ, P.ACTIVITIES_RECORD}
+        _READ_ALL
+        | {
+            P.MEMBERS_READ,
+            P.MEMBERS_EXPORT,
+            P.ACTIVITIES_READ,
+            P.ACTIVITIES_RECORD,
+            P.EVENTS_READ,
+            P.WEBHOOKS_MANAGE,
+        }
     ),
-    Role.VIEWER: frozenset(_PERSON | {P.MEMBERS_READ, P.MEMBERS_EXPORT}),
+    Role.VIEWER: frozenset(
+        _PERSON | {P.MEMBERS_READ, P.MEMBERS_EXPORT, P.EVENTS_READ, P.WEBHOOKS_MANAGE}
+    ),
 }
 
 # Ranks for granting; partner and viewer have none and grant nothing.

@@ -11,12 +11,12 @@ say why with ``@unscoped("…")``; ``tests/test_scope_rules.py`` fails the build
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, literal, or_, select
+from sqlalchemy import ColumnElement, Select, exists, literal, or_, select
 from sqlalchemy import types as sa_types
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -264,6 +264,65 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     return clause
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the units above the one whose path is ``path``."""
+    parts = [part for part in path.strip("/").split("/") if part]
+    return ["/" + "".join(f"{part}/" for part in parts[:depth]) for depth in range(1, len(parts))]
+
+
+def scoped_events(
+    principal: Principal,
+    kinds: Mapping[str, Any],
+    *columns: Any,
+    wanted: list[tuple[str, str | None]] | None = None,
+    actions: Iterable[str] = (),
+) -> Select[Any]:
+    """``SELECT columns FROM audit_event`` limited to the events the caller reads
+    (``core.events``): for each readable entity (``kinds``: entity → ``EventKind``), its
+    rows whose unit lies in the subtree, or above it where the object is read from
+    below, or is a closed unit whose successors lie in it, as the objects' own rules
+    say (at or below it: its villages moved on); for a partner, an organisation's
+    objects only when they are its own. ``wanted``:
+    (entity, action or None for any) pairs the caller asked for; ``actions``: those that
+    make events."""
+    above = ancestor_paths(principal.scope_path)
+    # At or below a closed unit whose successors lie in the subtree: its villages were
+    # moved to a successor since, and their events stay filed under their old paths.
+    closed = aliased(Unit)
+    inherited = exists().where(
+        col(closed.id).in_(heritage_ids(principal.scope_path)),
+        col(AuditEvent.unit_path).startswith(col(closed.path)),
+    )
+    subtree = path_in_subtree(AuditEvent.unit_path, principal.scope_path)
+    unit_path = col(AuditEvent.unit_path)
+    clauses = []
+    for entity, kind in kinds.items():
+        reached: Any = subtree
+        if kind.ancestors_readable and above:
+            reached = or_(reached, unit_path.in_(above))
+        if kind.heritage and principal.scope_path != "/":
+            reached = or_(reached, inherited)
+        clause = (col(AuditEvent.entity) == entity) & reached
+        if kind.organisation and principal.role is Role.PARTNER:
+            clause = clause & (col(AuditEvent.organisation) == principal.organisation)
+        clauses.append(clause)
+    statement = select(*columns).select_from(AuditEvent)
+    statement = statement.where(or_(*clauses) if clauses else literal(False))
+    statement = statement.where(col(AuditEvent.action).in_(list(actions)))
+    if wanted is not None:
+        statement = statement.where(
+            or_(
+                *(
+                    (col(AuditEvent.entity) == entity)
+                    & (literal(True) if action is None else col(AuditEvent.action) == action)
+                    for entity, action in wanted
+                ),
+                literal(False),
+            )
+        )
+    return statement
+
+
 def _joined(statement: Any, rule: ScopeRule) -> Any:
     for target, on in rule.joins:
         statement = statement.join(target, on)
@@ -349,6 +408,7 @@ __all__ = [
     "Lock",
     "ScopeRule",
     "ancestor_ids",
+    "ancestor_paths",
     "get_or_404",
     "heritage_ids",
     "locked",
@@ -358,5 +418,6 @@ __all__ = [
     "reached_through",
     "scoped",
     "scoped_columns",
+    "scoped_events",
     "unscoped",
 ]

@@ -54,6 +54,7 @@ from cnscd_api.models.user import (
     Role,
     User,
 )
+from cnscd_api.models.webhook import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Activity",
@@ -74,6 +75,7 @@ __all__ = [
     "CampaignTarget",
     "CampaignTargetSet",
     "ContentCategory",
+    "DeliveryStatus",
     "DivisionType",
     "Gender",
     "IdempotencyRecord",
@@ -102,5 +104,7 @@ __all__ = [
     "UnitReorganisation",
     "User",
     "Versioned",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -35,6 +35,7 @@ class AuditEntity(StrEnum):
     CAMPAIGN_TARGETS = "campaign_targets"
     ACTIVITY = "activity"
     UNIT_REORGANISATION = "unit_reorganisation"
+    WEBHOOK_ENDPOINT = "webhook_endpoint"
 
 
 class AuditAction(StrEnum):
@@ -55,6 +56,7 @@ class AuditAction(StrEnum):
     REOPEN = "reopen"
     APPROVE = "approve"
     REJECT = "reject"
+    REDELIVER = "redeliver"
 
 
 class AuditEvent(SQLModel, table=True):
@@ -78,6 +80,9 @@ class AuditEvent(SQLModel, table=True):
     # the writer's scope it went through (a successor of the closed unit). The event keeps
     # the closed unit's own path.
     via_unit_id: uuid.UUID | None = Field(default=None)
+    # The partner organisation the object belongs to (a report it supported): a partner
+    # reads such events only for its own organisation (``core.events``).
+    organisation: str | None = Field(default=None, max_length=200)
     changes: dict[str, Any] | None = Field(
         default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
     )

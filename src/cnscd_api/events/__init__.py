@@ -1,0 +1,1 @@
+"""The change feed: every committed change the caller may read, in commit order."""

@@ -1,0 +1,1 @@
+"""Webhook endpoints: the change feed pushed to partners, signed (Standard Webhooks)."""
