@@ -32,6 +32,8 @@ from cnscd_api.models import (
     Membership,
     Role,
     SkillLevel,
+    SupportRequest,
+    SupportRequestStatus,
     Team,
     TeamRole,
     TeamStatus,
@@ -305,3 +307,42 @@ def make_activity(
     # Counted in the dashboards as the API would have counted it.
     aggregates.change(session, [], aggregates.facts_of(session, [activity.id]).values())
     return activity
+
+
+def make_support_request(
+    session: Session,
+    place: Unit,
+    *,
+    organisation: str = "VNPT Kon Tum",
+    status: SupportRequestStatus = SupportRequestStatus.REQUESTED,
+    team: Team | None = None,
+    created_at: datetime | None = None,
+    answered_at: datetime | None = None,
+    done_at: datetime | None = None,
+) -> SupportRequest:
+    """A request of the place's commune officer to ``organisation`` (accepted ones come on
+    the window's second day with two staff)."""
+    answered = status is not SupportRequestStatus.REQUESTED
+    request = SupportRequest(
+        organisation=organisation,
+        unit_id=place.id,
+        team_id=team.id if team else None,
+        wanted_from=date(2030, 10, 1),
+        wanted_to=date(2030, 10, 5),
+        categories=["vneid"],
+        expected_people=40,
+        contact_name="A Nhong",
+        phone="0912345678",
+        status=status,
+        scheduled_on=date(2030, 10, 2) if answered else None,
+        staff_count=2 if answered else None,
+        requested_by_name="xa.dakpek",
+        answered_by_name=organisation if answered else None,
+        answered_at=answered_at or (utcnow() if answered else None),
+        done_at=done_at,
+    )
+    if created_at is not None:
+        request.created_at = request.updated_at = created_at
+    session.add(request)
+    session.flush()
+    return request

@@ -177,6 +177,15 @@ RULES_BEYOND_THE_SCHEMA = {
     "not_a_village_of",  # the stored tree
     "move_target_invalid",  # the stored tree
     "no_successor",  # the stored tree
+    "window_too_long",  # the days between two dates (no JSON Schema compares fields)
+    "support_place_level",  # the level of the unit named by its id
+    "team_outside_place",  # the stored tree
+    "team_required_for_leader",  # the caller's own team
+    "poor_exceeds_total",  # the sum of two fields compared with a third
+    "consent_in_future",  # today's date
+    "support_request_not_served",  # the support request's stored state
+    "support_request_other_organisation",  # the support request's stored organisation
+    "support_request_other_place",  # the support request's stored place
 }
 
 

@@ -30,6 +30,7 @@ from cnscd_api.members.router import router as members_router
 from cnscd_api.members.router import team_router as team_members_router
 from cnscd_api.openapi import build_openapi, operation_id, render_openapi
 from cnscd_api.stats.router import router as stats_router
+from cnscd_api.support_requests.router import router as support_requests_router
 from cnscd_api.system.docs import install_docs
 from cnscd_api.system.router import router as system_router
 from cnscd_api.teams.router import router as teams_router
@@ -60,6 +61,7 @@ def api_router() -> APIRouter:
         catalogue_router,
         campaigns_router,
         activities_router,
+        support_requests_router,
         stats_router,
         audit_router,
     ):

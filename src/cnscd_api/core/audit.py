@@ -42,8 +42,11 @@ from cnscd_api.models import (
     AuditSequence,
     Campaign,
     ContentCategory,
+    DeviceNeed,
+    DeviceReferral,
     Indicator,
     Member,
+    SupportRequest,
     Team,
     Unit,
     User,
@@ -63,6 +66,9 @@ ENTITY: dict[type[Versioned], AuditEntity] = {
     Indicator: AuditEntity.INDICATOR,
     Campaign: AuditEntity.CAMPAIGN,
     Activity: AuditEntity.ACTIVITY,
+    SupportRequest: AuditEntity.SUPPORT_REQUEST,
+    DeviceNeed: AuditEntity.DEVICE_NEED,
+    DeviceReferral: AuditEntity.DEVICE_REFERRAL,
 }
 
 

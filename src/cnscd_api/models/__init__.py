@@ -27,6 +27,14 @@ from cnscd_api.models.stats import (
     StatTeamTotal,
     StatUnitDay,
 )
+from cnscd_api.models.support import (
+    DeviceNeed,
+    DeviceReferral,
+    Poverty,
+    ReferralStatus,
+    SupportRequest,
+    SupportRequestStatus,
+)
 from cnscd_api.models.team import (
     Affiliation,
     Gender,
@@ -74,6 +82,8 @@ __all__ = [
     "CampaignTarget",
     "CampaignTargetSet",
     "ContentCategory",
+    "DeviceNeed",
+    "DeviceReferral",
     "DivisionType",
     "Gender",
     "IdempotencyRecord",
@@ -85,6 +95,8 @@ __all__ = [
     "LoginThrottle",
     "Member",
     "Membership",
+    "Poverty",
+    "ReferralStatus",
     "RefreshToken",
     "Role",
     "SkillLevel",
@@ -92,6 +104,8 @@ __all__ = [
     "StatTeamDay",
     "StatTeamTotal",
     "StatUnitDay",
+    "SupportRequest",
+    "SupportRequestStatus",
     "Team",
     "TeamRole",
     "TeamStatus",

@@ -35,6 +35,9 @@ class AuditEntity(StrEnum):
     CAMPAIGN_TARGETS = "campaign_targets"
     ACTIVITY = "activity"
     UNIT_REORGANISATION = "unit_reorganisation"
+    SUPPORT_REQUEST = "support_request"
+    DEVICE_NEED = "device_need"
+    DEVICE_REFERRAL = "device_referral"
 
 
 class AuditAction(StrEnum):
@@ -55,6 +58,16 @@ class AuditAction(StrEnum):
     REOPEN = "reopen"
     APPROVE = "approve"
     REJECT = "reject"
+    # Support requests and device referrals move through their states.
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    SCHEDULE = "schedule"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+    DELIVER = "deliver"
+    REFUSE = "refuse"
+    # A read of personal data handed to an operator (device referrals).
+    READ = "read"
 
 
 class AuditEvent(SQLModel, table=True):
