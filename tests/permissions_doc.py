@@ -30,6 +30,21 @@ RULES = """## Rules the table does not show
   a partner recorded (422 `attribution_fixed`). A partner reads in full its own
   organisation's reports and users' reports naming it as the supporting partner, never
   another organisation's partner's report.
+- **Support requests** are read in their place's subtree: a team leader reads their own
+  team's, a partner (its API clients and its users) only those addressed to its
+  organisation in its scope — a rival operator gets 404 and never sees the contact. The
+  contact's phone is shown to the requesting side and the partner asked, masked for
+  viewers. States and who moves them (any other move is 409 `support_request_state`):
+
+  | move | from | to | who |
+  |---|---|---|---|
+  | ask (`POST`) | – | requested | team leader (own team), commune, district, province officers |
+  | edit (`PATCH`) | requested | requested | the requesting side |
+  | accept (day, staff count) | requested | accepted | the partner |
+  | decline (reason) | requested | declined | the partner |
+  | schedule (day, staff count) | accepted | accepted | the partner |
+  | complete | accepted | done | the partner |
+  | cancel (reason) | requested, accepted | cancelled | the requesting side |
 """
 
 

@@ -28,6 +28,8 @@ from cnscd_api.models import (
     Campaign,
     Member,
     Role,
+    SupportRequest,
+    SupportRequestStatus,
     Team,
     Unit,
     User,
@@ -40,6 +42,7 @@ from tests.factories import (
     make_activity,
     make_campaign,
     make_member,
+    make_support_request,
     make_team,
     make_user,
     make_village,
@@ -67,6 +70,8 @@ class Targets:
     closed_campaign: dict[bool, Campaign]
     activity: dict[bool, Activity]
     approved_activity: dict[bool, Activity]
+    support_request: dict[bool, SupportRequest]
+    accepted_request: dict[bool, SupportRequest]
     dak_pek: Unit
     dak_pek_village: Unit
 
@@ -102,6 +107,7 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
     inside_village = tree.dak_pek_village
     outside_village = make_village(session, outside_commune, "Thôn Bên Cạnh")
     team = {True: make_team(session, inside_village), False: make_team(session, outside_village)}
+    villages = {True: inside_village, False: outside_village}
     return Targets(
         scope=scope,
         village={True: inside_village, False: outside_village},
@@ -131,6 +137,20 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
             for inside in (True, False)
         },
         closed_campaign=campaigns(session, tree, role, closed=True),
+        # Requests of the in-scope team to the matrix partner's organisation.
+        support_request={
+            inside: make_support_request(session, villages[inside], team=team[inside])
+            for inside in (True, False)
+        },
+        accepted_request={
+            inside: make_support_request(
+                session,
+                villages[inside],
+                team=team[inside],
+                status=SupportRequestStatus.ACCEPTED,
+            )
+            for inside in (True, False)
+        },
         dak_pek=tree.dak_pek,
         dak_pek_village=tree.dak_pek_village,
     )
@@ -843,6 +863,64 @@ CASES += [
 ]
 
 
+def _request_case(method: str, suffix: str, which: str, body: Any, permission: Permission) -> Case:
+    """A route on one support request (``which``: the waiting or the accepted one)."""
+
+    def request(t: Targets, i: bool) -> tuple[str, str, Any]:
+        target = t.support_request[i] if which == "waiting" else t.accepted_request[i]
+        return method, f"/api/v1/support-requests/{target.id}{suffix}", body
+
+    return Case(
+        method, f"/api/v1/support-requests/{{request_id}}{suffix}", request, permission, 200, True
+    )
+
+
+SUPPORT_REASON = {"reason": "Không đủ nhân viên"}
+CASES += [
+    Case(
+        "GET",
+        "/api/v1/support-requests",
+        fixed("GET", "/api/v1/support-requests"),
+        P.SUPPORT_REQUESTS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/support-requests",
+        lambda t, i: (
+            "POST",
+            "/api/v1/support-requests",
+            {
+                "organisation": PARTNER_ORGANISATION,
+                "unit_id": str(t.village[i].id),
+                "wanted_from": "2030-10-01",
+                "wanted_to": "2030-10-02",
+                "categories": ["vneid"],
+                "expected_people": 20,
+                "contact_name": "A Nhong",
+            },
+        ),
+        P.SUPPORT_REQUESTS_WRITE,
+        201,
+        True,
+    ),
+    _request_case("GET", "", "waiting", None, P.SUPPORT_REQUESTS_READ),
+    _request_case("PATCH", "", "waiting", {"expected_people": 30}, P.SUPPORT_REQUESTS_WRITE),
+    _request_case(
+        "POST",
+        "/accept",
+        "waiting",
+        {"scheduled_on": "2030-10-01", "staff_count": 2},
+        P.SUPPORT_REQUESTS_ANSWER,
+    ),
+    _request_case("POST", "/decline", "waiting", SUPPORT_REASON, P.SUPPORT_REQUESTS_ANSWER),
+    _request_case("POST", "/schedule", "accepted", {"staff_count": 3}, P.SUPPORT_REQUESTS_ANSWER),
+    _request_case("POST", "/complete", "accepted", {}, P.SUPPORT_REQUESTS_ANSWER),
+    _request_case("POST", "/cancel", "accepted", SUPPORT_REASON, P.SUPPORT_REQUESTS_WRITE),
+]
+
+
 def new_activity_body(targets: Targets, inside: bool) -> dict[str, Any]:
     return {
         "team_id": str(targets.team[inside].id),
@@ -890,6 +968,7 @@ BODY_REFERENCE_ROUTES = {
     ("POST", "/api/v1/activities"),
     ("POST", "/api/v1/activities/batch"),
     ("POST", "/api/v1/activities/approve"),
+    ("POST", "/api/v1/support-requests"),
     ("GET", "/api/v1/stats/overview"),
     ("GET", "/api/v1/stats/timeseries"),
     ("GET", "/api/v1/stats/teams/ranking"),
