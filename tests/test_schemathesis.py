@@ -183,6 +183,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "team_required_for_leader",  # the caller's own team
     "poor_exceeds_total",  # the sum of two fields compared with a third
     "consent_in_future",  # today's date
+    "unknown_support_request",  # the stored requests
     "support_request_not_served",  # the support request's stored state
     "support_request_other_organisation",  # the support request's stored organisation
     "support_request_other_place",  # the support request's stored place

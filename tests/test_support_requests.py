@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from cnscd_api.core import clock
 from cnscd_api.db import Database
 from cnscd_api.main import create_app
 from cnscd_api.models import Role, Team, User
@@ -26,6 +28,7 @@ from tests.databases import fresh_database, migrated_engine, settings_for
 from tests.factories import Tree, bearer, make_team, make_tree, make_user
 
 REQUESTS = "/api/v1/support-requests"
+ACTIVITIES = "/api/v1/activities"
 VNPT, VIETTEL = "VNPT Kon Tum", "Viettel Kon Tum"
 
 
@@ -296,7 +299,8 @@ def test_every_move_from_every_state(client: TestClient, cast: Cast, state: str)
             assert response.status_code == 409, (state, action, response.text)
             problem = response.json()
             assert problem["code"] == "support_request_state"
-            assert state in problem["detail"] and action in problem["detail"]
+            assert state in problem["detail"]
+            assert action in problem["detail"]
     edit = client.patch(
         f"{REQUESTS}/{ask_in(client, cast, state)}",
         json={"expected_people": 5},
@@ -440,7 +444,13 @@ def test_accept_and_decline_at_once_one_wins_the_other_is_told(
         barrier = threading.Barrier(2)
         statuses: list[int] = []
 
-        def answer(action: str, payload: dict[str, Any], request_id: str = made["id"]) -> None:
+        def answer(
+            action: str,
+            payload: dict[str, Any],
+            request_id: str = made["id"],
+            barrier: threading.Barrier = barrier,
+            statuses: list[int] = statuses,
+        ) -> None:
             barrier.wait()
             statuses.append(move(client, cast, request_id, action, "vnpt", **payload).status_code)
 
@@ -456,3 +466,64 @@ def test_accept_and_decline_at_once_one_wins_the_other_is_told(
         final = client.get(f"{REQUESTS}/{made['id']}", headers=cast.headers["commune"]).json()
         assert final["status"] in {"accepted", "declined"}
         assert final["version"] == 2
+
+
+# --- reports that name the request they served ---------------------------------------------
+
+
+def report(cast: Cast, request_id: Any, **fields: Any) -> dict[str, Any]:
+    return {
+        "team_id": str(cast.team.id),
+        "activity_date": (clock.today() - timedelta(days=1)).isoformat(),
+        "categories": ["vneid"],
+        "values": {"people_guided": 30},
+        "organisation": VNPT,
+        "partner_staff": 2,
+        "support_request_id": str(request_id),
+        **fields,
+    }
+
+
+def test_a_report_names_the_accepted_request_it_served(client: TestClient, cast: Cast) -> None:
+    served = ask_in(client, cast, "accepted")
+    made = client.post(ACTIVITIES, json=report(cast, served), headers=cast.headers["leader"])
+    assert made.status_code == 201, made.text
+    assert made.json()["support_request_id"] == served
+    read = client.get(f"{ACTIVITIES}/{made.json()['id']}", headers=cast.headers["commune"])
+    assert read.json()["support_request_id"] == served
+    # The partner's own report of the same visit names it too, once it is done.
+    assert move(client, cast, served, "complete", "vnpt").status_code == 200
+    by_partner = client.post(
+        ACTIVITIES, json=report(cast, served, organisation=None), headers=cast.headers["vnpt"]
+    )
+    assert by_partner.status_code == 201, by_partner.text
+    # An edit may take the request off again.
+    edited = client.patch(
+        f"{ACTIVITIES}/{made.json()['id']}",
+        json={"support_request_id": None},
+        headers=cast.headers["leader"],
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["support_request_id"] is None
+
+
+def test_a_report_cannot_name_a_request_it_did_not_serve(client: TestClient, cast: Cast) -> None:
+    waiting = ask_in(client, cast, "requested")
+    declined = ask_in(client, cast, "declined")
+    viettel = ask(client, cast, organisation=VIETTEL)
+    assert move(client, cast, viettel["id"], "accept", "viettel", **ACCEPT).status_code == 200
+    elsewhere = ask(client, cast, "neighbour", unit_id=str(cast.tree.dak_man.id))
+    assert move(client, cast, elsewhere["id"], "accept", "vnpt", **ACCEPT).status_code == 200
+    for request_id, code in [
+        (waiting, "support_request_not_served"),
+        (declined, "support_request_not_served"),
+        (viettel["id"], "support_request_other_organisation"),
+        (elsewhere["id"], "support_request_other_place"),
+        (uuid.uuid4(), "unknown_support_request"),
+    ]:
+        refused = client.post(
+            ACTIVITIES, json=report(cast, request_id), headers=cast.headers["leader"]
+        )
+        assert refused.status_code == 422, refused.text
+        errors = refused.json()["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [("body.support_request_id", code)]

@@ -51,6 +51,7 @@ READ_COLUMNS: tuple[Any, ...] = (
     Activity.campaign_id,
     Activity.organisation,
     Activity.partner_staff,
+    Activity.support_request_id,
     Activity.description,
     Activity.status,
     Activity.rejection_reason,

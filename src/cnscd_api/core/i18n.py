@@ -562,6 +562,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The household cannot have agreed on a day still to come.",
         "vi": "Ngày hộ gia đình đồng ý không thể ở tương lai.",
     },
+    "unknown_support_request": {
+        "en": "No such support request.",
+        "vi": "Không có yêu cầu hỗ trợ này.",
+    },
     "support_request_not_served": {
         "en": "The support request is {status}: only an accepted or done request can be "
         "named by a report.",

@@ -6,16 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Row, Select, select
 from sqlmodel import Session, col
 
 from cnscd_api.core.pagination import PageParams, Sorting, fetch_page
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped_columns
-from cnscd_api.models import SupportRequest, Unit
+from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
+from cnscd_api.models import SupportRequest, SupportRequestStatus, Unit
 from cnscd_api.support_requests.schemas import SupportRequestFilters, SupportRequestSort
 
-READ_COLUMNS = (
+READ_COLUMNS: tuple[Any, ...] = (
     SupportRequest.id,
     SupportRequest.organisation,
     SupportRequest.unit_id,
@@ -85,3 +85,18 @@ def add(session: Session, request: SupportRequest) -> SupportRequest:
     session.add(request)
     session.flush()
     return request
+
+
+@unscoped("the request a report names, checked against the report's place in scope")
+def served_by(
+    session: Session, request_id: uuid.UUID
+) -> tuple[str, SupportRequestStatus, str] | None:
+    """The organisation, state and place path of a request, whoever may read it: a
+    team leader's report may name its commune's request, which the leader does not read."""
+    statement = (
+        select(col(SupportRequest.organisation), col(SupportRequest.status), col(Unit.path))
+        .join(Unit, col(Unit.id) == col(SupportRequest.unit_id))
+        .where(col(SupportRequest.id) == request_id)
+    )
+    found = session.execute(statement).one_or_none()
+    return None if found is None else (found.organisation, found.status, found.path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -63,13 +63,17 @@ class _Window(BaseModel):
         wanted_to: date | None = getattr(self, "wanted_to", None)
         if wanted_from is not None and wanted_to is not None:
             if wanted_to < wanted_from:
-                raise invalid("ends_before_start", "ends_before_start", at="wanted_to", starts_on=wanted_from)
+                raise invalid(
+                    "ends_before_start", "ends_before_start", at="wanted_to", starts_on=wanted_from
+                )
             if (wanted_to - wanted_from).days > MAX_WINDOW_DAYS:
-                raise invalid("window_too_long", "window_too_long", at="wanted_to", days=MAX_WINDOW_DAYS)
+                raise invalid(
+                    "window_too_long", "window_too_long", at="wanted_to", days=MAX_WINDOW_DAYS
+                )
         return self
 
 
-REQUEST_EXAMPLE = {
+REQUEST_EXAMPLE: dict[str, Any] = {
     "organisation": "VNPT Kon Tum",
     "unit_id": examples.VILLAGE_ID,
     "wanted_from": "2030-10-01",

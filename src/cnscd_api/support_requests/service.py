@@ -110,6 +110,23 @@ TRANSITIONS: dict[AuditAction, Transition] = {
 }
 
 
+# The states in which a report may name the request it served.
+SERVED_STATES = frozenset({S.ACCEPTED, S.DONE})
+
+
+@dataclass(frozen=True)
+class Served:
+    organisation: str
+    status: S
+    place_path: str
+
+
+def request_served_by(session: Session, request_id: uuid.UUID) -> Served | None:
+    """What a report naming ``request_id`` is checked against (None: no such request)."""
+    row = repository.served_by(session, request_id)
+    return None if row is None else Served(*row)
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
