@@ -26,10 +26,14 @@ from cnscd_api.models import (
     CampaignTarget,
     CampaignTargetSet,
     ContentCategory,
+    DeviceNeed,
+    DeviceReferral,
     DivisionType,
     Indicator,
     Member,
     Membership,
+    Poverty,
+    ReferralStatus,
     Role,
     SkillLevel,
     SupportRequest,
@@ -346,3 +350,43 @@ def make_support_request(
     session.add(request)
     session.flush()
     return request
+
+
+def make_device_need(
+    session: Session, place: Unit, counted_on: date = date(2024, 10, 1)
+) -> DeviceNeed:
+    need = DeviceNeed(
+        unit_id=place.id,
+        counted_on=counted_on,
+        households_without_smartphone=30,
+        poor=10,
+        near_poor=5,
+        counted_by="Tổ CNSCĐ",
+        recorded_by_name="xa.dakpek",
+    )
+    session.add(need)
+    session.flush()
+    return need
+
+
+def make_device_referral(
+    session: Session,
+    place: Unit,
+    *,
+    organisation: str = "VNPT Kon Tum",
+    status: ReferralStatus = ReferralStatus.REQUESTED,
+) -> DeviceReferral:
+    referral = DeviceReferral(
+        organisation=organisation,
+        unit_id=place.id,
+        household_head="A Nhong",
+        phone="0912345678",
+        poverty=Poverty.POOR,
+        consent_on=date(2024, 10, 1),
+        status=status,
+        retain_until=clock.today() + timedelta(days=365),
+        referred_by_name="xa.dakpek",
+    )
+    session.add(referral)
+    session.flush()
+    return referral

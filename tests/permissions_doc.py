@@ -45,6 +45,19 @@ RULES = """## Rules the table does not show
   | schedule (day, staff count) | accepted | accepted | the partner |
   | complete | accepted | done | the partner |
   | cancel (reason) | requested, accepted | cancelled | the requesting side |
+- **Households without a smartphone**: counts (`/device-needs`) are read by everyone in
+  scope and written by officers and team leaders. Referrals (`/device-referrals`) are
+  read only by officers in scope and by the operator addressed (its clients and users,
+  in their scope; a rival operator gets 404), every read an audit event; officers hand
+  households over and withdraw them. The operator moves them:
+
+  | move | from | to |
+  |---|---|---|
+  | accept | requested | accepted |
+  | deliver (device, package, day) | accepted | delivered |
+  | refuse (reason) | requested, accepted | refused |
+
+  Any other move is 409 `device_referral_state`.
 """
 
 

@@ -23,6 +23,7 @@ from cnscd_api.models import (
     ActivityStatus,
     ContentCategory,
     Indicator,
+    ReferralStatus,
     Role,
     SupportRequestStatus,
 )
@@ -31,6 +32,8 @@ from tests.factories import (
     bearer,
     make_activity,
     make_campaign,
+    make_device_need,
+    make_device_referral,
     make_member,
     make_support_request,
     make_team,
@@ -109,10 +112,22 @@ def test_every_request_body_example_is_accepted(
         for accepted_first in [("/schedule", "/complete")]
         for action in ("", "/accept", "/decline", "/schedule", "/complete", "/cancel")
     }
-    partner_paths = {
-        f"/api/v1/support-requests/{{request_id}}{action}"
-        for action in ("/accept", "/decline", "/schedule", "/complete")
+    referral_of = {
+        f"/api/v1/device-referrals/{{referral_id}}{action}": make_device_referral(
+            session,
+            tree.dak_pek_village,
+            status=ReferralStatus.ACCEPTED if action == "/deliver" else ReferralStatus.REQUESTED,
+        )
+        for action in ("/accept", "/deliver", "/refuse")
     }
+    partner_paths = {
+        *(
+            f"/api/v1/support-requests/{{request_id}}{action}"
+            for action in ("/accept", "/decline", "/schedule", "/complete")
+        ),
+        *referral_of,
+    }
+    need = make_device_need(session, tree.dak_pek_village)
     category = session.exec(select(ContentCategory).where(ContentCategory.code == "vneid")).one()
     indicator = session.exec(select(Indicator).where(Indicator.code == "people_guided")).one()
     session.commit()
@@ -155,10 +170,13 @@ def test_every_request_body_example_is_accepted(
         example = _replace(example, substitutions)
         activity = activity_of.get(path)
         request = request_of.get(path)
+        referral = referral_of.get(path)
         url = path.format(
             **path_ids,
             activity_id=activity.id if activity else "",
             request_id=request.id if request else "",
+            referral_id=referral.id if referral else "",
+            need_id=need.id,
         )
         headers = bearer(app.state.settings, partner) if path in partner_paths else None
         if media_type == "application/json":

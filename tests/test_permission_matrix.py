@@ -26,7 +26,10 @@ from cnscd_api.models import (
     ActivityStatus,
     ApiClient,
     Campaign,
+    DeviceNeed,
+    DeviceReferral,
     Member,
+    ReferralStatus,
     Role,
     SupportRequest,
     SupportRequestStatus,
@@ -41,6 +44,8 @@ from tests.factories import (
     give_target,
     make_activity,
     make_campaign,
+    make_device_need,
+    make_device_referral,
     make_member,
     make_support_request,
     make_team,
@@ -72,6 +77,9 @@ class Targets:
     approved_activity: dict[bool, Activity]
     support_request: dict[bool, SupportRequest]
     accepted_request: dict[bool, SupportRequest]
+    device_need: dict[bool, DeviceNeed]
+    referral: dict[bool, DeviceReferral]
+    accepted_referral: dict[bool, DeviceReferral]
     dak_pek: Unit
     dak_pek_village: Unit
 
@@ -149,6 +157,16 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
                 team=team[inside],
                 status=SupportRequestStatus.ACCEPTED,
             )
+            for inside in (True, False)
+        },
+        device_need={
+            inside: make_device_need(session, villages[inside]) for inside in (True, False)
+        },
+        referral={
+            inside: make_device_referral(session, villages[inside]) for inside in (True, False)
+        },
+        accepted_referral={
+            inside: make_device_referral(session, villages[inside], status=ReferralStatus.ACCEPTED)
             for inside in (True, False)
         },
         dak_pek=tree.dak_pek,
@@ -921,6 +939,133 @@ CASES += [
 ]
 
 
+def _on(
+    method: str,
+    path: str,
+    target: Callable[[Targets, bool], Any],
+    body: Any,
+    permission: Permission,
+    success: int = 200,
+) -> Case:
+    """A route on one object, ``{…}`` in ``path`` being the target's id."""
+
+    def request(t: Targets, i: bool) -> tuple[str, str, Any]:
+        return method, path.format(target(t, i).id), body
+
+    template = path.replace("{}", "{need_id}" if "device-needs" in path else "{referral_id}")
+    return Case(method, template, request, permission, success, True)
+
+
+DELIVERY = {"device": "Smartphone 4G", "package": "Gói 12 tháng", "delivered_on": "2024-10-20"}
+CASES += [
+    Case(
+        "GET",
+        "/api/v1/device-needs",
+        fixed("GET", "/api/v1/device-needs"),
+        P.DEVICE_NEEDS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/device-needs",
+        lambda t, i: (
+            "POST",
+            "/api/v1/device-needs",
+            {
+                "unit_id": str(t.village[i].id),
+                "counted_on": "2024-10-05",
+                "households_without_smartphone": 20,
+                "poor": 5,
+                "near_poor": 5,
+                "counted_by": "Tổ CNSCĐ",
+            },
+        ),
+        P.DEVICE_NEEDS_WRITE,
+        201,
+        True,
+    ),
+    _on("GET", "/api/v1/device-needs/{}", lambda t, i: t.device_need[i], None, P.DEVICE_NEEDS_READ),
+    _on(
+        "PATCH",
+        "/api/v1/device-needs/{}",
+        lambda t, i: t.device_need[i],
+        {"poor": 12},
+        P.DEVICE_NEEDS_WRITE,
+    ),
+    _on(
+        "DELETE",
+        "/api/v1/device-needs/{}",
+        lambda t, i: t.device_need[i],
+        None,
+        P.DEVICE_NEEDS_WRITE,
+        204,
+    ),
+    Case(
+        "GET",
+        "/api/v1/device-referrals",
+        fixed("GET", "/api/v1/device-referrals"),
+        P.DEVICE_REFERRALS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/device-referrals",
+        lambda t, i: (
+            "POST",
+            "/api/v1/device-referrals",
+            {
+                "organisation": PARTNER_ORGANISATION,
+                "unit_id": str(t.village[i].id),
+                "household_head": "Y Blong",
+                "poverty": "near_poor",
+                "consent_on": "2024-10-01",
+            },
+        ),
+        P.DEVICE_REFERRALS_WRITE,
+        201,
+        True,
+    ),
+    _on(
+        "GET",
+        "/api/v1/device-referrals/{}",
+        lambda t, i: t.referral[i],
+        None,
+        P.DEVICE_REFERRALS_READ,
+    ),
+    _on(
+        "DELETE",
+        "/api/v1/device-referrals/{}",
+        lambda t, i: t.referral[i],
+        None,
+        P.DEVICE_REFERRALS_WRITE,
+        204,
+    ),
+    _on(
+        "POST",
+        "/api/v1/device-referrals/{}/accept",
+        lambda t, i: t.referral[i],
+        {},
+        P.DEVICE_REFERRALS_ANSWER,
+    ),
+    _on(
+        "POST",
+        "/api/v1/device-referrals/{}/deliver",
+        lambda t, i: t.accepted_referral[i],
+        DELIVERY,
+        P.DEVICE_REFERRALS_ANSWER,
+    ),
+    _on(
+        "POST",
+        "/api/v1/device-referrals/{}/refuse",
+        lambda t, i: t.referral[i],
+        {"reason": "Đã có điện thoại"},
+        P.DEVICE_REFERRALS_ANSWER,
+    ),
+]
+
+
 def new_activity_body(targets: Targets, inside: bool) -> dict[str, Any]:
     return {
         "team_id": str(targets.team[inside].id),
@@ -969,6 +1114,8 @@ BODY_REFERENCE_ROUTES = {
     ("POST", "/api/v1/activities/batch"),
     ("POST", "/api/v1/activities/approve"),
     ("POST", "/api/v1/support-requests"),
+    ("POST", "/api/v1/device-needs"),
+    ("POST", "/api/v1/device-referrals"),
     ("GET", "/api/v1/stats/overview"),
     ("GET", "/api/v1/stats/timeseries"),
     ("GET", "/api/v1/stats/teams/ranking"),

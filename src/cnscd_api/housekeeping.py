@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from cnscd_api.config import Settings
+from cnscd_api.core import clock
 from cnscd_api.db import Database
 from cnscd_api.models import utcnow
 
@@ -52,6 +53,12 @@ RULES = (
     Rule("login_address_budget", lambda table, _, now: table.c.debt_until < now.timestamp()),
     # A key past its retention is replaced by the next request that uses it.
     Rule("idempotency_record", lambda table, _, now: table.c.expires_at < now),
+    # A household handed to an operator is personal data kept for a limited time (Law
+    # 91/2025): past its ``retain_until`` the referral is deleted, whatever its state.
+    Rule(
+        "device_referral",
+        lambda table, _, now: table.c.retain_until < now.astimezone(clock.VIETNAM).date(),
+    ),
 )
 
 

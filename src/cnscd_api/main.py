@@ -25,6 +25,8 @@ from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.core.routing import API_PREFIX
 from cnscd_api.dashboard import DASHBOARD_PATH, dashboard_files
 from cnscd_api.db import Database, create_db_engine
+from cnscd_api.devices.router import needs_router as device_needs_router
+from cnscd_api.devices.router import referrals_router as device_referrals_router
 from cnscd_api.flows.router import router as flows_router
 from cnscd_api.members.router import router as members_router
 from cnscd_api.members.router import team_router as team_members_router
@@ -62,6 +64,8 @@ def api_router() -> APIRouter:
         campaigns_router,
         activities_router,
         support_requests_router,
+        device_needs_router,
+        device_referrals_router,
         stats_router,
         audit_router,
     ):

@@ -463,6 +463,9 @@ PROBLEM_CODES: dict[str, int] = {
     "team_outside_place": 422,
     "team_required_for_leader": 422,
     "ends_before_start": 422,
+    "date_in_future": 422,
+    "poor_exceeds_total": 422,
+    "consent_in_future": 422,
     # any POST
     "idempotency_key_reused": 422,
     "idempotency_key_in_progress": 409,
