@@ -956,6 +956,10 @@ def _on(
     return Case(method, template, request, permission, success, True)
 
 
+CASES += [
+    Case("GET", path, fixed("GET", path), P.STATS_READ, 200, False)
+    for path in ("/api/v1/stats/support-requests", "/api/v1/stats/device-needs")
+]
 DELIVERY = {"device": "Smartphone 4G", "package": "Gói 12 tháng", "delivered_on": "2024-10-20"}
 CASES += [
     Case(

@@ -844,3 +844,10 @@ def _export_batch(
             activity.recorded_by.name,
             activity.reviewed_by.name if activity.reviewed_by else None,
         ]
+
+
+def assisted_rows(
+    session: Session, actor: Principal, indicator_id: uuid.UUID | None
+) -> list[Row[Any]]:
+    """Reports made with partner staff that the caller reaches (dashboards)."""
+    return repository.assisted_rows(session, actor, indicator_id)

@@ -114,3 +114,32 @@ def add(session: Session, row: Any) -> Any:
     session.add(row)
     session.flush()
     return row
+
+
+def need_dashboard_rows(session: Session, principal: Principal) -> list[Row[Any]]:
+    """Every count the caller reaches, with its unit's paths (closed units' included,
+    for the map asked); the latest per unit is chosen by the caller."""
+    statement = scoped_columns(
+        principal,
+        DeviceNeed,
+        DeviceNeed.unit_id,
+        DeviceNeed.counted_on,
+        DeviceNeed.households_without_smartphone,
+        DeviceNeed.poor,
+        DeviceNeed.near_poor,
+        col(Unit.path).label("path"),
+        col(Unit.rollup_path).label("rollup_path"),
+    )
+    return list(session.execute(statement).all())
+
+
+def referral_dashboard_rows(session: Session, principal: Principal) -> list[Row[Any]]:
+    statement = scoped_columns(
+        principal,
+        DeviceReferral,
+        DeviceReferral.organisation,
+        DeviceReferral.status,
+        col(Unit.path).label("path"),
+        col(Unit.rollup_path).label("rollup_path"),
+    )
+    return list(session.execute(statement).all())

@@ -133,6 +133,14 @@ def delete_need(
     audit.deleted(session, actor, DeviceNeed, need.id, before, path)
 
 
+def need_dashboard_rows(session: Session, actor: Principal) -> list[Any]:
+    return repository.need_dashboard_rows(session, actor)
+
+
+def referral_dashboard_rows(session: Session, actor: Principal) -> list[Any]:
+    return repository.referral_dashboard_rows(session, actor)
+
+
 # --- referrals ------------------------------------------------------------------------------
 
 

@@ -100,3 +100,18 @@ def served_by(
     )
     found = session.execute(statement).one_or_none()
     return None if found is None else (found.organisation, found.status, found.path)
+
+
+def dashboard_rows(session: Session, principal: Principal, area_path: str) -> list[Row[Any]]:
+    """The requests of a subtree the caller reaches, with their dates (dashboards)."""
+    statement = scoped_columns(
+        principal,
+        SupportRequest,
+        SupportRequest.organisation,
+        SupportRequest.status,
+        SupportRequest.created_at,
+        SupportRequest.answered_at,
+        SupportRequest.done_at,
+        col(Unit.path).label("path"),
+    ).where(path_in_subtree(Unit.path, area_path))
+    return list(session.execute(statement).all())

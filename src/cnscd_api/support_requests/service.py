@@ -127,6 +127,12 @@ def request_served_by(session: Session, request_id: uuid.UUID) -> Served | None:
     return None if row is None else Served(*row)
 
 
+def dashboard_rows(session: Session, actor: Principal, area_path: str) -> list[Any]:
+    """Each request of the subtree the caller reaches: organisation, state, place path,
+    when it was made, answered and done."""
+    return repository.dashboard_rows(session, actor, area_path)
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
