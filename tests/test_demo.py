@@ -290,19 +290,21 @@ def test_reset_after_the_reform_puts_the_demo_users_on_today_s_units(
 
 
 def partner_snapshot(session: Session) -> list[tuple[str, ...]]:
-    requests = session.exec(
-        select(
-            SupportRequest.organisation,
-            SupportRequest.status,
-            SupportRequest.expected_people,
-            SupportRequest.created_at,
-            Unit.name,
+    requests = session.execute(
+        sa.select(
+            col(SupportRequest.organisation),
+            col(SupportRequest.status),
+            col(SupportRequest.expected_people),
+            col(SupportRequest.created_at),
+            col(Unit.name),
         )
         .join(Unit, col(Unit.id) == col(SupportRequest.unit_id))
         .where(col(SupportRequest.is_demo))
     ).all()
-    needs = session.exec(
-        select(DeviceNeed.households_without_smartphone, DeviceNeed.poor, Unit.name)
+    needs = session.execute(
+        sa.select(
+            col(DeviceNeed.households_without_smartphone), col(DeviceNeed.poor), col(Unit.name)
+        )
         .join(Unit, col(Unit.id) == col(DeviceNeed.unit_id))
         .where(col(DeviceNeed.is_demo))
     ).all()

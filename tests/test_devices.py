@@ -64,7 +64,10 @@ def refer(client: TestClient, cast: Cast, **fields: Any) -> dict[str, Any]:
 def act(
     client: TestClient, cast: Cast, referral_id: str, action: str, who: str, **body: Any
 ) -> httpx.Response:
-    return client.post(f"{REFERRALS}/{referral_id}/{action}", json=body, headers=cast.headers[who])
+    response: httpx.Response = client.post(
+        f"{REFERRALS}/{referral_id}/{action}", json=body, headers=cast.headers[who]
+    )
+    return response
 
 
 DELIVERY = {"device": "Smartphone 4G", "package": "Gói 12 tháng", "delivered_on": YESTERDAY}
@@ -214,7 +217,8 @@ def test_the_operator_accepts_and_delivers_or_refuses(client: TestClient, cast: 
     )
     for action, body in (("accept", {}), ("refuse", {"reason": "Đã nhận"}), ("deliver", DELIVERY)):
         assert act(client, cast, served, action, "vnpt", **body).status_code == 409, action
-    for state_steps in ([], [("accept", {})]):
+    paths: list[list[tuple[str, dict[str, Any]]]] = [[], [("accept", {})]]
+    for state_steps in paths:
         other = refer(client, cast, household_head="Y Blong")["id"]
         for step, body in state_steps:
             assert act(client, cast, other, step, "vnpt", **body).status_code == 200

@@ -111,7 +111,7 @@ def recount(session: Session, area: Unit) -> dict[str, Counter[str]]:
     ).all()
     counted: dict[str, Counter[str]] = {}
     for organisation, status in rows:
-        counted.setdefault(organisation, Counter())[status.value] += 1
+        counted.setdefault(organisation, Counter())[S(status).value] += 1
     return counted
 
 

@@ -116,7 +116,10 @@ def ask(client: TestClient, cast: Cast, who: str = "commune", **fields: Any) -> 
 def move(
     client: TestClient, cast: Cast, request_id: str, action: str, who: str, **payload: Any
 ) -> httpx.Response:
-    return client.post(f"{REQUESTS}/{request_id}/{action}", json=payload, headers=cast.headers[who])
+    response: httpx.Response = client.post(
+        f"{REQUESTS}/{request_id}/{action}", json=payload, headers=cast.headers[who]
+    )
+    return response
 
 
 def listed(client: TestClient, cast: Cast, who: str, **params: Any) -> set[str]:
@@ -125,8 +128,8 @@ def listed(client: TestClient, cast: Cast, who: str, **params: Any) -> set[str]:
     return {item["id"] for item in response.json()["items"]}
 
 
-ACCEPT = {"scheduled_on": "2030-10-02", "staff_count": 2}
-REASON = {"reason": "Không đủ nhân viên trong tuần này"}
+ACCEPT: dict[str, Any] = {"scheduled_on": "2030-10-02", "staff_count": 2}
+REASON: dict[str, Any] = {"reason": "Không đủ nhân viên trong tuần này"}
 
 
 # --- asking and reading -------------------------------------------------------------------
@@ -270,14 +273,14 @@ def test_the_requesting_side_edits_while_waiting_and_cancels(
 
 
 # Every move from every state: (state reached by the steps, action, who) → allowed?
-STEPS = {
+STEPS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "requested": [],
     "accepted": [("accept", "vnpt", ACCEPT)],
     "declined": [("decline", "vnpt", REASON)],
     "done": [("accept", "vnpt", ACCEPT), ("complete", "vnpt", {})],
     "cancelled": [("cancel", "commune", REASON)],
 }
-MOVES = {
+MOVES: dict[str, tuple[str, dict[str, Any], set[str]]] = {
     "accept": ("vnpt", ACCEPT, {"requested"}),
     "decline": ("vnpt", REASON, {"requested"}),
     "schedule": ("vnpt", {"staff_count": 4}, {"accepted"}),
@@ -336,7 +339,8 @@ def test_who_may_make_each_move(client: TestClient, cast: Cast) -> None:
     assert move(client, cast, waiting, "accept", "vnpt_user", **ACCEPT).status_code == 200
     accepted = ask(client, cast, "leader")["id"]
     assert move(client, cast, accepted, "accept", "vnpt", **ACCEPT).status_code == 200
-    for action, payload in (("schedule", {"staff_count": 1}), ("complete", {})):
+    answers: list[tuple[str, dict[str, Any]]] = [("schedule", {"staff_count": 1}), ("complete", {})]
+    for action, payload in answers:
         for who in ("commune", "leader"):
             assert move(client, cast, accepted, action, who, **payload).status_code == 403
 
