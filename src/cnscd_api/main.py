@@ -31,6 +31,7 @@ from cnscd_api.flows.router import router as flows_router
 from cnscd_api.members.router import router as members_router
 from cnscd_api.members.router import team_router as team_members_router
 from cnscd_api.openapi import build_openapi, operation_id, render_openapi
+from cnscd_api.partner_stats.router import router as partner_stats_router
 from cnscd_api.stats.router import router as stats_router
 from cnscd_api.support_requests.router import router as support_requests_router
 from cnscd_api.system.docs import install_docs
@@ -67,6 +68,7 @@ def api_router() -> APIRouter:
         device_needs_router,
         device_referrals_router,
         stats_router,
+        partner_stats_router,
         audit_router,
     ):
         router.include_router(feature_router)

@@ -11,21 +11,17 @@ from cnscd_api.core.errors import problem_responses
 from cnscd_api.core.representation import REPRESENTATION_RESPONSES, RepresentationDep
 from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import LanguageDep, SessionDep
-from cnscd_api.stats import partners, service, tables
+from cnscd_api.stats import service, tables
 from cnscd_api.stats.dependencies import CampaignForStats, StatsReader
 from cnscd_api.stats.schemas import (
     Completeness,
     CompletenessQuery,
-    DeviceDashboard,
-    DeviceQuery,
     Overview,
     OverviewQuery,
-    PartnerQuery,
     Progress,
     ProgressQuery,
     Ranking,
     RankingQuery,
-    SupportDashboard,
     Timeseries,
     TimeseriesQuery,
 )
@@ -123,43 +119,3 @@ def stats_team_ranking(
     (ties by team name, then id), with the names of the units above each team."""
     ranking = service.ranking(session, actor, query, language)
     return representation.answer(ranking, tables.ranking_table)
-
-
-@router.get(
-    "/support-requests",
-    response_model=SupportDashboard,
-    summary="Support requests and assisted reports, per unit and organisation",
-)
-def stats_support_requests(
-    session: SessionDep,
-    actor: StatsReader,
-    query: Annotated[PartnerQuery, Query()],
-    representation: RepresentationDep,
-) -> Response:
-    """Per organisation over the area, then per direct child unit and organisation:
-    requests open, accepted, done, declined and cancelled; the median hours from asking
-    to the answer and to done; and the reports made with the organisation's staff
-    (`partner_staff` above 0 or a support request named) with the people they guided.
-    A partner counts its own organisation's; a team leader their own team's requests."""
-    dashboard = partners.support_dashboard(session, actor, query)
-    return representation.answer(dashboard, tables.support_table)
-
-
-@router.get(
-    "/device-needs",
-    response_model=DeviceDashboard,
-    summary="Households without a smartphone: in need, referred, served",
-)
-def stats_device_needs(
-    session: SessionDep,
-    actor: StatsReader,
-    query: Annotated[DeviceQuery, Query()],
-    representation: RepresentationDep,
-) -> Response:
-    """The latest count of each unit counted, summed over the area and per direct child
-    unit (households without a smartphone, poor, near-poor), with the households handed
-    to operators and those delivered; then referrals per organisation (area, then per
-    child unit). Counts only: no household is named. A partner counts its own
-    organisation's referrals."""
-    dashboard = partners.device_dashboard(session, actor, query)
-    return representation.answer(dashboard, tables.device_table)
