@@ -13,9 +13,19 @@ from typer.testing import CliRunner
 
 from cnscd_api.cli import app as cli
 from cnscd_api.core.phone import normalise_mobile
+from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
 from cnscd_api.demo_data import seed_demo_data
 from cnscd_api.demo_partners import seed_demo_partners
-from cnscd_api.models import DeviceNeed, Member, SupportRequest, Team, TeamRole, Unit, UnitLevel
+from cnscd_api.models import (
+    Activity,
+    DeviceNeed,
+    Member,
+    SupportRequest,
+    Team,
+    TeamRole,
+    Unit,
+    UnitLevel,
+)
 
 
 def snapshot(session: Session) -> list[tuple[str, str | None, str]]:
@@ -313,6 +323,8 @@ def partner_snapshot(session: Session) -> list[tuple[str, ...]]:
 
 def test_demo_partners_are_plausible_deterministic_and_idempotent(session: Session) -> None:
     seed_demo_data(session)
+    seed_demo_campaign(session)
+    seed_demo_activities(session)
     first = session.begin_nested()
     made = seed_demo_partners(session)
     once = partner_snapshot(session)
@@ -328,5 +340,11 @@ def test_demo_partners_are_plausible_deterministic_and_idempotent(session: Sessi
     )
     assert set(states) == {"requested", "accepted", "done", "declined"}
     assert states["done"] > states["declined"]
+    # The reports of the requests done name them, made with the partner's staff.
+    served = session.exec(
+        select(Activity).where(col(Activity.support_request_id).is_not(None))
+    ).all()
+    assert 0 < len(served) <= states["done"]
+    assert all(a.organisation and a.partner_staff for a in served)
     needs = session.exec(select(DeviceNeed).where(col(DeviceNeed.is_demo))).all()
     assert all(0 < n.poor + n.near_poor <= n.households_without_smartphone for n in needs)

@@ -1,6 +1,7 @@
 """The Kon Tum demo's partners on the ground: support requests of communes to VNPT and
 Viettel around the 2024 peak, in every state, and counts of households without a
-smartphone in the villages of Huyện Đắk Glei. Deterministic (a fixed seed, units taken
+smartphone in the villages of Huyện Đắk Glei; the report of each request done becomes the
+report it served, made with the partner's staff. Deterministic (a fixed seed, units taken
 in Python's order of their names, fixed timestamps); no household is named (no
 referrals: the demo holds no personal data of households).
 """
@@ -13,7 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from cnscd_api.activities import repository as activity_repository
+from cnscd_api.activities.checks import content_hash
 from cnscd_api.models import (
+    Activity,
     DeviceNeed,
     SupportRequest,
     SupportRequestStatus,
@@ -64,6 +68,35 @@ def _teams_by_commune(session: Session) -> list[tuple[Unit, Team]]:
     return sorted(chosen.values(), key=lambda pair: pair[0].path_names)
 
 
+def _assisted(session: Session, request: SupportRequest) -> None:
+    """The report of the request's team on the day its partner came (or its first report)
+    becomes the report that request served: made with the partner's staff."""
+    reports = session.exec(
+        select(Activity).where(col(Activity.team_id) == request.team_id, col(Activity.is_demo))
+    ).all()
+    if not reports:
+        return
+    report = min(reports, key=lambda a: (a.activity_date != request.scheduled_on, a.activity_date))
+    categories, values, members = activity_repository.details(session, [report.id])
+    report.organisation = request.organisation
+    report.partner_staff = request.staff_count
+    report.support_request_id = request.id
+    report.content_hash = content_hash(
+        team_id=report.team_id,
+        unit_id=report.unit_id,
+        activity_date=report.activity_date,
+        categories=categories[report.id],
+        member_ids=members[report.id],
+        values=values[report.id],
+        campaign_id=report.campaign_id,
+        organisation=report.organisation,
+        partner_staff=report.partner_staff,
+        description=report.description,
+        support_request_id=report.support_request_id,
+    )
+    session.add(report)
+
+
 def seed_demo_partners(session: Session) -> DemoPartners:
     """Does nothing if demo requests exist, or before the demo teams."""
     if session.exec(select(SupportRequest.id).where(col(SupportRequest.is_demo))).first():
@@ -77,35 +110,37 @@ def seed_demo_partners(session: Session) -> DemoPartners:
         wanted_from = date(2024, 10, 1) + timedelta(days=rng.randint(0, 6))
         answered = status is not SupportRequestStatus.REQUESTED
         staff = rng.randint(1, 3)
-        session.add(
-            SupportRequest(
-                organisation=organisation,
-                unit_id=place.id,
-                team_id=team.id,
-                wanted_from=wanted_from,
-                wanted_to=wanted_from + timedelta(days=3),
-                categories=CATEGORY_SETS[index % len(CATEGORY_SETS)],
-                expected_people=rng.randint(3, 12) * 10,
-                contact_name=f"Tổ trưởng {team.name}",
-                notes="Nhà văn hoá thôn, buổi sáng",
-                status=status,
-                scheduled_on=wanted_from + timedelta(days=1) if answered else None,
-                staff_count=staff if status is not SupportRequestStatus.DECLINED else None,
-                reason=DECLINED if status is SupportRequestStatus.DECLINED else None,
-                requested_by_name=f"Cán bộ {place.path_names[min(2, len(place.path_names) - 1)]}",
-                answered_by_name=organisation if answered else None,
-                answered_at=asked + timedelta(hours=rng.randint(2, 48)) if answered else None,
-                done_at=(
-                    datetime.combine(wanted_from + timedelta(days=1), datetime.min.time(), UTC)
-                    + timedelta(hours=10)
-                    if status is SupportRequestStatus.DONE
-                    else None
-                ),
-                created_at=asked,
-                updated_at=asked,
-                is_demo=True,
-            )
+        request = SupportRequest(
+            organisation=organisation,
+            unit_id=place.id,
+            team_id=team.id,
+            wanted_from=wanted_from,
+            wanted_to=wanted_from + timedelta(days=3),
+            categories=CATEGORY_SETS[index % len(CATEGORY_SETS)],
+            expected_people=rng.randint(3, 12) * 10,
+            contact_name=f"Tổ trưởng {team.name}",
+            notes="Nhà văn hoá thôn, buổi sáng",
+            status=status,
+            scheduled_on=wanted_from + timedelta(days=1) if answered else None,
+            staff_count=staff if status is not SupportRequestStatus.DECLINED else None,
+            reason=DECLINED if status is SupportRequestStatus.DECLINED else None,
+            requested_by_name=f"Cán bộ {place.path_names[min(2, len(place.path_names) - 1)]}",
+            answered_by_name=organisation if answered else None,
+            answered_at=asked + timedelta(hours=rng.randint(2, 48)) if answered else None,
+            done_at=(
+                datetime.combine(wanted_from + timedelta(days=1), datetime.min.time(), UTC)
+                + timedelta(hours=10)
+                if status is SupportRequestStatus.DONE
+                else None
+            ),
+            created_at=asked,
+            updated_at=asked,
+            is_demo=True,
         )
+        session.add(request)
+        session.flush()
+        if status is SupportRequestStatus.DONE:
+            _assisted(session, request)
         requests += 1
     district = session.exec(
         select(Unit).where(col(Unit.level) == UnitLevel.DISTRICT, col(Unit.code) == DISTRICT_CODE)

@@ -235,6 +235,14 @@ def create_request(
     return request
 
 
+def _permitted(session: Session, actor: Principal, action: AuditAction) -> Transition:
+    """The transition of ``action``, if the caller's role may make it (403 otherwise)."""
+    transition = TRANSITIONS[action]
+    if not actor.can(transition.permission):
+        raise audit.denied(session, actor, transition.permission)
+    return transition
+
+
 def _move(
     session: Session,
     actor: Principal,
@@ -243,9 +251,7 @@ def _move(
     expected: ExpectedVersion,
     values: dict[str, Any],
 ) -> SupportRequest:
-    transition = TRANSITIONS[action]
-    if not actor.can(transition.permission):
-        raise audit.denied(session, actor, transition.permission)
+    transition = _permitted(session, actor, action)
     expected.check(request.version)
     if request.status not in transition.allowed_from:
         raise Conflict("support_request_state", status=request.status.value, action=action.value)
@@ -269,6 +275,7 @@ def update_request(
     data: SupportRequestUpdate,
     expected: ExpectedVersion,
 ) -> SupportRequest:
+    _permitted(session, actor, AuditAction.UPDATE)  # before looking at what was sent
     values = {
         name: value
         for name, value in data.model_dump(exclude_unset=True).items()
