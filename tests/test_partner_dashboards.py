@@ -250,3 +250,20 @@ def test_device_figures_equal_a_recount_on_either_map(
     lines = as_csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("unit_id,unit_name,organisation,households_without_smartphone")
     assert len(lines) == 1 + 1 + len(current["units"]) + len(current["organisations"])
+
+
+def test_a_national_viewer_reads_the_figures_per_province(
+    client: TestClient, session: Session, settings: Any, tree: Tree
+) -> None:
+    viewer = make_user(session, Role.VIEWER, None)
+    make_device_need(session, tree.dak_pek_village)
+    make_support_request(session, tree.dak_pek_village, status=S.DONE, done_at=T0)
+    session.commit()
+    headers = bearer(settings, viewer)
+    needs = client.get("/api/v1/stats/device-needs", headers=headers).json()
+    assert needs["area"]["unit_id"] is None
+    assert [(u["unit_name"], u["households_without_smartphone"]) for u in needs["units"]] == [
+        (tree.kon_tum.name, 30)
+    ]
+    support = client.get("/api/v1/stats/support-requests", headers=headers).json()
+    assert [(u["unit_name"], u["done"]) for u in support["units"]] == [(tree.kon_tum.name, 1)]
