@@ -6,7 +6,10 @@ reads another's households."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +21,7 @@ from cnscd_api import housekeeping
 from cnscd_api.core import clock
 from cnscd_api.models import DeviceReferral
 from tests.factories import Tree
-from tests.test_support_requests import VIETTEL, VNPT, Cast, cast_of
+from tests.test_support_requests import VIETTEL, VNPT, Cast, cast_of, committed_world, race
 
 NEEDS = "/api/v1/device-needs"
 REFERRALS = "/api/v1/device-referrals"
@@ -286,3 +289,25 @@ def test_the_commune_withdraws_a_household(client: TestClient, cast: Cast) -> No
     )
     assert client.delete(url, headers=cast.headers["commune"]).status_code == 204
     assert client.get(url, headers=cast.headers["vnpt"]).status_code == 404
+
+
+@pytest.fixture
+def committed_cast(backend: str, tmp_path: Path) -> Iterator[tuple[TestClient, Cast]]:
+    with committed_world(backend, tmp_path) as world:
+        yield world
+
+
+def test_deliver_and_refuse_at_once_one_wins_the_other_is_told(
+    committed_cast: tuple[TestClient, Cast],
+) -> None:
+    client, cast = committed_cast
+    for _ in range(6):
+        made = refer(client, cast)["id"]
+        assert act(client, cast, made, "accept", "vnpt").status_code == 200
+        statuses = race(
+            partial(act, client, cast, made, "deliver", "vnpt", **DELIVERY),
+            partial(act, client, cast, made, "refuse", "vnpt", reason="Hết máy"),
+        )
+        assert statuses in ([200, 409], [200, 412]), statuses
+        final = client.get(f"{REFERRALS}/{made}", headers=cast.headers["commune"]).json()
+        assert (final["status"], final["version"]) in {("delivered", 3), ("refused", 3)}

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -419,8 +421,10 @@ def test_every_change_is_in_the_audit_log(client: TestClient, cast: Cast) -> Non
 # --- a race between two answers ---------------------------------------------------------------
 
 
-@pytest.fixture
-def committed_cast(backend: str, tmp_path: Path) -> Iterator[tuple[TestClient, Cast]]:
+@contextmanager
+def committed_world(backend: str, tmp_path: Path) -> Iterator[tuple[TestClient, Cast]]:
+    """The cast on a real database where every request commits (threads see each other's
+    work); PostgreSQL only, as SQLite lets one writer in at a time."""
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
     with fresh_database(backend, tmp_path) as url:
@@ -439,34 +443,40 @@ def committed_cast(backend: str, tmp_path: Path) -> Iterator[tuple[TestClient, C
             engine.dispose()
 
 
+@pytest.fixture
+def committed_cast(backend: str, tmp_path: Path) -> Iterator[tuple[TestClient, Cast]]:
+    with committed_world(backend, tmp_path) as world:
+        yield world
+
+
+def race(*calls: Callable[[], httpx.Response]) -> list[int]:
+    """The calls at once, each from its own thread (and so its own connection)."""
+    barrier = threading.Barrier(len(calls))
+    statuses: list[int] = []
+
+    def run(call: Callable[[], httpx.Response]) -> None:
+        barrier.wait()
+        statuses.append(call().status_code)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
 def test_accept_and_decline_at_once_one_wins_the_other_is_told(
     committed_cast: tuple[TestClient, Cast],
 ) -> None:
     client, cast = committed_cast
     for _ in range(6):
         made = ask(client, cast)
-        barrier = threading.Barrier(2)
-        statuses: list[int] = []
-
-        def answer(
-            action: str,
-            payload: dict[str, Any],
-            request_id: str = made["id"],
-            barrier: threading.Barrier = barrier,
-            statuses: list[int] = statuses,
-        ) -> None:
-            barrier.wait()
-            statuses.append(move(client, cast, request_id, action, "vnpt", **payload).status_code)
-
-        threads = [
-            threading.Thread(target=answer, args=("accept", ACCEPT)),
-            threading.Thread(target=answer, args=("decline", REASON)),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(statuses) in ([200, 409], [200, 412]), statuses
+        statuses = race(
+            partial(move, client, cast, made["id"], "accept", "vnpt", **ACCEPT),
+            partial(move, client, cast, made["id"], "decline", "vnpt", **REASON),
+        )
+        assert statuses in ([200, 409], [200, 412]), statuses
         final = client.get(f"{REQUESTS}/{made['id']}", headers=cast.headers["commune"]).json()
         assert final["status"] in {"accepted", "declined"}
         assert final["version"] == 2
