@@ -27,15 +27,15 @@ from cnscd_api.devices.dependencies import (
     ReferralWriter,
 )
 from cnscd_api.devices.schemas import (
-    Deliver,
     DeviceNeedCreate,
     DeviceNeedRead,
     DeviceNeedUpdate,
     DeviceReferralCreate,
     DeviceReferralFilters,
     DeviceReferralRead,
-    NoBody,
-    Refuse,
+    ReferralAcceptance,
+    ReferralDelivery,
+    ReferralRefusal,
 )
 from cnscd_api.models import AuditAction, DeviceReferral
 
@@ -221,7 +221,7 @@ def delete_device_referral(
     responses=MOVE_PROBLEMS,
 )
 def accept_device_referral(
-    body: NoBody,
+    body: ReferralAcceptance,
     referral: ReferralForAnswer,
     session: SessionDep,
     actor: CurrentPrincipal,
@@ -240,7 +240,7 @@ def accept_device_referral(
     responses=problem_responses(404, 412, codes=["device_referral_state", "date_in_future"]),
 )
 def deliver_device_referral(
-    body: Deliver,
+    body: ReferralDelivery,
     referral: ReferralForAnswer,
     session: SessionDep,
     actor: CurrentPrincipal,
@@ -255,11 +255,11 @@ def deliver_device_referral(
 @referrals_router.post(
     "/{referral_id}/refuse",
     response_model=DeviceReferralRead,
-    summary="Refuse a household, with a reason (the operator)",
+    summary="ReferralRefusal a household, with a reason (the operator)",
     responses=MOVE_PROBLEMS,
 )
 def refuse_device_referral(
-    body: Refuse,
+    body: ReferralRefusal,
     referral: ReferralForAnswer,
     session: SessionDep,
     actor: CurrentPrincipal,

@@ -140,7 +140,7 @@ class DeviceReferralCreate(BaseModel):
     )
 
 
-class Deliver(BaseModel):
+class ReferralDelivery(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -159,7 +159,7 @@ class Deliver(BaseModel):
     delivered_on: IsoDate = Field(description="Not in the future.")
 
 
-class Refuse(BaseModel):
+class ReferralRefusal(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"reason": "Hộ đã nhận hỗ trợ từ chương trình khác"}]},
@@ -168,7 +168,7 @@ class Refuse(BaseModel):
     reason: Reason
 
 
-class NoBody(BaseModel):
+class ReferralAcceptance(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
 
 

@@ -30,14 +30,14 @@ from cnscd_api.core.pagination import PageParams
 from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.devices import repository
 from cnscd_api.devices.schemas import (
-    Deliver,
     DeviceNeedCreate,
     DeviceNeedRead,
     DeviceNeedUpdate,
     DeviceReferralCreate,
     DeviceReferralFilters,
     DeviceReferralRead,
-    Refuse,
+    ReferralDelivery,
+    ReferralRefusal,
 )
 from cnscd_api.models import (
     AuditAction,
@@ -263,7 +263,7 @@ def deliver(
     session: Session,
     actor: Principal,
     referral: DeviceReferral,
-    data: Deliver,
+    data: ReferralDelivery,
     expected: ExpectedVersion,
 ) -> DeviceReferral:
     if _in_future(data.delivered_on):
@@ -275,7 +275,7 @@ def refuse(
     session: Session,
     actor: Principal,
     referral: DeviceReferral,
-    data: Refuse,
+    data: ReferralRefusal,
     expected: ExpectedVersion,
 ) -> DeviceReferral:
     return move_referral(

@@ -21,15 +21,15 @@ from cnscd_api.support_requests.dependencies import (
     SupportRequestWriter,
 )
 from cnscd_api.support_requests.schemas import (
-    Accept,
-    Complete,
-    Schedule,
+    SupportRequestAccept,
+    SupportRequestComplete,
     SupportRequestCreate,
     SupportRequestFilters,
     SupportRequestRead,
+    SupportRequestReason,
+    SupportRequestSchedule,
     SupportRequestSort,
     SupportRequestUpdate,
-    WithReason,
 )
 
 router = APIRouter(
@@ -135,11 +135,11 @@ def update_support_request(
 @router.post(
     "/{request_id}/accept",
     response_model=SupportRequestRead,
-    summary="Accept, with the day and the staff count (the partner)",
+    summary="SupportRequestAccept, with the day and the staff count (the partner)",
     responses=MOVE_PROBLEMS,
 )
 def accept_support_request(
-    body: Accept,
+    body: SupportRequestAccept,
     request: SupportRequestForMove,
     session: SessionDep,
     actor: CurrentPrincipal,
@@ -159,7 +159,7 @@ def accept_support_request(
     responses=MOVE_PROBLEMS,
 )
 def decline_support_request(
-    body: WithReason,
+    body: SupportRequestReason,
     request: SupportRequestForMove,
     session: SessionDep,
     actor: CurrentPrincipal,
@@ -178,7 +178,7 @@ def decline_support_request(
     responses=MOVE_PROBLEMS,
 )
 def schedule_support_request(
-    body: Schedule,
+    body: SupportRequestSchedule,
     request: SupportRequestForMove,
     session: SessionDep,
     actor: CurrentPrincipal,
@@ -197,7 +197,7 @@ def schedule_support_request(
     responses=MOVE_PROBLEMS,
 )
 def complete_support_request(
-    body: Complete,
+    body: SupportRequestComplete,
     request: SupportRequestForMove,
     session: SessionDep,
     actor: CurrentPrincipal,
@@ -216,7 +216,7 @@ def complete_support_request(
     responses=MOVE_PROBLEMS,
 )
 def cancel_support_request(
-    body: WithReason,
+    body: SupportRequestReason,
     request: SupportRequestForMove,
     session: SessionDep,
     actor: CurrentPrincipal,

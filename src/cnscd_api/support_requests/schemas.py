@@ -129,7 +129,7 @@ class SupportRequestUpdate(_Window):
     notes: Notes | None = None
 
 
-class Accept(BaseModel):
+class SupportRequestAccept(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"scheduled_on": "2030-10-02", "staff_count": 2}]},
@@ -143,7 +143,7 @@ class Accept(BaseModel):
     notes: Notes | None = Field(default=None, description="Replaces the notes when given.")
 
 
-class Schedule(BaseModel):
+class SupportRequestSchedule(BaseModel):
     """A new day or staff count for an accepted request."""
 
     model_config = ConfigDict(
@@ -155,7 +155,7 @@ class Schedule(BaseModel):
     staff_count: Staff | None = None
 
 
-class WithReason(BaseModel):
+class SupportRequestReason(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"reason": "Không đủ nhân viên trong tuần này"}]},
@@ -164,7 +164,7 @@ class WithReason(BaseModel):
     reason: Reason = Field(examples=["Không đủ nhân viên trong tuần này"])
 
 
-class Complete(BaseModel):
+class SupportRequestComplete(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"staff_count": 2}]})
 
     staff_count: Staff | None = Field(

@@ -40,15 +40,15 @@ from cnscd_api.models import (
 from cnscd_api.models import SupportRequestStatus as S
 from cnscd_api.support_requests import repository
 from cnscd_api.support_requests.schemas import (
-    Accept,
-    Complete,
-    Schedule,
+    SupportRequestAccept,
+    SupportRequestComplete,
     SupportRequestCreate,
     SupportRequestFilters,
     SupportRequestRead,
+    SupportRequestReason,
+    SupportRequestSchedule,
     SupportRequestSort,
     SupportRequestUpdate,
-    WithReason,
 )
 from cnscd_api.units import service as unit_service
 
@@ -298,7 +298,7 @@ def accept(
     session: Session,
     actor: Principal,
     request: SupportRequest,
-    data: Accept,
+    data: SupportRequestAccept,
     expected: ExpectedVersion,
 ) -> SupportRequest:
     values = {
@@ -315,7 +315,7 @@ def decline(
     session: Session,
     actor: Principal,
     request: SupportRequest,
-    data: WithReason,
+    data: SupportRequestReason,
     expected: ExpectedVersion,
 ) -> SupportRequest:
     values = {"reason": data.reason, **_answered(actor)}
@@ -326,7 +326,7 @@ def schedule(
     session: Session,
     actor: Principal,
     request: SupportRequest,
-    data: Schedule,
+    data: SupportRequestSchedule,
     expected: ExpectedVersion,
 ) -> SupportRequest:
     values = data.model_dump(exclude_none=True)
@@ -337,7 +337,7 @@ def complete(
     session: Session,
     actor: Principal,
     request: SupportRequest,
-    data: Complete,
+    data: SupportRequestComplete,
     expected: ExpectedVersion,
 ) -> SupportRequest:
     values: dict[str, Any] = {"done_at": utcnow(), **data.model_dump(exclude_none=True)}
@@ -348,7 +348,7 @@ def cancel(
     session: Session,
     actor: Principal,
     request: SupportRequest,
-    data: WithReason,
+    data: SupportRequestReason,
     expected: ExpectedVersion,
 ) -> SupportRequest:
     return _move(session, actor, request, AuditAction.CANCEL, expected, {"reason": data.reason})
