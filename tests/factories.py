@@ -26,12 +26,18 @@ from cnscd_api.models import (
     CampaignTarget,
     CampaignTargetSet,
     ContentCategory,
+    DeviceNeed,
+    DeviceReferral,
     DivisionType,
     Indicator,
     Member,
     Membership,
+    Poverty,
+    ReferralStatus,
     Role,
     SkillLevel,
+    SupportRequest,
+    SupportRequestStatus,
     Team,
     TeamRole,
     TeamStatus,
@@ -317,3 +323,82 @@ def make_endpoint(session: Session, owner: User, url: str = "https://93.184.215.
     session.add(endpoint)
     session.flush()
     return endpoint
+
+
+def make_support_request(
+    session: Session,
+    place: Unit,
+    *,
+    organisation: str = "VNPT Kon Tum",
+    status: SupportRequestStatus = SupportRequestStatus.REQUESTED,
+    team: Team | None = None,
+    created_at: datetime | None = None,
+    answered_at: datetime | None = None,
+    done_at: datetime | None = None,
+) -> SupportRequest:
+    """A request of the place's commune officer to ``organisation`` (accepted ones come on
+    the window's second day with two staff)."""
+    answered = status is not SupportRequestStatus.REQUESTED
+    request = SupportRequest(
+        organisation=organisation,
+        unit_id=place.id,
+        team_id=team.id if team else None,
+        wanted_from=date(2030, 10, 1),
+        wanted_to=date(2030, 10, 5),
+        categories=["vneid"],
+        expected_people=40,
+        contact_name="A Nhong",
+        phone="0912345678",
+        status=status,
+        scheduled_on=date(2030, 10, 2) if answered else None,
+        staff_count=2 if answered else None,
+        requested_by_name="xa.dakpek",
+        answered_by_name=organisation if answered else None,
+        answered_at=answered_at or (utcnow() if answered else None),
+        done_at=done_at,
+    )
+    if created_at is not None:
+        request.created_at = request.updated_at = created_at
+    session.add(request)
+    session.flush()
+    return request
+
+
+def make_device_need(
+    session: Session, place: Unit, counted_on: date = date(2024, 10, 1)
+) -> DeviceNeed:
+    need = DeviceNeed(
+        unit_id=place.id,
+        counted_on=counted_on,
+        households_without_smartphone=30,
+        poor=10,
+        near_poor=5,
+        counted_by="Tổ CNSCĐ",
+        recorded_by_name="xa.dakpek",
+    )
+    session.add(need)
+    session.flush()
+    return need
+
+
+def make_device_referral(
+    session: Session,
+    place: Unit,
+    *,
+    organisation: str = "VNPT Kon Tum",
+    status: ReferralStatus = ReferralStatus.REQUESTED,
+) -> DeviceReferral:
+    referral = DeviceReferral(
+        organisation=organisation,
+        unit_id=place.id,
+        household_head="A Nhong",
+        phone="0912345678",
+        poverty=Poverty.POOR,
+        consent_on=date(2024, 10, 1),
+        status=status,
+        retain_until=clock.today() + timedelta(days=365),
+        referred_by_name="xa.dakpek",
+    )
+    session.add(referral)
+    session.flush()
+    return referral

@@ -39,6 +39,34 @@ RULES = """## Rules the table does not show
 - **Webhook endpoints** are their owner's alone (anyone else, whatever the role: 404);
   an endpoint receives what its owner may read when each event is dispatched, and
   nothing while its owner is deactivated or revoked.
+- **Support requests** are read in their place's subtree: a team leader reads their own
+  team's, a partner (its API clients and its users) only those addressed to its
+  organisation in its scope — a rival operator gets 404 and never sees the contact. The
+  contact's phone is shown to the requesting side and the partner asked, masked for
+  viewers. States and who moves them (any other move is 409 `support_request_state`):
+
+  | move | from | to | who |
+  |---|---|---|---|
+  | ask (`POST`) | – | requested | team leader (own team), commune, district, province officers |
+  | edit (`PATCH`) | requested | requested | the requesting side |
+  | accept (day, staff count) | requested | accepted | the partner |
+  | decline (reason) | requested | declined | the partner |
+  | schedule (day, staff count) | accepted | accepted | the partner |
+  | complete | accepted | done | the partner |
+  | cancel (reason) | requested, accepted | cancelled | the requesting side |
+- **Households without a smartphone**: counts (`/device-needs`) are read by everyone in
+  scope and written by officers and team leaders. Referrals (`/device-referrals`) are
+  read only by officers in scope and by the operator addressed (its clients and users,
+  in their scope; a rival operator gets 404), every read an audit event; officers hand
+  households over and withdraw them. The operator moves them:
+
+  | move | from | to |
+  |---|---|---|
+  | accept | requested | accepted |
+  | deliver (device, package, day) | accepted | delivered |
+  | refuse (reason) | requested, accepted | refused |
+
+  Any other move is 409 `device_referral_state`.
 """
 
 

@@ -13,8 +13,19 @@ from typer.testing import CliRunner
 
 from cnscd_api.cli import app as cli
 from cnscd_api.core.phone import normalise_mobile
+from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
 from cnscd_api.demo_data import seed_demo_data
-from cnscd_api.models import Member, Team, TeamRole, Unit, UnitLevel
+from cnscd_api.demo_partners import seed_demo_partners
+from cnscd_api.models import (
+    Activity,
+    DeviceNeed,
+    Member,
+    SupportRequest,
+    Team,
+    TeamRole,
+    Unit,
+    UnitLevel,
+)
 
 
 def snapshot(session: Session) -> list[tuple[str, str | None, str]]:
@@ -286,3 +297,54 @@ def test_reset_after_the_reform_puts_the_demo_users_on_today_s_units(
     )
     assert me.status_code == 200, me.text
     assert me.json()["role"] == "commune_officer"
+
+
+def partner_snapshot(session: Session) -> list[tuple[str, ...]]:
+    requests = session.execute(
+        sa.select(
+            col(SupportRequest.organisation),
+            col(SupportRequest.status),
+            col(SupportRequest.expected_people),
+            col(SupportRequest.created_at),
+            col(Unit.name),
+        )
+        .join(Unit, col(Unit.id) == col(SupportRequest.unit_id))
+        .where(col(SupportRequest.is_demo))
+    ).all()
+    needs = session.execute(
+        sa.select(
+            col(DeviceNeed.households_without_smartphone), col(DeviceNeed.poor), col(Unit.name)
+        )
+        .join(Unit, col(Unit.id) == col(DeviceNeed.unit_id))
+        .where(col(DeviceNeed.is_demo))
+    ).all()
+    return sorted(tuple(str(value) for value in row) for row in [*requests, *needs])
+
+
+def test_demo_partners_are_plausible_deterministic_and_idempotent(session: Session) -> None:
+    seed_demo_data(session)
+    seed_demo_campaign(session)
+    seed_demo_activities(session)
+    first = session.begin_nested()
+    made = seed_demo_partners(session)
+    once = partner_snapshot(session)
+    first.rollback()
+    again = seed_demo_partners(session)
+    assert partner_snapshot(session) == once
+    assert (again.requests, again.needs) == (made.requests, made.needs)
+    assert seed_demo_partners(session).skipped
+    assert 20 <= made.requests <= 60
+    assert made.needs > 50
+    states = Counter(
+        session.exec(select(SupportRequest.status).where(col(SupportRequest.is_demo))).all()
+    )
+    assert set(states) == {"requested", "accepted", "done", "declined"}
+    assert states["done"] > states["declined"]
+    # The reports of the requests done name them, made with the partner's staff.
+    served = session.exec(
+        select(Activity).where(col(Activity.support_request_id).is_not(None))
+    ).all()
+    assert 0 < len(served) <= states["done"]
+    assert all(a.organisation and a.partner_staff for a in served)
+    needs = session.exec(select(DeviceNeed).where(col(DeviceNeed.is_demo))).all()
+    assert all(0 < n.poor + n.near_poor <= n.households_without_smartphone for n in needs)

@@ -19,14 +19,24 @@ from sqlmodel import Session, select
 
 from cnscd_api.core import examples
 from cnscd_api.members.importer import HEADER_OF
-from cnscd_api.models import ActivityStatus, ContentCategory, Indicator, Role
+from cnscd_api.models import (
+    ActivityStatus,
+    ContentCategory,
+    Indicator,
+    ReferralStatus,
+    Role,
+    SupportRequestStatus,
+)
 from tests.factories import (
     Tree,
     bearer,
     make_activity,
     make_campaign,
+    make_device_need,
+    make_device_referral,
     make_endpoint,
     make_member,
+    make_support_request,
     make_team,
     make_user,
 )
@@ -91,6 +101,35 @@ def test_every_request_body_example_is_accepted(
             session, team, leader, status=ActivityStatus.APPROVED
         ),
     }
+    # Each move of a support request needs a request in the state it starts from, and
+    # the partner's answers are the partner's to give.
+    partner = make_user(session, Role.PARTNER, tree.kon_tum, organisation="VNPT Kon Tum")
+    waiting = SupportRequestStatus.REQUESTED
+    request_of = {
+        f"/api/v1/support-requests/{{request_id}}{action}": make_support_request(
+            session,
+            tree.dak_pek_village,
+            status=SupportRequestStatus.ACCEPTED if action in accepted_first else waiting,
+        )
+        for accepted_first in [("/schedule", "/complete")]
+        for action in ("", "/accept", "/decline", "/schedule", "/complete", "/cancel")
+    }
+    referral_of = {
+        f"/api/v1/device-referrals/{{referral_id}}{action}": make_device_referral(
+            session,
+            tree.dak_pek_village,
+            status=ReferralStatus.ACCEPTED if action == "/deliver" else ReferralStatus.REQUESTED,
+        )
+        for action in ("/accept", "/deliver", "/refuse")
+    }
+    partner_paths = {
+        *(
+            f"/api/v1/support-requests/{{request_id}}{action}"
+            for action in ("/accept", "/decline", "/schedule", "/complete")
+        ),
+        *referral_of,
+    }
+    need = make_device_need(session, tree.dak_pek_village)
     category = session.exec(select(ContentCategory).where(ContentCategory.code == "vneid")).one()
     indicator = session.exec(select(Indicator).where(Indicator.code == "people_guided")).one()
     session.commit()
@@ -135,9 +174,18 @@ def test_every_request_body_example_is_accepted(
         media_type, example = body_example(spec, operation)
         example = _replace(example, substitutions)
         activity = activity_of.get(path)
-        url = path.format(**path_ids, activity_id=activity.id if activity else "")
+        request = request_of.get(path)
+        referral = referral_of.get(path)
+        url = path.format(
+            **path_ids,
+            activity_id=activity.id if activity else "",
+            request_id=request.id if request else "",
+            referral_id=referral.id if referral else "",
+            need_id=need.id,
+        )
+        headers = bearer(app.state.settings, partner) if path in partner_paths else None
         if media_type == "application/json":
-            response = client.request(method, url, json=example)
+            response = client.request(method, url, json=example, headers=headers)
         elif media_type == "multipart/form-data":
             files = {name: (value, _workbook(str(team.id))) for name, value in example.items()}
             response = client.request(method, url, files=files)

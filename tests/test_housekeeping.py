@@ -105,6 +105,7 @@ def test_housekeeping_deletes_the_expired_rows_and_keeps_the_live_ones(
         "login_address_budget": 2,
         "idempotency_record": 2,
         "webhook_delivery": 0,
+        "device_referral": 0,
     }
     session.expire_all()
     assert set(session.exec(select(RefreshToken.id)).all()) == {t.id for t in live_tokens}

@@ -26,8 +26,13 @@ from cnscd_api.models import (
     ActivityStatus,
     ApiClient,
     Campaign,
+    DeviceNeed,
+    DeviceReferral,
     Member,
+    ReferralStatus,
     Role,
+    SupportRequest,
+    SupportRequestStatus,
     Team,
     Unit,
     User,
@@ -41,7 +46,10 @@ from tests.factories import (
     give_target,
     make_activity,
     make_campaign,
+    make_device_need,
+    make_device_referral,
     make_member,
+    make_support_request,
     make_team,
     make_user,
     make_village,
@@ -69,6 +77,11 @@ class Targets:
     closed_campaign: dict[bool, Campaign]
     activity: dict[bool, Activity]
     approved_activity: dict[bool, Activity]
+    support_request: dict[bool, SupportRequest]
+    accepted_request: dict[bool, SupportRequest]
+    device_need: dict[bool, DeviceNeed]
+    referral: dict[bool, DeviceReferral]
+    accepted_referral: dict[bool, DeviceReferral]
     dak_pek: Unit
     dak_pek_village: Unit
     # The caller's own webhook endpoint (True) and another account's (False), each with a
@@ -130,6 +143,7 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
     inside_village = tree.dak_pek_village
     outside_village = make_village(session, outside_commune, "Thôn Bên Cạnh")
     team = {True: make_team(session, inside_village), False: make_team(session, outside_village)}
+    villages = {True: inside_village, False: outside_village}
     return Targets(
         scope=scope,
         village={True: inside_village, False: outside_village},
@@ -159,6 +173,30 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
             for inside in (True, False)
         },
         closed_campaign=campaigns(session, tree, role, closed=True),
+        # Requests of the in-scope team to the matrix partner's organisation.
+        support_request={
+            inside: make_support_request(session, villages[inside], team=team[inside])
+            for inside in (True, False)
+        },
+        accepted_request={
+            inside: make_support_request(
+                session,
+                villages[inside],
+                team=team[inside],
+                status=SupportRequestStatus.ACCEPTED,
+            )
+            for inside in (True, False)
+        },
+        device_need={
+            inside: make_device_need(session, villages[inside]) for inside in (True, False)
+        },
+        referral={
+            inside: make_device_referral(session, villages[inside]) for inside in (True, False)
+        },
+        accepted_referral={
+            inside: make_device_referral(session, villages[inside], status=ReferralStatus.ACCEPTED)
+            for inside in (True, False)
+        },
         dak_pek=tree.dak_pek,
         dak_pek_village=tree.dak_pek_village,
     )
@@ -951,6 +989,195 @@ CASES += [
 ]
 
 
+def _request_case(method: str, suffix: str, which: str, body: Any, permission: Permission) -> Case:
+    """A route on one support request (``which``: the waiting or the accepted one)."""
+
+    def request(t: Targets, i: bool) -> tuple[str, str, Any]:
+        target = t.support_request[i] if which == "waiting" else t.accepted_request[i]
+        return method, f"/api/v1/support-requests/{target.id}{suffix}", body
+
+    return Case(
+        method, f"/api/v1/support-requests/{{request_id}}{suffix}", request, permission, 200, True
+    )
+
+
+SUPPORT_REASON = {"reason": "Không đủ nhân viên"}
+CASES += [
+    Case(
+        "GET",
+        "/api/v1/support-requests",
+        fixed("GET", "/api/v1/support-requests"),
+        P.SUPPORT_REQUESTS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/support-requests",
+        lambda t, i: (
+            "POST",
+            "/api/v1/support-requests",
+            {
+                "organisation": PARTNER_ORGANISATION,
+                "unit_id": str(t.village[i].id),
+                "wanted_from": "2030-10-01",
+                "wanted_to": "2030-10-02",
+                "categories": ["vneid"],
+                "expected_people": 20,
+                "contact_name": "A Nhong",
+            },
+        ),
+        P.SUPPORT_REQUESTS_WRITE,
+        201,
+        True,
+    ),
+    _request_case("GET", "", "waiting", None, P.SUPPORT_REQUESTS_READ),
+    _request_case("PATCH", "", "waiting", {"expected_people": 30}, P.SUPPORT_REQUESTS_WRITE),
+    _request_case(
+        "POST",
+        "/accept",
+        "waiting",
+        {"scheduled_on": "2030-10-01", "staff_count": 2},
+        P.SUPPORT_REQUESTS_ANSWER,
+    ),
+    _request_case("POST", "/decline", "waiting", SUPPORT_REASON, P.SUPPORT_REQUESTS_ANSWER),
+    _request_case("POST", "/schedule", "accepted", {"staff_count": 3}, P.SUPPORT_REQUESTS_ANSWER),
+    _request_case("POST", "/complete", "accepted", {}, P.SUPPORT_REQUESTS_ANSWER),
+    _request_case("POST", "/cancel", "accepted", SUPPORT_REASON, P.SUPPORT_REQUESTS_WRITE),
+]
+
+
+def _on(
+    method: str,
+    path: str,
+    target: Callable[[Targets, bool], Any],
+    body: Any,
+    permission: Permission,
+    success: int = 200,
+) -> Case:
+    """A route on one object, ``{…}`` in ``path`` being the target's id."""
+
+    def request(t: Targets, i: bool) -> tuple[str, str, Any]:
+        return method, path.format(target(t, i).id), body
+
+    template = path.replace("{}", "{need_id}" if "device-needs" in path else "{referral_id}")
+    return Case(method, template, request, permission, success, True)
+
+
+CASES += [
+    Case("GET", path, fixed("GET", path), P.STATS_READ, 200, False)
+    for path in ("/api/v1/stats/support-requests", "/api/v1/stats/device-needs")
+]
+DELIVERY = {"device": "Smartphone 4G", "package": "Gói 12 tháng", "delivered_on": "2024-10-20"}
+CASES += [
+    Case(
+        "GET",
+        "/api/v1/device-needs",
+        fixed("GET", "/api/v1/device-needs"),
+        P.DEVICE_NEEDS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/device-needs",
+        lambda t, i: (
+            "POST",
+            "/api/v1/device-needs",
+            {
+                "unit_id": str(t.village[i].id),
+                "counted_on": "2024-10-05",
+                "households_without_smartphone": 20,
+                "poor": 5,
+                "near_poor": 5,
+                "counted_by": "Tổ CNSCĐ",
+            },
+        ),
+        P.DEVICE_NEEDS_WRITE,
+        201,
+        True,
+    ),
+    _on("GET", "/api/v1/device-needs/{}", lambda t, i: t.device_need[i], None, P.DEVICE_NEEDS_READ),
+    _on(
+        "PATCH",
+        "/api/v1/device-needs/{}",
+        lambda t, i: t.device_need[i],
+        {"poor": 12},
+        P.DEVICE_NEEDS_WRITE,
+    ),
+    _on(
+        "DELETE",
+        "/api/v1/device-needs/{}",
+        lambda t, i: t.device_need[i],
+        None,
+        P.DEVICE_NEEDS_WRITE,
+        204,
+    ),
+    Case(
+        "GET",
+        "/api/v1/device-referrals",
+        fixed("GET", "/api/v1/device-referrals"),
+        P.DEVICE_REFERRALS_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/device-referrals",
+        lambda t, i: (
+            "POST",
+            "/api/v1/device-referrals",
+            {
+                "organisation": PARTNER_ORGANISATION,
+                "unit_id": str(t.village[i].id),
+                "household_head": "Y Blong",
+                "poverty": "near_poor",
+                "consent_on": "2024-10-01",
+            },
+        ),
+        P.DEVICE_REFERRALS_WRITE,
+        201,
+        True,
+    ),
+    _on(
+        "GET",
+        "/api/v1/device-referrals/{}",
+        lambda t, i: t.referral[i],
+        None,
+        P.DEVICE_REFERRALS_READ,
+    ),
+    _on(
+        "DELETE",
+        "/api/v1/device-referrals/{}",
+        lambda t, i: t.referral[i],
+        None,
+        P.DEVICE_REFERRALS_WRITE,
+        204,
+    ),
+    _on(
+        "POST",
+        "/api/v1/device-referrals/{}/accept",
+        lambda t, i: t.referral[i],
+        {},
+        P.DEVICE_REFERRALS_ANSWER,
+    ),
+    _on(
+        "POST",
+        "/api/v1/device-referrals/{}/deliver",
+        lambda t, i: t.accepted_referral[i],
+        DELIVERY,
+        P.DEVICE_REFERRALS_ANSWER,
+    ),
+    _on(
+        "POST",
+        "/api/v1/device-referrals/{}/refuse",
+        lambda t, i: t.referral[i],
+        {"reason": "Đã có điện thoại"},
+        P.DEVICE_REFERRALS_ANSWER,
+    ),
+]
+
+
 def new_activity_body(targets: Targets, inside: bool) -> dict[str, Any]:
     return {
         "team_id": str(targets.team[inside].id),
@@ -998,6 +1225,9 @@ BODY_REFERENCE_ROUTES = {
     ("POST", "/api/v1/activities"),
     ("POST", "/api/v1/activities/batch"),
     ("POST", "/api/v1/activities/approve"),
+    ("POST", "/api/v1/support-requests"),
+    ("POST", "/api/v1/device-needs"),
+    ("POST", "/api/v1/device-referrals"),
     ("GET", "/api/v1/stats/overview"),
     ("GET", "/api/v1/stats/timeseries"),
     ("GET", "/api/v1/stats/teams/ranking"),

@@ -182,6 +182,16 @@ RULES_BEYOND_THE_SCHEMA = {
     "webhook_url_not_https",  # the environment the server runs in
     "webhook_url_forbidden_address",  # what the host name resolves to
     "webhook_url_unresolvable",  # what the host name resolves to
+    "window_too_long",  # the days between two dates (no JSON Schema compares fields)
+    "support_place_level",  # the level of the unit named by its id
+    "team_outside_place",  # the stored tree
+    "team_required_for_leader",  # the caller's own team
+    "poor_exceeds_total",  # the sum of two fields compared with a third
+    "consent_in_future",  # today's date
+    "unknown_support_request",  # the stored requests
+    "support_request_not_served",  # the support request's stored state
+    "support_request_other_organisation",  # the support request's stored organisation
+    "support_request_other_place",  # the support request's stored place
 }
 
 

@@ -26,8 +26,11 @@ from tests.factories import (
     Tree,
     make_activity,
     make_campaign,
+    make_device_need,
+    make_device_referral,
     make_endpoint,
     make_member,
+    make_support_request,
     make_team,
     make_user,
 )
@@ -290,6 +293,9 @@ def objects(session: Session, tree: Tree, province_admin: User) -> dict[str, str
     activity = make_activity(session, team, leader)
     category = session.exec(select(ContentCategory).where(ContentCategory.code == "vneid")).one()
     indicator = session.exec(select(Indicator).where(Indicator.code == "people_guided")).one()
+    request = make_support_request(session, tree.dak_pek_village)
+    need = make_device_need(session, tree.dak_pek_village)
+    referral = make_device_referral(session, tree.dak_pek_village)
     session.commit()
     return {
         "unit_id": str(tree.dak_pek_village.id),
@@ -301,6 +307,9 @@ def objects(session: Session, tree: Tree, province_admin: User) -> dict[str, str
         "indicator_id": str(indicator.id),
         "activity_id": str(activity.id),
         "endpoint_id": str(endpoint.id),
+        "request_id": str(request.id),
+        "need_id": str(need.id),
+        "referral_id": str(referral.id),
     }
 
 

@@ -157,6 +157,7 @@ def demo(
     from cnscd_api.demo_campaign import NAME as CAMPAIGN_NAME
     from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
     from cnscd_api.demo_data import seed_demo_data
+    from cnscd_api.demo_partners import seed_demo_partners
 
     settings = Settings()
     if settings.is_production:
@@ -167,6 +168,7 @@ def demo(
         data = seed_demo_data(session)
         campaign = seed_demo_campaign(session)
         reports = seed_demo_activities(session)
+        partners = seed_demo_partners(session)
         restored = reset_demo_users(session) if reset else []
         created = seed_demo_users(session)
         logins = demo_logins(session)
@@ -179,6 +181,10 @@ def demo(
         )
     typer.echo(f"demo campaign: {CAMPAIGN_NAME} ({'created' if campaign else 'already present'})")
     typer.echo(f"demo activities: {reports} reports of the 2024 peak created")
+    typer.echo(
+        f"demo partners: {partners.requests} support requests, {partners.needs} village counts "
+        "of households without a smartphone" + (" (already present)" if partners.skipped else "")
+    )
     typer.echo(f"demo users: {len(created)} created")
     if reset:
         typer.echo(f"demo users: {len(restored)} restored")

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from cnscd_api.config import Settings
+from cnscd_api.core import clock
 from cnscd_api.db import Database
 from cnscd_api.models import utcnow
 
@@ -61,6 +62,12 @@ RULES = (
             table.c.status != "pending",
             table.c.created_at < now - timedelta(days=settings.webhook_retention_days),
         ),
+    ),
+    # A household handed to an operator is personal data kept for a limited time (Law
+    # 91/2025): past its ``retain_until`` the referral is deleted, whatever its state.
+    Rule(
+        "device_referral",
+        lambda table, _, now: table.c.retain_until < now.astimezone(clock.VIETNAM).date(),
     ),
 )
 

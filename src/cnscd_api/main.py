@@ -25,12 +25,16 @@ from cnscd_api.core.middleware import RequestMiddleware
 from cnscd_api.core.routing import API_PREFIX
 from cnscd_api.dashboard import DASHBOARD_PATH, dashboard_files
 from cnscd_api.db import Database, create_db_engine
+from cnscd_api.devices.router import needs_router as device_needs_router
+from cnscd_api.devices.router import referrals_router as device_referrals_router
 from cnscd_api.events.router import router as events_router
 from cnscd_api.flows.router import router as flows_router
 from cnscd_api.members.router import router as members_router
 from cnscd_api.members.router import team_router as team_members_router
 from cnscd_api.openapi import build_openapi, operation_id, render_openapi
+from cnscd_api.partner_stats.router import router as partner_stats_router
 from cnscd_api.stats.router import router as stats_router
+from cnscd_api.support_requests.router import router as support_requests_router
 from cnscd_api.system.docs import install_docs
 from cnscd_api.system.router import router as system_router
 from cnscd_api.teams.router import router as teams_router
@@ -62,7 +66,11 @@ def api_router() -> APIRouter:
         catalogue_router,
         campaigns_router,
         activities_router,
+        support_requests_router,
+        device_needs_router,
+        device_referrals_router,
         stats_router,
+        partner_stats_router,
         audit_router,
         events_router,
         webhooks_router,

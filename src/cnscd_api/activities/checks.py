@@ -39,6 +39,7 @@ from cnscd_api.models import (
     Unit,
     UnitLevel,
 )
+from cnscd_api.support_requests import service as support_service
 from cnscd_api.teams import service as team_service
 from cnscd_api.units import service as unit_service
 
@@ -57,6 +58,7 @@ class Checked:
     values: dict[uuid.UUID, int]
     organisation: str | None
     partner_staff: int | None
+    support_request_id: uuid.UUID | None
     description: str | None
     content_hash: str
 
@@ -73,6 +75,7 @@ def content_hash(
     organisation: str | None,
     partner_staff: int | None,
     description: str | None,
+    support_request_id: uuid.UUID | None = None,
 ) -> str:
     """A fingerprint of what a report says, the same however its lists are ordered."""
     canonical = {
@@ -87,6 +90,9 @@ def content_hash(
         "partner_staff": partner_staff,
         "description": description,
     }
+    if support_request_id is not None:
+        # Only when named, so that the reports stored before keep their fingerprints.
+        canonical["support_request"] = str(support_request_id)
     encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -278,6 +284,14 @@ class Checker:
             errors.append(FieldError.of(f"{prefix}.organisation", "organisation_not_yours"))
         if fields.partner_staff is not None and organisation is None:
             errors.append(FieldError.of(f"{prefix}.partner_staff", "partner_staff_without_partner"))
+        if fields.support_request_id is not None:
+            self._check_support_request(
+                fields.support_request_id,
+                organisation,
+                place,
+                f"{prefix}.support_request_id",
+                errors,
+            )
         if errors:
             raise Unprocessable(errors=errors)
         return Checked(
@@ -291,6 +305,7 @@ class Checker:
             values=values,
             organisation=organisation,
             partner_staff=fields.partner_staff,
+            support_request_id=fields.support_request_id,
             description=fields.description,
             content_hash=content_hash(
                 team_id=team.id,
@@ -303,8 +318,36 @@ class Checker:
                 organisation=organisation,
                 partner_staff=fields.partner_staff,
                 description=fields.description,
+                support_request_id=fields.support_request_id,
             ),
         )
+
+    def _check_support_request(
+        self,
+        request_id: uuid.UUID,
+        organisation: str | None,
+        place: Unit,
+        where: str,
+        errors: list[FieldError],
+    ) -> None:
+        """The request a report served: addressed to the report's partner, for a place
+        containing the report's, and accepted or done."""
+        served = support_service.request_served_by(self.session, request_id)
+        if served is None:
+            errors.append(FieldError.of(where, "unknown_support_request"))
+            return
+        if served.organisation != organisation:
+            errors.append(
+                FieldError.of(
+                    where, "support_request_other_organisation", organisation=served.organisation
+                )
+            )
+        elif not path_in_subtree_text(place.path, served.place_path):
+            errors.append(FieldError.of(where, "support_request_other_place"))
+        elif served.status not in support_service.SERVED_STATES:
+            errors.append(
+                FieldError.of(where, "support_request_not_served", status=served.status.value)
+            )
 
     def _check_categories(
         self, codes: list[str], prefix: str, errors: list[FieldError]

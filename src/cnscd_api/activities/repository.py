@@ -24,6 +24,7 @@ from cnscd_api.models import (
     Activity,
     ActivityCategory,
     ActivityMember,
+    ActivityStatus,
     ActivityValue,
     ContentCategory,
     Indicator,
@@ -51,6 +52,7 @@ READ_COLUMNS: tuple[Any, ...] = (
     Activity.campaign_id,
     Activity.organisation,
     Activity.partner_staff,
+    Activity.support_request_id,
     Activity.description,
     Activity.status,
     Activity.rejection_reason,
@@ -339,3 +341,33 @@ def delete_parts(session: Session, activity_id: uuid.UUID) -> None:
     )
     session.execute(delete(ActivityMember).where(col(ActivityMember.activity_id) == activity_id))
     session.execute(delete(ActivityValue).where(col(ActivityValue.activity_id) == activity_id))
+
+
+def assisted_rows(
+    session: Session, principal: Principal, indicator_id: uuid.UUID | None
+) -> list[Row[Any]]:
+    """The reports a partner supported with staff (an organisation, and staff or a
+    support request named), not rejected, that the caller reaches: organisation, status,
+    place paths, and how many people they guided (``indicator_id``)."""
+    people = (
+        select(func.coalesce(func.sum(ActivityValue.value), 0))
+        .where(
+            col(ActivityValue.activity_id) == col(Activity.id),
+            col(ActivityValue.indicator_id) == indicator_id,
+        )
+        .scalar_subquery()
+    )
+    statement = scoped_columns(
+        principal,
+        Activity,
+        Activity.organisation,
+        Activity.status,
+        col(Unit.path).label("path"),
+        col(Unit.rollup_path).label("rollup_path"),
+        people.label("people"),
+    ).where(
+        col(Activity.organisation).is_not(None),
+        or_(col(Activity.partner_staff) > 0, col(Activity.support_request_id).is_not(None)),
+        col(Activity.status) != ActivityStatus.REJECTED,
+    )
+    return list(session.execute(statement).all())

@@ -161,6 +161,11 @@ class ActivityFields(BaseModel):
     partner_staff: PartnerStaff | None = Field(
         default=None, description="How many of the partner's staff took part."
     )
+    support_request_id: uuid.UUID | None = Field(
+        default=None,
+        description="The support request this activity served: addressed to the report's "
+        "`organisation`, for a place containing the report's, accepted or done.",
+    )
     description: Description | None = None
 
 
@@ -220,6 +225,7 @@ class ActivityUpdate(BaseModel):
     campaign_id: uuid.UUID | None = None
     organisation: Organisation | None = None
     partner_staff: PartnerStaff | None = None
+    support_request_id: uuid.UUID | None = None
     description: Description | None = None
 
 
@@ -316,6 +322,7 @@ class ActivityRead(BaseModel):
     campaign_id: uuid.UUID | None
     organisation: str | None
     partner_staff: int | None
+    support_request_id: uuid.UUID | None
     description: str | None
     status: ActivityStatus = Field(description=STATUS_DESCRIPTION)
     rejection_reason: str | None

@@ -169,6 +169,7 @@ def _read(
         campaign_id=row.campaign_id,
         organisation=row.organisation,
         partner_staff=row.partner_staff,
+        support_request_id=row.support_request_id,
         description=row.description,
         status=row.status,
         rejection_reason=row.rejection_reason,
@@ -219,6 +220,7 @@ def _rows(activity_id: uuid.UUID, checked: Checked, actor: Principal) -> dict[st
         "campaign_id": checked.campaign.id if checked.campaign else None,
         "organisation": checked.organisation,
         "partner_staff": checked.partner_staff,
+        "support_request_id": checked.support_request_id,
         "description": checked.description,
         "status": ActivityStatus.SUBMITTED,
         "rejection_reason": None,
@@ -243,6 +245,7 @@ def _snapshot(checked: Checked, status: ActivityStatus) -> dict[str, Any]:
         "campaign_id": checked.campaign.id if checked.campaign else None,
         "organisation": checked.organisation,
         "partner_staff": checked.partner_staff,
+        "support_request_id": checked.support_request_id,
         "description": checked.description,
         "status": status,
         "values": {str(i): v for i, v in checked.values.items()},
@@ -330,6 +333,7 @@ def _recorded(
         campaign_id=checked.campaign.id if checked.campaign else None,
         organisation=checked.organisation,
         partner_staff=checked.partner_staff,
+        support_request_id=checked.support_request_id,
         description=checked.description,
         status=ActivityStatus.SUBMITTED,
         rejection_reason=None,
@@ -446,6 +450,7 @@ def _resent(
                 organisation=checker.organisation(item.organisation),
                 partner_staff=item.partner_staff,
                 description=item.description,
+                support_request_id=item.support_request_id,
             )
             == reachable.content_hash
         )
@@ -475,6 +480,7 @@ def _fields_of(session: Session, activity: Activity) -> dict[str, Any]:
         "campaign_id": activity.campaign_id,
         "organisation": activity.organisation,
         "partner_staff": activity.partner_staff,
+        "support_request_id": activity.support_request_id,
         "description": activity.description,
     }
 
@@ -492,7 +498,14 @@ def update_activity(
     current = _fields_of(session, activity)
     requested = data.model_dump(exclude_unset=True)
     _keep_attribution(activity, requested)
-    nullable = {"campaign_id", "organisation", "partner_staff", "description", "unit_id"}
+    nullable = {
+        "campaign_id",
+        "organisation",
+        "partner_staff",
+        "support_request_id",
+        "description",
+        "unit_id",
+    }
     merged = {
         **current,
         **{k: v for k, v in requested.items() if v is not None or k in nullable},
@@ -514,6 +527,7 @@ def update_activity(
             "campaign_id": checked.campaign.id if checked.campaign else None,
             "organisation": checked.organisation,
             "partner_staff": checked.partner_staff,
+            "support_request_id": checked.support_request_id,
             "description": checked.description,
             "content_hash": checked.content_hash,
             "status": ActivityStatus.SUBMITTED,
@@ -834,3 +848,10 @@ def _export_batch(
             activity.recorded_by.name,
             activity.reviewed_by.name if activity.reviewed_by else None,
         ]
+
+
+def assisted_rows(
+    session: Session, actor: Principal, indicator_id: uuid.UUID | None
+) -> list[Row[Any]]:
+    """Reports made with partner staff that the caller reaches (dashboards)."""
+    return repository.assisted_rows(session, actor, indicator_id)

@@ -42,8 +42,11 @@ from cnscd_api.models import (
     AuditSequence,
     Campaign,
     ContentCategory,
+    DeviceNeed,
+    DeviceReferral,
     Indicator,
     Member,
+    SupportRequest,
     Team,
     Unit,
     User,
@@ -65,6 +68,9 @@ ENTITY: dict[type[Versioned], AuditEntity] = {
     Campaign: AuditEntity.CAMPAIGN,
     Activity: AuditEntity.ACTIVITY,
     WebhookEndpoint: AuditEntity.WEBHOOK_ENDPOINT,
+    SupportRequest: AuditEntity.SUPPORT_REQUEST,
+    DeviceNeed: AuditEntity.DEVICE_NEED,
+    DeviceReferral: AuditEntity.DEVICE_REFERRAL,
 }
 
 

@@ -463,6 +463,17 @@ PROBLEM_CODES: dict[str, int] = {
     "own_report": 403,
     "review_tier": 403,
     "batch_too_large": 413,
+    # support requests and devices
+    "support_request_state": 409,
+    "device_referral_state": 409,
+    "device_need_exists": 409,
+    "support_place_level": 422,
+    "team_outside_place": 422,
+    "team_required_for_leader": 422,
+    "ends_before_start": 422,
+    "date_in_future": 422,
+    "poor_exceeds_total": 422,
+    "consent_in_future": 422,
     # any POST
     "idempotency_key_reused": 422,
     "idempotency_key_in_progress": 409,

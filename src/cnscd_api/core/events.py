@@ -48,6 +48,13 @@ EVENT_KINDS: dict[str, EventKind] = {
     AuditEntity.CAMPAIGN: EventKind(P.CAMPAIGNS_READ, ancestors_readable=True, heritage=True),
     AuditEntity.CAMPAIGN_TARGETS: EventKind(P.CAMPAIGNS_READ, ancestors_readable=True),
     AuditEntity.ACTIVITY: EventKind(P.ACTIVITIES_READ, heritage=True, organisation=True),
+    # Read by whoever sees a request's contact (the requesting side, the partner asked):
+    # its events carry the contact's name, which viewers read masked.
+    AuditEntity.SUPPORT_REQUEST: EventKind(P.SUPPORT_REQUESTS_CONTACT, organisation=True),
+    AuditEntity.DEVICE_NEED: EventKind(P.DEVICE_NEEDS_READ),
+    # Names and phones come masked from the audit row; reads of the list (``read``) are
+    # audited but are no change, so no event.
+    AuditEntity.DEVICE_REFERRAL: EventKind(P.DEVICE_REFERRALS_READ, organisation=True),
 }
 
 # The actions that change an object, in the past tense of an event's type.
@@ -60,6 +67,13 @@ PAST: dict[str, str] = {
     AuditAction.REOPEN: "reopened",
     AuditAction.APPROVE: "approved",
     AuditAction.REJECT: "rejected",
+    AuditAction.ACCEPT: "accepted",
+    AuditAction.DECLINE: "declined",
+    AuditAction.SCHEDULE: "scheduled",
+    AuditAction.COMPLETE: "completed",
+    AuditAction.CANCEL: "cancelled",
+    AuditAction.DELIVER: "delivered",
+    AuditAction.REFUSE: "refused",
 }
 # Types that read better than the generic name.
 RENAMED: dict[tuple[str, str], str] = {

@@ -558,6 +558,62 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "vi": "Đợt cao điểm đã kết thúc: không thể thay đổi thời gian, nội dung, chỉ số, chỉ tiêu "
         "hay báo cáo của đợt.",
     },
+    "support_request_state": {
+        "en": "The support request is {status}: it cannot be {action} now.",
+        "vi": "Yêu cầu hỗ trợ đang ở trạng thái {status}: không thể {action} lúc này.",
+    },
+    "device_referral_state": {
+        "en": "The referral is {status}: it cannot be {action} now.",
+        "vi": "Hộ được giới thiệu đang ở trạng thái {status}: không thể {action} lúc này.",
+    },
+    "device_need_exists": {
+        "en": "{unit} already has a count for {counted_on}; edit that one.",
+        "vi": "{unit} đã có số liệu đếm ngày {counted_on}; hãy sửa số liệu đó.",
+    },
+    "window_too_long": {
+        "en": "The wanted window may last at most {days} days.",
+        "vi": "Khoảng thời gian mong muốn không được dài quá {days} ngày.",
+    },
+    "support_place_level": {
+        "en": "The place must be a commune or a village.",
+        "vi": "Địa điểm phải là một xã hoặc một thôn.",
+    },
+    "team_outside_place": {
+        "en": "The team does not serve the place's commune.",
+        "vi": "Tổ không thuộc xã của địa điểm.",
+    },
+    "team_required_for_leader": {
+        "en": "A team leader asks for their own team only.",
+        "vi": "Tổ trưởng chỉ gửi yêu cầu cho tổ của mình.",
+    },
+    "poor_exceeds_total": {
+        "en": "Poor and near-poor households together exceed the households counted.",
+        "vi": "Tổng số hộ nghèo và cận nghèo vượt quá số hộ đã đếm.",
+    },
+    "consent_in_future": {
+        "en": "The household cannot have agreed on a day still to come.",
+        "vi": "Ngày hộ gia đình đồng ý không thể ở tương lai.",
+    },
+    "unknown_support_request": {
+        "en": "No such support request.",
+        "vi": "Không có yêu cầu hỗ trợ này.",
+    },
+    "support_request_not_served": {
+        "en": "The support request is {status}: only an accepted or done request can be "
+        "named by a report.",
+        "vi": "Yêu cầu hỗ trợ đang ở trạng thái {status}: báo cáo chỉ được gắn với yêu cầu "
+        "đã được chấp nhận hoặc đã hoàn thành.",
+    },
+    "support_request_other_organisation": {
+        "en": "The support request was addressed to {organisation}: the report must name it "
+        "as its partner.",
+        "vi": "Yêu cầu hỗ trợ được gửi tới {organisation}: báo cáo phải ghi đơn vị đó là đối "
+        "tác hỗ trợ.",
+    },
+    "support_request_other_place": {
+        "en": "The report's place is not inside the support request's place.",
+        "vi": "Địa điểm của báo cáo không thuộc địa điểm của yêu cầu hỗ trợ.",
+    },
     "campaign_not_closed": {
         "en": "The campaign is not closed.",
         "vi": "Đợt cao điểm chưa kết thúc.",
@@ -728,6 +784,9 @@ RESOURCE_NAMES_VI: dict[str, str] = {
     "activity": "hoạt động",
     "webhook_endpoint": "điểm nhận webhook",
     "webhook_delivery": "lần gửi webhook",
+    "support_request": "yêu cầu hỗ trợ",
+    "device_need": "số hộ chưa có điện thoại thông minh",
+    "device_referral": "hộ được giới thiệu",
     "resource": "đối tượng",
 }
 

@@ -3,7 +3,9 @@ for the audit log, which records that such data changed but not its value."""
 
 from __future__ import annotations
 
-PERSONAL_FIELDS = frozenset({"phone", "email", "birth_year"})
+# ``household_head``: a household handed to an operator (device referrals), whose name the
+# audit log keeps masked so that it does not outlive the referral's retention.
+PERSONAL_FIELDS = frozenset({"phone", "email", "birth_year", "household_head"})
 SECRET_FIELDS = frozenset({"password", "password_hash", "secret", "secret_hash", "client_secret"})
 MASK = "***"
 

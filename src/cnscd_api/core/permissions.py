@@ -40,11 +40,29 @@ class Permission(StrEnum):
     STATS_READ = "stats:read"
     EVENTS_READ = "events:read"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    SUPPORT_REQUESTS_READ = "support_requests:read"
+    SUPPORT_REQUESTS_WRITE = "support_requests:write"
+    SUPPORT_REQUESTS_ANSWER = "support_requests:answer"
+    SUPPORT_REQUESTS_CONTACT = "support_requests:contact"
+    DEVICE_NEEDS_READ = "device_needs:read"
+    DEVICE_NEEDS_WRITE = "device_needs:write"
+    DEVICE_REFERRALS_READ = "device_referrals:read"
+    DEVICE_REFERRALS_WRITE = "device_referrals:write"
+    DEVICE_REFERRALS_ANSWER = "device_referrals:answer"
     OWN_PASSWORD = "auth:password"  # noqa: S105 -- not a secret
 
 
 P = Permission
-_READ_ALL = {P.UNITS_READ, P.TEAMS_READ, P.CAMPAIGNS_READ, P.STATS_READ}
+_READ_ALL = {
+    P.UNITS_READ,
+    P.TEAMS_READ,
+    P.CAMPAIGNS_READ,
+    P.STATS_READ,
+    P.SUPPORT_REQUESTS_READ,
+    P.DEVICE_NEEDS_READ,
+}
+# The requesting side of a support request: asks, edits, cancels, and sees the contact.
+_REQUESTER = {P.SUPPORT_REQUESTS_WRITE, P.SUPPORT_REQUESTS_CONTACT, P.DEVICE_NEEDS_WRITE}
 _PERSON = _READ_ALL | {P.OWN_PASSWORD}
 _OFFICER = _PERSON | {
     P.VILLAGES_WRITE,
@@ -61,6 +79,9 @@ _OFFICER = _PERSON | {
     P.ACTIVITIES_APPROVE,
     P.EVENTS_READ,
     P.WEBHOOKS_MANAGE,
+    *_REQUESTER,
+    P.DEVICE_REFERRALS_READ,
+    P.DEVICE_REFERRALS_WRITE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -86,8 +107,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MEMBERS_EXPORT,
             P.ACTIVITIES_READ,
             P.ACTIVITIES_RECORD,
+            *_REQUESTER,
         }
     ),
+    # A partner answers what is addressed to its organisation (the scope rules show it
+    # nothing else): support requests, with their contact, and device referrals.
     Role.PARTNER: frozenset(
         _READ_ALL
         | {
@@ -97,6 +121,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ACTIVITIES_RECORD,
             P.EVENTS_READ,
             P.WEBHOOKS_MANAGE,
+            P.SUPPORT_REQUESTS_ANSWER,
+            P.SUPPORT_REQUESTS_CONTACT,
+            P.DEVICE_REFERRALS_READ,
+            P.DEVICE_REFERRALS_ANSWER,
         }
     ),
     Role.VIEWER: frozenset(

@@ -32,8 +32,11 @@ from cnscd_api.models import (
     ApiClient,
     AuditEvent,
     Campaign,
+    DeviceNeed,
+    DeviceReferral,
     Member,
     Role,
+    SupportRequest,
     Team,
     Unit,
     UnitLineage,
@@ -142,6 +145,24 @@ RULES: dict[type[Any], ScopeRule] = {
         ((Unit, Unit.id == Campaign.scope_unit_id),),
         ancestors_readable="everyone",
         heritage=True,
+    ),
+    # A request is read in its place's subtree; a team leader reads their own team's, a
+    # partner those addressed to its organisation (never a rival's, nor their contacts).
+    SupportRequest: ScopeRule(
+        "support_request",
+        Unit.path,
+        ((Unit, Unit.id == SupportRequest.unit_id),),
+        team=SupportRequest.team_id,
+        organisation=SupportRequest.organisation,
+    ),
+    DeviceNeed: ScopeRule(
+        "device_need", Unit.path, ((Unit, Unit.id == DeviceNeed.unit_id),), heritage=True
+    ),
+    DeviceReferral: ScopeRule(
+        "device_referral",
+        Unit.path,
+        ((Unit, Unit.id == DeviceReferral.unit_id),),
+        organisation=DeviceReferral.organisation,
     ),
 }
 

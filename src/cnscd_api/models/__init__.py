@@ -27,6 +27,14 @@ from cnscd_api.models.stats import (
     StatTeamTotal,
     StatUnitDay,
 )
+from cnscd_api.models.support import (
+    DeviceNeed,
+    DeviceReferral,
+    Poverty,
+    ReferralStatus,
+    SupportRequest,
+    SupportRequestStatus,
+)
 from cnscd_api.models.team import (
     Affiliation,
     Gender,
@@ -76,6 +84,8 @@ __all__ = [
     "CampaignTargetSet",
     "ContentCategory",
     "DeliveryStatus",
+    "DeviceNeed",
+    "DeviceReferral",
     "DivisionType",
     "Gender",
     "IdempotencyRecord",
@@ -87,6 +97,8 @@ __all__ = [
     "LoginThrottle",
     "Member",
     "Membership",
+    "Poverty",
+    "ReferralStatus",
     "RefreshToken",
     "Role",
     "SkillLevel",
@@ -94,6 +106,8 @@ __all__ = [
     "StatTeamDay",
     "StatTeamTotal",
     "StatUnitDay",
+    "SupportRequest",
+    "SupportRequestStatus",
     "Team",
     "TeamRole",
     "TeamStatus",

@@ -36,6 +36,7 @@ class Activity(Versioned, table=True):
         "campaign_id",
         "organisation",
         "partner_staff",
+        "support_request_id",
         "description",
         "status",
         "rejection_reason",
@@ -61,6 +62,13 @@ class Activity(Versioned, table=True):
         default=None, max_length=200, index=True, description="The supporting partner, if any."
     )
     partner_staff: int | None = None
+    support_request_id: uuid.UUID | None = Field(
+        default=None,
+        foreign_key="support_request.id",
+        index=True,
+        ondelete="RESTRICT",
+        description="The partner's support request this activity served.",
+    )
     description: str | None = Field(default=None, max_length=4000)
     status: ActivityStatus = Field(
         default=ActivityStatus.SUBMITTED,

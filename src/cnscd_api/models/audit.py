@@ -36,6 +36,9 @@ class AuditEntity(StrEnum):
     ACTIVITY = "activity"
     UNIT_REORGANISATION = "unit_reorganisation"
     WEBHOOK_ENDPOINT = "webhook_endpoint"
+    SUPPORT_REQUEST = "support_request"
+    DEVICE_NEED = "device_need"
+    DEVICE_REFERRAL = "device_referral"
 
 
 class AuditAction(StrEnum):
@@ -57,6 +60,16 @@ class AuditAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     REDELIVER = "redeliver"
+    # Support requests and device referrals move through their states.
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    SCHEDULE = "schedule"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+    DELIVER = "deliver"
+    REFUSE = "refuse"
+    # A read of personal data handed to an operator (device referrals).
+    READ = "read"
 
 
 class AuditEvent(SQLModel, table=True):

@@ -270,3 +270,90 @@ class Ranking(BaseModel):
     indicator: IndicatorName
     campaign_id: uuid.UUID | None
     items: list[RankedTeam]
+
+
+# --- partners on the ground ----------------------------------------------------------------
+
+
+class PartnerQuery(AreaQuery):
+    pass
+
+
+class DeviceQuery(AreaQuery, TreeQuery):
+    pass
+
+
+class SupportFigures(BaseModel):
+    """Support requests of one organisation in one unit's subtree, and the reports its
+    staff supported there."""
+
+    unit_id: uuid.UUID | None = Field(description="Null on the rows of the whole area.")
+    unit_name: str
+    organisation: str
+    requested: int = Field(description="Open: waiting for the partner's answer.")
+    accepted: int = Field(description="Accepted, not yet done.")
+    done: int
+    declined: int
+    cancelled: int
+    median_hours_to_answer: float | None = Field(
+        description="From asking to the partner's answer (accepted, declined or done); null "
+        "when none was answered."
+    )
+    median_hours_to_serve: float | None = Field(
+        description="From asking to done; null when none is done."
+    )
+    assisted_reports: int = Field(
+        description="Approved reports made with the organisation's staff (staff above 0, "
+        "or a support request named)."
+    )
+    people_served: int = Field(description="People those approved reports guided.")
+    people_served_submitted: int = Field(
+        description="People guided by such reports still waiting for review."
+    )
+
+
+class SupportDashboard(BaseModel):
+    area: Area
+    organisations: list[SupportFigures] = Field(
+        description="Per organisation, the whole area (`unit_id` null)."
+    )
+    units: list[SupportFigures] = Field(
+        description="Per direct child unit (or the area itself, for what lies on it) and "
+        "organisation."
+    )
+
+
+class NeedFigures(BaseModel):
+    unit_id: uuid.UUID | None = Field(description="Null on the row of the whole area.")
+    unit_name: str
+    households_without_smartphone: int = Field(
+        description="The latest count of each unit counted, summed."
+    )
+    poor: int
+    near_poor: int
+    referred: int = Field(description="Households handed to an operator, in any state.")
+    delivered: int = Field(description="Households that received a phone and a package.")
+
+
+class ReferralFigures(BaseModel):
+    unit_id: uuid.UUID | None = Field(description="Null on the rows of the whole area.")
+    unit_name: str
+    organisation: str
+    referred: int
+    requested: int
+    accepted: int
+    delivered: int
+    refused: int
+
+
+class DeviceDashboard(BaseModel):
+    area: Area
+    tree: Tree
+    total: NeedFigures
+    units: list[NeedFigures] = Field(
+        description="Per direct child unit (or the area itself, for what lies on it)."
+    )
+    organisations: list[ReferralFigures] = Field(
+        description="Referrals per organisation: the whole area (`unit_id` null), then per "
+        "child unit."
+    )

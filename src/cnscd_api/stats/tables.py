@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from cnscd_api.core.representation import Table
-from cnscd_api.stats.schemas import Completeness, Overview, Progress, Ranking, Timeseries
+from cnscd_api.stats.schemas import (
+    Completeness,
+    DeviceDashboard,
+    Overview,
+    Progress,
+    Ranking,
+    SupportDashboard,
+    SupportFigures,
+    Timeseries,
+)
 
 
 def _area(answer: Any) -> list[Any]:
@@ -169,3 +178,63 @@ def ranking_table(ranking: Ranking) -> Table:
         "submitted",
     ]
     return Table(headers, rows, "team-ranking")
+
+
+def support_table(dashboard: SupportDashboard) -> Table:
+    headers = list(SupportFigures.model_fields)
+    rows = [
+        [getattr(figures, name) for name in headers]
+        for figures in [*dashboard.organisations, *dashboard.units]
+    ]
+    return Table(headers, rows, "support-requests")
+
+
+def device_table(dashboard: DeviceDashboard) -> Table:
+    """One table for both lists: the need per unit (organisation empty), then the
+    referrals per organisation."""
+    headers = [
+        "unit_id",
+        "unit_name",
+        "organisation",
+        "households_without_smartphone",
+        "poor",
+        "near_poor",
+        "referred",
+        "requested",
+        "accepted",
+        "delivered",
+        "refused",
+    ]
+    rows: list[list[Any]] = [
+        [
+            n.unit_id,
+            n.unit_name,
+            "",
+            n.households_without_smartphone,
+            n.poor,
+            n.near_poor,
+            n.referred,
+            "",
+            "",
+            n.delivered,
+            "",
+        ]
+        for n in [dashboard.total, *dashboard.units]
+    ]
+    rows += [
+        [
+            r.unit_id,
+            r.unit_name,
+            r.organisation,
+            "",
+            "",
+            "",
+            r.referred,
+            r.requested,
+            r.accepted,
+            r.delivered,
+            r.refused,
+        ]
+        for r in dashboard.organisations
+    ]
+    return Table(headers, rows, "device-needs")

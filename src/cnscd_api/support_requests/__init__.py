@@ -1,0 +1,1 @@
+"""``/support-requests``: teams ask a telecom partner for staff, the partner answers."""
