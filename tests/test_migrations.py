@@ -85,6 +85,12 @@ def _migration(name: str) -> Any:
     return module
 
 
+def _campaign_grain(engine: Engine) -> list[tuple[str, ...]]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM stat_unit_campaign"))
+        return sorted(tuple(str(value) for value in row) for row in rows if any(row[-2:]))
+
+
 def aggregate_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every aggregate row that counts something, and every closed unit's rollup path."""
     with engine.connect() as connection:
@@ -151,6 +157,15 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
                 data_step._rebuild(connection)
 
             assert aggregate_rows(engine) == expected
+
+            # The campaign-grain rows of the read model, filled from the day rows.
+            campaign_grain = _campaign_grain(engine)
+            assert campaign_grain, "the reports count at the campaign's grain"
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM stat_unit_campaign"))
+                fill = _migration("2026-12-05-0100_national_read_model.py").FILL_UNIT_CAMPAIGN
+                connection.execute(text(fill))
+            assert _campaign_grain(engine) == campaign_grain
         finally:
             engine.dispose()
 

@@ -31,6 +31,7 @@ from cnscd_api.stats.aggregates import (
     REPORTING,
     TEAM_DAY,
     TEAM_TOTAL,
+    UNIT_CAMPAIGN,
     UNIT_DAY,
     UNIT_DAY_HISTORY,
 )
@@ -113,7 +114,7 @@ Rows = dict[str, set[tuple[Any, ...]]]
 def stored(session: Session) -> Rows:
     """Every aggregate row that counts something."""
     found: Rows = {}
-    for table in (UNIT_DAY, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING):
+    for table in (UNIT_DAY, UNIT_CAMPAIGN, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING):
         measures = [c for c in table.columns if not c.primary_key]
         rows = session.execute(sa.select(table).where(sa.or_(*(m != 0 for m in measures))))
         found[table.name] = {tuple(str(v) for v in row) for row in rows}
@@ -133,7 +134,14 @@ def recomputed(session: Session) -> Rows:
             aggregates.count_reporting(reporting, delta.team_paths[team_id], campaign, day, 1)
     return {
         sums.table.name: {tuple(str(v) for v in row.values()) for row in sums.rows()}
-        for sums in (delta.unit_day, delta.history, delta.team_total, delta.team_day, reporting)
+        for sums in (
+            delta.unit_day,
+            delta.unit_campaign,
+            delta.history,
+            delta.team_total,
+            delta.team_day,
+            reporting,
+        )
     }
 
 

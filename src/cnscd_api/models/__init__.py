@@ -25,6 +25,7 @@ from cnscd_api.models.stats import (
     StatReporting,
     StatTeamDay,
     StatTeamTotal,
+    StatUnitCampaign,
     StatUnitDay,
 )
 from cnscd_api.models.team import (
@@ -91,6 +92,7 @@ __all__ = [
     "StatReporting",
     "StatTeamDay",
     "StatTeamTotal",
+    "StatUnitCampaign",
     "StatUnitDay",
     "Team",
     "TeamRole",

@@ -11,6 +11,10 @@ UPDATE SET n = n + excluded.n``), so that reading a dashboard never groups raw r
   its place lies today (a closed place: where its successors lie), and here +1 for the
   units it lay under on its day that it no longer lies under, −1 for the reverse. Empty
   until a reorganisation moves or closes units; historical figures add both tables.
+- ``StatUnitCampaign``: the same per unit × campaign × indicator × status without the
+  day (``StatUnitDay`` summed over days), moved by the same deltas: what an overview or
+  a campaign's progress reads, a few rows per unit where the day rows are hundreds.
+  Periods and day views (time series, completeness) read ``StatUnitDay``.
 - ``StatTeamTotal``: per team × campaign × indicator × status, for rankings.
 - ``StatTeamDay``: per team × day × campaign, how many activities the team recorded
   (any status): a team "reported" that day when it is above zero.
@@ -45,6 +49,19 @@ class StatUnitDay(SQLModel, table=True):
     campaign_key: uuid.UUID = Field(primary_key=True)
     indicator_key: uuid.UUID = Field(primary_key=True)
     day: date = Field(primary_key=True)
+    status: ActivityStatus = Field(
+        sa_column=enum_column(ActivityStatus, nullable=False, primary_key=True)
+    )
+    total: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    activities: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+class StatUnitCampaign(SQLModel, table=True):
+    __tablename__ = "stat_unit_campaign"
+
+    unit_key: uuid.UUID = Field(primary_key=True)
+    campaign_key: uuid.UUID = Field(primary_key=True)
+    indicator_key: uuid.UUID = Field(primary_key=True)
     status: ActivityStatus = Field(
         sa_column=enum_column(ActivityStatus, nullable=False, primary_key=True)
     )

@@ -37,6 +37,7 @@ from cnscd_api.stats.aggregates import (
     TEAM_DAY,
     TEAM_TOTAL,
     UNIT,
+    UNIT_CAMPAIGN,
     UNIT_DAY,
     UNIT_DAY_HISTORY,
     VALUE,
@@ -99,7 +100,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
         for table in TABLES:
             connection.execute(sa.delete(table))
     else:
-        for table in (UNIT_DAY, REPORTING):
+        for table in (UNIT_DAY, UNIT_CAMPAIGN, REPORTING):
             connection.execute(sa.delete(table).where(table.c.unit_key.in_(subtree_units)))
         for table in (TEAM_TOTAL, TEAM_DAY):
             connection.execute(sa.delete(table).where(table.c.team_id.in_(subtree_teams)))
@@ -117,6 +118,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
             in_subtree,
         ):
             rows += _insert(connection, UNIT_DAY, select)
+    rows += _insert(connection, UNIT_CAMPAIGN, _over_days(None if unit is None else subtree_units))
     for select in _counts((ACTIVITY.c.team_id, _campaign()), (ACTIVITY.c.status,), [], of_team):
         rows += _insert(connection, TEAM_TOTAL, select)
     by_day = (ACTIVITY.c.team_id, _campaign(), ACTIVITY.c.activity_date)
@@ -169,6 +171,17 @@ def _counts(
             select = select.join(VALUE, VALUE.c.activity_id == ACTIVITY.c.id)
         selects.append(select.where(where).group_by(*columns))
     return selects
+
+
+def _over_days(units: Any) -> Any:
+    """The campaign-grain rows from the day rows just rebuilt (``units``: of those units
+    only; None: all, the country's included)."""
+    keys = (UNIT_DAY.c.unit_key, UNIT_DAY.c.campaign_key, UNIT_DAY.c.indicator_key)
+    columns = (*keys, UNIT_DAY.c.status)
+    select = sa.select(*columns, sa.func.sum(UNIT_DAY.c.total), sa.func.sum(UNIT_DAY.c.activities))
+    if units is not None:
+        select = select.where(UNIT_DAY.c.unit_key.in_(units))
+    return select.group_by(*columns)
 
 
 def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
@@ -230,7 +243,7 @@ def _insert(connection: sa.Connection, table: Any, select: Any) -> int:
 
 
 RootRows = dict[Any, list[sa.Row[Any]]]
-ROOT_TABLES = (UNIT_DAY, REPORTING)  # the unit-keyed tables
+ROOT_TABLES = (UNIT_DAY, UNIT_CAMPAIGN, REPORTING)  # the unit-keyed tables
 
 
 def _root_rows(connection: sa.Connection, unit: Unit | None) -> RootRows:

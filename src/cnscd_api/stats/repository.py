@@ -33,6 +33,7 @@ from cnscd_api.stats.aggregates import (
     REPORTING,
     TEAM_DAY,
     TEAM_TOTAL,
+    UNIT_CAMPAIGN,
     UNIT_DAY,
     UNIT_DAY_HISTORY,
 )
@@ -184,6 +185,26 @@ def _unit_day(historical: bool) -> Any:
     return sa.union_all(sa.select(UNIT_DAY), sa.select(UNIT_DAY_HISTORY)).subquery("unit_day")
 
 
+def _unit_campaign(historical: bool) -> Any:
+    """The per-unit aggregates summed over days (``StatUnitCampaign``), on today's map or,
+    historically, with the difference of each report's day's map (its day rows: a few,
+    only for reports a reorganisation moved) summed over days."""
+    if not historical:
+        return UNIT_CAMPAIGN
+    keys = [
+        UNIT_DAY_HISTORY.c.unit_key,
+        UNIT_DAY_HISTORY.c.campaign_key,
+        UNIT_DAY_HISTORY.c.indicator_key,
+        UNIT_DAY_HISTORY.c.status,
+    ]
+    moved = sa.select(
+        *keys,
+        func.sum(UNIT_DAY_HISTORY.c.total).label("total"),
+        func.sum(UNIT_DAY_HISTORY.c.activities).label("activities"),
+    ).group_by(*keys)
+    return sa.union_all(sa.select(UNIT_CAMPAIGN), moved).subquery("unit_campaign")
+
+
 def unit_totals(
     session: Session,
     unit_key: uuid.UUID,
@@ -192,8 +213,10 @@ def unit_totals(
     date_to: date | None,
     historical: bool,
 ) -> list[Any]:
-    """(indicator key, status, total, activities) of one unit over the days asked for."""
-    table = _unit_day(historical)
+    """(indicator key, status, total, activities) of one unit over the days asked for
+    (all days: from the campaign-grain rows)."""
+    all_days = date_from is None and date_to is None
+    table = _unit_campaign(historical) if all_days else _unit_day(historical)
     statement = (
         sa.select(
             table.c.indicator_key,
@@ -219,10 +242,10 @@ def campaign_totals(
     historical: bool,
 ) -> list[Any]:
     """(unit key, indicator key, status, total) of units in a campaign, approved and
-    submitted."""
+    submitted (from the campaign-grain rows)."""
     if not unit_keys or not indicator_ids:
         return []
-    table = _unit_day(historical)
+    table = _unit_campaign(historical)
     statement = (
         sa.select(
             table.c.unit_key,
