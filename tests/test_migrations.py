@@ -85,10 +85,16 @@ def _migration(name: str) -> Any:
     return module
 
 
-def _campaign_grain(engine: Engine) -> list[tuple[str, ...]]:
+def _read_model(engine: Engine) -> dict[str, list[tuple[str, ...]]]:
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT * FROM stat_unit_campaign"))
-        return sorted(tuple(str(value) for value in row) for row in rows if any(row[-2:]))
+        return {
+            table: sorted(
+                tuple(str(value) for value in row)
+                for row in connection.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+                if row[-1]
+            )
+            for table in ("stat_unit_campaign", "stat_registry")
+        }
 
 
 def aggregate_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -159,13 +165,16 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
             assert aggregate_rows(engine) == expected
 
             # The campaign-grain rows of the read model, filled from the day rows.
-            campaign_grain = _campaign_grain(engine)
-            assert campaign_grain, "the reports count at the campaign's grain"
+            # and the registry's, counted from teams and members.
+            read_model = _read_model(engine)
+            assert all(read_model.values()), "reports, teams and members are counted"
+            national = _migration("2026-12-05-0100_national_read_model.py")
             with engine.begin() as connection:
                 connection.execute(text("DELETE FROM stat_unit_campaign"))
-                fill = _migration("2026-12-05-0100_national_read_model.py").FILL_UNIT_CAMPAIGN
-                connection.execute(text(fill))
-            assert _campaign_grain(engine) == campaign_grain
+                connection.execute(text("DELETE FROM stat_registry"))
+                connection.execute(text(national.FILL_UNIT_CAMPAIGN))
+                national.fill_registry(connection)
+            assert _read_model(engine) == read_model
         finally:
             engine.dispose()
 

@@ -1,14 +1,19 @@
-"""national read model: the activity aggregates at the campaign's grain
+"""national read model: the activity aggregates at the campaign's grain, the registry's
 
 ``stat_unit_campaign`` holds ``stat_unit_day`` summed over days (unit × campaign ×
 indicator × status): filled here from the day rows, then moved by every write.
+``stat_registry`` holds teams by status and current members by field per unit on the
+team's path and the country (``stats/registry.py``): counted here (a frozen copy of the
+rebuild's queries), then moved by every write of teams and members.
 
 Revision ID: 9c1e5a7d2b40
 Revises: 3f6b2d8e1c47
 Create Date: 2026-12-05 01:00:00
 """
 
+import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,6 +30,81 @@ FILL_UNIT_CAMPAIGN = (
     "SELECT unit_key, campaign_key, indicator_key, status, SUM(total), SUM(activities) "
     "FROM stat_unit_day GROUP BY unit_key, campaign_key, indicator_key, status"
 )
+
+NATION = uuid.UUID(int=0)
+SEGMENT = 33  # "/" and 32 hex digits: one unit on a materialised path
+DEEPEST = 4
+MEMBER_FIELDS = ("affiliation", "gender", "skill_level", "role")
+_metadata = sa.MetaData()
+UNIT = sa.Table(
+    "unit", _metadata, sa.Column("id", sa.Uuid(), primary_key=True), sa.Column("path", sa.String())
+)
+TEAM = sa.Table(
+    "team",
+    _metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("unit_id", sa.Uuid()),
+    sa.Column("status", sa.String()),
+)
+MEMBER = sa.Table(
+    "member",
+    _metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("team_id", sa.Uuid()),
+    sa.Column("left_on", sa.Date()),
+    *(sa.Column(name, sa.String()) for name in MEMBER_FIELDS),
+)
+REGISTRY = sa.Table(
+    "stat_registry",
+    _metadata,
+    sa.Column("unit_key", sa.Uuid(), primary_key=True),
+    sa.Column("item", sa.String(), primary_key=True),
+    sa.Column("count", sa.BigInteger()),
+)
+
+
+def _registry(depth: int) -> list[Any]:
+    """Teams by status and current members by field, per unit at ``depth`` above them."""
+    home = UNIT.alias("home")
+    joins: list[tuple[Any, Any]] = []
+    if depth == 0:
+        key: Any = sa.literal(NATION, sa.Uuid())
+    else:
+        ancestor = UNIT.alias(f"level{depth}")
+        key = ancestor.c.id
+        joins.append(
+            (
+                ancestor,
+                sa.and_(
+                    ancestor.c.path == sa.func.substr(home.c.path, 1, 1 + SEGMENT * depth),
+                    sa.func.length(home.c.path) >= 1 + SEGMENT * depth,
+                ),
+            )
+        )
+
+    def grouped(prefix: str, column: Any, members: bool) -> Any:
+        label = sa.literal(prefix, sa.String()).concat(sa.func.coalesce(column, "unknown"))
+        select = sa.select(key, label, sa.func.count()).select_from(TEAM)
+        where = []
+        if members:
+            select = select.join(MEMBER, MEMBER.c.team_id == TEAM.c.id)
+            where.append(MEMBER.c.left_on.is_(None))
+        select = select.join(home, home.c.id == TEAM.c.unit_id)
+        for table, on in joins:
+            select = select.join(table, on)
+        return select.where(*where).group_by(key, label)
+
+    return [
+        grouped("team.status:", TEAM.c.status, members=False),
+        *(grouped(f"member.{name}:", MEMBER.c[name], members=True) for name in MEMBER_FIELDS),
+    ]
+
+
+def fill_registry(connection: sa.Connection) -> None:
+    names = [column.name for column in REGISTRY.columns]
+    for depth in range(DEEPEST + 1):
+        for select in _registry(depth):
+            connection.execute(sa.insert(REGISTRY).from_select(names, select))
 
 
 def upgrade() -> None:
@@ -45,7 +125,16 @@ def upgrade() -> None:
         ),
     )
     op.execute(FILL_UNIT_CAMPAIGN)
+    op.create_table(
+        "stat_registry",
+        sa.Column("unit_key", sa.Uuid(), nullable=False),
+        sa.Column("item", sa.String(length=64), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("unit_key", "item", name=op.f("pk_stat_registry")),
+    )
+    fill_registry(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("stat_registry")
     op.drop_table("stat_unit_campaign")

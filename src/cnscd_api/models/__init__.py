@@ -22,6 +22,7 @@ from cnscd_api.models.campaign import (
 )
 from cnscd_api.models.idempotency import IdempotencyRecord, IdempotencyState
 from cnscd_api.models.stats import (
+    StatRegistry,
     StatReporting,
     StatTeamDay,
     StatTeamTotal,
@@ -89,6 +90,7 @@ __all__ = [
     "RefreshToken",
     "Role",
     "SkillLevel",
+    "StatRegistry",
     "StatReporting",
     "StatTeamDay",
     "StatTeamTotal",

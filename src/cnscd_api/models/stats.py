@@ -103,6 +103,20 @@ class StatReporting(SQLModel, table=True):
     teams: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
 
+class StatRegistry(SQLModel, table=True):
+    """The registry's figures of the overview per unit on the team's path (and
+    ``NATION``): ``item`` is ``team.status:<status>`` (teams) or ``member.<field>:<value>``
+    (current members by affiliation, gender — ``unknown`` when not given —, skill level
+    and role; each member counts once per field). Moved by every write of teams and
+    members (``stats/registry.py``), recomputed by ``cnscd stats rebuild``."""
+
+    __tablename__ = "stat_registry"
+
+    unit_key: uuid.UUID = Field(primary_key=True)
+    item: str = Field(primary_key=True, max_length=64)
+    count: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
 # The same columns as ``StatUnitDay``, holding the difference between the map of each
 # report's day and today's (a Core table: nothing reads it as objects).
 STAT_UNIT_DAY_HISTORY: sa.Table = StatUnitDay.__table__.to_metadata(  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from sqlmodel import Session, SQLModel
 from cnscd_api.core.scope import ancestor_ids, unscoped
 from cnscd_api.models import (
     ActivityStatus,
+    StatRegistry,
     StatReporting,
     StatTeamDay,
     StatTeamTotal,
@@ -52,7 +53,8 @@ UNIT_CAMPAIGN: Any = StatUnitCampaign.__table__  # type: ignore[attr-defined]
 TEAM_TOTAL: Any = StatTeamTotal.__table__  # type: ignore[attr-defined]
 TEAM_DAY: Any = StatTeamDay.__table__  # type: ignore[attr-defined]
 REPORTING: Any = StatReporting.__table__  # type: ignore[attr-defined]
-TABLES = (UNIT_DAY, UNIT_CAMPAIGN, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING)
+REGISTRY: Any = StatRegistry.__table__  # type: ignore[attr-defined]
+TABLES = (UNIT_DAY, UNIT_CAMPAIGN, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING, REGISTRY)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,9 @@
 
 Activity figures come from the aggregate tables only (``models/stats.py``), filtered in
 their primary-key order (unit, campaign, indicator, day, status); no request groups raw
-activity rows. Teams, members and coverage are counted from the registry at query
-time, through the caller's scoped statements (``core.scope``): each is one grouped
-query over indexed columns (the unit path prefix, ``team.unit_id``, ``team.status``,
-``member.team_id``), cheap at a province's size; they can move to aggregates of their
-own if national dashboards need it.
+activity rows. Teams and members come from ``StatRegistry`` (a team leader's, from
+their own team through the scoped statements of ``core.scope``); coverage is counted
+from the registry at query time, one grouped query over indexed columns each.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from cnscd_api.models import (
     UnitLevel,
 )
 from cnscd_api.stats.aggregates import (
+    REGISTRY,
     REPORTING,
     TEAM_DAY,
     TEAM_TOTAL,
@@ -37,6 +36,7 @@ from cnscd_api.stats.aggregates import (
     UNIT_DAY,
     UNIT_DAY_HISTORY,
 )
+from cnscd_api.stats.placement import SEGMENT
 from cnscd_api.units.repository import parent_on, valid_on_clause
 
 COUNTED = (ActivityStatus.APPROVED, ActivityStatus.SUBMITTED)
@@ -58,6 +58,14 @@ def children(
 
 
 # --- the registry ---------------------------------------------------------------------
+
+
+def registry_counts(session: Session, unit_key: uuid.UUID) -> dict[str, int]:
+    """The registry's aggregates of one unit (``StatRegistry``): item → count."""
+    statement = sa.select(REGISTRY.c.item, REGISTRY.c.count).where(
+        REGISTRY.c.unit_key == unit_key, REGISTRY.c.count != 0
+    )
+    return {item: int(count) for item, count in session.execute(statement).all()}
 
 
 def team_counts(session: Session, actor: Principal, path: str) -> dict[TeamStatus, int]:
@@ -113,12 +121,22 @@ def served_counts(session: Session, actor: Principal, path: str, today: date) ->
     return int(communes), int(villages)
 
 
-def active_teams_by_unit(session: Session, actor: Principal, path: str) -> list[Any]:
-    """(unit path, active teams) per unit of the subtree that has any."""
+def registry_item(session: Session, unit_keys: list[uuid.UUID], item: str) -> dict[uuid.UUID, int]:
+    """One item of the registry's aggregates for several units: unit key → count."""
+    statement = sa.select(REGISTRY.c.unit_key, REGISTRY.c.count).where(
+        REGISTRY.c.unit_key.in_(unit_keys), REGISTRY.c.item == item
+    )
+    return {unit_key: int(count) for unit_key, count in session.execute(statement).all()}
+
+
+def active_teams_by_child(session: Session, actor: Principal, path: str) -> list[Any]:
+    """(path prefix of the child of ``path`` above the team, active teams): the teams of
+    the subtree grouped by the child they lie under (the unit itself for its own)."""
+    prefix = func.substr(col(Unit.path), 1, len(path) + SEGMENT)
     statement = (
-        scoped_columns(actor, Team, Unit.path, func.count())
+        scoped_columns(actor, Team, prefix, func.count())
         .where(path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE)
-        .group_by(col(Unit.path))
+        .group_by(prefix)
     )
     return list(session.execute(statement).all())
 
