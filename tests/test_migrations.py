@@ -93,7 +93,7 @@ def _read_model(engine: Engine) -> dict[str, list[tuple[str, ...]]]:
                 for row in connection.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
                 if row[-1]
             )
-            for table in ("stat_unit_campaign", "stat_registry")
+            for table in ("stat_unit_campaign", "stat_registry", "unit_heritage")
         }
 
 
@@ -165,13 +165,15 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
             assert aggregate_rows(engine) == expected
 
             # The campaign-grain rows of the read model, filled from the day rows.
-            # and the registry's, counted from teams and members.
+            # and the registry's, counted from teams and members; who inherits closed units.
             read_model = _read_model(engine)
-            assert all(read_model.values()), "reports, teams and members are counted"
+            assert all(read_model.values()), "reports, teams, members and heirs are counted"
             national = _migration("2026-12-05-0100_national_read_model.py")
             with engine.begin() as connection:
                 connection.execute(text("DELETE FROM stat_unit_campaign"))
                 connection.execute(text("DELETE FROM stat_registry"))
+                connection.execute(text("DELETE FROM unit_heritage"))
+                connection.execute(text(national.FILL_HERITAGE))
                 connection.execute(text(national.FILL_UNIT_CAMPAIGN))
                 national.fill_registry(connection)
             assert _read_model(engine) == read_model

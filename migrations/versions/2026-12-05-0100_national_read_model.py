@@ -5,6 +5,9 @@ indicator × status): filled here from the day rows, then moved by every write.
 ``stat_registry`` holds teams by status and current members by field per unit on the
 team's path and the country (``stats/registry.py``): counted here (a frozen copy of the
 rebuild's queries), then moved by every write of teams and members.
+``unit_heritage`` materialises who inherits each closed unit (every unit its lineage
+leads to, with that unit's path), refreshed after every reorganisation: the scope's
+heritage rule reads it instead of a recursive query per request.
 
 Revision ID: 9c1e5a7d2b40
 Revises: 3f6b2d8e1c47
@@ -107,6 +110,16 @@ def fill_registry(connection: sa.Connection) -> None:
             connection.execute(sa.insert(REGISTRY).from_select(names, select))
 
 
+FILL_HERITAGE = (
+    "WITH RECURSIVE forward(unit_id, heir_id) AS ("
+    " SELECT predecessor_id, successor_id FROM unit_lineage"
+    " UNION SELECT forward.unit_id, unit_lineage.successor_id FROM unit_lineage"
+    " JOIN forward ON unit_lineage.predecessor_id = forward.heir_id)"
+    " INSERT INTO unit_heritage (heir_path, unit_id)"
+    " SELECT unit.path, forward.unit_id FROM forward JOIN unit ON unit.id = forward.heir_id"
+)
+
+
 def upgrade() -> None:
     op.create_table(
         "stat_unit_campaign",
@@ -133,8 +146,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("unit_key", "item", name=op.f("pk_stat_registry")),
     )
     fill_registry(op.get_bind())
+    op.create_table(
+        "unit_heritage",
+        sa.Column("heir_path", sa.String(length=200), nullable=False),
+        sa.Column("unit_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["unit.id"],
+            name=op.f("fk_unit_heritage_unit_id_unit"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("heir_path", "unit_id", name=op.f("pk_unit_heritage")),
+    )
+    with op.batch_alter_table("unit_heritage", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_unit_heritage_heir_path",
+            ["heir_path", "unit_id"],
+            unique=False,
+            postgresql_ops={"heir_path": "text_pattern_ops"},
+        )
+    op.execute(FILL_HERITAGE)
 
 
 def downgrade() -> None:
+    op.drop_table("unit_heritage")
     op.drop_table("stat_registry")
     op.drop_table("stat_unit_campaign")

@@ -36,6 +36,7 @@ from cnscd_api.models import (
     Role,
     Team,
     Unit,
+    UnitHeritage,
     UnitLineage,
     User,
 )
@@ -160,6 +161,14 @@ def heritage_ids(subtree_path: str) -> Select[Any]:
     return select(found.c.id)
 
 
+def heirs_in(subtree_path: str) -> Select[Any]:
+    """``heritage_ids`` read from its materialisation (``UnitHeritage``, refreshed after
+    every reorganisation): one index range scan on the heirs' paths, no recursion."""
+    return select(col(UnitHeritage.unit_id)).where(
+        path_in_subtree(UnitHeritage.heir_path, subtree_path)
+    )
+
+
 def reached_through(
     session: Session, principal: Principal, unit_id: uuid.UUID, unit_path: str
 ) -> uuid.UUID | None:
@@ -232,7 +241,7 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     inherits = rule.heritage_writes if write else rule.heritage
     if inherits and principal.scope_path != "/":
         # The national scope already holds every unit, closed ones included.
-        clause = or_(clause, _AmongIds(col(Unit.id), heritage_ids(principal.scope_path)))
+        clause = or_(clause, _AmongIds(col(Unit.id), heirs_in(principal.scope_path)))
     leader = principal.role is Role.TEAM_LEADER
     if leader and rule.team is not None:
         clause = clause & (col(rule.team) == principal.team_id)
@@ -334,6 +343,7 @@ __all__ = [
     "ScopeRule",
     "ancestor_ids",
     "get_or_404",
+    "heirs_in",
     "heritage_ids",
     "locked",
     "path_in_subtree",

@@ -309,18 +309,20 @@ def indicator_by_day(
 
 def reporting(
     session: Session,
-    unit_keys: list[uuid.UUID],
+    unit_key: uuid.UUID,
     campaign_id: uuid.UUID,
     date_from: date,
     date_to: date,
+    children: list[uuid.UUID],
+    day: date,
 ) -> list[Any]:
-    """(unit key, day, teams that reported) for a campaign's days."""
-    if not unit_keys:
-        return []
+    """(unit key, day, teams that reported) for a campaign: a unit's days, and its
+    children's on one day, in one statement."""
+    unit_days = sa.and_(REPORTING.c.unit_key == unit_key, *_days(REPORTING, date_from, date_to))
+    children_day = sa.and_(REPORTING.c.unit_key.in_(children), REPORTING.c.day == day)
     statement = sa.select(REPORTING.c.unit_key, REPORTING.c.day, REPORTING.c.teams).where(
-        REPORTING.c.unit_key.in_(unit_keys),
         REPORTING.c.campaign_key == campaign_id,
-        *_days(REPORTING, date_from, date_to),
+        or_(unit_days, children_day) if children else unit_days,
     )
     return list(session.execute(statement).all())
 
@@ -352,7 +354,9 @@ def ranking(
     def summed(status: ActivityStatus) -> Any:
         return func.sum(sa.case((TEAM_TOTAL.c.status == status, TEAM_TOTAL.c.total), else_=0))
 
-    teams = scoped_columns(actor, Team, Team.id).where(path_in_subtree(Unit.path, path))
+    # The campaign's totals per team first (an index range of the campaign and
+    # indicator), then their teams joined by key and kept when in the subtree: no list of
+    # the subtree's teams (every team of the country, for a national caller) is built.
     approved, submitted = summed(ActivityStatus.APPROVED), summed(ActivityStatus.SUBMITTED)
     totals = (
         sa.select(TEAM_TOTAL.c.team_id, approved.label("approved"), submitted.label("submitted"))
@@ -360,7 +364,6 @@ def ranking(
             *_campaign(TEAM_TOTAL, campaign_id),
             TEAM_TOTAL.c.indicator_key == indicator_id,
             TEAM_TOTAL.c.status.in_(COUNTED),
-            TEAM_TOTAL.c.team_id.in_(teams),
         )
         .group_by(TEAM_TOTAL.c.team_id)
         .having(or_(approved != 0, submitted != 0))
@@ -378,6 +381,7 @@ def ranking(
             totals.c.submitted,
         )
         .join(totals, totals.c.team_id == Team.id)
+        .where(path_in_subtree(Unit.path, path))
         .order_by(totals.c.approved.desc(), col(Team.name), col(Team.id))
         .limit(limit)
     )

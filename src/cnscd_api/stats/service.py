@@ -443,10 +443,9 @@ def completeness(
                 reported[(unit_key, day)] = 1
     else:
         # The unit's own days, and its children on the day ranked only.
-        for unit_key, day, teams in [
-            *repository.reporting(session, [place.key], campaign.id, first, last),
-            *repository.reporting(session, child_ids, campaign.id, ranked_day, ranked_day),
-        ]:
+        for unit_key, day, teams in repository.reporting(
+            session, place.key, campaign.id, first, last, child_ids, ranked_day
+        ):
             reported[(unit_key, day)] = int(teams)
     listed_days = []
     if days is not None:
