@@ -347,6 +347,8 @@ def ranking(
     campaign_id: uuid.UUID | None,
     indicator_id: uuid.UUID,
     limit: int,
+    *,
+    small_subtree: bool = False,
 ) -> list[Any]:
     """(team id, team name, unit id, unit path names, approved, submitted) of the teams
     in the subtree that counted the indicator, most approved first; ties by name, id."""
@@ -354,16 +356,22 @@ def ranking(
     def summed(status: ActivityStatus) -> Any:
         return func.sum(sa.case((TEAM_TOTAL.c.status == status, TEAM_TOTAL.c.total), else_=0))
 
-    # The campaign's totals per team first (an index range of the campaign and
-    # indicator), then their teams joined by key and kept when in the subtree: no list of
-    # the subtree's teams (every team of the country, for a national caller) is built.
+    # A small subtree (a commune, a village) lists its teams first and reads their
+    # totals by key; a large one (a district and above: thousands of teams) reads the
+    # campaign's totals first (an index range of the campaign and indicator) and keeps
+    # the teams in the subtree, rather than building the list of every team it holds.
     approved, submitted = summed(ActivityStatus.APPROVED), summed(ActivityStatus.SUBMITTED)
+    small = []
+    if small_subtree:
+        teams = scoped_columns(actor, Team, Team.id).where(path_in_subtree(Unit.path, path))
+        small = [TEAM_TOTAL.c.team_id.in_(teams)]
     totals = (
         sa.select(TEAM_TOTAL.c.team_id, approved.label("approved"), submitted.label("submitted"))
         .where(
             *_campaign(TEAM_TOTAL, campaign_id),
             TEAM_TOTAL.c.indicator_key == indicator_id,
             TEAM_TOTAL.c.status.in_(COUNTED),
+            *small,
         )
         .group_by(TEAM_TOTAL.c.team_id)
         .having(or_(approved != 0, submitted != 0))

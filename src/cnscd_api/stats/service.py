@@ -644,6 +644,7 @@ def ranking(
         campaign.id if campaign is not None else None,
         indicator.id,
         query.limit,
+        small_subtree=place.level in (UnitLevel.COMMUNE, UnitLevel.VILLAGE),
     )
     return Ranking(
         area=place.area(),
