@@ -181,7 +181,7 @@ def test_random_team_and_member_writes_keep_the_registry_exact(
     ops: list[tuple[Any, ...]],
 ) -> None:
     units = [tree.dak_pek_village, tree.dak_pek, tree.dak_man]
-    team_ids, member_ids = [str(team.id) for team in teams], []
+    team_ids, member_ids = [str(team.id) for team in teams], list[str]()
     for op in ops:
         response = _write(client, admin, units, team_ids, member_ids, op)
         # Refusals (a team with history cannot be deleted…) are part of the game.
