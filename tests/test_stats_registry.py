@@ -6,6 +6,7 @@ overview reads them."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -18,11 +19,11 @@ from sqlmodel import Session
 
 from cnscd_api.config import Settings
 from cnscd_api.core.scope import ancestor_ids
-from cnscd_api.models import Role, Team, Unit
+from cnscd_api.models import Role, Team, TeamStatus, Unit
 from cnscd_api.models.stats import NATION
 from cnscd_api.stats.aggregates import REGISTRY
 from cnscd_api.stats.rebuild import rebuild
-from tests.factories import Tree, bearer, make_team, make_user
+from tests.factories import Tree, bearer, make_member, make_team, make_user, make_village
 from tests.test_member_import import csv_bytes, good_rows
 
 TEAMS, MEMBERS = "/api/v1/teams", "/api/v1/members"
@@ -208,3 +209,24 @@ def test_an_import_counts_its_members_and_the_overview_reads_them(
     assert members["by_role"]["leader"] == 1
     # The village's team and the commune's: Đắk Man's lies outside.
     assert overview.json()["teams"]["by_status"]["active"] == 2
+
+
+def test_a_flush_that_fails_moves_nothing(session: Session, tree: Tree, teams: list[Team]) -> None:
+    """A refused write inside a savepoint counts nothing, and the writes after it count
+    once (what the failed flush had read is not carried over)."""
+    make_member(session, teams[0], "Trước")
+    session.commit()
+
+    def refused() -> None:
+        with session.begin_nested():
+            teams[1].status = TeamStatus.SUSPENDED
+            make_member(session, Team(id=uuid.uuid4()), "Không có tổ")  # no such team
+
+    with pytest.raises(sa.exc.IntegrityError):
+        refused()
+    make_village(session, tree.dak_man, "Thôn Mới")  # a flush that touches no team
+    make_member(session, teams[2], "Sau")
+    session.commit()
+    assert_exact(session, tree)
+    assert stored(session)[(str(NATION), "member.role:member")] == 2
+    assert stored(session)[(str(NATION), "team.status:suspended")] == 0

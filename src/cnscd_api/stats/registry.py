@@ -118,6 +118,7 @@ def _touched_by_flush(session: Session) -> Touched:
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush: UOWTransaction, instances: Iterable[Any]) -> None:
+    session.info.pop(_PENDING, None)  # of a flush that failed: it moved nothing
     touched = _touched_by_flush(session)
     if touched:
         with session.no_autoflush:
@@ -132,8 +133,8 @@ def _after_flush(session: Session, flush: UOWTransaction) -> None:
         move(session, before, counted(session, touched))
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
