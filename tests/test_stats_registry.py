@@ -220,7 +220,10 @@ def test_a_flush_that_fails_moves_nothing(session: Session, tree: Tree, teams: l
     def refused() -> None:
         with session.begin_nested():
             teams[1].status = TeamStatus.SUSPENDED
-            make_member(session, Team(id=uuid.uuid4()), "Không có tổ")  # no such team
+            nowhere = Team(
+                id=uuid.uuid4(), unit_id=tree.dak_man.id, name="-", search_name="-", name_key=b"-"
+            )
+            make_member(session, nowhere, "Không có tổ")  # a team never stored
 
     with pytest.raises(sa.exc.IntegrityError):
         refused()
