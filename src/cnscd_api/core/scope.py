@@ -39,6 +39,7 @@ from cnscd_api.models import (
     SupportRequest,
     Team,
     Unit,
+    UnitHeritage,
     UnitLineage,
     User,
 )
@@ -185,6 +186,14 @@ def heritage_ids(subtree_path: str) -> Select[Any]:
     return select(found.c.id)
 
 
+def heirs_in(subtree_path: str) -> Select[Any]:
+    """``heritage_ids`` read from its materialisation (``UnitHeritage``, refreshed after
+    every reorganisation): one index range scan on the heirs' paths, no recursion."""
+    return select(col(UnitHeritage.unit_id)).where(
+        path_in_subtree(UnitHeritage.heir_path, subtree_path)
+    )
+
+
 def reached_through(
     session: Session, principal: Principal, unit_id: uuid.UUID, unit_path: str
 ) -> uuid.UUID | None:
@@ -257,14 +266,14 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     inherits = rule.heritage_writes if write else rule.heritage
     if inherits and principal.scope_path != "/":
         # The national scope already holds every unit, closed ones included.
-        clause = or_(clause, _AmongIds(col(Unit.id), heritage_ids(principal.scope_path)))
+        clause = or_(clause, _AmongIds(col(Unit.id), heirs_in(principal.scope_path)))
     if rule.heritage_paths and not write and principal.scope_path != "/":
         # Paths are ids joined by "/": no LIKE wildcard can occur in them.
         closed = aliased(Unit)
         below_closed = (
             select(literal(1))
             .where(
-                _AmongIds(col(closed.id), heritage_ids(principal.scope_path)),
+                _AmongIds(col(closed.id), heirs_in(principal.scope_path)),
                 col(rule.path).like(col(closed.path) + "%"),
             )
             .exists()
@@ -431,6 +440,7 @@ __all__ = [
     "ancestor_ids",
     "ancestor_paths",
     "get_or_404",
+    "heirs_in",
     "heritage_ids",
     "locked",
     "path_in_subtree",

@@ -22,9 +22,11 @@ from cnscd_api.models.campaign import (
 )
 from cnscd_api.models.idempotency import IdempotencyRecord, IdempotencyState
 from cnscd_api.models.stats import (
+    StatRegistry,
     StatReporting,
     StatTeamDay,
     StatTeamTotal,
+    StatUnitCampaign,
     StatUnitDay,
 )
 from cnscd_api.models.support import (
@@ -49,6 +51,7 @@ from cnscd_api.models.unit import (
     DivisionType,
     LineageKind,
     Unit,
+    UnitHeritage,
     UnitLevel,
     UnitLineage,
     UnitMove,
@@ -102,9 +105,11 @@ __all__ = [
     "RefreshToken",
     "Role",
     "SkillLevel",
+    "StatRegistry",
     "StatReporting",
     "StatTeamDay",
     "StatTeamTotal",
+    "StatUnitCampaign",
     "StatUnitDay",
     "SupportRequest",
     "SupportRequestStatus",
@@ -112,6 +117,7 @@ __all__ = [
     "TeamRole",
     "TeamStatus",
     "Unit",
+    "UnitHeritage",
     "UnitLevel",
     "UnitLineage",
     "UnitMove",
