@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 
 from cnscd_api import __version__
 from cnscd_api.activities.router import router as activities_router
+from cnscd_api.allowances.router import router as allowance_statements_router
+from cnscd_api.allowances.router import rules_router as allowance_rules_router
 from cnscd_api.api_clients.router import router as api_clients_router
 from cnscd_api.audit.router import router as audit_router
 from cnscd_api.auth import service as auth_service
@@ -60,6 +62,8 @@ def api_router() -> APIRouter:
         catalogue_router,
         campaigns_router,
         activities_router,
+        allowance_rules_router,
+        allowance_statements_router,
         stats_router,
         audit_router,
     ):

@@ -40,6 +40,7 @@ from cnscd_api.activities.schemas import (
     BatchResult,
     Person,
 )
+from cnscd_api.allowances import closure
 from cnscd_api.campaigns import service as campaign_service
 from cnscd_api.catalogue import repository as catalogue_repository
 from cnscd_api.catalogue import service as catalogue_service
@@ -462,6 +463,7 @@ def _check_open(session: Session, activity: Activity, batch: Review | None = Non
     if activity.status is ActivityStatus.APPROVED:
         raise Conflict("activity_approved")
     campaign_open(session, activity, batch.campaigns if batch else None)
+    closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
 
 
 def _fields_of(session: Session, activity: Activity) -> dict[str, Any]:
@@ -684,6 +686,7 @@ def reopen(session: Session, actor: Principal, activity: Activity) -> Activity:
     if not (approver or above):
         raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "review_tier")
     campaign_open(session, activity)
+    closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
     return _review(session, actor, activity, ActivityStatus.SUBMITTED, AuditAction.REOPEN)
 
 

@@ -35,6 +35,8 @@ from cnscd_api.core.permissions import Permission, Principal, PrincipalKind
 from cnscd_api.core.request_context import current_request_id
 from cnscd_api.models import (
     Activity,
+    AllowanceRule,
+    AllowanceStatement,
     ApiClient,
     AuditAction,
     AuditEntity,
@@ -63,6 +65,8 @@ ENTITY: dict[type[Versioned], AuditEntity] = {
     Indicator: AuditEntity.INDICATOR,
     Campaign: AuditEntity.CAMPAIGN,
     Activity: AuditEntity.ACTIVITY,
+    AllowanceRule: AuditEntity.ALLOWANCE_RULE,
+    AllowanceStatement: AuditEntity.ALLOWANCE_STATEMENT,
 }
 
 

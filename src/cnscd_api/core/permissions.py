@@ -38,6 +38,10 @@ class Permission(StrEnum):
     ACTIVITIES_RECORD = "activities:record"
     ACTIVITIES_APPROVE = "activities:approve"
     STATS_READ = "stats:read"
+    ALLOWANCES_READ = "allowances:read"
+    ALLOWANCE_RULES_WRITE = "allowance_rules:write"
+    ALLOWANCE_STATEMENTS_PREPARE = "allowance_statements:prepare"
+    ALLOWANCE_STATEMENTS_APPROVE = "allowance_statements:approve"
     OWN_PASSWORD = "auth:password"  # noqa: S105 -- not a secret
 
 
@@ -57,6 +61,7 @@ _OFFICER = _PERSON | {
     P.ACTIVITIES_READ,
     P.ACTIVITIES_RECORD,
     P.ACTIVITIES_APPROVE,
+    P.ALLOWANCES_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -70,10 +75,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CAMPAIGN_TARGETS_WRITE,
             P.CAMPAIGNS_REOPEN,
             P.CATALOGUE_WRITE,
+            P.ALLOWANCE_RULES_WRITE,
+            P.ALLOWANCE_STATEMENTS_APPROVE,
         }
     ),
-    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {P.CAMPAIGNS_WRITE, P.CAMPAIGN_TARGETS_WRITE}),
-    Role.COMMUNE_OFFICER: frozenset(_OFFICER | {P.CAMPAIGN_TARGETS_WRITE}),
+    Role.DISTRICT_OFFICER: frozenset(
+        _OFFICER
+        | {
+            P.CAMPAIGNS_WRITE,
+            P.CAMPAIGN_TARGETS_WRITE,
+            P.ALLOWANCE_STATEMENTS_PREPARE,
+            P.ALLOWANCE_STATEMENTS_APPROVE,
+        }
+    ),
+    Role.COMMUNE_OFFICER: frozenset(
+        _OFFICER | {P.CAMPAIGN_TARGETS_WRITE, P.ALLOWANCE_STATEMENTS_PREPARE}
+    ),
     Role.TEAM_LEADER: frozenset(
         _PERSON
         | {

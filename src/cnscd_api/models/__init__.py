@@ -7,6 +7,12 @@ from cnscd_api.models.activity import (
     ActivityStatus,
     ActivityValue,
 )
+from cnscd_api.models.allowance import (
+    AllowancePaidTeam,
+    AllowanceRule,
+    AllowanceStatement,
+    StatementStatus,
+)
 from cnscd_api.models.audit import AuditAction, AuditEntity, AuditEvent, AuditSequence
 from cnscd_api.models.base import Versioned, utcnow
 from cnscd_api.models.campaign import (
@@ -62,6 +68,9 @@ __all__ = [
     "ActivityStatus",
     "ActivityValue",
     "Affiliation",
+    "AllowancePaidTeam",
+    "AllowanceRule",
+    "AllowanceStatement",
     "ApiClient",
     "AuditAction",
     "AuditEntity",
@@ -92,6 +101,7 @@ __all__ = [
     "StatTeamDay",
     "StatTeamTotal",
     "StatUnitDay",
+    "StatementStatus",
     "Team",
     "TeamRole",
     "TeamStatus",

@@ -35,6 +35,8 @@ class AuditEntity(StrEnum):
     CAMPAIGN_TARGETS = "campaign_targets"
     ACTIVITY = "activity"
     UNIT_REORGANISATION = "unit_reorganisation"
+    ALLOWANCE_RULE = "allowance_rule"
+    ALLOWANCE_STATEMENT = "allowance_statement"
 
 
 class AuditAction(StrEnum):
