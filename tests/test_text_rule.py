@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,8 +26,10 @@ from cnscd_api.models import ContentCategory, Indicator, Member, Role, Team, Use
 from tests.factories import (
     Tree,
     make_activity,
+    make_allowance_rule,
     make_campaign,
     make_member,
+    make_statement,
     make_team,
     make_user,
 )
@@ -129,6 +132,7 @@ SAMPLES = {
     "code": "kt62999",
     "categories": "vneid",
     "indicator": "people_guided",
+    "month": "2024-10",
 }
 # Routes that answer a body's items one by one, within a 200.
 ITEM_BY_ITEM = {"/api/v1/activities/batch"}
@@ -288,6 +292,8 @@ def objects(session: Session, tree: Tree) -> dict[str, str]:
     activity = make_activity(session, team, leader)
     category = session.exec(select(ContentCategory).where(ContentCategory.code == "vneid")).one()
     indicator = session.exec(select(Indicator).where(Indicator.code == "people_guided")).one()
+    rule = make_allowance_rule(session, tree.kon_tum, date(2030, 1, 1))
+    statement = make_statement(session, tree.dak_man, date(2023, 12, 1), approved=True)
     session.commit()
     return {
         "unit_id": str(tree.dak_pek_village.id),
@@ -298,6 +304,8 @@ def objects(session: Session, tree: Tree) -> dict[str, str]:
         "category_id": str(category.id),
         "indicator_id": str(indicator.id),
         "activity_id": str(activity.id),
+        "rule_id": str(rule.id),
+        "statement_id": str(statement.id),
     }
 
 

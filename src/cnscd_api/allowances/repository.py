@@ -87,6 +87,13 @@ def approved_in(
     return session.exec(statement).first()
 
 
+@unscoped("the unit of a statement already reached through a scoped read")
+def unit_of(session: Session, statement: AllowanceStatement) -> Unit:
+    unit = session.get(Unit, statement.unit_id)
+    assert unit is not None
+    return unit
+
+
 # --- statements -------------------------------------------------------------------------------
 
 

@@ -92,6 +92,7 @@ def create_rule(
     responses=problem_responses(404),
 )
 def get_rule(rule: RuleForRead, session: SessionDep, response: Response) -> RuleRead:
+    """With the last day it is in force. The ETag is its version."""
     set_etag(response, rule.version)
     return service.read_rule(session, rule)
 
@@ -165,7 +166,8 @@ def list_statements(
 def prepare_statement(
     body: StatementCreate, session: SessionDep, actor: StatementPreparer, response: Response
 ) -> StatementRead:
-    """By a district or commune officer, for its unit or a commune below it: per team
+    """By a district or commune officer (or the province admin), for its unit or a unit
+    below it, a district or a commune: per team
     (and member, where the rule pays members) the basis and the amount, from approved
     reports only. No two statements of a month overlap."""
     statement = service.prepare(session, actor, body)
@@ -182,6 +184,9 @@ def prepare_statement(
 def get_statement(
     statement: StatementForRead, session: SessionDep, response: Response
 ) -> StatementRead:
+    """Per team the basis (active, members, approved person-days) and the amounts, per
+    member where the rule pays members, and the rules it was computed under. The ETag is
+    its version."""
     set_etag(response, statement.version)
     return service.read_statement(session, statement)
 

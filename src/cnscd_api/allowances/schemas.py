@@ -121,8 +121,6 @@ class StatementReopen(BaseModel):
 
 
 class StatementFilters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     unit_id: uuid.UUID | None = Field(default=None, description="That unit's subtree.")
     month: Month | None = None
     status: StatementStatus | None = None

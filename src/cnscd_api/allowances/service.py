@@ -58,9 +58,10 @@ def get_rule(session: Session, actor: Principal, rule_id: uuid.UUID) -> Allowanc
 
 
 def get_rule_for_write(session: Session, actor: Principal, rule_id: uuid.UUID) -> AllowanceRule:
-    return scope.get_or_404(
-        session, actor, AllowanceRule, rule_id, write=True, lock=scope.Lock.UPDATE
-    )
+    """A rule the caller reads, locked (officers below its province read it and are then
+    told 403 by the permission; the write itself goes through the province, in the
+    caller's own subtree)."""
+    return scope.get_or_404(session, actor, AllowanceRule, rule_id, lock=scope.Lock.UPDATE)
 
 
 def _effective_to(rules: list[AllowanceRule], rule: AllowanceRule) -> date | None:
@@ -141,13 +142,13 @@ def update_rule(
     province = unit_service.get_unit_for_write(
         session, actor, rule.province_id, lock=scope.Lock.UPDATE
     )
-    requested = data.model_dump(exclude_unset=True)
-    required = {"effective_from", "resolution_number", "resolution_date", "team_must_report"}
-    if any(requested.get(k) is None for k in required if k in requested):
-        raise Unprocessable.at(
-            f"body.{next(k for k in required if k in requested and requested[k] is None)}",
-            "missing",
-        )
+    # A null amount or note clears it; a null elsewhere leaves the field as it is.
+    nullable = {"per_team_month", "per_member_month", "per_person_day", "note"}
+    requested = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k in nullable
+    }
     merged = {**audit.snapshot(rule), **requested}
     _check_amounts(merged, province)
     rules = [r for r in repository.rules_of(session, province.id) if r.id != rule.id]
@@ -272,8 +273,7 @@ def _summary(values: Any) -> dict[str, Any]:
 
 
 def read_statement(session: Session, statement: AllowanceStatement) -> StatementRead:
-    unit = session.get(Unit, statement.unit_id)
-    assert unit is not None
+    unit = repository.unit_of(session, statement)
     rules = repository.rules_of(session, scope.ancestor_ids(unit.path)[0])
     first, last = statement.month, compute.last_day(statement.month)
     used = [
@@ -314,13 +314,10 @@ def prepare(session: Session, actor: Principal, data: StatementCreate) -> Allowa
     month = parse_month(data.month)
     _check_unit_month(unit, month, session)
     existing = repository.overlapping(session, unit, month)
+    if existing is not None and existing.unit_id == unit.id:
+        raise Conflict("allowance_statement_exists", statement_id=str(existing.id))
     if existing is not None:
-        code = (
-            "allowance_statement_exists"
-            if existing.unit_id == unit.id
-            else "allowance_statement_overlaps"
-        )
-        raise Conflict(code, statement_id=str(existing.id))
+        raise Conflict("allowance_statement_overlaps", statement_id=str(existing.id))
     lines, total, _ = figures(session, unit, month, None)
     statement = AllowanceStatement(
         unit_id=unit.id,
@@ -339,12 +336,6 @@ def prepare(session: Session, actor: Principal, data: StatementCreate) -> Allowa
     return statement
 
 
-def _unit_of(session: Session, statement: AllowanceStatement) -> Unit:
-    unit = session.get(Unit, statement.unit_id)
-    assert unit is not None
-    return unit
-
-
 def refresh(
     session: Session, actor: Principal, statement: AllowanceStatement, expected: ExpectedVersion
 ) -> AllowanceStatement:
@@ -352,7 +343,7 @@ def refresh(
     expected.check(statement.version)
     if statement.status is StatementStatus.APPROVED:
         raise Conflict("allowance_statement_approved")
-    unit = _unit_of(session, statement)
+    unit = repository.unit_of(session, statement)
     lines, total, _ = figures(session, unit, statement.month, statement.id)
     before = audit.snapshot(statement)
     update_versioned(
@@ -373,7 +364,7 @@ def refresh(
 
 def _may_review(session: Session, actor: Principal, statement: AllowanceStatement) -> Unit:
     """The tier above the statement's unit, and not its preparer."""
-    unit = _unit_of(session, statement)
+    unit = repository.unit_of(session, statement)
     if actor.kind is PrincipalKind.USER and statement.prepared_by_user_id == actor.id:
         raise audit.denied(session, actor, Permission.ALLOWANCE_STATEMENTS_APPROVE, "own_statement")
     if not scope.path_in_subtree_text(unit.path, actor.scope_path) or unit.path == actor.scope_path:

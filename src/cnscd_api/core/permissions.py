@@ -76,6 +76,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CAMPAIGNS_REOPEN,
             P.CATALOGUE_WRITE,
             P.ALLOWANCE_RULES_WRITE,
+            P.ALLOWANCE_STATEMENTS_PREPARE,
             P.ALLOWANCE_STATEMENTS_APPROVE,
         }
     ),
