@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -463,7 +464,11 @@ def _check_open(session: Session, activity: Activity, batch: Review | None = Non
     if activity.status is ActivityStatus.APPROVED:
         raise Conflict("activity_approved")
     campaign_open(session, activity, batch.campaigns if batch else None)
-    closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
+    month = (activity.unit_id, closure.first_of_month(activity.activity_date))
+    if batch is None or month not in batch.open_months:
+        closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
+        if batch is not None:
+            batch.open_months.add(month)
 
 
 def _fields_of(session: Session, activity: Activity) -> dict[str, Any]:
@@ -600,6 +605,8 @@ class Review:
     counted: dict[uuid.UUID, aggregates.Facts]
     delta: aggregates.Delta = field(default_factory=aggregates.Delta)
     campaigns: dict[uuid.UUID, Campaign] = field(default_factory=dict)
+    # (place, month) found open by the allowance statements' check.
+    open_months: set[tuple[uuid.UUID, date]] = field(default_factory=set)
 
 
 def _review(
