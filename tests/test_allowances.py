@@ -13,11 +13,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
-from cnscd_api.models import Activity, ActivityMember, ActivityStatus, Member, Role, Team, User
+from cnscd_api.flows.reform2025 import apply_reform
+from cnscd_api.models import (
+    Activity,
+    ActivityMember,
+    ActivityStatus,
+    Member,
+    Role,
+    Team,
+    Unit,
+    UnitLevel,
+    User,
+)
 from tests.factories import Tree, bearer, make_activity, make_member, make_team, make_user
 
 RULES = "/api/v1/allowance-rules"
@@ -416,3 +427,56 @@ def test_a_team_s_monthly_amount_is_paid_once_whichever_unit_it_moved_to(
 def test_unknown_statement_is_404(client: TestClient, world: World) -> None:
     missing = client.get(f"{STATEMENTS}/{uuid.uuid4()}", headers=world.headers["commune"])
     assert missing.status_code == 404
+
+
+def test_after_the_2025_reform_closed_units_keep_their_statements_and_the_new_province_its_rules(
+    client: TestClient,
+    session: Session,
+    world: World,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_rule(client, world)
+    world.report(session, date(2024, 10, 3), world.members[:1], ActivityStatus.APPROVED)
+    session.commit()
+    statement = prepare(client, world)
+    assert approve(client, world, statement).status_code == 200
+    monkeypatch.setattr(clock, "today", lambda: date(2025, 9, 10))
+    admin = make_user(session, Role.PROVINCE_ADMIN, world.tree.kon_tum)
+    session.commit()
+    apply_reform(session, "62")
+    session.commit()
+    session.refresh(admin)  # now the admin of the province Kon Tum joined
+    headers = bearer(settings, admin)
+    province = session.get(Unit, admin.scope_unit_id)
+    assert province is not None
+    assert province.valid_from == date(2025, 7, 1)
+    kept = client.get(f"{STATEMENTS}/{statement['id']}", headers=headers)
+    assert kept.status_code == 200
+    assert kept.json()["lines"] == statement["lines"]
+    assert kept.json()["status"] == "approved"
+    early = client.post(RULES, json={**RULE, "effective_from": "2025-06-01"}, headers=headers)
+    assert early.status_code == 422
+    assert early.json()["code"] == "allowance_rule_before_province"
+    rule = client.post(
+        RULES,
+        json={**RULE, "effective_from": "2025-07-01", "per_team_month": 300000},
+        headers=headers,
+    )
+    assert rule.status_code == 201, rule.text
+    commune = next(
+        unit
+        for unit in session.exec(select(Unit).where(col(Unit.valid_from) == date(2025, 7, 1)))
+        if unit.level is UnitLevel.COMMUNE and unit.path.startswith(province.path)
+    )
+    before = client.post(
+        STATEMENTS, json={"unit_id": str(commune.id), "month": "2025-06"}, headers=headers
+    )
+    assert before.status_code == 422
+    assert before.json()["code"] == "allowance_unit_not_valid"
+    july = client.post(
+        STATEMENTS, json={"unit_id": str(commune.id), "month": "2025-07"}, headers=headers
+    )
+    assert july.status_code == 201, july.text
+    assert [r["resolution_number"] for r in july.json()["rules"]] == ["15/2023/NQ-HĐND"]
+    assert july.json()["rules"][0]["effective_from"] == "2025-07-01"
