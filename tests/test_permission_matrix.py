@@ -940,6 +940,18 @@ CASES += [
     ),
     Case(
         "GET",
+        "/api/v1/stats/workload",
+        lambda t, i: (
+            "GET",
+            f"/api/v1/stats/workload?campaign_id={t.campaign[True].id}&unit_id={t.village[i].id}",
+            None,
+        ),
+        P.STATS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
         "/api/v1/stats/timeseries",
         lambda t, i: (
             "GET",

@@ -37,6 +37,7 @@ from cnscd_api.system.router import router as system_router
 from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
 from cnscd_api.users.router import router as users_router
+from cnscd_api.workload.router import router as workload_router
 
 DESCRIPTION = """\
 REST/JSON API of the Community Digital Technology Teams (Tổ công nghệ số cộng đồng):
@@ -65,6 +66,7 @@ def api_router() -> APIRouter:
         allowance_rules_router,
         allowance_statements_router,
         stats_router,
+        workload_router,
         audit_router,
     ):
         router.include_router(feature_router)
