@@ -32,6 +32,7 @@ OUTSIDE_REQUESTS = {
     "demo.py",
     "demo_data.py",
     "demo_campaign.py",
+    "demo_allowances.py",
     "units/seed.py",
     "core/scope.py",
 }

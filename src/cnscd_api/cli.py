@@ -154,6 +154,7 @@ def demo(
     """Add the Kon Tum demo: villages, teams, members and one user per tier (idempotent;
     refused in production)."""
     from cnscd_api.demo import DEMO_PASSWORD, demo_logins, reset_demo_users, seed_demo_users
+    from cnscd_api.demo_allowances import seed_demo_allowances
     from cnscd_api.demo_campaign import NAME as CAMPAIGN_NAME
     from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
     from cnscd_api.demo_data import seed_demo_data
@@ -167,6 +168,7 @@ def demo(
         data = seed_demo_data(session)
         campaign = seed_demo_campaign(session)
         reports = seed_demo_activities(session)
+        allowances = seed_demo_allowances(session)
         restored = reset_demo_users(session) if reset else []
         created = seed_demo_users(session)
         logins = demo_logins(session)
@@ -179,6 +181,13 @@ def demo(
         )
     typer.echo(f"demo campaign: {CAMPAIGN_NAME} ({'created' if campaign else 'already present'})")
     typer.echo(f"demo activities: {reports} reports of the 2024 peak created")
+    if allowances.created:
+        typer.echo(
+            f"demo allowances: a rule of Kon Tum, {allowances.statements} statements of "
+            f"October 2024 approved ({allowances.total_amount:,} VND)"
+        )
+    else:
+        typer.echo("demo allowances: already present")
     typer.echo(f"demo users: {len(created)} created")
     if reset:
         typer.echo(f"demo users: {len(restored)} restored")
