@@ -38,6 +38,13 @@ from cnscd_api.core.routing import ContractRoute
 from cnscd_api.core.spreadsheet import SPREADSHEET_RESPONSES, ExportDep, download
 from cnscd_api.dependencies import SessionDep
 
+# What a rule's creation or correction may be refused with.
+RULE_CODES = [
+    "allowance_rule_before_province",
+    "allowance_rule_empty",
+    "allowance_rule_exists",
+    "allowance_rule_in_use",
+]
 rules_router = APIRouter(
     route_class=ContractRoute,
     prefix="/allowance-rules",
@@ -65,14 +72,7 @@ def list_rules(session: SessionDep, actor: AllowanceReader, page: PageParamsDep)
     response_model=RuleRead,
     status_code=status.HTTP_201_CREATED,
     summary="Set an allowance rule of your province",
-    responses=problem_responses(
-        codes=[
-            "allowance_rule_before_province",
-            "allowance_rule_empty",
-            "allowance_rule_exists",
-            "allowance_rule_in_use",
-        ]
-    ),
+    responses=problem_responses(codes=RULE_CODES),
 )
 def create_rule(
     body: RuleCreate, session: SessionDep, actor: RuleWriter, response: Response
@@ -104,12 +104,7 @@ def get_rule(rule: RuleForRead, session: SessionDep, response: Response) -> Rule
     responses=problem_responses(
         404,
         412,
-        codes=[
-            "allowance_rule_before_province",
-            "allowance_rule_empty",
-            "allowance_rule_exists",
-            "allowance_rule_in_use",
-        ],
+        codes=RULE_CODES,
     ),
 )
 def update_rule(

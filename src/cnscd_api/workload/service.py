@@ -130,47 +130,42 @@ def _on_time(row: Row[Any], on_time_days: int) -> bool:
     return late <= on_time_days
 
 
+def _rates(
+    keyed: list[tuple[uuid.UUID, bool]], names: dict[uuid.UUID, Row[Any]]
+) -> list[Timeliness]:
+    """Reports and those on time per key (a team, a unit), in the names' order."""
+    reports: dict[uuid.UUID, int] = defaultdict(int)
+    timely: dict[uuid.UUID, int] = defaultdict(int)
+    for key, on_time in keyed:
+        reports[key] += 1
+        timely[key] += int(on_time)
+    return [
+        Timeliness(
+            id=key,
+            name=names[key].name,
+            reports=reports[key],
+            on_time=timely[key],
+            rate=_rate(timely[key], reports[key]),
+        )
+        for key in sorted(reports, key=lambda k: (names[k].name_key, str(k)))
+    ]
+
+
 def _teams_on_time(
     rows: list[Row[Any]], teams: dict[uuid.UUID, Row[Any]], on_time_days: int
 ) -> list[Timeliness]:
-    reports: dict[uuid.UUID, int] = defaultdict(int)
-    timely: dict[uuid.UUID, int] = defaultdict(int)
-    for row in rows:
-        reports[row.team_id] += 1
-        timely[row.team_id] += int(_on_time(row, on_time_days))
-    ordered = sorted(reports, key=lambda t: (teams[t].name_key, str(t)))
-    return [
-        Timeliness(
-            id=team_id,
-            name=teams[team_id].name,
-            reports=reports[team_id],
-            on_time=timely[team_id],
-            rate=_rate(timely[team_id], reports[team_id]),
-        )
-        for team_id in ordered
-    ]
+    return _rates([(row.team_id, _on_time(row, on_time_days)) for row in rows], teams)
 
 
 def _units_on_time(
     session: Session, rows: list[Row[Any]], path: str, on_time_days: int
 ) -> list[Timeliness]:
+    """Per direct child of the unit asked for (a report at the unit itself counts in no
+    child)."""
     depth = len(ancestor_ids(path))
-    reports: dict[uuid.UUID, int] = defaultdict(int)
-    timely: dict[uuid.UUID, int] = defaultdict(int)
-    for row in rows:
-        below = ancestor_ids(row.place_path)[depth:]
-        if below:
-            reports[below[0]] += 1
-            timely[below[0]] += int(_on_time(row, on_time_days))
-    units = repository.unit_names(session, list(reports))
-    ordered = sorted(reports, key=lambda u: (units[u].name_key, str(u)))
-    return [
-        Timeliness(
-            id=unit_id,
-            name=units[unit_id].name,
-            reports=reports[unit_id],
-            on_time=timely[unit_id],
-            rate=_rate(timely[unit_id], reports[unit_id]),
-        )
-        for unit_id in ordered
+    keyed = [
+        (below[0], _on_time(row, on_time_days))
+        for row in rows
+        if (below := ancestor_ids(row.place_path)[depth:])
     ]
+    return _rates(keyed, repository.unit_names(session, list({key for key, _ in keyed})))
