@@ -480,3 +480,36 @@ def test_after_the_2025_reform_closed_units_keep_their_statements_and_the_new_pr
     assert july.status_code == 201, july.text
     assert [r["resolution_number"] for r in july.json()["rules"]] == ["15/2023/NQ-HĐND"]
     assert july.json()["rules"][0]["effective_from"] == "2025-07-01"
+
+
+def test_a_retried_preparation_replays_and_a_stale_rule_edit_is_refused(
+    client: TestClient, world: World
+) -> None:
+    rule = make_rule(client, world)
+    headers = {**world.headers["commune"], "Idempotency-Key": str(uuid.uuid4())}
+    body = {"unit_id": str(world.tree.dak_pek.id), "month": "2024-10"}
+    first = client.post(STATEMENTS, json=body, headers=headers)
+    again = client.post(STATEMENTS, json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    edited = client.patch(
+        f"{RULES}/{rule['id']}",
+        json={"per_person_day": 120000},
+        headers={**world.headers["province"], "If-Match": f'"{rule["version"]}"'},
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.headers["ETag"] == f'"{rule["version"] + 1}"'
+    stale = client.patch(
+        f"{RULES}/{rule['id']}",
+        json={"per_person_day": 110000},
+        headers={**world.headers["province"], "If-Match": f'"{rule["version"]}"'},
+    )
+    assert stale.status_code == 412
+    events = client.get(
+        "/api/v1/audit-events",
+        params={"entity": "allowance_rule", "entity_id": rule["id"]},
+        headers=world.headers["province"],
+    ).json()["items"]
+    changed = [e for e in events if e["action"] == "update"]
+    assert changed[0]["changes"]["per_person_day"] == {"before": 150000, "after": 120000}
