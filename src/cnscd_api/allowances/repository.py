@@ -200,7 +200,7 @@ def lock_reports(session: Session, unit_path: str, first: date, last: date) -> N
     until the approval commits (PostgreSQL; SQLite's writers are one at a time)."""
     place = aliased(Unit)
     statement = (
-        select(Activity)
+        select_columns(col(Activity.id))
         .join(place, col(place.id) == col(Activity.unit_id))
         .where(
             path_in_subtree(place.path, unit_path),
@@ -209,8 +209,7 @@ def lock_reports(session: Session, unit_path: str, first: date, last: date) -> N
         )
         .order_by(col(Activity.id))
     )
-    statement = statement.with_for_update(of=Activity, read=True)
-    session.exec(statement).all()
+    session.execute(statement.with_for_update(of=Activity, read=True)).all()
 
 
 @unscoped("memberships of teams already reached through a scoped read")
