@@ -30,6 +30,12 @@ RULES = """## Rules the table does not show
   a partner recorded (422 `attribution_fixed`). A partner reads in full its own
   organisation's reports and users' reports naming it as the supporting partner, never
   another organisation's partner's report.
+- **Allowance statements** are prepared for a district or a commune in the caller's own
+  subtree and approved or reopened by a caller whose scope lies strictly above the
+  statement's unit, never by its preparer (403 `statement_review_tier`, `own_statement`).
+  A statement of a closed unit is read by its successors' officers, written by nobody.
+  While a statement is approved, the reports of its month and subtree answer 409
+  `allowance_month_closed` to every change, whoever asks.
 """
 
 
