@@ -513,3 +513,26 @@ def test_a_retried_preparation_replays_and_a_stale_rule_edit_is_refused(
     ).json()["items"]
     changed = [e for e in events if e["action"] == "update"]
     assert changed[0]["changes"]["per_person_day"] == {"before": 150000, "after": 120000}
+
+
+def test_a_month_outside_the_calendar_is_invalid_input(client: TestClient, world: World) -> None:
+    for month in ("0000-10", "0999-01", "10000-01"):
+        made = client.post(
+            STATEMENTS,
+            json={"unit_id": str(world.tree.dak_pek.id), "month": month},
+            headers=world.headers["commune"],
+        )
+        assert made.status_code == 422, (month, made.text)
+        listed = client.get(STATEMENTS, params={"month": month}, headers=world.headers["commune"])
+        assert listed.status_code == 422, (month, listed.text)
+    far = client.post(
+        RULES,
+        json={**RULE, "effective_from": "9999-12-31", "resolution_date": "0001-01-01"},
+        headers=world.headers["province"],
+    )
+    assert far.status_code == 201, far.text
+    early = client.post(
+        RULES, json={**RULE, "effective_from": "0001-01-01"}, headers=world.headers["province"]
+    )
+    assert early.status_code == 201, early.text
+    assert client.get(RULES, headers=world.headers["commune"]).status_code == 200

@@ -22,7 +22,7 @@ Note = Annotated[str, StringConstraints(max_length=1000), MultilineText]
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000), MultilineText
 ]
-MONTH_REGEX = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_REGEX = r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$"
 Month = Annotated[str, StringConstraints(pattern=MONTH_REGEX)]
 
 
@@ -45,6 +45,8 @@ class RuleFields(BaseModel):
 
 
 class RuleCreate(RuleFields):
+    """At least one of the three amounts is given (422 `allowance_rule_empty`)."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
