@@ -55,6 +55,9 @@ EVENT_KINDS: dict[str, EventKind] = {
     # Names and phones come masked from the audit row; reads of the list (``read``) are
     # audited but are no change, so no event.
     AuditEntity.DEVICE_REFERRAL: EventKind(P.DEVICE_REFERRALS_READ, organisation=True),
+    # A province's rules are read below it; statements of closed units by the successors.
+    AuditEntity.ALLOWANCE_RULE: EventKind(P.ALLOWANCES_READ, ancestors_readable=True),
+    AuditEntity.ALLOWANCE_STATEMENT: EventKind(P.ALLOWANCES_READ, heritage=True),
 }
 
 # The actions that change an object, in the past tense of an event's type.

@@ -29,6 +29,8 @@ from cnscd_api.core.permissions import Principal
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like
 from cnscd_api.models import (
     Activity,
+    AllowanceRule,
+    AllowanceStatement,
     ApiClient,
     AuditEvent,
     Campaign,
@@ -164,6 +166,21 @@ RULES: dict[type[Any], ScopeRule] = {
         Unit.path,
         ((Unit, Unit.id == DeviceReferral.unit_id),),
         organisation=DeviceReferral.organisation,
+    ),
+    # A province's allowance rules are read by everyone below it (they say what is paid).
+    AllowanceRule: ScopeRule(
+        "allowance_rule",
+        Unit.path,
+        ((Unit, Unit.id == AllowanceRule.province_id),),
+        ancestors_readable="everyone",
+    ),
+    # Statements of closed units are read by the officers of their successors, as they
+    # were approved; nobody writes them through the heritage rule.
+    AllowanceStatement: ScopeRule(
+        "allowance_statement",
+        Unit.path,
+        ((Unit, Unit.id == AllowanceStatement.unit_id),),
+        heritage=True,
     ),
 }
 

@@ -7,6 +7,12 @@ from cnscd_api.models.activity import (
     ActivityStatus,
     ActivityValue,
 )
+from cnscd_api.models.allowance import (
+    AllowancePaidTeam,
+    AllowanceRule,
+    AllowanceStatement,
+    StatementStatus,
+)
 from cnscd_api.models.audit import AuditAction, AuditEntity, AuditEvent, AuditSequence
 from cnscd_api.models.base import Versioned, utcnow
 from cnscd_api.models.campaign import (
@@ -74,6 +80,9 @@ __all__ = [
     "ActivityStatus",
     "ActivityValue",
     "Affiliation",
+    "AllowancePaidTeam",
+    "AllowanceRule",
+    "AllowanceStatement",
     "ApiClient",
     "AuditAction",
     "AuditEntity",
@@ -111,6 +120,7 @@ __all__ = [
     "StatTeamTotal",
     "StatUnitCampaign",
     "StatUnitDay",
+    "StatementStatus",
     "SupportRequest",
     "SupportRequestStatus",
     "Team",
