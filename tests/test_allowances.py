@@ -536,3 +536,25 @@ def test_a_month_outside_the_calendar_is_invalid_input(client: TestClient, world
     )
     assert early.status_code == 201, early.text
     assert client.get(RULES, headers=world.headers["commune"]).status_code == 200
+
+
+def test_a_rule_and_a_statement_s_approval_are_events_read_below_the_province(
+    client: TestClient, world: World
+) -> None:
+    """The finance office's systems learn of a new rule and an approved month from the
+    change feed: a commune officer reads the province's rule and its own statement."""
+    rule = make_rule(client, world)
+    statement = prepare(client, world)
+    assert approve(client, world, statement).status_code == 200
+    answer = client.get(
+        "/api/v1/events",
+        params={"types": "allowance_rule.*,allowance_statement.*"},
+        headers=world.headers["commune"],
+    )
+    assert answer.status_code == 200, answer.text
+    seen = [(e["type"], e["data"]["id"]) for e in answer.json()["items"]]
+    assert seen == [
+        ("allowance_rule.created", rule["id"]),
+        ("allowance_statement.created", statement["id"]),
+        ("allowance_statement.approved", statement["id"]),
+    ]
