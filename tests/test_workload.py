@@ -200,3 +200,36 @@ def test_scope_limits_the_workload(client: TestClient, world: dict[str, Any]) ->
         headers=world["headers"]["district"],
     )
     assert invalid.status_code == 422
+
+
+def test_the_completeness_dashboard_gives_the_on_time_rates_when_asked(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    """The completeness dashboard gives the same rates per team and child unit with
+    `on_time_days`, as JSON and as CSV rows; without it, none (it reads only the
+    aggregates)."""
+    first, second, _ = world["teams"]
+    tree: Tree = world["tree"]
+    url = f"/api/v1/stats/campaigns/{world['campaign'].id}/completeness"
+    headers = world["headers"]["district"]
+    plain = client.get(url, params={"unit_id": str(tree.dak_glei.id)}, headers=headers)
+    assert plain.status_code == 200, plain.text
+    assert plain.json()["teams_on_time"] is None
+    asked = {"unit_id": str(tree.dak_glei.id), "on_time_days": 2}
+    answer = client.get(url, params=asked, headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["on_time_days"] == 2
+    teams = {t["id"]: (t["reports"], t["on_time"], t["rate"]) for t in body["teams_on_time"]}
+    assert teams[str(first.id)] == (4, 3, 0.75)
+    assert teams[str(second.id)] == (1, 1, 1.0)
+    units = {u["name"]: (u["reports"], u["on_time"]) for u in body["units_on_time"]}
+    assert units["Xã Đắk Pék"] == (4, 3)
+    csv = client.get(url, params={**asked, "format": "csv"}, headers=headers)
+    assert csv.status_code == 200, csv.text
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    team_line = next(line for line in lines if str(first.id) in line and "team_on_time" in line)
+    assert team_line.split(",")[-3:] == ["4", "3", ""]
+    refused = client.get(url, params={**asked, "on_time_days": -1}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "query.on_time_days"

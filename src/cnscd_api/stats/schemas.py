@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cnscd_api.catalogue.schemas import CatalogueCode
 from cnscd_api.core.fields import IsoDate
 from cnscd_api.models import UnitLevel
+from cnscd_api.workload.schemas import Days, Timeliness
 
 Day = date  # for models with a field named ``date``
 
@@ -104,6 +105,13 @@ class CompletenessQuery(CampaignAreaQuery):
         default=None,
         description="The day whose silent units are ranked; defaults to today, brought "
         "into the campaign's days.",
+    )
+    on_time_days: Days | None = Field(
+        default=None,
+        description="Also give the share of reports recorded on time per team and per child "
+        "unit: at most this many days after their activity date (Vietnam's calendar). Read "
+        "from the reports themselves, not the aggregates: ask for it at commune, district "
+        "or province scope.",
     )
 
 
@@ -233,6 +241,13 @@ class Completeness(BaseModel):
     children: list[SilentUnit] = Field(description="Most silent first, on `date`.")
     silent_teams: list[SilentTeam] | None = Field(
         description="At commune or village level: the active teams silent on `date`."
+    )
+    on_time_days: int | None = Field(default=None, description="As asked for.")
+    teams_on_time: list[Timeliness] | None = Field(
+        default=None, description="With `on_time_days`: per team of the area."
+    )
+    units_on_time: list[Timeliness] | None = Field(
+        default=None, description="With `on_time_days`: per child unit."
     )
 
 

@@ -75,6 +75,7 @@ from cnscd_api.stats.schemas import (
     UnitProgress,
 )
 from cnscd_api.units import service as unit_service
+from cnscd_api.workload import service as workload_service
 
 NATION_NAME = "Việt Nam"
 # Periods a time series may have: ten years of days.
@@ -477,6 +478,13 @@ def completeness(
                 session, actor, place.path, campaign.id, ranked_day
             )
         ]
+    on_time = (
+        None
+        if query.on_time_days is None
+        else workload_service.timeliness(
+            session, actor, place.path, campaign.id, query.on_time_days
+        )
+    )
     return Completeness(
         campaign_id=campaign.id,
         area=place.area(),
@@ -485,6 +493,9 @@ def completeness(
         date=ranked_day,
         children=silent_units,
         silent_teams=silent_teams,
+        on_time_days=query.on_time_days,
+        teams_on_time=on_time[0] if on_time else None,
+        units_on_time=on_time[1] if on_time else None,
     )
 
 

@@ -113,6 +113,16 @@ def completeness_table(completeness: Completeness) -> Table:
         ]
         for team in completeness.silent_teams or []
     ]
+    # With on_time_days: reports (as "expected") and those on time (as "reported") over
+    # the campaign, per child unit and per team.
+    rows += [
+        ["unit_on_time", "", unit.id, unit.name, "", "", unit.reports, unit.on_time, ""]
+        for unit in completeness.units_on_time or []
+    ]
+    rows += [
+        ["team_on_time", "", "", "", team.id, team.name, team.reports, team.on_time, ""]
+        for team in completeness.teams_on_time or []
+    ]
     headers = [
         "kind",
         "day",

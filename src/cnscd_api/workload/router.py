@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from cnscd_api.auth.dependencies import require
 from cnscd_api.core.errors import problem_responses
+from cnscd_api.core.permissions import Permission, Principal
 from cnscd_api.core.routing import ContractRoute
 from cnscd_api.dependencies import SessionDep
-from cnscd_api.stats.dependencies import StatsReader
 from cnscd_api.workload import service
 from cnscd_api.workload.schemas import Workload, WorkloadQuery
+
+# The dashboards' permission (stats/ reads this package for completeness: not the reverse).
+StatsReader = Annotated[Principal, Depends(require(Permission.STATS_READ))]
 
 router = APIRouter(
     route_class=ContractRoute,

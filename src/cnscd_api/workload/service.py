@@ -169,3 +169,16 @@ def _units_on_time(
         if (below := ancestor_ids(row.place_path)[depth:])
     ]
     return _rates(keyed, repository.unit_names(session, list({key for key, _ in keyed})))
+
+
+def timeliness(
+    session: Session, actor: Principal, path: str, campaign_id: uuid.UUID, on_time_days: int
+) -> tuple[list[Timeliness], list[Timeliness]]:
+    """Reports on time per team and per direct child unit of ``path`` in a campaign (the
+    completeness dashboard's, when asked for)."""
+    rows = repository.reports(session, actor, path, campaign_id)
+    teams = repository.team_names(session, sorted({row.team_id for row in rows}, key=str))
+    return (
+        _teams_on_time(rows, teams, on_time_days),
+        _units_on_time(session, rows, path, on_time_days),
+    )
