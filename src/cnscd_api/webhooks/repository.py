@@ -88,7 +88,9 @@ def get_delivery(
 
 
 def schedule_again(session: Session, delivery_id: uuid.UUID) -> None:
-    """Pending now, with a fresh retry schedule, whatever it was (the same event id)."""
+    """Pending now, with a fresh retry schedule, whatever it was (the same event id): a
+    new delivery, so nothing of the earlier attempts is left on it (their answers are in
+    the audit log's ``redeliver`` row only as far as the id goes)."""
     session.execute(
         update(WebhookDelivery)
         .where(col(WebhookDelivery.id) == delivery_id)
@@ -98,5 +100,9 @@ def schedule_again(session: Session, delivery_id: uuid.UUID) -> None:
             next_attempt_at=utcnow(),
             leased_until=None,
             lease_id=None,
+            last_attempt_at=None,
+            last_status_code=None,
+            last_error=None,
+            delivered_at=None,
         )
     )
