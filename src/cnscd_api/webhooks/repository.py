@@ -89,8 +89,7 @@ def get_delivery(
 
 def schedule_again(session: Session, delivery_id: uuid.UUID) -> None:
     """Pending now, with a fresh retry schedule, whatever it was (the same event id): a
-    new delivery, so nothing of the earlier attempts is left on it (their answers are in
-    the audit log's ``redeliver`` row only as far as the id goes)."""
+    new delivery, so nothing of the earlier attempts' answer is left on it."""
     session.execute(
         update(WebhookDelivery)
         .where(col(WebhookDelivery.id) == delivery_id)
