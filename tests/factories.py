@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from cnscd_api.allowances import service as allowance_service
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
 from cnscd_api.core.security import create_access_token, hash_password
@@ -20,6 +21,8 @@ from cnscd_api.models import (
     ActivityStatus,
     ActivityValue,
     Affiliation,
+    AllowanceRule,
+    AllowanceStatement,
     Campaign,
     CampaignCategory,
     CampaignIndicator,
@@ -36,6 +39,7 @@ from cnscd_api.models import (
     ReferralStatus,
     Role,
     SkillLevel,
+    StatementStatus,
     SupportRequest,
     SupportRequestStatus,
     Team,
@@ -402,3 +406,38 @@ def make_device_referral(
     session.add(referral)
     session.flush()
     return referral
+
+
+def make_allowance_rule(
+    session: Session, province: Unit, effective_from: date = date(2024, 1, 1)
+) -> AllowanceRule:
+    rule = AllowanceRule(
+        province_id=province.id,
+        effective_from=effective_from,
+        resolution_number="15/2023/NQ-HĐND",
+        resolution_date=date(2023, 12, 8),
+        per_team_month=600000,
+    )
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def make_statement(
+    session: Session, unit: Unit, month: date, *, approved: bool = False
+) -> AllowanceStatement:
+    """A statement of ``unit`` prepared by a district officer (not the caller)."""
+    lines, total, _ = allowance_service.figures(session, unit, month, None)
+    statement = AllowanceStatement(
+        unit_id=unit.id,
+        month=month,
+        status=StatementStatus.APPROVED if approved else StatementStatus.PREPARED,
+        total_amount=total,
+        lines=lines,
+        prepared_by_name="huyen.lap",
+        prepared_role=Role.DISTRICT_OFFICER,
+        prepared_at=utcnow(),
+    )
+    session.add(statement)
+    session.flush()
+    return statement

@@ -67,6 +67,12 @@ RULES = """## Rules the table does not show
   | refuse (reason) | requested, accepted | refused |
 
   Any other move is 409 `device_referral_state`.
+- **Allowance statements** are prepared for a district or a commune in the caller's own
+  subtree and approved or reopened by a caller whose scope lies strictly above the
+  statement's unit, never by its preparer (403 `statement_review_tier`, `own_statement`).
+  A statement of a closed unit is read by its successors' officers, written by nobody.
+  While a statement is approved, the reports of its month and subtree answer 409
+  `allowance_month_closed` to every change, whoever asks.
 """
 
 

@@ -203,6 +203,20 @@ def test_the_2024_peak_has_targets_and_most_teams_reporting_on_most_days(
     assert targeted == 10 + 102
     assert not seed_demo_campaign(session)
     assert seed_demo_activities(session) == 0
+    # The allowances of October 2024: the same figures on both databases, as the README
+    # says; Đắk Glei's statement is left for the walkthrough, and a second run adds nothing.
+    from cnscd_api.demo_allowances import seed_demo_allowances
+    from cnscd_api.models import AllowanceStatement
+
+    allowances = seed_demo_allowances(session)
+    assert allowances.statements == readme_figure(r"\(([\d,]+) statements, [\d,]+ VND in all\)")
+    assert allowances.total_amount == readme_figure(r"statements, ([\d,]+) VND in all\)")
+    districts = session.exec(
+        select(Unit.code).join(AllowanceStatement, col(AllowanceStatement.unit_id) == Unit.id)
+    ).all()
+    assert len(districts) == allowances.statements
+    assert "610" not in districts
+    assert not seed_demo_allowances(session).created
 
 
 def test_reset_restores_a_deleted_demo_user_with_the_demo_password(

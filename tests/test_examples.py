@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,11 +32,13 @@ from tests.factories import (
     Tree,
     bearer,
     make_activity,
+    make_allowance_rule,
     make_campaign,
     make_device_need,
     make_device_referral,
     make_endpoint,
     make_member,
+    make_statement,
     make_support_request,
     make_team,
     make_user,
@@ -132,6 +135,9 @@ def test_every_request_body_example_is_accepted(
     need = make_device_need(session, tree.dak_pek_village)
     category = session.exec(select(ContentCategory).where(ContentCategory.code == "vneid")).one()
     indicator = session.exec(select(Indicator).where(Indicator.code == "people_guided")).one()
+    # A later rule to correct, and a month approved before the example's rule starts.
+    rule = make_allowance_rule(session, tree.kon_tum, date(2030, 1, 1))
+    approved = make_statement(session, tree.dak_man, date(2023, 12, 1), approved=True)
     session.commit()
     client.headers.update(bearer(app.state.settings, admin))
     client_id = client.post(
@@ -157,6 +163,8 @@ def test_every_request_body_example_is_accepted(
         "category_id": str(category.id),
         "indicator_id": str(indicator.id),
         "endpoint_id": str(endpoint.id),
+        "rule_id": str(rule.id),
+        "statement_id": str(approved.id),
     }
 
     spec = app.openapi()

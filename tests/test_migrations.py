@@ -85,6 +85,18 @@ def _migration(name: str) -> Any:
     return module
 
 
+def _read_model(engine: Engine) -> dict[str, list[tuple[str, ...]]]:
+    with engine.connect() as connection:
+        return {
+            table: sorted(
+                tuple(str(value) for value in row)
+                for row in connection.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+                if row[-1]
+            )
+            for table in ("stat_unit_campaign", "stat_registry", "unit_heritage")
+        }
+
+
 def aggregate_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every aggregate row that counts something, and every closed unit's rollup path."""
     with engine.connect() as connection:
@@ -151,6 +163,20 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
                 data_step._rebuild(connection)
 
             assert aggregate_rows(engine) == expected
+
+            # The campaign-grain rows of the read model, filled from the day rows.
+            # and the registry's, counted from teams and members; who inherits closed units.
+            read_model = _read_model(engine)
+            assert all(read_model.values()), "reports, teams, members and heirs are counted"
+            national = _migration("2026-12-05-0100_national_read_model.py")
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM stat_unit_campaign"))
+                connection.execute(text("DELETE FROM stat_registry"))
+                connection.execute(text("DELETE FROM unit_heritage"))
+                connection.execute(text(national.FILL_HERITAGE))
+                connection.execute(text(national.FILL_UNIT_CAMPAIGN))
+                national.fill_registry(connection)
+            assert _read_model(engine) == read_model
         finally:
             engine.dispose()
 

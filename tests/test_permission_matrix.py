@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,6 +25,8 @@ from cnscd_api.core.security import opaque_token, token_digest
 from cnscd_api.models import (
     Activity,
     ActivityStatus,
+    AllowanceRule,
+    AllowanceStatement,
     ApiClient,
     Campaign,
     DeviceNeed,
@@ -45,10 +48,12 @@ from tests.factories import (
     bearer,
     give_target,
     make_activity,
+    make_allowance_rule,
     make_campaign,
     make_device_need,
     make_device_referral,
     make_member,
+    make_statement,
     make_support_request,
     make_team,
     make_user,
@@ -84,6 +89,10 @@ class Targets:
     accepted_referral: dict[bool, DeviceReferral]
     dak_pek: Unit
     dak_pek_village: Unit
+    rule: dict[bool, AllowanceRule]
+    later_rule: dict[bool, AllowanceRule]
+    statement: dict[bool, AllowanceStatement]
+    approved_statement: dict[bool, AllowanceStatement]
     # The caller's own webhook endpoint (True) and another account's (False), each with a
     # delivery: made once the caller exists (``own_endpoints``).
     endpoint: dict[bool, WebhookEndpoint] = field(default_factory=dict)
@@ -199,6 +208,22 @@ def targets_for(session: Session, tree: Tree, role: Role) -> Targets:
         },
         dak_pek=tree.dak_pek,
         dak_pek_village=tree.dak_pek_village,
+        rule={
+            True: make_allowance_rule(session, tree.kon_tum),
+            False: make_allowance_rule(session, tree.gia_lai),
+        },
+        later_rule={
+            True: make_allowance_rule(session, tree.kon_tum, date(2030, 1, 1)),
+            False: make_allowance_rule(session, tree.gia_lai, date(2030, 1, 1)),
+        },
+        statement={
+            True: make_statement(session, inside_commune, date(2024, 10, 1)),
+            False: make_statement(session, outside_commune, date(2024, 7, 1)),
+        },
+        approved_statement={
+            True: make_statement(session, inside_commune, date(2024, 9, 1), approved=True),
+            False: make_statement(session, outside_commune, date(2024, 6, 1), approved=True),
+        },
     )
 
 
@@ -261,6 +286,15 @@ class Case:
     permission: Permission | None
     success: int
     on_object: bool  # the target is in the path: outside the scope is 404 for everyone
+
+
+def statement_read(suffix: str) -> Request:
+    """A GET of the caller's (or the sibling unit's) prepared statement, or its export."""
+
+    def request(targets: Targets, inside: bool) -> tuple[str, str, Any]:
+        return "GET", f"/api/v1/allowance-statements/{targets.statement[inside].id}{suffix}", None
+
+    return request
 
 
 def fixed(method: str, url: str, body: Any = None) -> Request:
@@ -940,8 +974,124 @@ CASES += [
     ),
     Case(
         "GET",
+        "/api/v1/allowance-rules",
+        fixed("GET", "/api/v1/allowance-rules"),
+        P.ALLOWANCES_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/allowance-rules",
+        fixed(
+            "POST",
+            "/api/v1/allowance-rules",
+            {
+                "effective_from": "2031-01-01",
+                "resolution_number": "01/2030/NQ-HĐND",
+                "resolution_date": "2030-12-10",
+                "per_team_month": 300000,
+            },
+        ),
+        P.ALLOWANCE_RULES_WRITE,
+        201,
+        False,
+    ),
+    Case(
+        "GET",
+        "/api/v1/allowance-rules/{rule_id}",
+        lambda t, i: ("GET", f"/api/v1/allowance-rules/{t.rule[i].id}", None),
+        P.ALLOWANCES_READ,
+        200,
+        True,
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/allowance-rules/{rule_id}",
+        lambda t, i: (
+            "PATCH",
+            f"/api/v1/allowance-rules/{t.later_rule[i].id}",
+            {"per_person_day": 100000},
+        ),
+        P.ALLOWANCE_RULES_WRITE,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/allowance-statements",
+        fixed("GET", "/api/v1/allowance-statements"),
+        P.ALLOWANCES_READ,
+        200,
+        False,
+    ),
+    Case(
+        "POST",
+        "/api/v1/allowance-statements",
+        lambda t, i: (
+            "POST",
+            "/api/v1/allowance-statements",
+            {"unit_id": str(t.commune[i].id), "month": "2024-08"},
+        ),
+        P.ALLOWANCE_STATEMENTS_PREPARE,
+        201,
+        True,
+    ),
+    *[
+        Case(
+            "GET",
+            f"/api/v1/allowance-statements/{{statement_id}}{suffix}",
+            statement_read(suffix),
+            P.ALLOWANCES_READ,
+            200,
+            True,
+        )
+        for suffix in ("", "/export")
+    ],
+    Case(
+        "POST",
+        "/api/v1/allowance-statements/{statement_id}/refresh",
+        lambda t, i: ("POST", f"/api/v1/allowance-statements/{t.statement[i].id}/refresh", None),
+        P.ALLOWANCE_STATEMENTS_PREPARE,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/allowance-statements/{statement_id}/approve",
+        lambda t, i: ("POST", f"/api/v1/allowance-statements/{t.statement[i].id}/approve", None),
+        P.ALLOWANCE_STATEMENTS_APPROVE,
+        200,
+        True,
+    ),
+    Case(
+        "POST",
+        "/api/v1/allowance-statements/{statement_id}/reopen",
+        lambda t, i: (
+            "POST",
+            f"/api/v1/allowance-statements/{t.approved_statement[i].id}/reopen",
+            {"reason": "Bổ sung báo cáo"},
+        ),
+        P.ALLOWANCE_STATEMENTS_APPROVE,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
         "/api/v1/stats/overview",
         lambda t, i: ("GET", f"/api/v1/stats/overview?unit_id={t.village[i].id}", None),
+        P.STATS_READ,
+        200,
+        True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/stats/workload",
+        lambda t, i: (
+            "GET",
+            f"/api/v1/stats/workload?campaign_id={t.campaign[True].id}&unit_id={t.village[i].id}",
+            None,
+        ),
         P.STATS_READ,
         200,
         True,
@@ -1231,6 +1381,7 @@ BODY_REFERENCE_ROUTES = {
     ("GET", "/api/v1/stats/overview"),
     ("GET", "/api/v1/stats/timeseries"),
     ("GET", "/api/v1/stats/teams/ranking"),
+    ("POST", "/api/v1/allowance-statements"),
 }
 # An import names its teams in the file: a team outside the scope is a bad row (422).
 OUTSIDE_STATUS = {
@@ -1241,7 +1392,18 @@ OUTSIDE_STATUS = {
     ("POST", "/api/v1/activities/approve"): 200,
 }
 # A commune officer reopens only what it approved itself (another officer did here).
-ROLE_STATUS = {(("POST", "/api/v1/activities/{activity_id}/reopen"), Role.COMMUNE_OFFICER): 403}
+ROLE_STATUS = {
+    (("POST", "/api/v1/activities/{activity_id}/reopen"), Role.COMMUNE_OFFICER): 403,
+    # A team leader's scope is its village: a statement of its commune lies above it.
+    **{
+        (("GET", f"/api/v1/allowance-statements/{{statement_id}}{suffix}"), Role.TEAM_LEADER): 404
+        for suffix in ("", "/export")
+    },
+    **{
+        (("POST", f"/api/v1/allowance-statements/{{statement_id}}/{action}"), Role.TEAM_LEADER): 404
+        for action in ("refresh", "approve", "reopen")
+    },
+}
 
 
 def expected_status(case: Case, role: Role, inside: bool) -> int:
@@ -1252,8 +1414,8 @@ def expected_status(case: Case, role: Role, inside: bool) -> int:
         return case.success if inside else OUTSIDE_STATUS.get((case.method, case.path), 404)
     if case.on_object and not inside:
         return 404
-    if allowed and inside:
-        return ROLE_STATUS.get(((case.method, case.path), role), case.success)
+    if inside and ((case.method, case.path), role) in ROLE_STATUS:
+        return ROLE_STATUS[((case.method, case.path), role)]
     return case.success if allowed else 403
 
 

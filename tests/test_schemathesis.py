@@ -173,6 +173,12 @@ RULES_BEYOND_THE_SCHEMA = {
     "level_mismatch",  # the levels of the units named by their ids
     "merge_target_required",  # one of two fields (no JSON Schema the generator honours)
     "split_default_required",  # exactly one item of a list flagged
+    "allowance_rule_empty",  # one of three fields (no JSON Schema the generator honours)
+    "allowance_rule_before_province",  # the stored first day of the caller's province
+    "allowance_unit_level",  # the level of the unit named by its id
+    "allowance_unit_not_valid",  # the stored dates of the unit named by its id
+    "allowance_month_in_future",  # today's date
+    "allowance_no_rule",  # the province's stored rules
     "split_target_required",  # one of two fields
     "not_a_village_of",  # the stored tree
     "move_target_invalid",  # the stored tree

@@ -33,6 +33,7 @@ OUTSIDE_REQUESTS = {
     "demo_data.py",
     "demo_campaign.py",
     "demo_partners.py",
+    "demo_allowances.py",
     "units/seed.py",
     "core/scope.py",
 }

@@ -31,6 +31,7 @@ from cnscd_api.stats.aggregates import (
     REPORTING,
     TEAM_DAY,
     TEAM_TOTAL,
+    UNIT_CAMPAIGN,
     UNIT_DAY,
     UNIT_DAY_HISTORY,
 )
@@ -114,7 +115,7 @@ def stored(session: Session) -> Rows:
     """Every aggregate that counts something, per key (the slots a key's rows are spread
     over, summed: how readers see them)."""
     found: Rows = {}
-    for table in (UNIT_DAY, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING):
+    for table in (UNIT_DAY, UNIT_CAMPAIGN, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING):
         keys = [c for c in table.primary_key.columns if c.name != "slot"]
         sums = [sa.func.sum(c) for c in table.columns if not c.primary_key]
         rows = session.execute(
@@ -136,7 +137,14 @@ def recomputed(session: Session) -> Rows:
         if n > 0:
             aggregates.count_reporting(reporting, delta.team_paths[team_id], campaign, day, 1)
     found: Rows = {}
-    for sums in (delta.unit_day, delta.history, delta.team_total, delta.team_day, reporting):
+    for sums in (
+        delta.unit_day,
+        delta.unit_campaign,
+        delta.history,
+        delta.team_total,
+        delta.team_day,
+        reporting,
+    ):
         # The slots of a key summed, as in ``stored``.
         folded: dict[tuple[Any, ...], list[int]] = {}
         for row in sums.rows():

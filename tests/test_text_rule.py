@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,11 +26,13 @@ from cnscd_api.models import ContentCategory, Indicator, Member, Role, Team, Use
 from tests.factories import (
     Tree,
     make_activity,
+    make_allowance_rule,
     make_campaign,
     make_device_need,
     make_device_referral,
     make_endpoint,
     make_member,
+    make_statement,
     make_support_request,
     make_team,
     make_user,
@@ -133,6 +136,7 @@ SAMPLES = {
     "code": "kt62999",
     "categories": "vneid",
     "indicator": "people_guided",
+    "month": "2024-10",
 }
 # Routes that answer a body's items one by one, within a 200.
 ITEM_BY_ITEM = {"/api/v1/activities/batch"}
@@ -296,6 +300,8 @@ def objects(session: Session, tree: Tree, province_admin: User) -> dict[str, str
     request = make_support_request(session, tree.dak_pek_village)
     need = make_device_need(session, tree.dak_pek_village)
     referral = make_device_referral(session, tree.dak_pek_village)
+    rule = make_allowance_rule(session, tree.kon_tum, date(2030, 1, 1))
+    statement = make_statement(session, tree.dak_man, date(2023, 12, 1), approved=True)
     session.commit()
     return {
         "unit_id": str(tree.dak_pek_village.id),
@@ -310,6 +316,8 @@ def objects(session: Session, tree: Tree, province_admin: User) -> dict[str, str
         "request_id": str(request.id),
         "need_id": str(need.id),
         "referral_id": str(referral.id),
+        "rule_id": str(rule.id),
+        "statement_id": str(statement.id),
     }
 
 

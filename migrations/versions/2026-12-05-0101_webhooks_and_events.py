@@ -2,7 +2,7 @@
 belongs to (audit_event.organisation), which scopes a partner's change feed
 
 Revision ID: a21e0b5d7c01
-Revises: 9b3c5e7a1d20
+Revises: 9c1e5a7d2b40
 Create Date: 2026-12-05 01:01:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from cnscd_api.models.base import UTCDateTime
 
 revision: str = "a21e0b5d7c01"
-down_revision: str | None = "9b3c5e7a1d20"
+down_revision: str | None = "9c1e5a7d2b40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -166,6 +166,7 @@ def demo(
     """Add the Kon Tum demo: villages, teams, members and one user per tier (idempotent;
     refused in production)."""
     from cnscd_api.demo import DEMO_PASSWORD, demo_logins, reset_demo_users, seed_demo_users
+    from cnscd_api.demo_allowances import seed_demo_allowances
     from cnscd_api.demo_campaign import NAME as CAMPAIGN_NAME
     from cnscd_api.demo_campaign import seed_demo_activities, seed_demo_campaign
     from cnscd_api.demo_data import seed_demo_data
@@ -181,6 +182,7 @@ def demo(
         campaign = seed_demo_campaign(session)
         reports = seed_demo_activities(session)
         partners = seed_demo_partners(session)
+        allowances = seed_demo_allowances(session)
         restored = reset_demo_users(session) if reset else []
         created = seed_demo_users(session)
         logins = demo_logins(session)
@@ -197,6 +199,13 @@ def demo(
         f"demo partners: {partners.requests} support requests, {partners.needs} village counts "
         "of households without a smartphone" + (" (already present)" if partners.skipped else "")
     )
+    if allowances.created:
+        typer.echo(
+            f"demo allowances: a rule of Kon Tum, {allowances.statements} statements of "
+            f"October 2024 approved ({allowances.total_amount:,} VND)"
+        )
+    else:
+        typer.echo("demo allowances: already present")
     typer.echo(f"demo users: {len(created)} created")
     if reset:
         typer.echo(f"demo users: {len(restored)} restored")

@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 
 from cnscd_api import __version__
 from cnscd_api.activities.router import router as activities_router
+from cnscd_api.allowances.router import router as allowance_statements_router
+from cnscd_api.allowances.router import rules_router as allowance_rules_router
 from cnscd_api.api_clients.router import router as api_clients_router
 from cnscd_api.audit.router import router as audit_router
 from cnscd_api.auth import service as auth_service
@@ -41,6 +43,7 @@ from cnscd_api.teams.router import router as teams_router
 from cnscd_api.units.router import router as units_router
 from cnscd_api.users.router import router as users_router
 from cnscd_api.webhooks.router import router as webhooks_router
+from cnscd_api.workload.router import router as workload_router
 
 DESCRIPTION = """\
 REST/JSON API of the Community Digital Technology Teams (Tổ công nghệ số cộng đồng):
@@ -69,8 +72,11 @@ def api_router() -> APIRouter:
         support_requests_router,
         device_needs_router,
         device_referrals_router,
+        allowance_rules_router,
+        allowance_statements_router,
         stats_router,
         partner_stats_router,
+        workload_router,
         audit_router,
         events_router,
         webhooks_router,

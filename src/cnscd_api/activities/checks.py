@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from cnscd_api.activities import repository
 from cnscd_api.activities.schemas import ActivityFields
+from cnscd_api.allowances import closure
 from cnscd_api.campaigns import service as campaign_service
 from cnscd_api.catalogue import service as catalogue_service
 from cnscd_api.core import clock
@@ -111,6 +112,8 @@ class Checker:
     _memberships: set[tuple[uuid.UUID, uuid.UUID, date]] | None = None
     _recorded_place: uuid.UUID | None = None
     _recorded_members: frozenset[uuid.UUID] = frozenset()
+    # (place, month) found open by an allowance statement check: once per batch.
+    _open_months: set[tuple[uuid.UUID, date]] = field(default_factory=set)
 
     def keep_recorded(self, place_id: uuid.UUID, member_ids: Iterable[uuid.UUID]) -> None:
         """Checking an edit of a stored report: its place stays where the report was made
@@ -294,6 +297,10 @@ class Checker:
             )
         if errors:
             raise Unprocessable(errors=errors)
+        month = (place.id, closure.first_of_month(fields.activity_date))
+        if month not in self._open_months:
+            closure.ensure_month_open(self.session, place.id, fields.activity_date)
+            self._open_months.add(month)
         return Checked(
             team=team,
             home=self._unit(team.unit_id),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -40,6 +41,7 @@ from cnscd_api.activities.schemas import (
     BatchResult,
     Person,
 )
+from cnscd_api.allowances import closure
 from cnscd_api.campaigns import service as campaign_service
 from cnscd_api.catalogue import repository as catalogue_repository
 from cnscd_api.catalogue import service as catalogue_service
@@ -467,6 +469,11 @@ def _check_open(session: Session, activity: Activity, batch: Review | None = Non
     if activity.status is ActivityStatus.APPROVED:
         raise Conflict("activity_approved")
     campaign_open(session, activity, batch.campaigns if batch else None)
+    month = (activity.unit_id, closure.first_of_month(activity.activity_date))
+    if batch is None or month not in batch.open_months:
+        closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
+        if batch is not None:
+            batch.open_months.add(month)
 
 
 def _fields_of(session: Session, activity: Activity) -> dict[str, Any]:
@@ -612,6 +619,8 @@ class Review:
     counted: dict[uuid.UUID, aggregates.Facts]
     delta: aggregates.Delta = field(default_factory=aggregates.Delta)
     campaigns: dict[uuid.UUID, Campaign] = field(default_factory=dict)
+    # (place, month) found open by the allowance statements' check.
+    open_months: set[tuple[uuid.UUID, date]] = field(default_factory=set)
 
 
 def _review(
@@ -698,6 +707,7 @@ def reopen(session: Session, actor: Principal, activity: Activity) -> Activity:
     if not (approver or above):
         raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "review_tier")
     campaign_open(session, activity)
+    closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
     return _review(session, actor, activity, ActivityStatus.SUBMITTED, AuditAction.REOPEN)
 
 

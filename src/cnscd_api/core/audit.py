@@ -35,6 +35,8 @@ from cnscd_api.core.permissions import Permission, Principal, PrincipalKind
 from cnscd_api.core.request_context import current_request_id
 from cnscd_api.models import (
     Activity,
+    AllowanceRule,
+    AllowanceStatement,
     ApiClient,
     AuditAction,
     AuditEntity,
@@ -71,6 +73,8 @@ ENTITY: dict[type[Versioned], AuditEntity] = {
     SupportRequest: AuditEntity.SUPPORT_REQUEST,
     DeviceNeed: AuditEntity.DEVICE_NEED,
     DeviceReferral: AuditEntity.DEVICE_REFERRAL,
+    AllowanceRule: AuditEntity.ALLOWANCE_RULE,
+    AllowanceStatement: AuditEntity.ALLOWANCE_STATEMENT,
 }
 
 

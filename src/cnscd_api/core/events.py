@@ -77,6 +77,11 @@ EVENT_KINDS: dict[str, EventKind] = {
         (A.CREATE, A.ACCEPT, A.DELIVER, A.REFUSE, A.DELETE),
         organisation=True,
     ),
+    # A province's rules are read below it; statements of closed units by the successors.
+    AuditEntity.ALLOWANCE_RULE: EventKind(P.ALLOWANCES_READ, EDITED, ancestors_readable=True),
+    AuditEntity.ALLOWANCE_STATEMENT: EventKind(
+        P.ALLOWANCES_READ, (*EDITED, A.APPROVE, A.REOPEN), heritage=True
+    ),
 }
 
 # The actions that change an object, in the past tense of an event's type.

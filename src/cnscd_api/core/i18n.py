@@ -733,6 +733,80 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This id is used twice in the batch.",
         "vi": "Mã này bị dùng hai lần trong cùng một lần gửi.",
     },
+    "allowance_month_closed": {
+        "en": "The month {month} is closed by the approved allowance statement {statement_id}: "
+        "its reports cannot change until that statement is reopened.",
+        "vi": "Tháng {month} đã khóa theo bảng kê hỗ trợ đã duyệt {statement_id}: không thể "
+        "thay đổi báo cáo của tháng cho đến khi bảng kê được mở lại.",
+    },
+    "allowance_rule_in_use": {
+        "en": "The approved allowance statement {statement_id} of {month} was computed under "
+        "this rule's days; past months never change: add a new rule with a later effective "
+        "date instead.",
+        "vi": "Bảng kê hỗ trợ đã duyệt {statement_id} của tháng {month} được tính theo thời "
+        "gian áp dụng của quy định này; không sửa các tháng đã qua: hãy thêm quy định mới có "
+        "ngày hiệu lực muộn hơn.",
+    },
+    "allowance_rule_exists": {
+        "en": "The province already has a rule in force from that day.",
+        "vi": "Tỉnh đã có quy định hiệu lực từ ngày này.",
+    },
+    "allowance_rule_empty": {
+        "en": "A rule pays something: give at least one amount.",
+        "vi": "Quy định phải có ít nhất một mức hỗ trợ.",
+    },
+    "allowance_rule_before_province": {
+        "en": "The province exists from {valid_from}: its rule cannot start earlier.",
+        "vi": "Tỉnh được thành lập từ {valid_from}: quy định không thể hiệu lực sớm hơn.",
+    },
+    "allowance_statement_exists": {
+        "en": "The unit already has a statement for this month ({statement_id}).",
+        "vi": "Đơn vị đã có bảng kê của tháng này ({statement_id}).",
+    },
+    "allowance_statement_overlaps": {
+        "en": "A statement of this month for a unit above or below ({statement_id}) already "
+        "covers these teams.",
+        "vi": "Bảng kê tháng này của đơn vị cấp trên hoặc cấp dưới ({statement_id}) đã bao gồm "
+        "các tổ này.",
+    },
+    "allowance_statement_approved": {
+        "en": "The statement is approved; reopen it first.",
+        "vi": "Bảng kê đã được duyệt; cần mở lại trước.",
+    },
+    "allowance_statement_not_approved": {
+        "en": "Only an approved statement can be reopened.",
+        "vi": "Chỉ mở lại được bảng kê đã duyệt.",
+    },
+    "allowance_statement_stale": {
+        "en": "The approved reports changed since the statement was prepared; refresh it and "
+        "check the new figures before approving.",
+        "vi": "Báo cáo đã duyệt đã thay đổi kể từ khi lập bảng kê; hãy cập nhật bảng kê và "
+        "kiểm tra số liệu mới trước khi duyệt.",
+    },
+    "allowance_unit_level": {
+        "en": "Statements are prepared per district or commune.",
+        "vi": "Bảng kê được lập theo huyện hoặc xã.",
+    },
+    "allowance_unit_not_valid": {
+        "en": "The unit did not exist in that month.",
+        "vi": "Đơn vị không tồn tại trong tháng này.",
+    },
+    "allowance_month_in_future": {
+        "en": "The month has not started yet.",
+        "vi": "Tháng này chưa bắt đầu.",
+    },
+    "allowance_no_rule": {
+        "en": "No allowance rule of the province is in force in that month.",
+        "vi": "Tỉnh chưa có quy định mức hỗ trợ hiệu lực trong tháng này.",
+    },
+    "own_statement": {
+        "en": "Nobody approves or reopens a statement they prepared.",
+        "vi": "Không ai được duyệt hoặc mở lại bảng kê do chính mình lập.",
+    },
+    "statement_review_tier": {
+        "en": "A statement is approved and reopened by the tier above its unit.",
+        "vi": "Bảng kê do cấp trên của đơn vị duyệt và mở lại.",
+    },
     "activity_approved": {
         "en": "The activity is approved and frozen; ask its approver or a higher tier to reopen "
         "it.",
@@ -787,6 +861,8 @@ RESOURCE_NAMES_VI: dict[str, str] = {
     "support_request": "yêu cầu hỗ trợ",
     "device_need": "số hộ chưa có điện thoại thông minh",
     "device_referral": "hộ được giới thiệu",
+    "allowance_rule": "quy định mức hỗ trợ",
+    "allowance_statement": "bảng kê hỗ trợ",
     "resource": "đối tượng",
 }
 

@@ -3,7 +3,11 @@
 ``PageParamsDep`` is the dependency a list route takes. A repository declares its sort
 columns once with ``Sorting`` (checked against the route's sort enum when the module is
 imported, so the two cannot drift) and reads a page with ``fetch_page``: the page's
-rows and the total in one query (``count(*) OVER ()``), columns only, no ORM objects.
+rows first (``LIMIT`` stops the scan once the page is full), then, only when the page
+does not show where the list ends, the total in a separate ``count(*)`` over the same
+FROM and WHERE, which an index answers without sorting or reading the page's columns
+(``count(*) OVER ()`` made PostgreSQL read, join and sort every matching row before
+``LIMIT``). Columns only, no ORM objects.
 ``PageParams.page`` validates those rows straight into the response model.
 """
 
@@ -24,7 +28,6 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 # Far past any real list; it keeps absurd offsets from reaching the database as overflows.
 MAX_OFFSET = 10_000_000
-TOTAL_LABEL = "total_count"
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -134,16 +137,11 @@ def fetch_page(
     page: PageParams,
     ordering: Sequence[ColumnElement[Any]],
 ) -> tuple[list[Row[Any]], int]:
-    """One page of ``statement``'s rows and the total, in one query; a second (a count)
-    only when the offset lies past the last row."""
-    counted = statement.add_columns(func.count().over().label(TOTAL_LABEL))
+    """One page of ``statement``'s rows, then the total: known from the page when it is
+    the last one (fewer rows than the limit, or none from the start), else counted."""
     # Plain column reads need nothing of the ORM: run them on the session's connection.
-    paged = counted.order_by(*ordering).limit(page.limit).offset(page.offset)
+    paged = statement.order_by(*ordering).limit(page.limit).offset(page.offset)
     rows = list(session.connection().execute(paged).all())
-    if rows:
-        total: int = getattr(rows[0], TOTAL_LABEL)
-    elif page.offset == 0:
-        total = 0
-    else:
-        total = count_rows(session, statement)
-    return rows, total
+    if len(rows) < page.limit and (rows or page.offset == 0):
+        return rows, page.offset + len(rows)
+    return rows, count_rows(session, statement)

@@ -49,6 +49,10 @@ class Permission(StrEnum):
     DEVICE_REFERRALS_READ = "device_referrals:read"
     DEVICE_REFERRALS_WRITE = "device_referrals:write"
     DEVICE_REFERRALS_ANSWER = "device_referrals:answer"
+    ALLOWANCES_READ = "allowances:read"
+    ALLOWANCE_RULES_WRITE = "allowance_rules:write"
+    ALLOWANCE_STATEMENTS_PREPARE = "allowance_statements:prepare"
+    ALLOWANCE_STATEMENTS_APPROVE = "allowance_statements:approve"
     OWN_PASSWORD = "auth:password"  # noqa: S105 -- not a secret
 
 
@@ -82,6 +86,7 @@ _OFFICER = _PERSON | {
     *_REQUESTER,
     P.DEVICE_REFERRALS_READ,
     P.DEVICE_REFERRALS_WRITE,
+    P.ALLOWANCES_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -95,10 +100,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CAMPAIGN_TARGETS_WRITE,
             P.CAMPAIGNS_REOPEN,
             P.CATALOGUE_WRITE,
+            P.ALLOWANCE_RULES_WRITE,
+            P.ALLOWANCE_STATEMENTS_PREPARE,
+            P.ALLOWANCE_STATEMENTS_APPROVE,
         }
     ),
-    Role.DISTRICT_OFFICER: frozenset(_OFFICER | {P.CAMPAIGNS_WRITE, P.CAMPAIGN_TARGETS_WRITE}),
-    Role.COMMUNE_OFFICER: frozenset(_OFFICER | {P.CAMPAIGN_TARGETS_WRITE}),
+    Role.DISTRICT_OFFICER: frozenset(
+        _OFFICER
+        | {
+            P.CAMPAIGNS_WRITE,
+            P.CAMPAIGN_TARGETS_WRITE,
+            P.ALLOWANCE_STATEMENTS_PREPARE,
+            P.ALLOWANCE_STATEMENTS_APPROVE,
+        }
+    ),
+    Role.COMMUNE_OFFICER: frozenset(
+        _OFFICER | {P.CAMPAIGN_TARGETS_WRITE, P.ALLOWANCE_STATEMENTS_PREPARE}
+    ),
     Role.TEAM_LEADER: frozenset(
         _PERSON
         | {

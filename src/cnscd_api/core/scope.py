@@ -29,6 +29,8 @@ from cnscd_api.core.permissions import Principal
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like
 from cnscd_api.models import (
     Activity,
+    AllowanceRule,
+    AllowanceStatement,
     ApiClient,
     AuditEvent,
     Campaign,
@@ -39,6 +41,7 @@ from cnscd_api.models import (
     SupportRequest,
     Team,
     Unit,
+    UnitHeritage,
     UnitLineage,
     User,
 )
@@ -164,6 +167,21 @@ RULES: dict[type[Any], ScopeRule] = {
         ((Unit, Unit.id == DeviceReferral.unit_id),),
         organisation=DeviceReferral.organisation,
     ),
+    # A province's allowance rules are read by everyone below it (they say what is paid).
+    AllowanceRule: ScopeRule(
+        "allowance_rule",
+        Unit.path,
+        ((Unit, Unit.id == AllowanceRule.province_id),),
+        ancestors_readable="everyone",
+    ),
+    # Statements of closed units are read by the officers of their successors, as they
+    # were approved; nobody writes them through the heritage rule.
+    AllowanceStatement: ScopeRule(
+        "allowance_statement",
+        Unit.path,
+        ((Unit, Unit.id == AllowanceStatement.unit_id),),
+        heritage=True,
+    ),
 }
 
 
@@ -183,6 +201,14 @@ def heritage_ids(subtree_path: str) -> Select[Any]:
     )
     found = start.union(earlier)
     return select(found.c.id)
+
+
+def heirs_in(subtree_path: str) -> Select[Any]:
+    """``heritage_ids`` read from its materialisation (``UnitHeritage``, refreshed after
+    every reorganisation): one index range scan on the heirs' paths, no recursion."""
+    return select(col(UnitHeritage.unit_id)).where(
+        path_in_subtree(UnitHeritage.heir_path, subtree_path)
+    )
 
 
 def reached_through(
@@ -257,14 +283,14 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
     inherits = rule.heritage_writes if write else rule.heritage
     if inherits and principal.scope_path != "/":
         # The national scope already holds every unit, closed ones included.
-        clause = or_(clause, _AmongIds(col(Unit.id), heritage_ids(principal.scope_path)))
+        clause = or_(clause, _AmongIds(col(Unit.id), heirs_in(principal.scope_path)))
     if rule.heritage_paths and not write and principal.scope_path != "/":
         # Paths are ids joined by "/": no LIKE wildcard can occur in them.
         closed = aliased(Unit)
         below_closed = (
             select(literal(1))
             .where(
-                _AmongIds(col(closed.id), heritage_ids(principal.scope_path)),
+                _AmongIds(col(closed.id), heirs_in(principal.scope_path)),
                 col(rule.path).like(col(closed.path) + "%"),
             )
             .exists()
@@ -433,6 +459,7 @@ __all__ = [
     "ancestor_ids",
     "ancestor_paths",
     "get_or_404",
+    "heirs_in",
     "heritage_ids",
     "locked",
     "path_in_subtree",

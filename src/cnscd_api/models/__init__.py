@@ -7,6 +7,12 @@ from cnscd_api.models.activity import (
     ActivityStatus,
     ActivityValue,
 )
+from cnscd_api.models.allowance import (
+    AllowancePaidTeam,
+    AllowanceRule,
+    AllowanceStatement,
+    StatementStatus,
+)
 from cnscd_api.models.audit import AuditAction, AuditEntity, AuditEvent, AuditSequence
 from cnscd_api.models.base import Versioned, utcnow
 from cnscd_api.models.campaign import (
@@ -22,9 +28,11 @@ from cnscd_api.models.campaign import (
 )
 from cnscd_api.models.idempotency import IdempotencyRecord, IdempotencyState
 from cnscd_api.models.stats import (
+    StatRegistry,
     StatReporting,
     StatTeamDay,
     StatTeamTotal,
+    StatUnitCampaign,
     StatUnitDay,
 )
 from cnscd_api.models.support import (
@@ -49,6 +57,7 @@ from cnscd_api.models.unit import (
     DivisionType,
     LineageKind,
     Unit,
+    UnitHeritage,
     UnitLevel,
     UnitLineage,
     UnitMove,
@@ -71,6 +80,9 @@ __all__ = [
     "ActivityStatus",
     "ActivityValue",
     "Affiliation",
+    "AllowancePaidTeam",
+    "AllowanceRule",
+    "AllowanceStatement",
     "ApiClient",
     "AuditAction",
     "AuditEntity",
@@ -102,16 +114,20 @@ __all__ = [
     "RefreshToken",
     "Role",
     "SkillLevel",
+    "StatRegistry",
     "StatReporting",
     "StatTeamDay",
     "StatTeamTotal",
+    "StatUnitCampaign",
     "StatUnitDay",
+    "StatementStatus",
     "SupportRequest",
     "SupportRequestStatus",
     "Team",
     "TeamRole",
     "TeamStatus",
     "Unit",
+    "UnitHeritage",
     "UnitLevel",
     "UnitLineage",
     "UnitMove",

@@ -39,6 +39,8 @@ class AuditEntity(StrEnum):
     SUPPORT_REQUEST = "support_request"
     DEVICE_NEED = "device_need"
     DEVICE_REFERRAL = "device_referral"
+    ALLOWANCE_RULE = "allowance_rule"
+    ALLOWANCE_STATEMENT = "allowance_statement"
 
 
 class AuditAction(StrEnum):

@@ -11,17 +11,21 @@ UPDATE SET n = n + excluded.n``), so that reading a dashboard never groups raw r
   its place lies today (a closed place: where its successors lie), and here +1 for the
   units it lay under on its day that it no longer lies under, −1 for the reverse. Empty
   until a reorganisation moves or closes units; historical figures add both tables.
+- ``StatUnitCampaign``: the same per unit × campaign × indicator × status without the
+  day (``StatUnitDay`` summed over days), moved by the same deltas: what an overview or
+  a campaign's progress reads, a few rows per unit where the day rows are hundreds.
+  Periods and day views (time series, completeness) read ``StatUnitDay``.
 - ``StatTeamTotal``: per team × campaign × indicator × status, for rankings.
 - ``StatTeamDay``: per team × day × campaign, how many activities the team recorded
   (any status): a team "reported" that day when it is above zero.
 - ``StatReporting``: per unit on the team's path (and ``NATION``) × day × campaign, how
   many teams reported; moved when a team's day count leaves or reaches zero.
 
-The rows of the country, the provinces and the level below them in ``StatUnitDay`` and
-``StatReporting`` are spread over ``SLOTS`` rows per key (``slot``, chosen by the
-report's place or the team's unit), which a reader sums: every report of a campaign and
-day moves them, and each write holds the rows it moved until it commits, so one row per
-key let one writer at a time through.
+The rows of the country, the provinces and the level below them in ``StatUnitDay``,
+``StatUnitCampaign`` and ``StatReporting`` are spread over ``SLOTS`` rows per key
+(``slot``, chosen by the report's place or the team's unit), which a reader sums: every
+report of a campaign moves them, and each write holds the rows it moved until it
+commits, so one row per key let one writer at a time through.
 
 "No campaign" is the key ``NONE``, not NULL, so that every key is a primary key. Rows
 that fall back to zero stay (a dashboard sums them as nothing); ``cnscd stats rebuild``
@@ -66,6 +70,20 @@ class StatUnitDay(SQLModel, table=True):
     activities: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
 
+class StatUnitCampaign(SQLModel, table=True):
+    __tablename__ = "stat_unit_campaign"
+
+    unit_key: uuid.UUID = Field(primary_key=True)
+    campaign_key: uuid.UUID = Field(primary_key=True)
+    indicator_key: uuid.UUID = Field(primary_key=True)
+    status: ActivityStatus = Field(
+        sa_column=enum_column(ActivityStatus, nullable=False, primary_key=True)
+    )
+    slot: int = Field(default=0, sa_column=slot_column())
+    total: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    activities: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
 class StatTeamTotal(SQLModel, table=True):
     __tablename__ = "stat_team_total"
     __table_args__ = (
@@ -99,6 +117,20 @@ class StatReporting(SQLModel, table=True):
     day: date = Field(primary_key=True)
     slot: int = Field(default=0, sa_column=slot_column())
     teams: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+class StatRegistry(SQLModel, table=True):
+    """The registry's figures of the overview per unit on the team's path (and
+    ``NATION``): ``item`` is ``team.status:<status>`` (teams) or ``member.<field>:<value>``
+    (current members by affiliation, gender — ``unknown`` when not given —, skill level
+    and role; each member counts once per field). Moved by every write of teams and
+    members (``stats/registry.py``), recomputed by ``cnscd stats rebuild``."""
+
+    __tablename__ = "stat_registry"
+
+    unit_key: uuid.UUID = Field(primary_key=True)
+    item: str = Field(primary_key=True, max_length=64)
+    count: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
 
 # The same columns as ``StatUnitDay``, holding the difference between the map of each

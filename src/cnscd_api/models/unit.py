@@ -173,3 +173,25 @@ class UnitMove(SQLModel, table=True):
         foreign_key="unit_reorganisation.id", index=True, ondelete="RESTRICT"
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class UnitHeritage(SQLModel, table=True):
+    """Who inherits a closed unit, materialised: one row per closed unit and per unit its
+    lineage leads to (forward, through any number of reorganisations), with that unit's
+    path. The officers of a subtree read the closed units whose heirs lie in it
+    (``core.scope``'s heritage rule) with one index range scan on ``heir_path`` instead of
+    a recursive query per request. Refreshed after every reorganisation, which is what
+    writes lineage and moves units (``stats.placement.refresh_rollup_paths``)."""
+
+    __tablename__ = "unit_heritage"
+    __table_args__ = (
+        sa.Index(
+            "ix_unit_heritage_heir_path",
+            "heir_path",
+            "unit_id",
+            postgresql_ops={"heir_path": "text_pattern_ops"},
+        ),
+    )
+
+    heir_path: str = Field(primary_key=True, max_length=200)
+    unit_id: uuid.UUID = Field(primary_key=True, foreign_key="unit.id", ondelete="CASCADE")

@@ -31,9 +31,11 @@ from sqlmodel import Session, SQLModel
 from cnscd_api.core.scope import ancestor_ids, unscoped
 from cnscd_api.models import (
     ActivityStatus,
+    StatRegistry,
     StatReporting,
     StatTeamDay,
     StatTeamTotal,
+    StatUnitCampaign,
     StatUnitDay,
 )
 from cnscd_api.models.stats import ALL, NATION, NONE, SLOTS, STAT_UNIT_DAY_HISTORY
@@ -47,10 +49,12 @@ def tables(*names: str) -> list[Any]:
 
 UNIT_DAY: Any = StatUnitDay.__table__  # type: ignore[attr-defined]
 UNIT_DAY_HISTORY: Any = STAT_UNIT_DAY_HISTORY
+UNIT_CAMPAIGN: Any = StatUnitCampaign.__table__  # type: ignore[attr-defined]
 TEAM_TOTAL: Any = StatTeamTotal.__table__  # type: ignore[attr-defined]
 TEAM_DAY: Any = StatTeamDay.__table__  # type: ignore[attr-defined]
 REPORTING: Any = StatReporting.__table__  # type: ignore[attr-defined]
-TABLES = (UNIT_DAY, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING)
+REGISTRY: Any = StatRegistry.__table__  # type: ignore[attr-defined]
+TABLES = (UNIT_DAY, UNIT_CAMPAIGN, UNIT_DAY_HISTORY, TEAM_TOTAL, TEAM_DAY, REPORTING, REGISTRY)
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class Delta:
     """Signed changes to the aggregates, gathered over one or many activities."""
 
     unit_day: Sums = field(default_factory=lambda: Sums(UNIT_DAY))
+    unit_campaign: Sums = field(default_factory=lambda: Sums(UNIT_CAMPAIGN))
     team_total: Sums = field(default_factory=lambda: Sums(TEAM_TOTAL))
     team_day: Sums = field(default_factory=lambda: Sums(TEAM_DAY))
     history: Sums = field(default_factory=lambda: Sums(UNIT_DAY_HISTORY))
@@ -137,7 +142,9 @@ class Delta:
         units = [NATION, *ancestor_ids(facts.place_path)]
         spread = slot_of(units[-1])
         for depth, unit in enumerate(units):
-            _count(self.unit_day, unit, facts, sign, spread if depth < SPREAD_DEPTH else 0)
+            slot = spread if depth < SPREAD_DEPTH else 0
+            _count(self.unit_day, unit, facts, sign, slot)
+            _count(self.unit_campaign, unit, facts, sign, slot, by_day=False)
         self.added.append((facts, sign))
         campaign, status = facts.campaign_id or NONE, facts.status.value
         for indicator, value in [(ALL, 0), *facts.values.items()]:
@@ -162,12 +169,16 @@ class Delta:
                 _count(self.history, unit, facts, -sign)
 
 
-def _count(sums: Sums, unit: uuid.UUID, facts: Facts, sign: int, slot: int = 0) -> None:
-    """An activity's counts for one unit: all activities, and each indicator it reported."""
+def _count(
+    sums: Sums, unit: uuid.UUID, facts: Facts, sign: int, slot: int = 0, *, by_day: bool = True
+) -> None:
+    """An activity's counts for one unit: all activities, and each indicator it reported
+    (per day, or ``by_day=False`` for the campaign's grain)."""
     campaign, status = facts.campaign_id or NONE, facts.status.value
-    sums.add((unit, campaign, ALL, facts.day, status, slot), 0, sign)
+    day = (facts.day,) if by_day else ()
+    sums.add((unit, campaign, ALL, *day, status, slot), 0, sign)
     for indicator, value in facts.values.items():
-        sums.add((unit, campaign, indicator, facts.day, status, slot), sign * value, sign)
+        sums.add((unit, campaign, indicator, *day, status, slot), sign * value, sign)
 
 
 def change(session: Session, before: Iterable[Facts], after: Iterable[Facts]) -> None:
@@ -184,6 +195,7 @@ def apply(session: Session, delta: Delta) -> None:
     connection = session.connection()
     delta.place(session)
     delta.unit_day.write(connection)
+    delta.unit_campaign.write(connection)
     delta.history.write(connection)
     delta.team_total.write(connection)
     stored = delta.team_day.write(connection)

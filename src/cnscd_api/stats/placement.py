@@ -32,6 +32,7 @@ SEGMENT = 33  # "/" and 32 hex digits: one unit on a materialised path
 UNIT: Any = SQLModel.metadata.tables["unit"]
 MOVE: Any = SQLModel.metadata.tables["unit_move"]
 LINEAGE: Any = SQLModel.metadata.tables["unit_lineage"]
+HERITAGE: Any = SQLModel.metadata.tables["unit_heritage"]
 _successor = UNIT.alias("successor")
 # Default successors followed at most this far (a unit renamed every year for a decade).
 MAX_HOPS = 16
@@ -104,9 +105,28 @@ class PathsOn:
 
 
 @unscoped("a reorganisation's bookkeeping over every closed unit")
+def refresh_heritage(session: Session) -> None:
+    """Recompute ``UnitHeritage``: every unit each closed unit's lineage leads to, forward
+    through any number of reorganisations, with its path (one recursive query, once per
+    reorganisation rather than once per request)."""
+    connection = session.connection()
+    connection.execute(sa.delete(HERITAGE))
+    forward = sa.select(
+        LINEAGE.c.predecessor_id.label("unit_id"), LINEAGE.c.successor_id.label("heir_id")
+    ).cte("forward", recursive=True)
+    later = sa.select(forward.c.unit_id, LINEAGE.c.successor_id).join(
+        forward, LINEAGE.c.predecessor_id == forward.c.heir_id
+    )
+    forward = forward.union(later)  # lineage runs old → new: it has no cycles
+    heirs = sa.select(UNIT.c.path, forward.c.unit_id).join(UNIT, UNIT.c.id == forward.c.heir_id)
+    connection.execute(sa.insert(HERITAGE).from_select(["heir_path", "unit_id"], heirs))
+
+
 def refresh_rollup_paths(session: Session) -> int:
     """Point every closed unit at the unit alive today that its default successors lead
-    to (after a reorganisation closed or moved units); the number of units changed."""
+    to (after a reorganisation closed or moved units), and refresh who inherits each
+    (``refresh_heritage``); the number of units changed."""
+    refresh_heritage(session)
     connection, changed = session.connection(), 0
     default = (
         sa.select(sa.func.coalesce(_successor.c.rollup_path, _successor.c.path))

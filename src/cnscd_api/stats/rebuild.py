@@ -31,12 +31,14 @@ from cnscd_api.models import Unit
 from cnscd_api.models.stats import ALL, NATION, NONE
 from cnscd_api.stats.aggregates import (
     ACTIVITY,
+    REGISTRY,
     REPORTING,
     TABLES,
     TEAM,
     TEAM_DAY,
     TEAM_TOTAL,
     UNIT,
+    UNIT_CAMPAIGN,
     UNIT_DAY,
     UNIT_DAY_HISTORY,
     VALUE,
@@ -45,6 +47,7 @@ from cnscd_api.stats.aggregates import (
     facts_of,
 )
 from cnscd_api.stats.placement import MOVE, SEGMENT, today_in_subtree, today_path
+from cnscd_api.stats.registry import MEMBER, MEMBER_FIELDS, TEAM_ITEM
 
 DEEPEST = 4  # province, district, commune, village
 
@@ -99,7 +102,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
         for table in TABLES:
             connection.execute(sa.delete(table))
     else:
-        for table in (UNIT_DAY, REPORTING):
+        for table in (UNIT_DAY, UNIT_CAMPAIGN, REPORTING, REGISTRY):
             connection.execute(sa.delete(table).where(table.c.unit_key.in_(subtree_units)))
         for table in (TEAM_TOTAL, TEAM_DAY):
             connection.execute(sa.delete(table).where(table.c.team_id.in_(subtree_teams)))
@@ -117,6 +120,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
             in_subtree,
         ):
             rows += _insert(connection, UNIT_DAY, select)
+    rows += _insert(connection, UNIT_CAMPAIGN, _over_days(None if unit is None else subtree_units))
     for select in _counts((ACTIVITY.c.team_id, _campaign()), (ACTIVITY.c.status,), [], of_team):
         rows += _insert(connection, TEAM_TOTAL, select)
     by_day = (ACTIVITY.c.team_id, _campaign(), ACTIVITY.c.activity_date)
@@ -125,6 +129,8 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     )
     for depth in range(first, DEEPEST + 1):
         rows += _insert(connection, REPORTING, _reporting(home, teams_in_subtree, depth))
+        for select in _registry(home, teams_in_subtree, depth):
+            rows += _insert(connection, REGISTRY, select)
     if unit is not None:
         _move_ancestors(connection, unit, old_root, _root_rows(connection, unit))
     if unit is None:
@@ -171,6 +177,17 @@ def _counts(
     return selects
 
 
+def _over_days(units: Any) -> Any:
+    """The campaign-grain rows from the day rows just rebuilt (``units``: of those units
+    only; None: all, the country's included)."""
+    keys = (UNIT_DAY.c.unit_key, UNIT_DAY.c.campaign_key, UNIT_DAY.c.indicator_key)
+    columns = (*keys, UNIT_DAY.c.status)
+    select = sa.select(*columns, sa.func.sum(UNIT_DAY.c.total), sa.func.sum(UNIT_DAY.c.activities))
+    if units is not None:
+        select = select.where(UNIT_DAY.c.unit_key.in_(units))
+    return select.group_by(*columns)
+
+
 def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
     """Teams that reported, per unit at ``depth`` above them × campaign × day."""
     key, joins = _ancestor(home.c.path, depth)
@@ -184,6 +201,34 @@ def _reporting(home: Any, teams_in_subtree: Any, depth: int) -> Any:
     for table, on in joins:
         select = select.join(table, on)
     return select.where(teams_in_subtree, TEAM_DAY.c.activities > 0).group_by(*columns)
+
+
+def _registry(home: Any, teams_in_subtree: Any, depth: int) -> list[Any]:
+    """Teams by status and current members by each field, per unit at ``depth`` above
+    their team (``stats/registry.py``'s items)."""
+    key, joins = _ancestor(home.c.path, depth)
+
+    def item(prefix: str, column: Any) -> Any:
+        value = sa.func.coalesce(sa.cast(column, sa.String()), "unknown")
+        return sa.literal(prefix, sa.String()).concat(value)
+
+    def grouped(label: Any, *where: Any, members: bool) -> Any:
+        select = sa.select(key, label, sa.func.count()).select_from(TEAM)
+        if members:
+            select = select.join(MEMBER, MEMBER.c.team_id == TEAM.c.id)
+        select = select.join(home, home.c.id == TEAM.c.unit_id)
+        for table, on in joins:
+            select = select.join(table, on)
+        return select.where(teams_in_subtree, *where).group_by(key, label)
+
+    current = MEMBER.c.left_on.is_(None)
+    return [
+        grouped(item(f"{TEAM_ITEM}:", TEAM.c.status), members=False),
+        *(
+            grouped(item(f"member.{name}:", MEMBER.c[name]), current, members=True)
+            for name in MEMBER_FIELDS
+        ),
+    ]
 
 
 HISTORY_CHUNK = 2000  # reports placed per round of ``rebuild_history``
@@ -231,7 +276,7 @@ def _insert(connection: sa.Connection, table: Any, select: Any) -> int:
 
 
 RootRows = dict[Any, list[sa.Row[Any]]]
-ROOT_TABLES = (UNIT_DAY, REPORTING)  # the unit-keyed tables
+ROOT_TABLES = (UNIT_DAY, UNIT_CAMPAIGN, REPORTING, REGISTRY)  # the unit-keyed tables
 
 
 def _root_rows(connection: sa.Connection, unit: Unit | None) -> RootRows:

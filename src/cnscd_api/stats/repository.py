@@ -2,11 +2,9 @@
 
 Activity figures come from the aggregate tables only (``models/stats.py``), filtered in
 their primary-key order (unit, campaign, indicator, day, status); no request groups raw
-activity rows. Teams, members and coverage are counted from the registry at query
-time, through the caller's scoped statements (``core.scope``): each is one grouped
-query over indexed columns (the unit path prefix, ``team.unit_id``, ``team.status``,
-``member.team_id``), cheap at a province's size; they can move to aggregates of their
-own if national dashboards need it.
+activity rows. Teams and members come from ``StatRegistry`` (a team leader's, from
+their own team through the scoped statements of ``core.scope``); coverage is counted
+from the registry at query time, one grouped query over indexed columns each.
 """
 
 from __future__ import annotations
@@ -30,12 +28,15 @@ from cnscd_api.models import (
     UnitLevel,
 )
 from cnscd_api.stats.aggregates import (
+    REGISTRY,
     REPORTING,
     TEAM_DAY,
     TEAM_TOTAL,
+    UNIT_CAMPAIGN,
     UNIT_DAY,
     UNIT_DAY_HISTORY,
 )
+from cnscd_api.stats.placement import SEGMENT
 from cnscd_api.units.repository import parent_on, valid_on_clause
 
 COUNTED = (ActivityStatus.APPROVED, ActivityStatus.SUBMITTED)
@@ -57,6 +58,14 @@ def children(
 
 
 # --- the registry ---------------------------------------------------------------------
+
+
+def registry_counts(session: Session, unit_key: uuid.UUID) -> dict[str, int]:
+    """The registry's aggregates of one unit (``StatRegistry``): item → count."""
+    statement = sa.select(REGISTRY.c.item, REGISTRY.c.count).where(
+        REGISTRY.c.unit_key == unit_key, REGISTRY.c.count != 0
+    )
+    return {item: int(count) for item, count in session.execute(statement).all()}
 
 
 def team_counts(session: Session, actor: Principal, path: str) -> dict[TeamStatus, int]:
@@ -112,12 +121,22 @@ def served_counts(session: Session, actor: Principal, path: str, today: date) ->
     return int(communes), int(villages)
 
 
-def active_teams_by_unit(session: Session, actor: Principal, path: str) -> list[Any]:
-    """(unit path, active teams) per unit of the subtree that has any."""
+def registry_item(session: Session, unit_keys: list[uuid.UUID], item: str) -> dict[uuid.UUID, int]:
+    """One item of the registry's aggregates for several units: unit key → count."""
+    statement = sa.select(REGISTRY.c.unit_key, REGISTRY.c.count).where(
+        REGISTRY.c.unit_key.in_(unit_keys), REGISTRY.c.item == item
+    )
+    return {unit_key: int(count) for unit_key, count in session.execute(statement).all()}
+
+
+def active_teams_by_child(session: Session, actor: Principal, path: str) -> list[Any]:
+    """(path prefix of the child of ``path`` above the team, active teams): the teams of
+    the subtree grouped by the child they lie under (the unit itself for its own)."""
+    prefix = func.substr(col(Unit.path), 1, len(path) + SEGMENT)
     statement = (
-        scoped_columns(actor, Team, Unit.path, func.count())
+        scoped_columns(actor, Team, prefix, func.count())
         .where(path_in_subtree(Unit.path, path), col(Team.status) == TeamStatus.ACTIVE)
-        .group_by(col(Unit.path))
+        .group_by(prefix)
     )
     return list(session.execute(statement).all())
 
@@ -184,6 +203,32 @@ def _unit_day(historical: bool) -> Any:
     return sa.union_all(sa.select(UNIT_DAY), sa.select(UNIT_DAY_HISTORY)).subquery("unit_day")
 
 
+def keys_of(table: Any) -> list[Any]:
+    """A table's key columns but ``slot`` (a reader sums a key's slots)."""
+    return [column for column in table.primary_key.columns if column.name != "slot"]
+
+
+def _unit_campaign(historical: bool) -> Any:
+    """The per-unit aggregates summed over days (``StatUnitCampaign``), on today's map or,
+    historically, with the difference of each report's day's map (its day rows: a few,
+    only for reports a reorganisation moved) summed over days."""
+    if not historical:
+        return UNIT_CAMPAIGN
+    keys = [
+        UNIT_DAY_HISTORY.c.unit_key,
+        UNIT_DAY_HISTORY.c.campaign_key,
+        UNIT_DAY_HISTORY.c.indicator_key,
+        UNIT_DAY_HISTORY.c.status,
+    ]
+    moved = sa.select(
+        *keys,
+        func.sum(UNIT_DAY_HISTORY.c.total).label("total"),
+        func.sum(UNIT_DAY_HISTORY.c.activities).label("activities"),
+    ).group_by(*keys)
+    today = sa.select(*keys_of(UNIT_CAMPAIGN), UNIT_CAMPAIGN.c.total, UNIT_CAMPAIGN.c.activities)
+    return sa.union_all(today, moved).subquery("unit_campaign")
+
+
 def unit_totals(
     session: Session,
     unit_key: uuid.UUID,
@@ -192,8 +237,10 @@ def unit_totals(
     date_to: date | None,
     historical: bool,
 ) -> list[Any]:
-    """(indicator key, status, total, activities) of one unit over the days asked for."""
-    table = _unit_day(historical)
+    """(indicator key, status, total, activities) of one unit over the days asked for
+    (all days: from the campaign-grain rows)."""
+    all_days = date_from is None and date_to is None
+    table = _unit_campaign(historical) if all_days else _unit_day(historical)
     statement = (
         sa.select(
             table.c.indicator_key,
@@ -219,10 +266,10 @@ def campaign_totals(
     historical: bool,
 ) -> list[Any]:
     """(unit key, indicator key, status, total) of units in a campaign, approved and
-    submitted."""
+    submitted (from the campaign-grain rows)."""
     if not unit_keys or not indicator_ids:
         return []
-    table = _unit_day(historical)
+    table = _unit_campaign(historical)
     statement = (
         sa.select(
             table.c.unit_key,
@@ -268,20 +315,22 @@ def indicator_by_day(
 
 def reporting(
     session: Session,
-    unit_keys: list[uuid.UUID],
+    unit_key: uuid.UUID,
     campaign_id: uuid.UUID,
     date_from: date,
     date_to: date,
+    children: list[uuid.UUID],
+    day: date,
 ) -> list[Any]:
-    """(unit key, day, teams that reported) for a campaign's days (a key's slots summed)."""
-    if not unit_keys:
-        return []
+    """(unit key, day, teams that reported) for a campaign: a unit's days, and its
+    children's on one day, in one statement (a key's slots summed)."""
+    unit_days = sa.and_(REPORTING.c.unit_key == unit_key, *_days(REPORTING, date_from, date_to))
+    children_day = sa.and_(REPORTING.c.unit_key.in_(children), REPORTING.c.day == day)
     statement = (
         sa.select(REPORTING.c.unit_key, REPORTING.c.day, func.sum(REPORTING.c.teams))
         .where(
-            REPORTING.c.unit_key.in_(unit_keys),
             REPORTING.c.campaign_key == campaign_id,
-            *_days(REPORTING, date_from, date_to),
+            or_(unit_days, children_day) if children else unit_days,
         )
         .group_by(REPORTING.c.unit_key, REPORTING.c.day)
     )
@@ -308,6 +357,8 @@ def ranking(
     campaign_id: uuid.UUID | None,
     indicator_id: uuid.UUID,
     limit: int,
+    *,
+    small_subtree: bool = False,
 ) -> list[Any]:
     """(team id, team name, unit id, unit path names, approved, submitted) of the teams
     in the subtree that counted the indicator, most approved first; ties by name, id."""
@@ -315,15 +366,22 @@ def ranking(
     def summed(status: ActivityStatus) -> Any:
         return func.sum(sa.case((TEAM_TOTAL.c.status == status, TEAM_TOTAL.c.total), else_=0))
 
-    teams = scoped_columns(actor, Team, Team.id).where(path_in_subtree(Unit.path, path))
+    # A small subtree (a commune, a village) lists its teams first and reads their
+    # totals by key; a large one (a district and above: thousands of teams) reads the
+    # campaign's totals first (an index range of the campaign and indicator) and keeps
+    # the teams in the subtree, rather than building the list of every team it holds.
     approved, submitted = summed(ActivityStatus.APPROVED), summed(ActivityStatus.SUBMITTED)
+    small = []
+    if small_subtree:
+        teams = scoped_columns(actor, Team, Team.id).where(path_in_subtree(Unit.path, path))
+        small = [TEAM_TOTAL.c.team_id.in_(teams)]
     totals = (
         sa.select(TEAM_TOTAL.c.team_id, approved.label("approved"), submitted.label("submitted"))
         .where(
             *_campaign(TEAM_TOTAL, campaign_id),
             TEAM_TOTAL.c.indicator_key == indicator_id,
             TEAM_TOTAL.c.status.in_(COUNTED),
-            TEAM_TOTAL.c.team_id.in_(teams),
+            *small,
         )
         .group_by(TEAM_TOTAL.c.team_id)
         .having(or_(approved != 0, submitted != 0))
@@ -341,6 +399,7 @@ def ranking(
             totals.c.submitted,
         )
         .join(totals, totals.c.team_id == Team.id)
+        .where(path_in_subtree(Unit.path, path))
         .order_by(totals.c.approved.desc(), col(Team.name), col(Team.id))
         .limit(limit)
     )

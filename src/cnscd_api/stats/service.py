@@ -43,7 +43,7 @@ from cnscd_api.models import (
     UnitLevel,
 )
 from cnscd_api.models.stats import ALL, NATION
-from cnscd_api.stats import repository
+from cnscd_api.stats import registry, repository
 from cnscd_api.stats.placement import PathsOn, today_unit_id
 from cnscd_api.stats.schemas import (
     ActivityCounts,
@@ -226,39 +226,47 @@ def overview(
     campaign = readable_campaign(session, actor, query.campaign_id)
     place = place_of(session, actor, query.unit_id, query.tree)
     campaign_id = campaign.id if campaign is not None else None
+    counts = _registry_counts(session, actor, place)
     return Overview(
         area=place.area(),
         tree=place.tree,
         campaign_id=campaign_id,
         date_from=query.date_from,
         date_to=query.date_to,
-        teams=_team_counts(session, actor, place),
-        members=_member_counts(session, actor, place),
+        teams=_team_counts(counts),
+        members=_member_counts(counts),
         **_activity_figures(session, place, campaign_id, query, language),
         coverage=_coverage(session, actor, place),
     )
 
 
-def _team_counts(session: Session, actor: Principal, place: Place) -> TeamCounts:
-    found = repository.team_counts(session, actor, place.path)
-    by_status = {status.value: found.get(status, 0) for status in TeamStatus}
+def _registry_counts(session: Session, actor: Principal, place: Place) -> dict[str, int]:
+    """Item → count of ``StatRegistry`` (``stats/registry.py``) for the place; a team
+    leader's (who counts their own team only) counted from their team's rows."""
+    if actor.role is not Role.TEAM_LEADER:
+        return repository.registry_counts(session, place.key)
+    found: dict[str, int] = defaultdict(int)
+    for status, count in repository.team_counts(session, actor, place.path).items():
+        found[f"{registry.TEAM_ITEM}:{status.value}"] += count
+    for *values, count in repository.member_counts(session, actor, place.path):
+        for name, value in zip(registry.MEMBER_FIELDS, values, strict=True):
+            found[registry.member_item(name, value)] += count
+    return found
+
+
+def _team_counts(found: dict[str, int]) -> TeamCounts:
+    by_status = {s.value: found.get(f"{registry.TEAM_ITEM}:{s.value}", 0) for s in TeamStatus}
     return TeamCounts(total=sum(by_status.values()), by_status=by_status)
 
 
-def _member_counts(session: Session, actor: Principal, place: Place) -> MemberCounts:
-    affiliation: dict[str, int] = defaultdict(int)
-    gender: dict[str, int] = defaultdict(int)
-    skill: dict[str, int] = defaultdict(int)
-    role: dict[str, int] = defaultdict(int)
-    total = 0
-    for row_affiliation, row_gender, row_skill, row_role, count in repository.member_counts(
-        session, actor, place.path
-    ):
-        total += count
-        affiliation[row_affiliation.value] += count
-        gender[row_gender.value if row_gender is not None else "unknown"] += count
-        skill[row_skill.value] += count
-        role[row_role.value] += count
+def _member_counts(found: dict[str, int]) -> MemberCounts:
+    def of(name: str) -> dict[str, int]:
+        prefix = f"member.{name}:"
+        return {k.removeprefix(prefix): n for k, n in found.items() if k.startswith(prefix)}
+
+    affiliation, gender = of("affiliation"), of("gender")
+    skill, role = of("skill_level"), of("role")
+    total = sum(role.values())
     return MemberCounts(
         total=total,
         by_affiliation=_counted((a.value for a in Affiliation), affiliation),
@@ -421,27 +429,22 @@ def completeness(
     children = repository.children(
         session, actor, place.unit.id if place.unit else None, today, today
     )
-    depth = len(ancestor_ids(place.path))
-    expected_by_child: dict[uuid.UUID, int] = defaultdict(int)
-    expected = 0
-    for path, count in repository.active_teams_by_unit(session, actor, place.path):
-        expected += count
-        below = ancestor_ids(path)[depth:]
-        if below:
-            expected_by_child[below[0]] += count
+    child_ids = [child.id for child in children]
+    expected, expected_by_child = _expected_teams(session, actor, place, child_ids)
     first = days[0] if days else ranked_day
     last = max(days[1], ranked_day) if days else ranked_day
     reported: dict[tuple[uuid.UUID, date], int] = {}
     if actor.role is Role.TEAM_LEADER and actor.team_id is not None:
         # Expected counts their own team only (the scope): so does reported, from the
         # team's own days rather than its units' counts of every team.
-        below = ancestor_ids(actor.scope_path)[depth:]
+        below = ancestor_ids(actor.scope_path)[len(ancestor_ids(place.path)) :]
         for day in repository.team_reporting_days(session, actor.team_id, campaign.id, first, last):
             for unit_key in (place.key, *below[:1]):
                 reported[(unit_key, day)] = 1
     else:
+        # The unit's own days, and its children on the day ranked only.
         for unit_key, day, teams in repository.reporting(
-            session, [place.key, *(c.id for c in children)], campaign.id, first, last
+            session, place.key, campaign.id, first, last, child_ids, ranked_day
         ):
             reported[(unit_key, day)] = int(teams)
     listed_days = []
@@ -483,6 +486,25 @@ def completeness(
         children=silent_units,
         silent_teams=silent_teams,
     )
+
+
+def _expected_teams(
+    session: Session, actor: Principal, place: Place, child_ids: list[uuid.UUID]
+) -> tuple[int, dict[uuid.UUID, int]]:
+    """Active teams expected to report: in the place's subtree, and under each child.
+    Read from the registry's aggregates (``StatRegistry``) of the place and its children;
+    a team leader's (their own team) counted in SQL, grouped by the child's path prefix."""
+    active = f"{registry.TEAM_ITEM}:{TeamStatus.ACTIVE.value}"
+    if actor.role is not Role.TEAM_LEADER:
+        found = repository.registry_item(session, [place.key, *child_ids], active)
+        return found.pop(place.key, 0), defaultdict(int, found)
+    expected, by_child = 0, defaultdict[uuid.UUID, int](int)
+    for prefix, count in repository.active_teams_by_child(session, actor, place.path):
+        expected += count
+        below = ancestor_ids(prefix)[len(ancestor_ids(place.path)) :]
+        if below:
+            by_child[below[0]] += count
+    return expected, by_child
 
 
 # --- time series ----------------------------------------------------------------------------
@@ -622,6 +644,7 @@ def ranking(
         campaign.id if campaign is not None else None,
         indicator.id,
         query.limit,
+        small_subtree=place.level in (UnitLevel.COMMUNE, UnitLevel.VILLAGE),
     )
     return Ranking(
         area=place.area(),

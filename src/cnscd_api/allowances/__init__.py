@@ -1,0 +1,1 @@
+"""Allowances of the teams: rules per province, monthly statements, their exports."""

@@ -1,0 +1,237 @@
+"""The registry's figures of the overview (teams by status, members by field) are kept as
+aggregates: after any sequence of team and member writes through the API (creates,
+moves, status changes, departures, erasures, deletions, a file import), every row equals
+a recount from the raw rows, rebuilding a subtree or the country changes nothing, and the
+overview reads them."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session
+
+from cnscd_api.config import Settings
+from cnscd_api.core.scope import ancestor_ids
+from cnscd_api.models import Role, Team, TeamStatus, Unit
+from cnscd_api.models.stats import NATION
+from cnscd_api.stats.aggregates import REGISTRY
+from cnscd_api.stats.rebuild import rebuild
+from tests.factories import Tree, bearer, make_member, make_team, make_user, make_village
+from tests.test_member_import import csv_bytes, good_rows
+
+TEAMS, MEMBERS = "/api/v1/teams", "/api/v1/members"
+
+
+def stored(session: Session) -> Counter[tuple[str, str]]:
+    rows = session.execute(sa.select(REGISTRY).where(REGISTRY.c.count != 0))
+    return Counter({(str(unit), item): int(count) for unit, item, count in rows})
+
+
+def recounted(session: Session) -> Counter[tuple[str, str]]:
+    """Teams and current members counted here from the raw rows."""
+    found: Counter[tuple[str, str]] = Counter()
+
+    def spread(path: str, item: str) -> None:
+        for unit in [NATION, *ancestor_ids(path)]:
+            found[(str(unit), item)] += 1
+
+    for path, status in session.execute(
+        sa.text("SELECT unit.path, team.status FROM team JOIN unit ON unit.id = team.unit_id")
+    ):
+        spread(path, f"team.status:{status}")
+    for path, *values in session.execute(
+        sa.text(
+            "SELECT unit.path, member.affiliation, member.gender, member.skill_level, "
+            "member.role FROM member JOIN team ON team.id = member.team_id "
+            "JOIN unit ON unit.id = team.unit_id WHERE member.left_on IS NULL"
+        )
+    ):
+        for name, value in zip(
+            ("affiliation", "gender", "skill_level", "role"), values, strict=True
+        ):
+            spread(path, f"member.{name}:{value or 'unknown'}")
+    return found
+
+
+def assert_exact(session: Session, tree: Tree) -> None:
+    session.expire_all()
+    maintained = stored(session)
+    assert maintained == recounted(session)
+    rebuild(session, session.get(Unit, tree.dak_pek.id))
+    assert stored(session) == maintained
+    rebuild(session, None)
+    assert stored(session) == maintained
+    session.commit()
+
+
+@pytest.fixture
+def admin(session: Session, settings: Settings, tree: Tree) -> dict[str, str]:
+    user = make_user(session, Role.PROVINCE_ADMIN, tree.kon_tum)
+    session.commit()
+    return bearer(settings, user)
+
+
+@pytest.fixture
+def teams(session: Session, tree: Tree) -> list[Team]:
+    made = [
+        make_team(session, tree.dak_pek_village, "Tổ thôn Đắk Ung"),
+        make_team(session, tree.dak_pek, "Tổ xã Đắk Pék"),
+        make_team(session, tree.dak_man, "Tổ xã Đắk Man"),
+    ]
+    session.commit()
+    return made
+
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("member"),
+            st.integers(0, 2),
+            st.sampled_from(["youth_union", "police", "womens_union"]),
+            st.sampled_from([None, "male", "female"]),
+            st.sampled_from(["basic", "advanced"]),
+        ),
+        st.tuples(st.just("team"), st.integers(0, 2)),
+        st.tuples(
+            st.sampled_from(["leave", "erase", "transfer", "skill"]),
+            st.integers(0, 20),
+            st.integers(0, 2),
+        ),
+        st.tuples(
+            st.sampled_from(["suspend", "move", "delete_team"]),
+            st.integers(0, 20),
+            st.integers(0, 2),
+        ),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+def _write(
+    client: TestClient,
+    headers: dict[str, str],
+    units: list[Unit],
+    team_ids: list[str],
+    member_ids: list[str],
+    op: tuple[Any, ...],
+) -> Any:
+    kind = op[0]
+    if kind == "member":
+        body = {
+            "full_name": "Nguyễn Văn An",
+            "affiliation": op[2],
+            "skill_level": op[4],
+            "team_id": team_ids[op[1] % len(team_ids)],
+        }
+        if op[3] is not None:
+            body["gender"] = op[3]
+        response = client.post(MEMBERS, json=body, headers=headers)
+        if response.status_code == 201:
+            member_ids.append(response.json()["id"])
+        return response
+    if kind == "team":
+        body = {"unit_id": str(units[op[1]].id), "name": f"Tổ mới {len(team_ids)}"}
+        response = client.post(TEAMS, json=body, headers=headers)
+        if response.status_code == 201:
+            team_ids.append(response.json()["id"])
+        return response
+    ids = member_ids if kind in ("leave", "erase", "transfer", "skill") else team_ids
+    if not ids:
+        return None
+    url = f"{MEMBERS if ids is member_ids else TEAMS}/{ids[op[1] % len(ids)]}"
+    current = client.get(url, headers=headers)
+    if current.status_code == 404:
+        return None
+    match_ = {**headers, "If-Match": current.headers["etag"]}
+    match kind:
+        case "leave":
+            return client.patch(url, json={"left_on": "2026-01-15"}, headers=match_)
+        case "erase" | "delete_team":
+            return client.delete(url, headers=match_)
+        case "transfer":
+            body = {"team_id": team_ids[op[2] % len(team_ids)]}
+            return client.patch(url, json=body, headers=match_)
+        case "skill":
+            return client.patch(url, json={"skill_level": "intermediate"}, headers=match_)
+        case "suspend":
+            return client.patch(url, json={"status": "suspended"}, headers=match_)
+        case _:
+            return client.patch(url, json={"unit_id": str(units[op[2]].id)}, headers=match_)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=OPS)
+def test_random_team_and_member_writes_keep_the_registry_exact(
+    client: TestClient,
+    session: Session,
+    tree: Tree,
+    admin: dict[str, str],
+    teams: list[Team],
+    ops: list[tuple[Any, ...]],
+) -> None:
+    units = [tree.dak_pek_village, tree.dak_pek, tree.dak_man]
+    # The teams' ids without loading them: an earlier example may have deleted one.
+    team_ids = [str(sa.inspect(team).identity[0]) for team in teams]
+    member_ids = list[str]()
+    for op in ops:
+        response = _write(client, admin, units, team_ids, member_ids, op)
+        # Refusals (a team with history cannot be deleted…) are part of the game.
+        assert response is None or response.status_code < 500, response.text
+    assert_exact(session, tree)
+
+
+def test_an_import_counts_its_members_and_the_overview_reads_them(
+    client: TestClient, session: Session, tree: Tree, admin: dict[str, str], teams: list[Team]
+) -> None:
+    content = csv_bytes(good_rows(teams[0], teams[1]))
+    response = client.post(
+        f"{MEMBERS}/import", files={"file": ("m.csv", content, "text/csv")}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    assert_exact(session, tree)
+    overview = client.get(
+        "/api/v1/stats/overview", params={"unit_id": str(tree.dak_pek.id)}, headers=admin
+    )
+    assert overview.status_code == 200, overview.text
+    members = overview.json()["members"]
+    assert members["total"] == 3
+    assert members["by_gender"] == {"male": 1, "female": 1, "other": 0, "unknown": 1}
+    assert members["by_role"]["leader"] == 1
+    # The village's team and the commune's: Đắk Man's lies outside.
+    assert overview.json()["teams"]["by_status"]["active"] == 2
+
+
+def test_a_flush_that_fails_moves_nothing(session: Session, tree: Tree, teams: list[Team]) -> None:
+    """A refused write inside a savepoint counts nothing, and the writes after it count
+    once (what the failed flush had read is not carried over)."""
+    make_member(session, teams[0], "Trước")
+    session.commit()
+
+    def refused() -> None:
+        with session.begin_nested():
+            teams[1].status = TeamStatus.SUSPENDED
+            nowhere = Team(
+                id=uuid.uuid4(), unit_id=tree.dak_man.id, name="-", search_name="-", name_key=b"-"
+            )
+            make_member(session, nowhere, "Không có tổ")  # a team never stored
+
+    with pytest.raises(sa.exc.IntegrityError):
+        refused()
+    make_village(session, tree.dak_man, "Thôn Mới")  # a flush that touches no team
+    make_member(session, teams[2], "Sau")
+    session.commit()
+    assert_exact(session, tree)
+    assert stored(session)[(str(NATION), "member.role:member")] == 2
+    assert stored(session)[(str(NATION), "team.status:suspended")] == 0
