@@ -78,6 +78,27 @@ def test_cli_writes_openapi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert "/api/v1/units" in document["paths"]
 
 
+def _help(*args: str) -> str:
+    """``cnscd <args> --help`` as a wide terminal shows it, one row per line."""
+    result = CliRunner().invoke(cli, [*args, "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def test_help_reads_as_paragraphs() -> None:
+    # Each command's summary is one line of the list, however its docstring is wrapped.
+    listed = _help()
+    worker = "Deliver events to webhook endpoints until stopped (SIGTERM or Ctrl-C finish"
+    assert f"│ worker {worker} the round under way)." in listed
+    viewer = "or with --national of the whole country (read-only; a national viewer"
+    assert viewer in listed
+    assert "finish │ │" not in listed  # no summary spills onto a second row
+    assert "(writers wait for the end)" in _help("stats")
+    housekeeping = _help("housekeeping")
+    assert "webhook deliveries" in housekeeping
+    assert "device referrals" in housekeeping
+
+
 def test_create_admin_refuses_weak_passwords_and_creates_a_province_admin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -204,6 +204,8 @@ def test_every_kind_of_change_is_an_event(
         "activity.deleted",
         "unit.reorganised",
     }, types
+    listed = ok(client.get("/api/v1/event-types", headers=as_admin))["items"]
+    assert set(types) <= set(listed)
     # In commit order, each with a stable id and the shape partners code against.
     assert [e["sequence"] for e in events] == sorted(e["sequence"] for e in events)
     assert len({e["id"] for e in events}) == len(events)
@@ -362,6 +364,23 @@ def test_types_filter_and_bad_positions(
     listed = ok(client.get("/api/v1/event-types", headers=as_admin))["items"]
     assert {"activity.approved", "unit.reorganised", "member.updated"} <= set(listed)
     assert "unit_reorganisation.created" not in listed
+    # Only what an entity is audited with: a campaign is closed, never approved.
+    assert {"campaign.closed", "member.imported", "device_referral.delivered"} <= set(listed)
+    impossible = [
+        "campaign.approved",
+        "indicator.rejected",
+        "member.reopened",
+        "activity.closed",
+        "device_referral.updated",
+        "unit_reorganisation.created",
+    ]
+    assert not set(impossible) & set(listed)
+    for name in impossible:
+        refused = client.get(EVENTS, params={"types": ["team.*", name]}, headers=as_admin)
+        assert refused.status_code == 422, name
+        assert refused.json()["code"] == "event_type_unknown"
+    for name in listed:
+        assert client.get(EVENTS, params={"types": name}, headers=as_admin).status_code == 200
 
 
 def test_the_history_of_a_merged_commune_reaches_its_successors_officers(

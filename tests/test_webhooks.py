@@ -237,9 +237,20 @@ def test_redelivery_sends_the_same_event_again(
     drain(database, hooks)
     deliveries = f"{ENDPOINTS}/{endpoint['id']}/deliveries"
     delivery = ok(client.get(deliveries, headers=headers))["items"][0]
+    assert delivery["delivered_at"] is not None
+    assert delivery["last_status_code"] == 200
     again = ok(client.post(f"{deliveries}/{delivery['id']}/redeliver", headers=headers), 202)
+    # A new delivery: nothing of the earlier one's answer is left on it.
     assert again["status"] == "pending"
+    assert again["attempts"] == 0
+    assert again["delivered_at"] is None
+    assert again["last_status_code"] is None
+    assert again["last_attempt_at"] is None
     drain(database, hooks)
+    sent = ok(client.get(deliveries, headers=headers))["items"][0]
+    assert sent["status"] == "delivered"
+    assert sent["attempts"] == 1
+    assert sent["delivered_at"] is not None
     assert [r.headers["webhook-id"] for r in receiver.received] == [delivery["event_id"]] * 2
     missing = client.post(f"{deliveries}/{endpoint['id']}/redeliver", headers=headers)
     assert missing.status_code == 404

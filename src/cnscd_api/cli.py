@@ -11,7 +11,19 @@ import typer
 from cnscd_api.config import Settings
 from cnscd_api.db import Database, create_db_engine
 
-app = typer.Typer(help="cnscd-api administration.", no_args_is_help=True, add_completion=False)
+
+def _commands(summary: str, *, add_completion: bool = True) -> typer.Typer:
+    """A group of commands whose help reads as paragraphs: as Markdown, the docstrings'
+    single line breaks are soft (the default keeps them in the list of commands)."""
+    return typer.Typer(
+        help=summary,
+        no_args_is_help=True,
+        add_completion=add_completion,
+        rich_markup_mode="markdown",
+    )
+
+
+app = _commands("cnscd-api administration.", add_completion=False)
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -209,9 +221,12 @@ def housekeeping(
         typer.Option("--batch-size", min=1, help="Rows deleted per transaction."),
     ] = 1000,
 ) -> None:
-    """Delete expired refresh tokens, login throttles and address budgets whose windows
-    have passed, and idempotency keys past their retention, in short batches while the
-    API serves. Schedule it (docs/operations.md); running it twice is harmless."""
+    """Delete expired rows in short batches while the API serves.
+
+    Refresh tokens, login throttles and address budgets whose windows have passed,
+    idempotency keys past their retention, webhook deliveries that are no longer pending
+    past their retention, and device referrals past their retain-until date. Schedule it
+    (docs/operations.md); running it twice is harmless."""
     from cnscd_api.housekeeping import run
 
     started = time.perf_counter()
@@ -253,7 +268,7 @@ def worker(
     typer.echo("webhook worker stopped")
 
 
-stats_app = typer.Typer(help="Dashboard aggregates.", no_args_is_help=True)
+stats_app = _commands("Dashboard aggregates.")
 app.add_typer(stats_app, name="stats")
 
 
@@ -291,7 +306,7 @@ def stats_rebuild(
     )
 
 
-units_app = typer.Typer(help="Administrative units: changes of the map.", no_args_is_help=True)
+units_app = _commands("Administrative units: changes of the map.")
 app.add_typer(units_app, name="units")
 
 

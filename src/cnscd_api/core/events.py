@@ -7,8 +7,9 @@ past>`` (``activity.approved``, ``team.updated``), its id the row's id, its data
 object's id, its unit and the masked changes. Only entities registered in ``EVENT_KINDS``
 give events, each readable with the permission that reads the object, scoped like the
 object (``core.scope.scoped_events``); a feature that audits a new entity adds one line
-here to publish it. Accounts, API clients and webhook endpoints are never published:
-their rows name people and credentials.
+here to publish it, naming the actions it audits the entity with: only those pairs are
+types (no ``campaign.approved``), listed and accepted as filters. Accounts, API clients
+and webhook endpoints are never published: their rows name people and credentials.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class EventKind:
     """Who reads the events of one audited entity, and where."""
 
     permission: Permission  # the permission that reads the object itself
+    # The actions the entity is audited with, as its services write them.
+    actions: tuple[AuditAction, ...]
     # Read also by the units below the object's unit (a province campaign, read in its
     # communes), as the object is.
     ancestors_readable: bool = False
@@ -38,26 +41,47 @@ class EventKind:
 
 
 P = Permission
+A = AuditAction
+EDITED = (A.CREATE, A.UPDATE)
+EDITED_OR_DELETED = (*EDITED, A.DELETE)
 EVENT_KINDS: dict[str, EventKind] = {
-    AuditEntity.UNIT: EventKind(P.UNITS_READ, heritage=True),
-    AuditEntity.UNIT_REORGANISATION: EventKind(P.UNITS_READ),
-    AuditEntity.TEAM: EventKind(P.TEAMS_READ),
-    AuditEntity.MEMBER: EventKind(P.MEMBERS_READ),
-    AuditEntity.CONTENT_CATEGORY: EventKind(P.CAMPAIGNS_READ, ancestors_readable=True),
-    AuditEntity.INDICATOR: EventKind(P.CAMPAIGNS_READ, ancestors_readable=True),
-    AuditEntity.CAMPAIGN: EventKind(P.CAMPAIGNS_READ, ancestors_readable=True, heritage=True),
-    AuditEntity.CAMPAIGN_TARGETS: EventKind(P.CAMPAIGNS_READ, ancestors_readable=True),
-    AuditEntity.ACTIVITY: EventKind(P.ACTIVITIES_READ, heritage=True, organisation=True),
+    # Created, edited, moved and closed by reorganisations.
+    AuditEntity.UNIT: EventKind(P.UNITS_READ, (*EDITED, A.CLOSE), heritage=True),
+    AuditEntity.UNIT_REORGANISATION: EventKind(P.UNITS_READ, (A.CREATE,)),
+    AuditEntity.TEAM: EventKind(P.TEAMS_READ, EDITED_OR_DELETED),
+    AuditEntity.MEMBER: EventKind(P.MEMBERS_READ, (*EDITED_OR_DELETED, A.IMPORT)),
+    AuditEntity.CONTENT_CATEGORY: EventKind(P.CAMPAIGNS_READ, EDITED, ancestors_readable=True),
+    AuditEntity.INDICATOR: EventKind(P.CAMPAIGNS_READ, EDITED, ancestors_readable=True),
+    AuditEntity.CAMPAIGN: EventKind(
+        P.CAMPAIGNS_READ, (*EDITED, A.CLOSE, A.REOPEN), ancestors_readable=True, heritage=True
+    ),
+    AuditEntity.CAMPAIGN_TARGETS: EventKind(P.CAMPAIGNS_READ, (A.UPDATE,), ancestors_readable=True),
+    AuditEntity.ACTIVITY: EventKind(
+        P.ACTIVITIES_READ,
+        (*EDITED_OR_DELETED, A.APPROVE, A.REJECT, A.REOPEN),
+        heritage=True,
+        organisation=True,
+    ),
     # Read by whoever sees a request's contact (the requesting side, the partner asked):
     # its events carry the contact's name, which viewers read masked.
-    AuditEntity.SUPPORT_REQUEST: EventKind(P.SUPPORT_REQUESTS_CONTACT, organisation=True),
-    AuditEntity.DEVICE_NEED: EventKind(P.DEVICE_NEEDS_READ),
+    AuditEntity.SUPPORT_REQUEST: EventKind(
+        P.SUPPORT_REQUESTS_CONTACT,
+        (*EDITED, A.ACCEPT, A.DECLINE, A.SCHEDULE, A.COMPLETE, A.CANCEL),
+        organisation=True,
+    ),
+    AuditEntity.DEVICE_NEED: EventKind(P.DEVICE_NEEDS_READ, EDITED_OR_DELETED),
     # Names and phones come masked from the audit row; reads of the list (``read``) are
     # audited but are no change, so no event.
-    AuditEntity.DEVICE_REFERRAL: EventKind(P.DEVICE_REFERRALS_READ, organisation=True),
+    AuditEntity.DEVICE_REFERRAL: EventKind(
+        P.DEVICE_REFERRALS_READ,
+        (A.CREATE, A.ACCEPT, A.DELIVER, A.REFUSE, A.DELETE),
+        organisation=True,
+    ),
     # A province's rules are read below it; statements of closed units by the successors.
-    AuditEntity.ALLOWANCE_RULE: EventKind(P.ALLOWANCES_READ, ancestors_readable=True),
-    AuditEntity.ALLOWANCE_STATEMENT: EventKind(P.ALLOWANCES_READ, heritage=True),
+    AuditEntity.ALLOWANCE_RULE: EventKind(P.ALLOWANCES_READ, EDITED, ancestors_readable=True),
+    AuditEntity.ALLOWANCE_STATEMENT: EventKind(
+        P.ALLOWANCES_READ, (*EDITED, A.APPROVE, A.REOPEN), heritage=True
+    ),
 }
 
 # The actions that change an object, in the past tense of an event's type.
@@ -96,13 +120,8 @@ def readable_entities(principal: Principal) -> dict[str, EventKind]:
 
 
 def all_types() -> list[str]:
-    """Every event type the registry can give, sorted."""
-    return sorted({event_type(e, a) for e in EVENT_KINDS for a in PAST} - set(_shadowed()))
-
-
-def _shadowed() -> list[str]:
-    # A renamed pair no longer has its generic name.
-    return [f"{entity}.{PAST[action]}" for entity, action in RENAMED]
+    """Every event type the registry gives, sorted."""
+    return sorted(event_type(e, a) for e, kind in EVENT_KINDS.items() for a in kind.actions)
 
 
 class UnknownEventType(ValueError):
@@ -111,21 +130,24 @@ class UnknownEventType(ValueError):
 
 def parse_types(types: Iterable[str]) -> list[tuple[str, str | None]]:
     """``activity.approved`` → (entity, action); ``activity.*`` → (entity, None, any
-    action). Raises ``UnknownEventType`` with the offending name."""
+    action). Raises ``UnknownEventType`` with the offending name: an entity that gives
+    no events, or an action its entity is never audited with."""
     pairs: list[tuple[str, str | None]] = []
     for name in types:
         if name in _BY_NAME:
             pairs.append(_BY_NAME[name])
             continue
         entity, _, verb = name.partition(".")
-        if entity not in EVENT_KINDS or name in _shadowed():
+        kind = EVENT_KINDS.get(entity)
+        if kind is None:
             raise UnknownEventType(name)
         if verb == "*":
             pairs.append((entity, None))
-        elif verb in _VERB:
-            pairs.append((entity, _VERB[verb]))
-        else:
+            continue
+        action = _VERB.get(verb)
+        if action not in kind.actions or (entity, action) in RENAMED:
             raise UnknownEventType(name)
+        pairs.append((entity, action))
     return pairs
 
 

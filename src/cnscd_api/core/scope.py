@@ -11,7 +11,7 @@ say why with ``@unscoped("…")``; ``tests/test_scope_rules.py`` fails the build
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
@@ -322,7 +322,6 @@ def scoped_events(
     kinds: Mapping[str, Any],
     *columns: Any,
     wanted: list[tuple[str, str | None]] | None = None,
-    actions: Iterable[str] = (),
 ) -> Select[Any]:
     """``SELECT columns FROM audit_event`` limited to the events the caller reads
     (``core.events``): for each readable entity (``kinds``: entity → ``EventKind``), its
@@ -330,8 +329,8 @@ def scoped_events(
     below, or is a closed unit whose successors lie in it, as the objects' own rules
     say (at or below it: its villages moved on); for a partner, an organisation's
     objects only when they are its own. ``wanted``:
-    (entity, action or None for any) pairs the caller asked for; ``actions``: those that
-    make events."""
+    (entity, action or None for any) pairs the caller asked for. Of each entity only the
+    actions its kind names make events (a denial or a read is no change)."""
     above = ancestor_paths(principal.scope_path)
     # At or below a closed unit whose successors lie in the subtree: its villages were
     # moved to a successor since, and their events stay filed under their old paths.
@@ -349,13 +348,16 @@ def scoped_events(
             reached = or_(reached, unit_path.in_(above))
         if kind.heritage and principal.scope_path != "/":
             reached = or_(reached, inherited)
-        clause = (col(AuditEvent.entity) == entity) & reached
+        clause = (
+            (col(AuditEvent.entity) == entity)
+            & col(AuditEvent.action).in_(list(kind.actions))
+            & reached
+        )
         if kind.organisation and principal.role is Role.PARTNER:
             clause = clause & (col(AuditEvent.organisation) == principal.organisation)
         clauses.append(clause)
     statement = select(*columns).select_from(AuditEvent)
     statement = statement.where(or_(*clauses) if clauses else literal(False))
-    statement = statement.where(col(AuditEvent.action).in_(list(actions)))
     if wanted is not None:
         statement = statement.where(
             or_(

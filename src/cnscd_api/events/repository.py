@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlmodel import Session, col
 
-from cnscd_api.core.events import PAST, readable_entities
+from cnscd_api.core.events import readable_entities
 from cnscd_api.core.feed import read_after
 from cnscd_api.core.permissions import Principal
 from cnscd_api.core.scope import scoped_events, unscoped
@@ -35,9 +35,7 @@ def events_after(
     """Up to ``limit`` events ``reader`` may read after the one numbered ``after``, in
     commit order (``core.feed``: none that commits later is ever listed before them).
     Raises ``core.feed.UnknownPosition`` when ``after`` names no event."""
-    statement = scoped_events(
-        reader, readable_entities(reader), *EVENT_COLUMNS, wanted=wanted, actions=PAST
-    )
+    statement = scoped_events(reader, readable_entities(reader), *EVENT_COLUMNS, wanted=wanted)
     statement, ordering = read_after(
         session, statement, col(AuditEvent.sequence), col(AuditEvent.xact_id), after
     )

@@ -88,7 +88,8 @@ def get_delivery(
 
 
 def schedule_again(session: Session, delivery_id: uuid.UUID) -> None:
-    """Pending now, with a fresh retry schedule, whatever it was (the same event id)."""
+    """Pending now, with a fresh retry schedule, whatever it was (the same event id): a
+    new delivery, so nothing of the earlier attempts' answer is left on it."""
     session.execute(
         update(WebhookDelivery)
         .where(col(WebhookDelivery.id) == delivery_id)
@@ -98,5 +99,9 @@ def schedule_again(session: Session, delivery_id: uuid.UUID) -> None:
             next_attempt_at=utcnow(),
             leased_until=None,
             lease_id=None,
+            last_attempt_at=None,
+            last_status_code=None,
+            last_error=None,
+            delivered_at=None,
         )
     )
