@@ -125,6 +125,7 @@ MORE_COUNTS = {
 ACTIVITY_CONSTANTS: dict[str, Any] = {
     "organisation": None,
     "partner_staff": None,
+    "support_request_id": None,
     "description": None,
     "recorded_by_user_id": None,
     "recorded_by_client_id": None,
