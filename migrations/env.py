@@ -39,6 +39,11 @@ def configure(connection: Connection) -> None:
         compare_server_default=True,
         render_item=render_item,
         render_as_batch=connection.dialect.name == "sqlite",
+        # Each migration commits on its own: one transaction over the whole chain held a
+        # lock on every table and index it touched (664 for an empty database's upgrade
+        # on PostgreSQL) until the end, and a few at once exhausted the server's shared
+        # lock table ("out of shared memory") for everyone else.
+        transaction_per_migration=True,
     )
 
 

@@ -61,9 +61,11 @@ def alembic_config() -> Config:
 
 def run_alembic(engine: Engine, action: str, revision: str) -> None:
     config = alembic_config()
-    with engine.begin() as connection:
+    # Not inside a transaction of ours: each migration commits on its own (env.py).
+    with engine.connect() as connection:
         config.attributes["connection"] = connection
         getattr(command, action)(config, revision)
+        connection.commit()
 
 
 @contextmanager
