@@ -297,6 +297,13 @@ OUR_CHECKS: list[Any] = [
 ]
 
 
+# One worker runs these one after the other: each holds its test's transaction for
+# hundreds of requests, every one a savepoint whose transaction id stays locked until the
+# test ends, and two at once on PostgreSQL could fill the server's shared lock table
+# ("out of shared memory", answered 503) for everyone.
+pytestmark = pytest.mark.xdist_group("schemathesis")
+
+
 @pytest.fixture(params=[Role.PROVINCE_ADMIN, Role.COMMUNE_OFFICER], ids=lambda role: role.value)
 def caller(request: pytest.FixtureRequest, session: Session, tree: Tree) -> Any:
     role: Role = request.param
