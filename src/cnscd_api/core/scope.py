@@ -211,6 +211,17 @@ def heirs_in(subtree_path: str) -> Select[Any]:
     )
 
 
+def below_heirs(path_column: Any, subtree_path: str) -> ColumnElement[bool]:
+    """``path_column`` lies at or below a closed unit whose successors lie in the subtree
+    (rows filed under a closed place's path, or a village's from before it moved on).
+    Paths are ids joined by "/": no LIKE wildcard can occur in them."""
+    closed = aliased(Unit)
+    return exists().where(
+        _AmongIds(col(closed.id), heirs_in(subtree_path)),
+        col(path_column).like(col(closed.path) + "%"),
+    )
+
+
 def reached_through(
     session: Session, principal: Principal, unit_id: uuid.UUID, unit_path: str
 ) -> uuid.UUID | None:
@@ -285,17 +296,7 @@ def reach(principal: Principal, model: type[Any], *, write: bool = False) -> Col
         # The national scope already holds every unit, closed ones included.
         clause = or_(clause, _AmongIds(col(Unit.id), heirs_in(principal.scope_path)))
     if rule.heritage_paths and not write and principal.scope_path != "/":
-        # Paths are ids joined by "/": no LIKE wildcard can occur in them.
-        closed = aliased(Unit)
-        below_closed = (
-            select(literal(1))
-            .where(
-                _AmongIds(col(closed.id), heirs_in(principal.scope_path)),
-                col(rule.path).like(col(closed.path) + "%"),
-            )
-            .exists()
-        )
-        clause = or_(clause, below_closed)
+        clause = or_(clause, below_heirs(rule.path, principal.scope_path))
     leader = principal.role is Role.TEAM_LEADER
     if leader and rule.team is not None:
         clause = clause & (col(rule.team) == principal.team_id)
@@ -332,13 +333,7 @@ def scoped_events(
     (entity, action or None for any) pairs the caller asked for. Of each entity only the
     actions its kind names make events (a denial or a read is no change)."""
     above = ancestor_paths(principal.scope_path)
-    # At or below a closed unit whose successors lie in the subtree: its villages were
-    # moved to a successor since, and their events stay filed under their old paths.
-    closed = aliased(Unit)
-    inherited = exists().where(
-        col(closed.id).in_(heritage_ids(principal.scope_path)),
-        col(AuditEvent.unit_path).startswith(col(closed.path)),
-    )
+    inherited = below_heirs(AuditEvent.unit_path, principal.scope_path)
     subtree = path_in_subtree(AuditEvent.unit_path, principal.scope_path)
     unit_path = col(AuditEvent.unit_path)
     clauses = []
@@ -458,6 +453,7 @@ __all__ = [
     "ScopeRule",
     "ancestor_ids",
     "ancestor_paths",
+    "below_heirs",
     "get_or_404",
     "heirs_in",
     "heritage_ids",
