@@ -1,9 +1,10 @@
 """``cnscd housekeeping``: deleting the rows of shared state that can no longer matter.
 
-Five tables grow with use and are never trimmed by a request: a refresh token per
+Six tables grow with use and are never trimmed by a request: a refresh token per
 refresh, a throttle row per username ever tried (invented ones included), a budget row
 per client address that failed a login, an idempotency key per keyed ``POST``, a
-delivery per event and webhook endpoint. Each has a rule that says when a row is as good
+delivery per event and webhook endpoint, and the households handed to an operator
+(personal data kept for a limited time). Each has a rule that says when a row is as good
 as absent (the code that reads it treats it so), and an index that finds those rows.
 They are deleted in batches, each batch in a transaction of its own, so a large backlog
 never holds a long lock or a long transaction while the API serves. Retention per
