@@ -87,16 +87,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _split_origins(cls, data: object) -> object:
+    def _split_lists(cls, data: object) -> object:
+        """Lists in the environment are comma-separated (``NoDecode``: not JSON); their
+        items are then validated as the field says (the schedule's as integers)."""
         if isinstance(data, dict):
-            raw = data.get("cors_origins")
-            if isinstance(raw, str):
-                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
-            schedule = data.get("webhook_retry_schedule")
-            if isinstance(schedule, str):
-                data["webhook_retry_schedule"] = [
-                    int(s.strip()) for s in schedule.split(",") if s.strip()
-                ]
+            for name in ("cors_origins", "webhook_retry_schedule"):
+                raw = data.get(name)
+                if isinstance(raw, str):
+                    data[name] = [item.strip() for item in raw.split(",") if item.strip()]
         return data
 
     @model_validator(mode="after")
