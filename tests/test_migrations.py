@@ -165,10 +165,13 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
             assert aggregate_rows(engine) == expected
 
             # The campaign-grain rows of the read model, filled from the day rows.
-            # and the registry's, counted from teams and members; who inherits closed units.
+            # and the registry's, counted from teams and members, and the coverage, from
+            # units and teams (a later revision); who inherits closed units.
             read_model = _read_model(engine)
             assert all(read_model.values()), "reports, teams, members and heirs are counted"
+            assert any("coverage.served:village" in row for row in read_model["stat_registry"])
             national = _migration("2026-12-05-0100_national_read_model.py")
+            coverage = _migration("2026-12-05-2200_coverage_aggregates.py")
             with engine.begin() as connection:
                 connection.execute(text("DELETE FROM stat_unit_campaign"))
                 connection.execute(text("DELETE FROM stat_registry"))
@@ -176,6 +179,7 @@ def test_the_map_s_history_counts_stored_reports_as_the_application_does(
                 connection.execute(text(national.FILL_HERITAGE))
                 connection.execute(text(national.FILL_UNIT_CAMPAIGN))
                 national.fill_registry(connection)
+                coverage.fill_coverage(connection)
             assert _read_model(engine) == read_model
         finally:
             engine.dispose()

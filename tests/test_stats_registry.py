@@ -1,13 +1,15 @@
-"""The registry's figures of the overview (teams by status, members by field) are kept as
-aggregates: after any sequence of team and member writes through the API (creates,
-moves, status changes, departures, erasures, deletions, a file import), every row equals
-a recount from the raw rows, rebuilding a subtree or the country changes nothing, and the
-overview reads them."""
+"""The registry's figures of the overview (teams by status, members by field, open and
+served communes and villages) are kept as aggregates: after any sequence of team, member
+and unit writes through the API (creates, moves, status changes, departures, erasures,
+deletions, a file import, new villages, closings and reopenings), every row equals a
+recount from the raw rows, rebuilding a subtree or the country changes nothing, and the
+overview reads them, or counts for today while a unit has a date still ahead."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from cnscd_api.config import Settings
+from cnscd_api.core import clock
 from cnscd_api.core.scope import ancestor_ids
 from cnscd_api.models import Role, Team, TeamStatus, Unit
 from cnscd_api.models.stats import NATION
@@ -26,7 +29,7 @@ from cnscd_api.stats.rebuild import rebuild
 from tests.factories import Tree, bearer, make_member, make_team, make_user, make_village
 from tests.test_member_import import csv_bytes, good_rows
 
-TEAMS, MEMBERS = "/api/v1/teams", "/api/v1/members"
+TEAMS, MEMBERS, UNITS = "/api/v1/teams", "/api/v1/members", "/api/v1/units"
 
 
 def stored(session: Session) -> Counter[tuple[str, str]]:
@@ -57,6 +60,25 @@ def recounted(session: Session) -> Counter[tuple[str, str]]:
             ("affiliation", "gender", "skill_level", "role"), values, strict=True
         ):
             spread(path, f"member.{name}:{value or 'unknown'}")
+    units = {
+        str(unit_id): (path, level, str(parent_id), valid_to is None)
+        for unit_id, path, level, parent_id, valid_to in session.execute(
+            sa.text("SELECT id, path, level, parent_id, valid_to FROM unit")
+        )
+    }
+    served: set[str] = set()
+    for (unit_id,) in session.execute(sa.text("SELECT unit_id FROM team WHERE status = 'active'")):
+        path, level, parent_id, is_open = units[str(unit_id)]
+        if is_open:  # a team of a closed place serves nobody
+            served.add(str(unit_id))
+            if level == "village":
+                served.add(parent_id)  # the village's commune
+    for unit_id, (path, level, _, is_open) in units.items():
+        if level in ("commune", "village"):
+            if is_open:
+                spread(path, f"unit.level:{level}")
+            if unit_id in served:
+                spread(path, f"coverage.served:{level}")
     return found
 
 
@@ -107,8 +129,10 @@ OPS = st.lists(
         st.tuples(
             st.sampled_from(["suspend", "move", "delete_team"]),
             st.integers(0, 20),
-            st.integers(0, 2),
+            st.integers(0, 20),
         ),
+        st.tuples(st.just("village"), st.integers(0, 1)),
+        st.tuples(st.sampled_from(["close", "reopen"]), st.integers(0, 20)),
     ),
     min_size=1,
     max_size=10,
@@ -118,7 +142,7 @@ OPS = st.lists(
 def _write(
     client: TestClient,
     headers: dict[str, str],
-    units: list[Unit],
+    units: list[uuid.UUID],
     team_ids: list[str],
     member_ids: list[str],
     op: tuple[Any, ...],
@@ -138,11 +162,23 @@ def _write(
             member_ids.append(response.json()["id"])
         return response
     if kind == "team":
-        body = {"unit_id": str(units[op[1]].id), "name": f"Tổ mới {len(team_ids)}"}
+        body = {"unit_id": str(units[op[1]]), "name": f"Tổ mới {len(team_ids)}"}
         response = client.post(TEAMS, json=body, headers=headers)
         if response.status_code == 201:
             team_ids.append(response.json()["id"])
         return response
+    if kind == "village":  # under Đắk Pék or Đắk Man; teams may then be moved there
+        body = {"parent_id": str(units[1 + op[1]]), "name": f"Thôn Mới {len(units)}"}
+        response = client.post(UNITS, json=body, headers=headers)
+        if response.status_code == 201:
+            units.append(uuid.UUID(response.json()["id"]))
+        return response
+    if kind in ("close", "reopen"):  # a village or a commune, its teams kept
+        url = f"{UNITS}/{units[op[1] % len(units)]}"
+        current = client.get(url, headers=headers)
+        body = {"valid_to": "2026-01-31" if kind == "close" else None}
+        match_ = {**headers, "If-Match": current.headers["etag"]}
+        return client.patch(url, json=body, headers=match_)
     ids = member_ids if kind in ("leave", "erase", "transfer", "skill") else team_ids
     if not ids:
         return None
@@ -161,14 +197,16 @@ def _write(
             return client.patch(url, json=body, headers=match_)
         case "skill":
             return client.patch(url, json={"skill_level": "intermediate"}, headers=match_)
-        case "suspend":
-            return client.patch(url, json={"status": "suspended"}, headers=match_)
+        case "suspend":  # or make active again
+            status = "active" if current.json()["status"] == "suspended" else "suspended"
+            return client.patch(url, json={"status": status}, headers=match_)
         case _:
-            return client.patch(url, json={"unit_id": str(units[op[2]].id)}, headers=match_)
+            unit = units[op[2] % len(units)]
+            return client.patch(url, json={"unit_id": str(unit)}, headers=match_)
 
 
 @settings(
-    max_examples=20,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -181,7 +219,7 @@ def test_random_team_and_member_writes_keep_the_registry_exact(
     teams: list[Team],
     ops: list[tuple[Any, ...]],
 ) -> None:
-    units = [tree.dak_pek_village, tree.dak_pek, tree.dak_man]
+    units = [tree.dak_pek_village.id, tree.dak_pek.id, tree.dak_man.id]
     # The teams' ids without loading them: an earlier example may have deleted one.
     team_ids = [str(sa.inspect(team).identity[0]) for team in teams]
     member_ids = list[str]()
@@ -235,3 +273,43 @@ def test_a_flush_that_fails_moves_nothing(session: Session, tree: Tree, teams: l
     assert_exact(session, tree)
     assert stored(session)[(str(NATION), "member.role:member")] == 2
     assert stored(session)[(str(NATION), "team.status:suspended")] == 0
+
+
+def test_coverage_follows_teams_and_places_and_a_date_still_ahead(
+    client: TestClient, session: Session, tree: Tree, admin: dict[str, str], teams: list[Team]
+) -> None:
+    """Đắk Pék is served by its own team and by its village's: it stays served while
+    either serves, not once its own team is suspended and its village closed; a village
+    that closes later than today still exists today, so the overview counts it (the
+    aggregates, which keep open units, do not: the overview then counts for today)."""
+
+    def coverage() -> dict[str, Any]:
+        params = {"unit_id": str(tree.dak_glei.id)}
+        response = client.get("/api/v1/stats/overview", params=params, headers=admin)
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()["coverage"]
+        return found
+
+    def patch(url: str, body: dict[str, Any]) -> None:
+        etag = client.get(url, headers=admin).headers["etag"]
+        response = client.patch(url, json=body, headers={**admin, "If-Match": etag})
+        assert response.status_code == 200, response.text
+
+    village = f"{UNITS}/{tree.dak_pek_village.id}"
+    base = coverage()
+    assert (base["communes_with_team"], base["villages_with_team"]) == (2, 1)
+    patch(f"{TEAMS}/{teams[1].id}", {"status": "suspended"})
+    assert coverage() == base  # the village's team still serves Đắk Pék
+    patch(village, {"valid_to": "2026-01-31"})
+    closed = coverage()
+    assert (closed["villages"], closed["villages_with_team"]) == (base["villages"] - 1, 0)
+    assert closed["communes_with_team"] == 1  # only Đắk Man now
+    assert_exact(session, tree)
+    patch(village, {"valid_to": None})
+    assert coverage() == base
+    ahead = (clock.today() + timedelta(days=30)).isoformat()
+    patch(village, {"valid_to": ahead})
+    assert coverage() == base  # the village exists until then
+    kept = stored(session)[(str(tree.dak_glei.id), "unit.level:village")]
+    assert kept == base["villages"] - 1  # what the aggregates keep: open villages
+    assert_exact(session, tree)

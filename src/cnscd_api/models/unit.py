@@ -82,6 +82,9 @@ class Unit(Versioned, table=True):
             sqlite_where=sa.text("valid_to IS NULL"),
             postgresql_where=sa.text("valid_to IS NULL"),
         ),
+        # Whether a subtree has a date still ahead (the overview's coverage, ``stats``).
+        sa.Index("ix_unit_valid_from", "valid_from"),
+        sa.Index("ix_unit_valid_to", "valid_to"),
         sa.CheckConstraint("households IS NULL OR households >= 0", name="households_not_negative"),
     )
 

@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from cnscd_api.core.scope import ancestor_ids, unscoped
 from cnscd_api.core.text import LIKE_ESCAPE, escape_like
-from cnscd_api.models import Unit
+from cnscd_api.models import TeamStatus, Unit, UnitLevel
 from cnscd_api.models.stats import ALL, NATION, NONE
 from cnscd_api.stats.aggregates import (
     ACTIVITY,
@@ -47,7 +47,14 @@ from cnscd_api.stats.aggregates import (
     facts_of,
 )
 from cnscd_api.stats.placement import MOVE, SEGMENT, today_in_subtree, today_path
-from cnscd_api.stats.registry import MEMBER, MEMBER_FIELDS, TEAM_ITEM
+from cnscd_api.stats.registry import (
+    COVERED,
+    MEMBER,
+    MEMBER_FIELDS,
+    SERVED_ITEM,
+    TEAM_ITEM,
+    UNIT_ITEM,
+)
 
 DEEPEST = 4  # province, district, commune, village
 
@@ -228,7 +235,36 @@ def _registry(home: Any, teams_in_subtree: Any, depth: int) -> list[Any]:
             grouped(item(f"member.{name}:", MEMBER.c[name]), current, members=True)
             for name in MEMBER_FIELDS
         ),
+        *_coverage(home, teams_in_subtree, key, joins),
     ]
+
+
+def _coverage(home: Any, in_subtree: Any, key: Any, joins: list[tuple[Any, Any]]) -> list[Any]:
+    """Open communes and villages, and those an active team serves, per unit at the
+    depth of ``key`` above them (``stats/registry.py``'s coverage items)."""
+    unit = UNIT.alias("served_unit")
+    serving = TEAM.join(unit, unit.c.id == TEAM.c.unit_id)
+    active = (TEAM.c.status == TeamStatus.ACTIVE, unit.c.valid_to.is_(None))
+    is_village = unit.c.level == UnitLevel.VILLAGE
+    served = {
+        UnitLevel.VILLAGE: sa.select(unit.c.id).select_from(serving).where(*active, is_village),
+        # a commune's own team, or a team of one of its villages
+        UnitLevel.COMMUNE: sa.select(sa.case((is_village, unit.c.parent_id), else_=unit.c.id))
+        .select_from(serving)
+        .where(*active),
+    }
+    selects = []
+    for level in COVERED:
+        for label, where in (
+            (f"{UNIT_ITEM}:{level.value}", home.c.valid_to.is_(None)),
+            (f"{SERVED_ITEM}:{level.value}", home.c.id.in_(served[level])),
+        ):
+            select = sa.select(key, sa.literal(label, sa.String()), sa.func.count())
+            select = select.select_from(home)
+            for table, on in joins:
+                select = select.join(table, on)
+            selects.append(select.where(in_subtree, home.c.level == level, where).group_by(key))
+    return selects
 
 
 HISTORY_CHUNK = 2000  # reports placed per round of ``rebuild_history``

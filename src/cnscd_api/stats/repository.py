@@ -3,8 +3,9 @@
 Activity figures come from the aggregate tables only (``models/stats.py``), filtered in
 their primary-key order (unit, campaign, indicator, day, status); no request groups raw
 activity rows. Teams and members come from ``StatRegistry`` (a team leader's, from
-their own team through the scoped statements of ``core.scope``); coverage is counted
-from the registry at query time, one grouped query over indexed columns each.
+their own team through the scoped statements of ``core.scope``), and so does coverage,
+except while a unit of the subtree has a date still ahead (``dates_ahead``): then it is
+counted for today, one grouped query over indexed columns each.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, or_, select
 
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped_columns
+from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
 from cnscd_api.models import (
     ActivityStatus,
     Indicator,
@@ -100,6 +101,16 @@ def unit_counts(session: Session, actor: Principal, path: str, today: date) -> d
         .group_by(col(Unit.level))
     )
     return {level: int(count) for level, count in session.execute(statement).all()}
+
+
+@unscoped("whether any unit of a subtree the caller reached has a date still ahead")
+def dates_ahead(session: Session, path: str, today: date) -> bool:
+    """Whether a unit of the subtree begins after today or ends today or later: its
+    coverage today then differs from the open units the aggregates keep (two ranges of
+    the validity indexes, filtered by path)."""
+    ahead = or_(col(Unit.valid_from) > today, col(Unit.valid_to) >= today)
+    statement = select(sa.exists().where(path_in_subtree(Unit.path, path), ahead))
+    return bool(session.execute(statement).scalar())
 
 
 def served_counts(session: Session, actor: Principal, path: str, today: date) -> tuple[int, int]:

@@ -237,7 +237,7 @@ def overview(
         teams=_team_counts(counts),
         members=_member_counts(counts),
         **_activity_figures(session, place, campaign_id, query, language),
-        coverage=_coverage(session, actor, place),
+        coverage=_coverage(session, actor, place, counts),
     )
 
 
@@ -316,11 +316,31 @@ def _activity_figures(
     }
 
 
-def _coverage(session: Session, actor: Principal, place: Place) -> Coverage:
+def _coverage(session: Session, actor: Principal, place: Place, counts: dict[str, int]) -> Coverage:
+    """From the registry's aggregates of the place (``counts``), which keep the open
+    communes and villages; counted for today for a team leader (their own team's), a
+    village (whose served commune lies above it), or while a unit of the subtree has a
+    date still ahead (a reorganisation recorded before it takes effect)."""
     today = clock.today()
-    units = repository.unit_counts(session, actor, place.path, today)
-    communes, villages = units.get(UnitLevel.COMMUNE, 0), units.get(UnitLevel.VILLAGE, 0)
-    served_communes, served_villages = repository.served_counts(session, actor, place.path, today)
+    if (
+        actor.role is Role.TEAM_LEADER
+        or place.level is UnitLevel.VILLAGE
+        or repository.dates_ahead(session, place.path, today)
+    ):
+        units = repository.unit_counts(session, actor, place.path, today)
+        communes, villages = units.get(UnitLevel.COMMUNE, 0), units.get(UnitLevel.VILLAGE, 0)
+        served_communes, served_villages = repository.served_counts(
+            session, actor, place.path, today
+        )
+    else:
+
+        def of(item: str, level: UnitLevel) -> int:
+            return counts.get(f"{item}:{level.value}", 0)
+
+        communes, villages = (of(registry.UNIT_ITEM, level) for level in registry.COVERED)
+        served_communes, served_villages = (
+            of(registry.SERVED_ITEM, level) for level in registry.COVERED
+        )
     return Coverage(
         communes=communes,
         communes_with_team=served_communes,
