@@ -50,6 +50,21 @@ def member_count_column() -> ColumnElement[int]:
     )
 
 
+def leader_column(column: Any) -> ColumnElement[Any]:
+    """A column of the team's current leader (at most one: ``uq_member_team_leader_active``),
+    read for the rows of the page only; a count of the list leaves it out."""
+    return (
+        select(column)
+        .where(
+            col(Leader.team_id) == col(Team.id),
+            col(Leader.role) == TeamRole.LEADER,
+            col(Leader.left_on).is_(None),
+        )
+        .correlate(Team)
+        .scalar_subquery()
+    )
+
+
 MEMBER_COUNT = member_count_column().label("member_count")
 SORTING = Sorting(
     TeamSort,
@@ -69,8 +84,8 @@ READ_COLUMNS: tuple[Any, ...] = (
     Team.status,
     Team.note,
     MEMBER_COUNT,
-    col(Leader.id).label("leader_id"),
-    col(Leader.full_name).label("leader_name"),
+    leader_column(Leader.id).label("leader_id"),
+    leader_column(Leader.full_name).label("leader_name"),
     Team.version,
     Team.created_at,
     Team.updated_at,
@@ -78,14 +93,7 @@ READ_COLUMNS: tuple[Any, ...] = (
 
 
 def _read_statement(principal: Principal) -> Select[Any]:
-    return scoped_columns(principal, Team, *READ_COLUMNS).outerjoin(
-        Leader,
-        and_(
-            col(Leader.team_id) == col(Team.id),
-            col(Leader.role) == TeamRole.LEADER,
-            col(Leader.left_on).is_(None),
-        ),
-    )
+    return scoped_columns(principal, Team, *READ_COLUMNS)
 
 
 def filtered(principal: Principal, filters: TeamFilters, *, unit_path: str | None) -> Select[Any]:
