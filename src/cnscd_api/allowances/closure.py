@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from cnscd_api.core.errors import Conflict
-from cnscd_api.core.scope import Lock, locked, unscoped
+from cnscd_api.core.scope import ancestor_ids, unscoped
 from cnscd_api.models import AllowanceStatement, StatementStatus, Unit
 
 
@@ -25,25 +26,35 @@ def first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
+STATEMENTS: Any = AllowanceStatement.__table__  # type: ignore[attr-defined]
+UNITS: Any = Unit.__table__  # type: ignore[attr-defined]
+
+
 @unscoped("a rule across the tree: any statement above a report's place closes its month")
-def ensure_month_open(session: Session, place_id: uuid.UUID, day: date) -> None:
+def ensure_month_open(
+    session: Session, place_id: uuid.UUID, day: date, *, path: str | None = None
+) -> None:
     """409 ``allowance_month_closed`` when an approved statement covers the report's
-    place and month."""
-    place, covering = aliased(Unit), aliased(Unit)
+    place and month: a statement of the place or of a unit on its ``path`` (read when not
+    given), found by key (``unit_id``, ``month``)."""
+    connection = session.connection()
+    if path is None:
+        path = connection.execute(
+            sa.select(UNITS.c.path).where(UNITS.c.id == place_id)
+        ).scalar_one()
     statement = (
-        select(AllowanceStatement)
-        .join(covering, col(covering.id) == col(AllowanceStatement.unit_id))
-        .join(place, col(place.id) == place_id)
+        sa.select(STATEMENTS.c.id, STATEMENTS.c.month, STATEMENTS.c.status)
         .where(
-            col(AllowanceStatement.month) == first_of_month(day),
-            col(place.path).startswith(covering.path),
+            STATEMENTS.c.unit_id.in_(ancestor_ids(path)),
+            STATEMENTS.c.month == first_of_month(day),
         )
-        .order_by(col(AllowanceStatement.id))
+        .order_by(STATEMENTS.c.id)
+        .with_for_update(read=True, key_share=True)
     )
-    for found in session.exec(locked(statement, AllowanceStatement, Lock.KEY_SHARE)).all():
-        if found.status is StatementStatus.APPROVED:
+    for statement_id, month, status in connection.execute(statement):
+        if status == StatementStatus.APPROVED:
             raise Conflict(
                 "allowance_month_closed",
-                statement_id=str(found.id),
-                month=found.month.strftime("%Y-%m"),
+                statement_id=str(statement_id),
+                month=month.strftime("%Y-%m"),
             )
