@@ -67,6 +67,8 @@ class Team(Versioned, table=True):
     __tablename__ = "team"
     __audited__ = ("unit_id", "name", "decision_number", "decision_date", "status", "note")
     __collation_keys__: ClassVar[dict[str, str]] = {"name_key": "name"}
+    # The lists' default order: a large subtree's first page walks it and stops at 50.
+    __table_args__ = (sa.Index("ix_team_name_key", "name_key", "id"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     unit_id: uuid.UUID = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
