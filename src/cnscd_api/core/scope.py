@@ -264,8 +264,15 @@ class _AmongIds(ColumnElement[bool]):
     inherit_cache = True
     type = sa_types.Boolean()
 
-    def __init__(self, column: Any, ids: Select[Any]) -> None:
+    def __init__(self, column: Any, ids: Any) -> None:
         self.column, self.ids = column, ids
+
+
+def among_ids(column: Any, ids: Any) -> ColumnElement[bool]:
+    """``column IN (ids)``, run as ``column = ANY(ARRAY(ids))`` on PostgreSQL: the
+    subquery once, then one index descent per id (a column after the first of an index
+    is then sought, not filtered)."""
+    return _AmongIds(column, ids)
 
 
 @compiles(_AmongIds)
@@ -451,6 +458,7 @@ __all__ = [
     "RULES",
     "Lock",
     "ScopeRule",
+    "among_ids",
     "ancestor_ids",
     "ancestor_paths",
     "below_heirs",

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, or_, select
 
 from cnscd_api.core.permissions import Principal
-from cnscd_api.core.scope import path_in_subtree, scoped_columns, unscoped
+from cnscd_api.core.scope import among_ids, path_in_subtree, scoped_columns, unscoped
 from cnscd_api.models import (
     ActivityStatus,
+    Campaign,
     Indicator,
     Member,
     Team,
@@ -28,6 +29,7 @@ from cnscd_api.models import (
     Unit,
     UnitLevel,
 )
+from cnscd_api.models.stats import NONE
 from cnscd_api.stats.aggregates import (
     REGISTRY,
     REPORTING,
@@ -192,9 +194,15 @@ def indicator_by_code(session: Session, code: str) -> Indicator | None:
 # --- the aggregates -------------------------------------------------------------------------
 
 
+@unscoped("every campaign's key, to seek a reached unit's rows by: it names no campaign")
 def _campaign(table: Any, campaign_id: uuid.UUID | None) -> list[Any]:
-    """No campaign asked for: every campaign key (and none) is summed."""
-    return [] if campaign_id is None else [table.c.campaign_key == campaign_id]
+    """No campaign asked for: every campaign key (and none) is summed, named one by one
+    so that the key's index is sought per campaign rather than read whole for the unit
+    (the country's time series: 57 -> 8 ms)."""
+    if campaign_id is not None:
+        return [table.c.campaign_key == campaign_id]
+    keys = sa.select(col(Campaign.id)).union_all(sa.select(sa.literal(NONE, sa.Uuid())))
+    return [among_ids(table.c.campaign_key, keys)]
 
 
 def _days(table: Any, date_from: date | None, date_to: date | None) -> list[Any]:
