@@ -155,9 +155,14 @@ def _server_options(settings: Settings, serving: bool) -> dict[str, str]:
     # keep one generic plan for every value: a subtree's ``path LIKE :prefix`` planned
     # without its prefix cannot use the path index and scans every unit (0.1 ms against
     # 40 ms for a commune's count). Each run is planned for its own values instead.
-    # No JIT: the API's queries are short, and compiling one costs more than it saves
-    # (7 ms of the 57 of the country's time series, planned above jit_above_cost).
-    options = ["-c plan_cache_mode=force_custom_plan", "-c jit=off"]
+    # No JIT and no parallel workers: the API's queries are short and many run at once;
+    # compiling one cost 7 ms of the 57 of the country's time series, and a parallel
+    # ranking built the same hash of totals in each of its three processes.
+    options = [
+        "-c plan_cache_mode=force_custom_plan",
+        "-c jit=off",
+        "-c max_parallel_workers_per_gather=0",
+    ]
     seconds = settings.db_statement_timeout_seconds
     if serving and seconds != 0:
         # A query that runs away (a bug, a missing index) is cancelled instead of holding

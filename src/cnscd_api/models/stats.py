@@ -87,7 +87,15 @@ class StatUnitCampaign(SQLModel, table=True):
 class StatTeamTotal(SQLModel, table=True):
     __tablename__ = "stat_team_total"
     __table_args__ = (
-        sa.Index("ix_stat_team_total_ranking", "campaign_key", "indicator_key", "status"),
+        # The ranking reads a campaign's totals from the index alone on PostgreSQL (its
+        # heap rows lie all over the table: 7,363 pages for a province's 8,433 rows).
+        sa.Index(
+            "ix_stat_team_total_ranking",
+            "campaign_key",
+            "indicator_key",
+            "status",
+            postgresql_include=["team_id", "total"],
+        ),
     )
 
     team_id: uuid.UUID = Field(primary_key=True)
