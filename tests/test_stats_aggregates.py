@@ -42,6 +42,7 @@ from tests.databases import fresh_database, migrated_engine, settings_for
 from tests.factories import (
     Tree,
     bearer,
+    make_activity,
     make_campaign,
     make_team,
     make_tree,
@@ -396,3 +397,28 @@ def test_the_2025_reform_keeps_every_report_counted(
     assert national() == before
     session.expire_all()
     assert stored(session) == recomputed(session)
+
+
+def test_changes_are_written_at_commit_and_a_savepoint_takes_its_own_back(
+    session: Session, tree: Tree, place: Place
+) -> None:
+    """The aggregates move when the transaction commits, by everything it kept: a report
+    made inside a savepoint that rolls back counts nowhere, the ones around it count."""
+    team = place.teams[0]
+    officer = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek)
+    session.commit()
+    before = stored(session)[UNIT_CAMPAIGN.name]
+    make_activity(session, team, officer, values={"people_guided": 3}, campaign=place.campaign)
+    savepoint = session.begin_nested()
+    make_activity(session, team, officer, values={"people_guided": 50})
+    savepoint.rollback()
+    make_activity(session, team, officer, values={"people_guided": 4}, campaign=place.campaign)
+    assert stored(session)[UNIT_CAMPAIGN.name] == before  # nothing written before the commit
+    session.commit()
+    nation = {
+        row[-2]
+        for row in stored(session)[UNIT_CAMPAIGN.name]
+        if row[:3] == (str(NATION), str(place.campaign.id), str(ALL))
+    }
+    assert nation  # the campaign's reports counted for the country
+    assert_exact(session, tree)  # and exactly: the rolled-back report nowhere

@@ -8,6 +8,14 @@ activity counts after minus what it counted before (``Delta``), in the write's o
 transaction, with one multi-row upsert per table in a fixed key order (two writers
 touching the same rows lock them in the same order, so they cannot deadlock).
 
+The upserts run when the transaction commits (``before_commit``), not when the change is
+made: the country's, provinces' and districts' rows are shared by every write of a
+campaign, and each writer holds them from its upsert to its commit, so the upserts come
+after everything else the request does (the event, the answer serialised and stored for
+its idempotency key). The changes of one transaction are gathered in one ``Delta``; a
+rollback drops them (a savepoint's rollback, those made inside it); ``rebuild`` and a
+team's move write them first (``write_pending``).
+
 ``rebuild`` recomputes a subtree from the raw rows while the API serves: on PostgreSQL it
 first locks the aggregate tables against other writers (readers go on), so a write is
 either seen by the recomputation or applied after it, never lost or counted twice; on
@@ -24,8 +32,10 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel
 
 from cnscd_api.core.scope import ancestor_ids, unscoped
@@ -138,6 +148,14 @@ class Delta:
     # What was added, to place on the map of its day (``placed``).
     added: list[tuple[Facts, int]] = field(default_factory=list)
 
+    def merge(self, other: Delta) -> None:
+        for name in ("unit_day", "unit_campaign", "team_total", "team_day", "history"):
+            mine: Sums = getattr(self, name)
+            for key, sums in getattr(other, name).by_key.items():
+                mine.add(key, *sums)
+        self.team_paths.update(other.team_paths)
+        self.added.extend(other.added)
+
     def add(self, facts: Facts, sign: int) -> None:
         units = [NATION, *ancestor_ids(facts.place_path)]
         spread = slot_of(units[-1])
@@ -191,7 +209,54 @@ def change(session: Session, before: Iterable[Facts], after: Iterable[Facts]) ->
     apply(session, delta)
 
 
+_PENDING = "cnscd_aggregates_pending"
+
+
 def apply(session: Session, delta: Delta) -> None:
+    """Move the aggregates by ``delta`` when the session's transaction commits."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((transaction, delta))
+
+
+def write_pending(session: Session) -> None:
+    """Write what the transaction changed so far (before a commit, a rebuild, a team's
+    move): one upsert per table for all of it."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    delta = pending[0][1]
+    for _, more in pending[1:]:
+        delta.merge(more)
+    _write(session, delta)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    """A rollback drops the changes made inside the transaction it ended."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    kept = [(t, d) for t, d in pending if not _inside(t, previous)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING, None)
+
+
+def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _write(session: Session, delta: Delta) -> None:
     connection = session.connection()
     delta.place(session)
     delta.unit_day.write(connection)
@@ -304,6 +369,7 @@ def team_moved(session: Session, team_id: uuid.UUID, old_path: str, new_path: st
     """A team's reporting days now count in its new unit (and no longer in the old)."""
     if old_path == new_path:
         return
+    write_pending(session)
     days = session.execute(
         sa.select(TEAM_DAY.c.campaign_key, TEAM_DAY.c.day).where(
             TEAM_DAY.c.team_id == team_id, TEAM_DAY.c.activities > 0

@@ -45,6 +45,7 @@ from cnscd_api.stats.aggregates import (
     Delta,
     Sums,
     facts_of,
+    write_pending,
 )
 from cnscd_api.stats.placement import MOVE, SEGMENT, today_in_subtree, today_path
 from cnscd_api.stats.registry import (
@@ -92,6 +93,7 @@ def rebuild(session: Session, unit: Unit | None = None) -> Rebuilt:
     """Recompute the aggregates of ``unit``'s subtree (``None``: the whole country), in the
     session's transaction."""
     started = time.perf_counter()
+    write_pending(session)  # the transaction's own writes, then recount
     _lock(session)
     connection = session.connection()
     root_path = unit.path if unit is not None else "/"
@@ -275,6 +277,7 @@ def rebuild_history(session: Session) -> int:
     """Recount the difference between the map of each report's day and today's, for the
     whole country (a subtree's rebuild leaves it: writes keep it exact); the rows
     written."""
+    write_pending(session)
     _lock(session)
     connection = session.connection()
     connection.execute(sa.delete(UNIT_DAY_HISTORY))
