@@ -422,3 +422,31 @@ def test_changes_are_written_at_commit_and_a_savepoint_takes_its_own_back(
     }
     assert nation  # the campaign's reports counted for the country
     assert_exact(session, tree)  # and exactly: the rolled-back report nowhere
+
+
+def test_savepoints_released_or_rolled_back_around_pending_changes(
+    session: Session, tree: Tree, place: Place
+) -> None:
+    """Changes made before a savepoint survive its rollback, whether the savepoint was
+    released inside another one or wrote them itself (as a rebuild or a team's move
+    does): they are pending again, and counted once."""
+    team = place.teams[0]
+    officer = make_user(session, Role.COMMUNE_OFFICER, tree.dak_pek)
+    session.commit()
+    make_activity(session, team, officer, values={"people_guided": 3}, campaign=place.campaign)
+    outer = session.begin_nested()
+    session.begin_nested().commit()  # released: nothing is written yet
+    outer.rollback()
+    make_activity(session, team, officer, values={"people_guided": 5})
+    savepoint = session.begin_nested()
+    aggregates.write_pending(session)  # written inside it…
+    savepoint.rollback()  # …and undone with it
+    session.commit()
+    session.expire_all()
+    assert stored(session) == recomputed(session)
+    counted = sum(
+        int(row[-1])
+        for row in stored(session)[UNIT_CAMPAIGN.name]
+        if row[0] == str(NATION) and row[2] == str(ALL)
+    )
+    assert counted == 2  # both reports, once each

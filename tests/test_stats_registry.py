@@ -7,9 +7,12 @@ overview reads them, or counts for today while a unit has a date still ahead."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,11 +25,21 @@ from sqlmodel import Session
 from cnscd_api.config import Settings
 from cnscd_api.core import clock
 from cnscd_api.core.scope import ancestor_ids
+from cnscd_api.db import Database
 from cnscd_api.models import Role, Team, TeamStatus, Unit
 from cnscd_api.models.stats import NATION
 from cnscd_api.stats.aggregates import REGISTRY
 from cnscd_api.stats.rebuild import rebuild
-from tests.factories import Tree, bearer, make_member, make_team, make_user, make_village
+from tests.databases import seeded_database
+from tests.factories import (
+    Tree,
+    bearer,
+    make_member,
+    make_team,
+    make_tree,
+    make_user,
+    make_village,
+)
 from tests.test_member_import import csv_bytes, good_rows
 
 TEAMS, MEMBERS, UNITS = "/api/v1/teams", "/api/v1/members", "/api/v1/units"
@@ -313,3 +326,40 @@ def test_coverage_follows_teams_and_places_and_a_date_still_ahead(
     kept = stored(session)[(str(tree.dak_glei.id), "unit.level:village")]
     assert kept == base["villages"] - 1  # what the aggregates keep: open villages
     assert_exact(session, tree)
+
+
+def test_two_first_teams_of_a_village_at_once_count_it_served_once(
+    backend: str, tmp_path: Path
+) -> None:
+    """Two officers create the first teams of one village at the same moment, on a real
+    committed PostgreSQL database: the village and its commune count as served once.
+    (Each writer counts the place before and after its own team: without a lock on the
+    place both counted it unserved before, and both added it.)"""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+    with seeded_database(backend, tmp_path) as (_, engine):
+        database = Database(engine)
+        with database.transaction() as session:
+            village_id = make_village(session, make_tree(session).dak_pek, "Thôn Thử").id
+        first, second = database.session(write=True), database.session(write=True)
+        place = first.get(Unit, village_id)
+        assert place is not None
+        make_team(first, place, "Tổ A")  # flushed, not committed
+
+        def other() -> None:
+            same = second.get(Unit, village_id)
+            assert same is not None
+            make_team(second, same, "Tổ B")  # waits for the first
+            second.commit()
+            second.close()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        time.sleep(0.5)
+        first.commit()
+        first.close()
+        thread.join()
+        with database.session() as session:
+            assert stored(session) == recounted(session)
+            served = stored(session)[(str(village_id), "coverage.served:village")]
+            assert served == 1

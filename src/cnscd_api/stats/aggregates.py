@@ -209,7 +209,8 @@ def change(session: Session, before: Iterable[Facts], after: Iterable[Facts]) ->
     apply(session, delta)
 
 
-_PENDING = "cnscd_aggregates_pending"
+_PENDING = "cnscd_aggregates_pending"  # [(transaction or savepoint, delta)] not written
+_WRITTEN = "cnscd_aggregates_written"  # [(savepoint, those entries)] written inside it
 
 
 def apply(session: Session, delta: Delta) -> None:
@@ -220,32 +221,54 @@ def apply(session: Session, delta: Delta) -> None:
 
 def write_pending(session: Session) -> None:
     """Write what the transaction changed so far (before a commit, a rebuild, a team's
-    move): one upsert per table for all of it."""
+    move): one upsert per table for all of it. Written inside a savepoint, the changes
+    are remembered with it: if it rolls back, its writes go with it, and those made
+    before it are pending again."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    delta = pending[0][1]
-    for _, more in pending[1:]:
+    delta = Delta()
+    for _, more in pending:
         delta.merge(more)
     _write(session, delta)
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        session.info.setdefault(_WRITTEN, []).append((savepoint, pending))
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    # Also called when a savepoint is released: its changes wait for the outermost commit
+    # (the savepoint's parent may still roll back).
+    if session.in_nested_transaction():
+        return
     write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost: committed, rolled back or closed
+        session.info.pop(_PENDING, None)
+        session.info.pop(_WRITTEN, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous: SessionTransaction) -> None:
-    """A rollback drops the changes made inside the transaction it ended."""
-    pending = session.info.get(_PENDING)
-    if not pending:
-        return
+    """A rollback drops the changes made inside the transaction it ended, and makes
+    pending again those made before it but written inside it."""
+    pending = session.info.pop(_PENDING, None) or []
+    written = session.info.pop(_WRITTEN, None) or []
+    kept_written = []
+    for savepoint, entries in written:
+        if _inside(savepoint, previous):
+            pending = entries + pending
+        else:
+            kept_written.append((savepoint, entries))
     kept = [(t, d) for t, d in pending if not _inside(t, previous)]
     if kept:
         session.info[_PENDING] = kept
-    else:
-        session.info.pop(_PENDING, None)
+    if kept_written:
+        session.info[_WRITTEN] = kept_written
 
 
 def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:

@@ -148,7 +148,17 @@ def _coverage_of(ids: list[uuid.UUID]) -> Any:
 
 def with_communes(session: Session, units: set[uuid.UUID]) -> set[uuid.UUID]:
     """``units`` and the communes of the villages among them (a village's team, or the
-    village itself, moves its commune's coverage)."""
+    village itself, moves its commune's coverage), locked on PostgreSQL.
+
+    Whether a place is served depends on several rows (every team of a village, every
+    village of a commune), which two writers could each read before the other commits and
+    both count the same change. So the places' own rows are locked (``FOR NO KEY
+    UPDATE``) before anything is counted: writers of one place's coverage take turns,
+    and the second counts "before" from what the first committed (each statement reads
+    afresh under READ COMMITTED). Villages are locked before communes, each by id, the
+    order of a village's own edit (which locks it, then its commune here), so the two
+    cannot deadlock. Reports, which only KEY SHARE their unit, do not wait. SQLite lets
+    one writer in at a time."""
     places = {unit for unit in units if unit is not None}
     connection = session.connection()
     for chunk in _chunks(places):
@@ -161,6 +171,14 @@ def with_communes(session: Session, units: set[uuid.UUID]) -> set[uuid.UUID]:
                 )
             ).scalars()
         )
+    if connection.dialect.name == "postgresql":
+        for chunk in _chunks(places):
+            connection.execute(
+                sa.select(UNIT.c.id)
+                .where(UNIT.c.id.in_(chunk))
+                .order_by(sa.case((UNIT.c.level == UnitLevel.VILLAGE, 0), else_=1), UNIT.c.id)
+                .with_for_update(key_share=True)
+            )
     return places
 
 
