@@ -354,7 +354,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 async def _worker(
     port: int,
-    next_request: Callable[[], Request],
+    next_request: Callable[[], Request | None],
     stop_at: float,
     result: Result,
     check: Callable[[Request, int, bytes], None] | None,
@@ -364,6 +364,8 @@ async def _worker(
     try:
         while time.perf_counter() < stop_at:
             request = next_request()
+            if request is None:  # nothing left to send (the reports to approve ran out)
+                break
             started = time.perf_counter()
             writer.write(request.encode(host))
             status, body = await _read_response(reader)
@@ -377,7 +379,7 @@ async def _worker(
 
 def drive(
     server: Server,
-    next_request: Callable[[], Request],
+    next_request: Callable[[], Request | None],
     *,
     concurrency: int,
     seconds: float,
