@@ -299,7 +299,7 @@ class Checker:
             raise Unprocessable(errors=errors)
         month = (place.id, closure.first_of_month(fields.activity_date))
         if month not in self._open_months:
-            closure.ensure_month_open(self.session, place.id, fields.activity_date, path=place.path)
+            closure.ensure_month_open(self.session, fields.activity_date, place.path)
             self._open_months.add(month)
         return Checked(
             team=team,

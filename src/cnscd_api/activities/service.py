@@ -465,13 +465,25 @@ def _resent(
 # --- editing ----------------------------------------------------------------------------------
 
 
-def _check_open(session: Session, activity: Activity, batch: Review | None = None) -> None:
+def _counted(session: Session, activity: Activity, batch: Review | None = None) -> aggregates.Facts:
+    """What the stored report counts for (read with the others of a batch)."""
+    if batch is not None:
+        return batch.counted[activity.id]
+    return aggregates.facts_of(session, [activity.id])[activity.id]
+
+
+def _check_open(
+    session: Session,
+    activity: Activity,
+    counted: aggregates.Facts,
+    batch: Review | None = None,
+) -> None:
     if activity.status is ActivityStatus.APPROVED:
         raise Conflict("activity_approved")
     campaign_open(session, activity, batch.campaigns if batch else None)
     month = (activity.unit_id, closure.first_of_month(activity.activity_date))
     if batch is None or month not in batch.open_months:
-        closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
+        closure.ensure_month_open(session, activity.activity_date, counted.stored_path)
         if batch is not None:
             batch.open_months.add(month)
 
@@ -501,7 +513,8 @@ def update_activity(
 ) -> Activity:
     """Change a report that is not approved; a rejected one is submitted again."""
     expected.check(activity.version)
-    _check_open(session, activity)
+    counted = _counted(session, activity)
+    _check_open(session, activity, counted)
     current = _fields_of(session, activity)
     requested = data.model_dump(exclude_unset=True)
     _keep_attribution(activity, requested)
@@ -521,7 +534,6 @@ def update_activity(
     checker.keep_recorded(activity.unit_id, current["member_ids"])
     checked = checker.check(ActivityFields(**merged), activity.team_id)
     before = audit.snapshot(activity)
-    counted = aggregates.facts_of(session, [activity.id])[activity.id]
     repository.replace_parts(
         session, activity.id, checked.category_ids, checked.member_ids, checked.values
     )
@@ -586,9 +598,9 @@ def delete_activity(
     session: Session, actor: Principal, activity: Activity, expected: ExpectedVersion
 ) -> None:
     expected.check(activity.version)
-    _check_open(session, activity)
+    counted = _counted(session, activity)
+    _check_open(session, activity, counted)
     before, activity_id = audit.snapshot(activity), activity.id
-    counted = aggregates.facts_of(session, [activity_id])[activity_id]
     repository.delete_parts(session, activity.id)
     delete_versioned(session, activity)
     via = _via(session, actor, before["unit_id"], counted.stored_path)
@@ -627,17 +639,13 @@ def _review(
     session: Session,
     actor: Principal,
     activity: Activity,
+    counted: aggregates.Facts,
     status: ActivityStatus,
     action: AuditAction,
     reason: str | None = None,
     batch: Review | None = None,
 ) -> Activity:
     before = audit.snapshot(activity)
-    counted = (
-        batch.counted[activity.id]
-        if batch
-        else aggregates.facts_of(session, [activity.id])[activity.id]
-    )
     reviewed = status is not ActivityStatus.SUBMITTED
     update_versioned(
         session,
@@ -678,9 +686,16 @@ def approve(
         raise Conflict("activity_approved")
     if activity.status is ActivityStatus.REJECTED:
         raise Conflict("activity_rejected")
-    _check_open(session, activity, batch)
+    counted = _counted(session, activity, batch)
+    _check_open(session, activity, counted, batch)
     return _review(
-        session, actor, activity, ActivityStatus.APPROVED, AuditAction.APPROVE, batch=batch
+        session,
+        actor,
+        activity,
+        counted,
+        ActivityStatus.APPROVED,
+        AuditAction.APPROVE,
+        batch=batch,
     )
 
 
@@ -690,8 +705,11 @@ def reject(session: Session, actor: Principal, activity: Activity, reason: str) 
         raise Conflict("activity_approved")
     if activity.status is ActivityStatus.REJECTED:
         raise Conflict("activity_rejected")
-    _check_open(session, activity)
-    return _review(session, actor, activity, ActivityStatus.REJECTED, AuditAction.REJECT, reason)
+    counted = _counted(session, activity)
+    _check_open(session, activity, counted)
+    return _review(
+        session, actor, activity, counted, ActivityStatus.REJECTED, AuditAction.REJECT, reason
+    )
 
 
 def reopen(session: Session, actor: Principal, activity: Activity) -> Activity:
@@ -707,8 +725,9 @@ def reopen(session: Session, actor: Principal, activity: Activity) -> Activity:
     if not (approver or above):
         raise audit.denied(session, actor, Permission.ACTIVITIES_APPROVE, "review_tier")
     campaign_open(session, activity)
-    closure.ensure_month_open(session, activity.unit_id, activity.activity_date)
-    return _review(session, actor, activity, ActivityStatus.SUBMITTED, AuditAction.REOPEN)
+    counted = _counted(session, activity)
+    closure.ensure_month_open(session, activity.activity_date, counted.stored_path)
+    return _review(session, actor, activity, counted, ActivityStatus.SUBMITTED, AuditAction.REOPEN)
 
 
 def campaign_open(

@@ -10,7 +10,6 @@ month run one after the other, and the second sees what the first did.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlmodel import Session
 
 from cnscd_api.core.errors import Conflict
 from cnscd_api.core.scope import ancestor_ids, unscoped
-from cnscd_api.models import AllowanceStatement, StatementStatus, Unit
+from cnscd_api.models import AllowanceStatement, StatementStatus
 
 
 def first_of_month(day: date) -> date:
@@ -27,21 +26,14 @@ def first_of_month(day: date) -> date:
 
 
 STATEMENTS: Any = AllowanceStatement.__table__  # type: ignore[attr-defined]
-UNITS: Any = Unit.__table__  # type: ignore[attr-defined]
 
 
 @unscoped("a rule across the tree: any statement above a report's place closes its month")
-def ensure_month_open(
-    session: Session, place_id: uuid.UUID, day: date, *, path: str | None = None
-) -> None:
-    """409 ``allowance_month_closed`` when an approved statement covers the report's
-    place and month: a statement of the place or of a unit on its ``path`` (read when not
-    given), found by key (``unit_id``, ``month``)."""
+def ensure_month_open(session: Session, day: date, path: str) -> None:
+    """409 ``allowance_month_closed`` when an approved statement covers the month of
+    ``day`` at the report's place (whose stored ``path`` is given): a statement of the
+    place or of a unit on its path, found by key (``unit_id``, ``month``)."""
     connection = session.connection()
-    if path is None:
-        path = connection.execute(
-            sa.select(UNITS.c.path).where(UNITS.c.id == place_id)
-        ).scalar_one()
     statement = (
         sa.select(STATEMENTS.c.id, STATEMENTS.c.month, STATEMENTS.c.status)
         .where(
